@@ -1,0 +1,77 @@
+# Twofold: `make help` lists the targets. Every target works on a fresh machine
+# with Go and gcc; `make deps` installs (or names) the few system tools the
+# tests need.
+
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASM_EXEC := $(GOROOT)/lib/wasm
+BIN       := bin
+WASM_OUT  := web/app/twofold.wasm
+FUZZTIME  ?= 10s
+# Packages that must also build and pass under GOOS=js GOARCH=wasm.
+WASM_PKGS := ./shared/... ./wasm/...
+
+export CGO_ENABLED := 1
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## install the system tools the tests need (node, oathtool, chromium) or name the missing ones
+	@.ci/install-deps
+
+.PHONY: build
+build: wasm ## build bin/twofold-server and bin/twofold (and the wasm)
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+.PHONY: wasm
+wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into web/app/
+	@if [ -d wasm/app ]; then \
+		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM_OUT) ./wasm/app && \
+		cp "$(WASM_EXEC)/wasm_exec.js" web/app/wasm_exec.js && \
+		$(GO) run ./cmd/twofold-server/precompress $(WASM_OUT); \
+	else echo "wasm: no authenticator yet (wasm/app)"; fi
+
+.PHONY: test
+test: deps vet test-host test-wasm ## vet, host tests, wasm tests and browser end-to-end tests
+
+.PHONY: vet
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+.PHONY: test-host
+test-host:
+	$(GO) test -count=1 ./...
+
+.PHONY: test-wasm
+test-wasm: ## run shared/ and wasm/ tests compiled to wasm, under node
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 $(WASM_PKGS)
+
+.PHONY: bench
+bench: ## run the benchmarks and print their figures and ratios
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+.PHONY: lint
+lint: ## gofmt -l, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	GOOS=js GOARCH=wasm $(GO) tool staticcheck $(WASM_PKGS)
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for $(FUZZTIME)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+.PHONY: clean
+clean: ## remove build outputs and test caches
+	rm -rf $(BIN) web/app/twofold.wasm web/app/twofold.wasm.gz web/app/twofold.wasm.br web/app/wasm_exec.js
+	$(GO) clean -testcache

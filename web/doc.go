@@ -1,0 +1,24 @@
+// Package web holds Twofold's static pages and embeds them into the server
+// binary: App is the browser authenticator served at /app/ (its HTML, CSS,
+// JavaScript, service worker, manifest, wasm_exec.js and the built
+// twofold.wasm with its precompressed copies, when `make wasm` has run).
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed all:app
+var appFiles embed.FS
+
+// App is the authenticator's file tree, rooted at web/app.
+var App fs.FS = mustSub(appFiles, "app")
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // only on a bad literal above
+	}
+	return sub
+}
