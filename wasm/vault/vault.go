@@ -1,0 +1,236 @@
+package vault
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/twofold-auth/twofold/wasm/storage"
+)
+
+// Blob names in the Storage. The pointer holds the decimal generation number
+// of the current envelope, stored under generationName(n).
+const (
+	pointerName   = "vault"
+	generationFmt = "vault.%d"
+)
+
+func generationName(n uint64) string { return fmt.Sprintf(generationFmt, n) }
+
+// Config holds what Create, Unlock and the backup functions may be given;
+// the zero value means DefaultParams and crypto/rand.
+type Config struct {
+	Params Params    // used when a key is (re-)wrapped; unlock reads the stored ones
+	Rand   io.Reader // salts, nonces and the master key
+}
+
+func (c Config) withDefaults() Config {
+	if c.Params == (Params{}) {
+		c.Params = DefaultParams
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	return c
+}
+
+// Vault is an unlocked vault: it holds the master key, not the contents.
+// Methods are safe for concurrent use; after Lock they return ErrLocked.
+type Vault struct {
+	store storage.Storage
+	cfg   Config
+
+	mu         sync.Mutex
+	master     []byte // nil once locked
+	header     *header
+	generation uint64
+}
+
+// Exists reports whether st holds a vault.
+func Exists(st storage.Storage) (bool, error) {
+	_, err := st.Get(pointerName)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// Create makes a new vault holding plaintext, protected by passphrase. It
+// refuses to overwrite an existing vault (ErrExists).
+func Create(st storage.Storage, passphrase, plaintext []byte, cfg Config) (*Vault, error) {
+	cfg = cfg.withDefaults()
+	if ok, err := Exists(st); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, ErrExists
+	}
+	master := make([]byte, keySize)
+	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
+		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+	}
+	h, err := newHeader(KindVault, cfg.Params, passphrase, master, cfg.Rand)
+	if err != nil {
+		wipe(master)
+		return nil, err
+	}
+	v := &Vault{store: st, cfg: cfg, master: master, header: h}
+	if err := v.Save(plaintext); err != nil {
+		v.Lock()
+		return nil, err
+	}
+	return v, nil
+}
+
+// Unlock opens the stored vault with passphrase and returns it with its
+// plaintext contents.
+func Unlock(st storage.Storage, passphrase []byte, cfg Config) (*Vault, []byte, error) {
+	cfg = cfg.withDefaults()
+	gen, err := readPointer(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	blob, err := st.Get(generationName(gen))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w (generation %d is missing)", ErrTampered, gen)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	p, err := parse(blob, KindVault)
+	if err != nil {
+		return nil, nil, err
+	}
+	master, err := p.unwrap(passphrase)
+	if err != nil {
+		return nil, nil, err
+	}
+	plaintext, err := p.open(master)
+	if err != nil {
+		wipe(master)
+		return nil, nil, err
+	}
+	return &Vault{store: st, cfg: cfg, master: master, header: &p.header, generation: gen}, plaintext, nil
+}
+
+func readPointer(st storage.Storage) (uint64, error) {
+	b, err := st.Get(pointerName)
+	if errors.Is(err, storage.ErrNotFound) {
+		return 0, ErrNoVault
+	} else if err != nil {
+		return 0, err
+	}
+	gen, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil || gen == 0 {
+		return 0, fmt.Errorf("%w (bad generation pointer)", ErrTampered)
+	}
+	return gen, nil
+}
+
+// Save replaces the contents with plaintext. It writes the next generation's
+// envelope, then flips the pointer to it, then deletes the previous one: an
+// interruption at any point leaves a readable vault holding either the old or
+// the new contents. Argon2 does not run; the wrapped key is reused.
+func (v *Vault) Save(plaintext []byte) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.master == nil {
+		return ErrLocked
+	}
+	return v.saveLocked(v.header, plaintext)
+}
+
+func (v *Vault) saveLocked(h *header, plaintext []byte) error {
+	blob, err := seal(h, v.master, plaintext, v.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	next := v.generation + 1
+	if err := v.store.Put(generationName(next), blob); err != nil {
+		return fmt.Errorf("saving the vault: %w", err)
+	}
+	if err := v.store.Put(pointerName, []byte(strconv.FormatUint(next, 10))); err != nil {
+		// A failed Put may still have landed (a backend can fail after
+		// committing); read the pointer back to know which vault is current.
+		if cur, rerr := readPointer(v.store); rerr != nil || cur != next {
+			return fmt.Errorf("saving the vault: %w", err)
+		}
+	}
+	prev := v.generation
+	v.generation, v.header = next, h
+	if prev != 0 {
+		_ = v.store.Delete(generationName(prev)) // garbage only; the pointer moved on
+	}
+	return nil
+}
+
+// ChangePassphrase re-wraps the master key under newPassphrase after checking
+// oldPassphrase against the stored wrap, and saves plaintext (the current
+// contents) in the new envelope.
+func (v *Vault) ChangePassphrase(oldPassphrase, newPassphrase, plaintext []byte) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.master == nil {
+		return ErrLocked
+	}
+	check, err := v.header.unwrap(oldPassphrase)
+	if err != nil {
+		return err
+	}
+	wipe(check)
+	h, err := newHeader(KindVault, v.cfg.Params, newPassphrase, v.master, v.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	return v.saveLocked(h, plaintext)
+}
+
+// Params returns the KDF parameters of the current envelope.
+func (v *Vault) Params() Params {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.header.params
+}
+
+// Lock zeroes the master key; the Vault is unusable afterwards.
+func (v *Vault) Lock() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	wipe(v.master)
+	v.master = nil
+}
+
+// SealBackup encrypts plaintext into a standalone backup file protected by
+// its own passphrase, under a fresh master key.
+func SealBackup(passphrase, plaintext []byte, cfg Config) ([]byte, error) {
+	cfg = cfg.withDefaults()
+	master := make([]byte, keySize)
+	defer wipe(master)
+	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
+		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+	}
+	h, err := newHeader(KindBackup, cfg.Params, passphrase, master, cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	return seal(h, master, plaintext, cfg.Rand)
+}
+
+// OpenBackup decrypts a file made by SealBackup.
+func OpenBackup(blob, passphrase []byte) ([]byte, error) {
+	p, err := parse(blob, KindBackup)
+	if err != nil {
+		return nil, err
+	}
+	master, err := p.unwrap(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(master)
+	return p.open(master)
+}
