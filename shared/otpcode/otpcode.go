@@ -1,8 +1,15 @@
 package otpcode
 
 import (
+	"crypto/subtle"
 	"errors"
+	"fmt"
+	"math"
 	"time"
+	"unicode"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -11,7 +18,19 @@ import (
 // exactly the expected number of ASCII digits after removing spaces and dashes.
 var ErrCodeFormat = errors.New("otpcode: code must be the expected number of digits")
 
-// Params are the code parameters of a key.
+// ErrWindow is returned by VerifyTOTP and VerifyHOTP for a skew or window over
+// MaxWindow: a window that wide would accept a guess too easily.
+var ErrWindow = errors.New("otpcode: skew or window is too large")
+
+// MaxWindow bounds the skew of VerifyTOTP and the look-ahead of VerifyHOTP.
+const MaxWindow = 100
+
+// maxCodeInput bounds what NormalizeCode reads: a code with generous spacing
+// fits, a pasted essay does not.
+const maxCodeInput = 64
+
+// Params are the code parameters of a key. A zero field means its default
+// (SHA1, 6 digits, 30 s), as in a URI that leaves it out.
 type Params struct {
 	Algorithm otpauth.Algorithm
 	Digits    int
@@ -19,37 +38,220 @@ type Params struct {
 }
 
 // ParamsOf returns the code parameters of k.
-func ParamsOf(k *otpauth.Key) Params { panic("otpcode: implement") }
+func ParamsOf(k *otpauth.Key) Params {
+	return Params{Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
+}
+
+// withDefaults fills zero fields and checks the rest against otpauth's rules.
+func (p Params) withDefaults() (Params, error) {
+	if p.Algorithm == "" {
+		p.Algorithm = otpauth.DefaultAlgorithm
+	}
+	if p.Digits == 0 {
+		p.Digits = otpauth.DefaultDigits
+	}
+	if p.Period == 0 {
+		p.Period = otpauth.DefaultPeriod
+	}
+	if p.Digits < otpauth.MinDigits || p.Digits > otpauth.MaxDigits {
+		return p, otpauth.ErrDigits
+	}
+	if p.Period < 1 || p.Period > otpauth.MaxPeriod {
+		return p, otpauth.ErrPeriod
+	}
+	return p, nil
+}
+
+// generator computes codes for one secret; it holds the base32 form that
+// pquerna/otp wants so a window of codes encodes the secret once.
+type generator struct {
+	base32 string
+	opts   hotp.ValidateOpts
+	p      Params
+}
+
+func newGenerator(secret []byte, p Params) (*generator, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var alg otp.Algorithm
+	switch p.Algorithm {
+	case otpauth.SHA1:
+		alg = otp.AlgorithmSHA1
+	case otpauth.SHA256:
+		alg = otp.AlgorithmSHA256
+	case otpauth.SHA512:
+		alg = otp.AlgorithmSHA512
+	default:
+		return nil, otpauth.ErrAlgorithm
+	}
+	if len(secret) == 0 {
+		return nil, otpauth.ErrSecretMissing
+	}
+	return &generator{
+		base32: otpauth.EncodeSecret(secret),
+		opts:   hotp.ValidateOpts{Digits: otp.Digits(p.Digits), Algorithm: alg},
+		p:      p,
+	}, nil
+}
+
+func (g *generator) code(counter uint64) (string, error) {
+	code, err := hotp.GenerateCodeCustom(g.base32, counter, g.opts)
+	if err != nil {
+		// Unreachable: the secret was encoded by otpauth.EncodeSecret.
+		return "", fmt.Errorf("otpcode: generating a code: %w", err)
+	}
+	return code, nil
+}
 
 // HOTP returns the code for counter.
-func HOTP(secret []byte, p Params, counter uint64) (string, error) { panic("otpcode: implement") }
+func HOTP(secret []byte, p Params, counter uint64) (string, error) {
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return "", err
+	}
+	return g.code(counter)
+}
 
 // TOTP returns the code for the time step that contains t.
-func TOTP(secret []byte, p Params, t time.Time) (string, error) { panic("otpcode: implement") }
+func TOTP(secret []byte, p Params, t time.Time) (string, error) {
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return "", err
+	}
+	return g.code(Step(t, g.p.Period))
+}
 
 // Step is the RFC 6238 time step (Unix seconds / period) that contains t.
-func Step(t time.Time, period int) uint64 { panic("otpcode: implement") }
+// Times before 1970 are step 0, and a period under 1 s means the default,
+// so Step never divides by zero.
+func Step(t time.Time, period int) uint64 {
+	if period < 1 {
+		period = otpauth.DefaultPeriod
+	}
+	unix := t.Unix()
+	if unix < 0 {
+		return 0
+	}
+	return uint64(unix) / uint64(period)
+}
 
-// Remaining is how long the code for t stays current.
-func Remaining(t time.Time, period int) time.Duration { panic("otpcode: implement") }
+// Remaining is how long the code for t stays current: the time from t to the
+// start of the next step.
+func Remaining(t time.Time, period int) time.Duration {
+	if period < 1 {
+		period = otpauth.DefaultPeriod
+	}
+	next := (Step(t, period) + 1) * uint64(period)
+	if next > math.MaxInt64 {
+		return 0
+	}
+	return time.Unix(int64(next), 0).Sub(t)
+}
 
 // Generate returns the current code of k: TOTP at t, or HOTP at k.Counter.
-func Generate(k *otpauth.Key, t time.Time) (string, error) { panic("otpcode: implement") }
+func Generate(k *otpauth.Key, t time.Time) (string, error) {
+	if k.Type == otpauth.HOTP {
+		return HOTP(k.Secret, ParamsOf(k), k.Counter)
+	}
+	return TOTP(k.Secret, ParamsOf(k), t)
+}
 
 // NormalizeCode removes spaces and dashes and checks that exactly digits
-// ASCII digits remain (Unicode digits are refused).
-func NormalizeCode(input string, digits int) (string, error) { panic("otpcode: implement") }
+// ASCII digits remain (Unicode digits are refused). A digits of 0 means the
+// default, 6.
+func NormalizeCode(input string, digits int) (string, error) {
+	if digits == 0 {
+		digits = otpauth.DefaultDigits
+	}
+	if digits < otpauth.MinDigits || digits > otpauth.MaxDigits {
+		return "", otpauth.ErrDigits
+	}
+	if len(input) > maxCodeInput {
+		return "", ErrCodeFormat
+	}
+	code := make([]byte, 0, digits)
+	for _, r := range input {
+		switch {
+		case r == '-' || unicode.IsSpace(r):
+		case '0' <= r && r <= '9' && len(code) < digits:
+			code = append(code, byte(r))
+		default:
+			return "", ErrCodeFormat
+		}
+	}
+	if len(code) != digits {
+		return "", ErrCodeFormat
+	}
+	return string(code), nil
+}
 
 // VerifyTOTP normalises code and compares it in constant time with the codes of
 // the steps Step(t)-skew … Step(t)+skew. It returns the matched step. Every
 // candidate is compared (no early exit) so timing does not reveal which step
 // matched. A malformed code returns ErrCodeFormat; a wrong one ok=false.
+//
+// When two steps of the window share the code (a 1 in 10^digits chance), the
+// later step is returned, so a replay check keyed on "steps after the last
+// accepted one" can never accept the same code twice. A skew over MaxWindow
+// is ErrWindow.
 func VerifyTOTP(secret []byte, p Params, code string, t time.Time, skew uint) (step uint64, ok bool, err error) {
-	panic("otpcode: implement")
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if skew > MaxWindow {
+		return 0, false, ErrWindow
+	}
+	now := Step(t, g.p.Period)
+	first := now - min(now, uint64(skew)) // no step before 0
+	return g.verify(code, first, now+uint64(skew))
 }
 
 // VerifyHOTP checks code against counters counter … counter+window and returns
-// the matched counter (the caller stores matched+1).
+// the matched counter (the caller stores matched+1). Like VerifyTOTP it
+// compares every candidate and returns the highest match. A window over
+// MaxWindow is ErrWindow.
 func VerifyHOTP(secret []byte, p Params, code string, counter uint64, window uint) (matched uint64, ok bool, err error) {
-	panic("otpcode: implement")
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if window > MaxWindow {
+		return 0, false, ErrWindow
+	}
+	last := counter + uint64(window)
+	if last < counter {
+		last = math.MaxUint64 // the counter space ends there
+	}
+	return g.verify(code, counter, last)
+}
+
+// verify compares code with the codes of counters first … last, all of them,
+// and returns the highest that matched.
+func (g *generator) verify(code string, first, last uint64) (matched uint64, ok bool, err error) {
+	input, err := NormalizeCode(code, g.p.Digits)
+	if err != nil {
+		return 0, false, err
+	}
+	found, offset := 0, 0
+	for c := first; ; c++ {
+		candidate, err := g.code(c)
+		if err != nil {
+			return 0, false, err
+		}
+		eq := subtle.ConstantTimeCompare([]byte(candidate), []byte(input))
+		// Select without branching on the comparison: the loop's work and
+		// memory writes are the same whether or not this step matched.
+		offset = subtle.ConstantTimeSelect(eq, int(c-first), offset)
+		found |= eq
+		if c == last {
+			break
+		}
+	}
+	if found == 0 {
+		return 0, false, nil
+	}
+	return first + uint64(offset), true, nil
 }
