@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reads holds the read queries, for the read pool and for transactions
+// alike; writes adds the writes, only inside transactions.
+type reads struct {
+	q     querier
+	onErr func(error)
+}
+
+type writes struct{ reads }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// nullMS stores a zero time as NULL.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// fail wraps a database error, reporting unexpected ones.
+func (x reads) fail(what string, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case isUnique(err):
+		return ErrConflict
+	}
+	if x.onErr != nil {
+		x.onErr(err)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+// one checks that a write changed exactly one row.
+func (x reads) one(what string, res sql.Result, err error) error {
+	if err != nil {
+		return x.fail(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return x.fail(what, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (x reads) count(what string, res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, x.fail(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, x.fail(what, err)
+	}
+	return n, nil
+}
+
+// Users.
+
+func (x reads) UserByID(ctx context.Context, id string) (User, error) {
+	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE id = ?`, id)
+}
+
+func (x reads) UserByEmail(ctx context.Context, email string) (User, error) {
+	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE email = ?`, email)
+}
+
+func (x reads) user(ctx context.Context, query, arg string) (User, error) {
+	var u User
+	var created sql.NullInt64
+	if err := x.q.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.PasswordHash, &created); err != nil {
+		return User{}, x.fail("user", err)
+	}
+	u.CreatedAt = fromMS(created)
+	return u, nil
+}
+
+func (x writes) CreateUser(ctx context.Context, u User) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt))
+	if err != nil {
+		return x.fail("create user", err)
+	}
+	return nil
+}
+
+// Sessions.
+
+func (x reads) SessionByHash(ctx context.Context, tokenHash []byte) (Session, error) {
+	var s Session
+	var amr string
+	var verified, created, expires sql.NullInt64
+	err := x.q.QueryRowContext(ctx, `SELECT token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent
+		FROM sessions WHERE token_hash = ?`, tokenHash).
+		Scan(&s.TokenHash, &s.UserID, &s.Stage, &amr, &verified, &created, &expires, &s.ClientAddr, &s.UserAgent)
+	if err != nil {
+		return Session{}, x.fail("session", err)
+	}
+	s.AMR = strings.Fields(amr)
+	s.MFAVerifiedAt, s.CreatedAt, s.ExpiresAt = fromMS(verified), fromMS(created), fromMS(expires)
+	return s, nil
+}
+
+func (x writes) CreateSession(ctx context.Context, s Session) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO sessions
+		(token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.TokenHash, s.UserID, string(s.Stage), strings.Join(s.AMR, " "), nullMS(s.MFAVerifiedAt),
+		ms(s.CreatedAt), ms(s.ExpiresAt), s.ClientAddr, s.UserAgent)
+	if err != nil {
+		return x.fail("create session", err)
+	}
+	return nil
+}
+
+func (x writes) UpgradeSession(ctx context.Context, tokenHash []byte, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE sessions SET stage = ?, amr = ?, mfa_verified_at = ?, expires_at = ? WHERE token_hash = ?`,
+		string(stage), strings.Join(amr, " "), nullMS(verifiedAt), ms(expiresAt), tokenHash)
+	return x.one("upgrade session", res, err)
+}
+
+func (x writes) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return x.one("delete session", res, err)
+}
+
+func (x writes) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return x.count("delete sessions", res, err)
+}
+
+func (x writes) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
+	return x.count("delete expired sessions", res, err)
+}
+
+// Devices.
+
+const deviceColumns = `id, user_id, name, state, key_id, secret_sealed, algorithm, digits, period,
+	last_step, created_at, expires_at, activated_at, last_used_at`
+
+func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
+	var d Device
+	var lastStep, created, expires, activated, used sql.NullInt64
+	err := sc.Scan(&d.ID, &d.UserID, &d.Name, &d.State, &d.KeyID, &d.SecretSealed, &d.Algorithm, &d.Digits, &d.Period,
+		&lastStep, &created, &expires, &activated, &used)
+	if err != nil {
+		return Device{}, err
+	}
+	if lastStep.Valid {
+		step := uint64(lastStep.Int64)
+		d.LastStep = &step
+	}
+	d.CreatedAt, d.ExpiresAt, d.ActivatedAt, d.LastUsedAt = fromMS(created), fromMS(expires), fromMS(activated), fromMS(used)
+	return d, nil
+}
+
+func (x reads) devices(ctx context.Context, query string, args ...any) ([]Device, error) {
+	rows, err := x.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, x.fail("devices", err)
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, x.fail("devices", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, x.fail("devices", err)
+	}
+	return out, nil
+}
+
+func (x reads) Devices(ctx context.Context, userID string) ([]Device, error) {
+	return x.devices(ctx, `SELECT `+deviceColumns+` FROM totp_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
+}
+
+func (x reads) AllDevices(ctx context.Context) ([]Device, error) {
+	return x.devices(ctx, `SELECT `+deviceColumns+` FROM totp_devices ORDER BY id`)
+}
+
+func (x reads) Device(ctx context.Context, userID, id string) (Device, error) {
+	d, err := scanDevice(x.q.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM totp_devices WHERE user_id = ? AND id = ?`, userID, id))
+	if err != nil {
+		return Device{}, x.fail("device", err)
+	}
+	return d, nil
+}
+
+func (x writes) CreateDevice(ctx context.Context, d Device) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO totp_devices (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL)`,
+		d.ID, d.UserID, d.Name, string(d.State), d.KeyID, d.SecretSealed, d.Algorithm, d.Digits, d.Period,
+		ms(d.CreatedAt), nullMS(d.ExpiresAt))
+	if err != nil {
+		return x.fail("create device", err)
+	}
+	return nil
+}
+
+func (x writes) ConsumeStep(ctx context.Context, deviceID string, state DeviceState, step uint64, now time.Time) (bool, error) {
+	if step > 1<<62 {
+		return false, nil
+	}
+	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET last_step = ?, last_used_at = ?
+		WHERE id = ? AND state = ? AND (last_step IS NULL OR last_step < ?) AND (expires_at IS NULL OR expires_at > ?)`,
+		int64(step), ms(now), deviceID, string(state), int64(step), ms(now))
+	n, err := x.count("consume step", res, err)
+	return n == 1, err
+}
+
+func (x writes) ActivateDevice(ctx context.Context, deviceID string, now time.Time) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET state = 'active', activated_at = ?, expires_at = NULL
+		WHERE id = ? AND state = 'pending'`, ms(now), deviceID)
+	return x.one("activate device", res, err)
+}
+
+func (x writes) RenameDevice(ctx context.Context, userID, id, name string) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET name = ? WHERE user_id = ? AND id = ?`, name, userID, id)
+	return x.one("rename device", res, err)
+}
+
+func (x writes) DeleteDevice(ctx context.Context, userID, id string) error {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ? AND id = ?`, userID, id)
+	return x.one("delete device", res, err)
+}
+
+func (x writes) DeletePendingDevices(ctx context.Context, userID string) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ? AND state = 'pending'`, userID)
+	return x.count("delete pending devices", res, err)
+}
+
+func (x writes) DeleteExpiredPendingDevices(ctx context.Context, now time.Time) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE state = 'pending' AND expires_at <= ?`, ms(now))
+	return x.count("delete expired devices", res, err)
+}
+
+func (x writes) DeleteAllDevices(ctx context.Context, userID string) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ?`, userID)
+	return x.count("delete devices", res, err)
+}
+
+func (x writes) ResealDevice(ctx context.Context, id, keyID string, sealed []byte) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET key_id = ?, secret_sealed = ? WHERE id = ?`, keyID, sealed, id)
+	return x.one("reseal device", res, err)
+}
+
+// Recovery codes.
+
+func (x reads) UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT user_id, code_hash, created_at FROM recovery_codes
+		WHERE user_id = ? AND used_at IS NULL ORDER BY code_hash`, userID)
+	if err != nil {
+		return nil, x.fail("recovery codes", err)
+	}
+	defer rows.Close()
+	var out []RecoveryCode
+	for rows.Next() {
+		var c RecoveryCode
+		var created sql.NullInt64
+		if err := rows.Scan(&c.UserID, &c.Hash, &created); err != nil {
+			return nil, x.fail("recovery codes", err)
+		}
+		c.CreatedAt = fromMS(created)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, x.fail("recovery codes", err)
+	}
+	return out, nil
+}
+
+func (x writes) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error {
+	if err := x.DeleteRecoveryCodes(ctx, userID); err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if _, err := x.q.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)`,
+			userID, h, ms(now)); err != nil {
+			return x.fail("insert recovery code", err)
+		}
+	}
+	return nil
+}
+
+func (x writes) UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) (bool, error) {
+	res, err := x.q.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
+		ms(now), userID, hash)
+	n, err := x.count("use recovery code", res, err)
+	return n == 1, err
+}
+
+func (x writes) DeleteRecoveryCodes(ctx context.Context, userID string) error {
+	if _, err := x.q.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+		return x.fail("delete recovery codes", err)
+	}
+	return nil
+}
+
+// Throttle.
+
+func (x reads) Throttle(ctx context.Context, userID string) (Throttle, error) {
+	t := Throttle{UserID: userID}
+	var start, locked sql.NullInt64
+	err := x.q.QueryRowContext(ctx, `SELECT consecutive_failures, window_start, window_failures, locked_until
+		FROM verification_throttle WHERE user_id = ?`, userID).Scan(&t.ConsecutiveFailures, &start, &t.WindowFailures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, nil
+	}
+	if err != nil {
+		return Throttle{}, x.fail("throttle", err)
+	}
+	if start.Int64 != 0 {
+		t.WindowStart = fromMS(start)
+	}
+	if locked.Int64 != 0 {
+		t.LockedUntil = fromMS(locked)
+	}
+	return t, nil
+}
+
+func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
+	var start, locked int64
+	if !t.WindowStart.IsZero() {
+		start = ms(t.WindowStart)
+	}
+	if !t.LockedUntil.IsZero() {
+		locked = ms(t.LockedUntil)
+	}
+	_, err := x.q.ExecContext(ctx, `INSERT INTO verification_throttle
+		(user_id, consecutive_failures, window_start, window_failures, locked_until) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+		window_start = excluded.window_start, window_failures = excluded.window_failures, locked_until = excluded.locked_until`,
+		t.UserID, t.ConsecutiveFailures, start, t.WindowFailures, locked)
+	if err != nil {
+		return x.fail("put throttle", err)
+	}
+	return nil
+}
+
+// Audit.
+
+func (x writes) AddAuditEvent(ctx context.Context, e AuditEvent) error {
+	var user any
+	if e.UserID != "" {
+		user = e.UserID
+	}
+	_, err := x.q.ExecContext(ctx, `INSERT INTO audit_events (user_id, type, at, client_addr, device_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		user, e.Type, ms(e.At), e.ClientAddr, e.DeviceID, e.Detail)
+	if err != nil {
+		return x.fail("audit", err)
+	}
+	return nil
+}
+
+func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error) {
+	if beforeID <= 0 {
+		beforeID = 1<<63 - 1
+	}
+	rows, err := x.q.QueryContext(ctx, `SELECT id, user_id, type, at, client_addr, device_id, detail FROM audit_events
+		WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, userID, beforeID, limit)
+	if err != nil {
+		return nil, x.fail("audit events", err)
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var e AuditEvent
+		var user sql.NullString
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &user, &e.Type, &at, &e.ClientAddr, &e.DeviceID, &e.Detail); err != nil {
+			return nil, x.fail("audit events", err)
+		}
+		e.UserID, e.At = user.String, fromMS(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, x.fail("audit events", err)
+	}
+	return out, nil
+}

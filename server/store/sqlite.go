@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// SQLiteOptions tune the SQLite store; zero values get defaults.
+type SQLiteOptions struct {
+	ReadConns int         // size of the read-only pool (default 2×GOMAXPROCS, at least 4)
+	MaxBatch  int         // Update calls grouped into one commit at most (default 256)
+	OnDBError func(error) // called for every unexpected database error (metrics)
+	Now       func() time.Time
+}
+
+// SQLite is the embedded Store: one writer connection fed by a single
+// goroutine that groups concurrent Update calls into one transaction, and a
+// pool of read-only connections.
+type SQLite struct {
+	reads  // on the pool
+	w      *sql.DB
+	r      *sql.DB
+	opts   SQLiteOptions
+	ops    chan *op
+	quit   chan struct{}
+	done   chan struct{}
+	mu     sync.RWMutex // held for reading while queueing, for writing by Close
+	closed bool
+}
+
+var _ Store = (*SQLite)(nil)
+
+type op struct {
+	ctx  context.Context
+	fn   func(Tx) error
+	err  error
+	done chan struct{}
+}
+
+// OpenSQLite opens (creating if needed) the database file at path, applies
+// the embedded migrations and starts the writer.
+func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: database path %q must not contain ? or #", path)
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	common := "_foreign_keys=on&_busy_timeout=5000&_secure_delete=on"
+	w, err := sql.Open("sqlite3", path+"?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate&"+common)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(w, opts.Now()); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite3", path+"?_query_only=true&"+common)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	s := &SQLite{
+		reads: reads{q: r},
+		w:     w,
+		r:     r,
+		opts:  opts,
+		ops:   make(chan *op, opts.MaxBatch),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	s.reads.onErr = s.dbError
+	go s.writer()
+	return s, nil
+}
+
+// migrate applies, in order, every embedded migration newer than the
+// database's version, each in its own transaction.
+func migrate(db *sql.DB, now time.Time) error {
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("store: schema version: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := path.Base(name)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: name must start with its version", base)
+		}
+		if version <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			version, base, ms(now)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion is the highest applied migration.
+func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// Update queues fn for the writer and waits for its commit. A call whose
+// context ends before the writer reaches it is skipped; once started, it runs
+// to the end and Update reports its real outcome.
+func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
+	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	<-o.done
+	return o.err
+}
+
+// writer owns the write connection. It takes every queued call (up to
+// MaxBatch) and runs them in one transaction, each under a savepoint.
+func (s *SQLite) writer() {
+	defer close(s.done)
+	batch := make([]*op, 0, s.opts.MaxBatch)
+	for {
+		var first *op
+		select {
+		case first = <-s.ops:
+		case <-s.quit:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case o := <-s.ops:
+					s.runBatch([]*op{o})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *SQLite) runBatch(batch []*op) {
+	ctx := context.Background() // never a caller's: cancelling it would abort the shared transaction
+	finish := func(err error) {
+		for _, o := range batch {
+			if o.err == nil {
+				o.err = err
+			}
+			close(o.done)
+		}
+	}
+	live := batch[:0:0]
+	for _, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			o.err = err
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		finish(nil)
+		return
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		s.dbError(err)
+		finish(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	t := &sqliteTx{writes{reads{q: tx, onErr: s.dbError}}}
+	if len(live) == 1 {
+		if live[0].err = runOp(live[0], t); live[0].err != nil {
+			tx.Rollback()
+			finish(nil)
+			return
+		}
+	} else {
+		for _, o := range live {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+				s.dbError(err)
+				o.err = fmt.Errorf("store: savepoint: %w", err)
+				continue
+			}
+			if o.err = runOp(o, t); o.err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+					// The transaction is in an unknown state: fail them all.
+					s.dbError(err)
+					tx.Rollback()
+					finish(fmt.Errorf("store: rollback to savepoint: %w", err))
+					return
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
+				s.dbError(err)
+				tx.Rollback()
+				finish(fmt.Errorf("store: release savepoint: %w", err))
+				return
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		s.dbError(err)
+		finish(fmt.Errorf("store: commit: %w", err))
+		return
+	}
+	finish(nil)
+}
+
+// runOp runs one call, turning a panic into its error so the writer lives on.
+func runOp(o *op, t Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: update panicked: %v", p)
+		}
+	}()
+	return o.fn(t)
+}
+
+func (s *SQLite) dbError(err error) {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	if s.opts.OnDBError != nil {
+		s.opts.OnDBError(err)
+	}
+}
+
+// Ping checks both connections.
+func (s *SQLite) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		s.dbError(err)
+		return err
+	}
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		s.dbError(err)
+		return err
+	}
+	return s.Update(ctx, func(Tx) error { return nil })
+}
+
+// Close stops the writer after the queued calls and closes the database.
+func (s *SQLite) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.quit)
+	<-s.done
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+type sqliteTx struct{ writes }
+
+var _ Tx = (*sqliteTx)(nil)
+
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Reader is what can be read, from the store or inside a transaction (where
+// reads see the transaction's own writes).
+type Reader interface {
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	SessionByHash(ctx context.Context, tokenHash []byte) (Session, error)
+	Devices(ctx context.Context, userID string) ([]Device, error)
+	Device(ctx context.Context, userID, id string) (Device, error)
+	UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error)
+	Throttle(ctx context.Context, userID string) (Throttle, error) // zero record (with UserID) if none
+	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
+	// AllDevices is for maintenance (rekey): every device of every user.
+	AllDevices(ctx context.Context) ([]Device, error)
+}
+
+// Tx is one transaction's view: reads plus every write. Methods that change
+// one row return ErrNotFound when the row is not there (or not in the state
+// the change needs).
+type Tx interface {
+	Reader
+
+	CreateUser(ctx context.Context, u User) error // ErrConflict for a taken email
+
+	CreateSession(ctx context.Context, s Session) error
+	// UpgradeSession records a second factor on a session: stage, methods,
+	// verification time and expiry.
+	UpgradeSession(ctx context.Context, tokenHash []byte, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	CreateDevice(ctx context.Context, d Device) error
+	// ConsumeStep records step as the device's last accepted step only if it
+	// is greater than the one recorded: this conditional update is the replay
+	// protection. It returns false (and changes nothing) for a replayed or
+	// older step, or a device not in state (a pending one also must not have
+	// expired at now).
+	ConsumeStep(ctx context.Context, deviceID string, state DeviceState, step uint64, now time.Time) (bool, error)
+	ActivateDevice(ctx context.Context, deviceID string, now time.Time) error
+	RenameDevice(ctx context.Context, userID, id, name string) error
+	DeleteDevice(ctx context.Context, userID, id string) error
+	DeletePendingDevices(ctx context.Context, userID string) (int64, error)
+	DeleteExpiredPendingDevices(ctx context.Context, now time.Time) (int64, error)
+	DeleteAllDevices(ctx context.Context, userID string) (int64, error)
+	ResealDevice(ctx context.Context, id, keyID string, sealed []byte) error
+
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error
+	// UseRecoveryCode marks an unused code used; false if it was used already
+	// (or is not the user's).
+	UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) (bool, error)
+	DeleteRecoveryCodes(ctx context.Context, userID string) error
+
+	PutThrottle(ctx context.Context, t Throttle) error
+
+	AddAuditEvent(ctx context.Context, e AuditEvent) error
+}
+
+// Store is the server's state.
+type Store interface {
+	Reader
+	// Update runs fn in a transaction and commits when fn returns nil; any
+	// error rolls back everything fn did. fn must not call Update. The
+	// database transaction may be shared with other Update calls (group
+	// commit): each runs under its own savepoint, so an error rolls back only
+	// its own writes, and Update returns only once the commit is durable.
+	Update(ctx context.Context, fn func(Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
