@@ -1,27 +1,42 @@
-// Package migration decodes and encodes Google Authenticator's export format,
-// otpauth-migration://offline?data=..., whose data is a base64 MigrationPayload
-// protobuf. It uses google.golang.org/protobuf's protowire for the wire format
-// and accepts standard and URL-safe base64, with or without padding, including
-// a "+" that arrived as a space.
 package migration
 
 import (
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
-// Errors Decode returns, matched with errors.Is.
+// Errors Decode returns, matched with errors.Is. An ErrAccount also matches
+// the otpauth sentinel that says what is wrong with the account.
 var (
 	ErrScheme    = errors.New("migration: not an otpauth-migration://offline URI")
 	ErrData      = errors.New("migration: data parameter missing or not base64")
 	ErrPayload   = errors.New("migration: payload is not a valid MigrationPayload")
 	ErrTooLarge  = errors.New("migration: payload too large")
 	ErrNoAccount = errors.New("migration: export holds no accounts")
+	ErrAccount   = errors.New("migration: unsupported or invalid account")
 )
 
+// MaxURILength bounds the URIs Decode reads and Encode writes. A QR code
+// holds under 3 KB, and Google Authenticator splits larger exports over
+// several codes, so 16 KiB leaves room for pasted text without inviting
+// megabyte payloads.
+const MaxURILength = 16 << 10
+
+// Period is the time step of every TOTP account in the format, which has no
+// field for it.
+const Period = 30
+
 // Payload is one export QR code. A large export is split over BatchSize codes
-// that share BatchID, numbered by BatchIndex from 0.
+// that share BatchID, numbered by BatchIndex from 0. Google Authenticator
+// writes Version 1 and, for a single code, BatchSize 1 and BatchIndex 0.
 type Payload struct {
 	Version    int
 	BatchSize  int
@@ -30,8 +45,397 @@ type Payload struct {
 	Accounts   []otpauth.Key
 }
 
+// Field numbers of MigrationPayload and its OtpParameters.
+const (
+	fieldOtpParameters protowire.Number = 1
+	fieldVersion       protowire.Number = 2
+	fieldBatchSize     protowire.Number = 3
+	fieldBatchIndex    protowire.Number = 4
+	fieldBatchID       protowire.Number = 5
+
+	fieldSecret    protowire.Number = 1
+	fieldName      protowire.Number = 2
+	fieldIssuer    protowire.Number = 3
+	fieldAlgorithm protowire.Number = 4
+	fieldDigits    protowire.Number = 5
+	fieldType      protowire.Number = 6
+	fieldCounter   protowire.Number = 7
+)
+
+// Enum values of OtpParameters. Zero is "unspecified" in each and reads as
+// the default (SHA1, six digits, TOTP), as Google Authenticator reads it.
+//
+// Google's DigitCount has only SIX (1) and EIGHT (2); some exporters write
+// SEVEN as 3. Decode reads 3 as seven digits and Encode writes seven digits
+// as 3, so such accounts round-trip here; Google Authenticator itself cannot
+// import them correctly.
+const (
+	algorithmSHA1   = 1
+	algorithmSHA256 = 2
+	algorithmSHA512 = 3
+	algorithmMD5    = 4
+
+	digitsSix   = 1
+	digitsEight = 2
+	digitsSeven = 3
+
+	typeHOTP = 1
+	typeTOTP = 2
+)
+
 // Decode parses an otpauth-migration URI.
-func Decode(uri string) (*Payload, error) { panic("migration: implement") }
+func Decode(uri string) (*Payload, error) {
+	if len(uri) > MaxURILength {
+		return nil, ErrTooLarge
+	}
+	uri = strings.TrimSpace(uri)
+	scheme, rest, _ := strings.Cut(uri, "://")
+	host, rawQuery, _ := strings.Cut(rest, "?")
+	if !strings.EqualFold(scheme, "otpauth-migration") || !strings.EqualFold(strings.TrimSuffix(host, "/"), "offline") {
+		return nil, ErrScheme
+	}
+
+	var data string
+	found := false
+	for field := range strings.SplitSeq(rawQuery, "&") {
+		name, value, _ := strings.Cut(field, "=")
+		if name != "data" {
+			continue
+		}
+		if found {
+			return nil, fmt.Errorf("%w: data is given twice", ErrData)
+		}
+		data, found = value, true
+	}
+	raw, err := decodeBase64(data)
+	if err != nil {
+		return nil, err
+	}
+	return unmarshalPayload(raw)
+}
+
+// decodeBase64 reads the data parameter as it arrives: percent-escaped or
+// not, standard or URL-safe alphabet, padded or not, and with the spaces that
+// a form decoder makes of "+" (base64 has no spaces, so they can only be that).
+func decodeBase64(data string) ([]byte, error) {
+	s, err := url.PathUnescape(data) // PathUnescape keeps "+" as it is
+	if err != nil {
+		return nil, fmt.Errorf("%w: broken percent-escape", ErrData)
+	}
+	s = strings.TrimRight(strings.ReplaceAll(s, " ", "+"), "=")
+	if s == "" {
+		return nil, ErrData
+	}
+	enc := base64.RawStdEncoding
+	if strings.ContainsAny(s, "-_") {
+		if strings.ContainsAny(s, "+/") {
+			return nil, fmt.Errorf("%w: it mixes the standard and URL-safe alphabets", ErrData)
+		}
+		enc = base64.RawURLEncoding
+	}
+	raw, err := enc.DecodeString(s)
+	if err != nil {
+		return nil, ErrData
+	}
+	return raw, nil
+}
+
+// unmarshalPayload reads a MigrationPayload. Unknown fields are skipped, as
+// protobuf readers do, so a newer exporter's additions do not break import.
+func unmarshalPayload(b []byte) (*Payload, error) {
+	p := &Payload{}
+	var raws [][]byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, wireError(n)
+		}
+		b = b[n:]
+		switch {
+		case num == fieldOtpParameters && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return nil, wireError(n)
+			}
+			raws = append(raws, v)
+			b = b[n:]
+		case num >= fieldVersion && num <= fieldBatchID && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return nil, wireError(n)
+			}
+			// int32 fields: negative values arrive sign-extended to 64 bits.
+			i := int32(v)
+			switch num {
+			case fieldVersion:
+				p.Version = int(i)
+			case fieldBatchSize:
+				p.BatchSize = int(i)
+			case fieldBatchIndex:
+				p.BatchIndex = int(i)
+			case fieldBatchID:
+				p.BatchID = i
+			}
+			b = b[n:]
+		case num <= fieldBatchID:
+			return nil, fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return nil, wireError(n)
+			}
+			b = b[n:]
+		}
+	}
+	if err := checkBatch(p); err != nil {
+		return nil, err
+	}
+	if len(raws) == 0 {
+		return nil, ErrNoAccount
+	}
+	p.Accounts = make([]otpauth.Key, len(raws))
+	for i, raw := range raws {
+		if err := unmarshalAccount(raw, &p.Accounts[i]); err != nil {
+			return nil, accountError(i, err)
+		}
+	}
+	return p, nil
+}
+
+func wireError(n int) error {
+	return fmt.Errorf("%w: %w", ErrPayload, protowire.ParseError(n))
+}
+
+func accountError(i int, err error) error {
+	if errors.Is(err, ErrPayload) {
+		return fmt.Errorf("%w (account %d)", err, i+1)
+	}
+	return fmt.Errorf("%w: account %d: %w", ErrAccount, i+1, err)
+}
+
+func checkBatch(p *Payload) error {
+	if p.Version < 0 || p.BatchSize < 0 || p.BatchIndex < 0 ||
+		p.BatchSize > 0 && p.BatchIndex >= p.BatchSize {
+		return fmt.Errorf("%w: version or batch numbers out of range", ErrPayload)
+	}
+	return nil
+}
+
+// unmarshalAccount reads one OtpParameters into k and validates it.
+func unmarshalAccount(b []byte, k *otpauth.Key) error {
+	var (
+		name, issuer          string
+		algorithm, digits, ty uint64
+		counter               int64
+	)
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return wireError(n)
+		}
+		b = b[n:]
+		switch {
+		case num >= fieldSecret && num <= fieldIssuer && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return wireError(n)
+			}
+			switch num {
+			case fieldSecret:
+				k.Secret = append([]byte(nil), v...)
+			case fieldName:
+				name = string(v)
+			case fieldIssuer:
+				issuer = string(v)
+			}
+			b = b[n:]
+		case num >= fieldAlgorithm && num <= fieldCounter && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return wireError(n)
+			}
+			switch num {
+			case fieldAlgorithm:
+				algorithm = v
+			case fieldDigits:
+				digits = v
+			case fieldType:
+				ty = v
+			case fieldCounter:
+				counter = int64(v)
+			}
+			b = b[n:]
+		case num <= fieldCounter:
+			return fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return wireError(n)
+			}
+			b = b[n:]
+		}
+	}
+
+	switch algorithm {
+	case 0, algorithmSHA1:
+		k.Algorithm = otpauth.SHA1
+	case algorithmSHA256:
+		k.Algorithm = otpauth.SHA256
+	case algorithmSHA512:
+		k.Algorithm = otpauth.SHA512
+	case algorithmMD5:
+		return fmt.Errorf("%w (this one uses MD5, which Twofold does not support)", otpauth.ErrAlgorithm)
+	default:
+		return otpauth.ErrAlgorithm
+	}
+	switch digits {
+	case 0, digitsSix:
+		k.Digits = 6
+	case digitsSeven:
+		k.Digits = 7
+	case digitsEight:
+		k.Digits = 8
+	default:
+		return otpauth.ErrDigits
+	}
+	switch ty {
+	case 0, typeTOTP:
+		k.Type, k.Period = otpauth.TOTP, Period
+	case typeHOTP:
+		if counter < 0 {
+			return otpauth.ErrCounter
+		}
+		k.Type, k.Counter = otpauth.HOTP, uint64(counter)
+	default:
+		return otpauth.ErrType
+	}
+	k.Issuer, k.Account = splitName(name, strings.TrimSpace(issuer))
+	return k.Validate()
+}
+
+// splitName reads an account name that may carry an "Issuer:" prefix, as
+// otpauth labels do. A prefix that disagrees with the issuer field stays part
+// of the account name: the export is Google Authenticator's own, and refusing
+// it would strand the account.
+func splitName(name, issuer string) (string, string) {
+	prefix, account, found := strings.Cut(name, ":")
+	prefix = strings.TrimSpace(prefix)
+	switch {
+	case !found:
+		return issuer, strings.TrimSpace(name)
+	case issuer == "":
+		return prefix, strings.TrimSpace(account)
+	case prefix == issuer:
+		return issuer, strings.TrimSpace(account)
+	default:
+		return issuer, strings.TrimSpace(name)
+	}
+}
 
 // Encode formats p as an otpauth-migration URI that Decode reads back.
-func Encode(p *Payload) (string, error) { panic("migration: implement") }
+// Every account must pass otpauth's Validate and fit the format: TOTP with a
+// 30 s period, a counter under 2^63. Extra parameters have no place in the
+// format and are left out. The data is standard padded base64,
+// percent-escaped, as Google Authenticator writes it.
+func Encode(p *Payload) (string, error) {
+	if len(p.Accounts) == 0 {
+		return "", ErrNoAccount
+	}
+	if p.Version > math.MaxInt32 || p.BatchSize > math.MaxInt32 || p.BatchIndex > math.MaxInt32 {
+		return "", fmt.Errorf("%w: version or batch numbers out of range", ErrPayload)
+	}
+	if err := checkBatch(p); err != nil {
+		return "", err
+	}
+	var b []byte
+	for i := range p.Accounts {
+		account, err := marshalAccount(&p.Accounts[i])
+		if err != nil {
+			return "", accountError(i, err)
+		}
+		b = protowire.AppendTag(b, fieldOtpParameters, protowire.BytesType)
+		b = protowire.AppendBytes(b, account)
+	}
+	b = appendInt32(b, fieldVersion, int32(p.Version))
+	b = appendInt32(b, fieldBatchSize, int32(p.BatchSize))
+	b = appendInt32(b, fieldBatchIndex, int32(p.BatchIndex))
+	b = appendInt32(b, fieldBatchID, p.BatchID)
+
+	uri := "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(b))
+	if len(uri) > MaxURILength {
+		return "", ErrTooLarge
+	}
+	return uri, nil
+}
+
+// appendInt32 writes a proto3 int32 field, leaving out zero as proto3 does;
+// negative values are sign-extended to ten bytes, as the wire format says.
+func appendInt32(b []byte, num protowire.Number, v int32) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(int64(v)))
+}
+
+func marshalAccount(k *otpauth.Key) ([]byte, error) {
+	if err := k.Validate(); err != nil {
+		return nil, err
+	}
+	var algorithm, digits, ty uint64
+	switch k.Algorithm {
+	case otpauth.SHA1:
+		algorithm = algorithmSHA1
+	case otpauth.SHA256:
+		algorithm = algorithmSHA256
+	case otpauth.SHA512:
+		algorithm = algorithmSHA512
+	}
+	switch k.Digits {
+	case 6:
+		digits = digitsSix
+	case 7:
+		digits = digitsSeven
+	case 8:
+		digits = digitsEight
+	}
+	switch k.Type {
+	case otpauth.TOTP:
+		if k.Period != Period {
+			return nil, fmt.Errorf("%w (the export format has only %d s)", otpauth.ErrPeriod, Period)
+		}
+		ty = typeTOTP
+	case otpauth.HOTP:
+		if k.Counter > math.MaxInt64 {
+			return nil, fmt.Errorf("%w (the export format stops at 2^63)", otpauth.ErrCounter)
+		}
+		ty = typeHOTP
+	}
+
+	// Google Authenticator shows the issuer field beside the name, so the
+	// name is the bare account unless a colon in it would be read as an
+	// issuer prefix on the way back.
+	name := k.Account
+	if strings.Contains(k.Account, ":") {
+		name = k.Issuer + ":" + k.Account
+	}
+	b := protowire.AppendTag(nil, fieldSecret, protowire.BytesType)
+	b = protowire.AppendBytes(b, k.Secret)
+	b = protowire.AppendTag(b, fieldName, protowire.BytesType)
+	b = protowire.AppendString(b, name)
+	if k.Issuer != "" {
+		b = protowire.AppendTag(b, fieldIssuer, protowire.BytesType)
+		b = protowire.AppendString(b, k.Issuer)
+	}
+	for _, field := range []struct {
+		num protowire.Number
+		v   uint64
+	}{{fieldAlgorithm, algorithm}, {fieldDigits, digits}, {fieldType, ty}, {fieldCounter, k.Counter}} {
+		if field.num == fieldCounter && k.Type != otpauth.HOTP {
+			continue
+		}
+		b = protowire.AppendTag(b, field.num, protowire.VarintType)
+		b = protowire.AppendVarint(b, field.v)
+	}
+	return b, nil
+}
