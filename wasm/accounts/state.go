@@ -1,0 +1,244 @@
+package accounts
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/otpcode"
+)
+
+// MaxClockOffset bounds SetClockOffset: a device clock a day off is broken,
+// not skewed, and codes from it would be a guess.
+const MaxClockOffset = 24 * time.Hour
+
+// State is the list of accounts in display order and the clock offset. It is
+// never modified in place: operations return a new State that shares the
+// unchanged accounts with the old one. The zero value is an empty State.
+type State struct {
+	accounts    []*Account
+	clockOffset time.Duration
+	unknown     []byte
+}
+
+// clone copies the list so that the copy can be changed.
+func (s *State) clone() *State {
+	c := *s
+	c.accounts = slices.Clone(s.accounts)
+	return &c
+}
+
+// Len is the number of accounts.
+func (s *State) Len() int { return len(s.accounts) }
+
+// Accounts returns the accounts in display order. The Accounts are shared:
+// do not modify them.
+func (s *State) Accounts() []*Account { return slices.Clone(s.accounts) }
+
+// Views returns the public view of every account in display order.
+func (s *State) Views() []View {
+	views := make([]View, len(s.accounts))
+	for i, a := range s.accounts {
+		views[i] = a.View()
+	}
+	return views
+}
+
+// Find returns the account with id.
+func (s *State) Find(id string) (*Account, bool) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, false
+	}
+	return s.accounts[i], true
+}
+
+func (s *State) index(id string) int {
+	return slices.IndexFunc(s.accounts, func(a *Account) bool { return a.ID == id })
+}
+
+// ClockOffset is the correction added to the device clock for codes.
+func (s *State) ClockOffset() time.Duration { return s.clockOffset }
+
+// duplicate reports the account that k would duplicate: same secret, or same
+// issuer and account name (compared without regard to case). skip excludes
+// one id, so a rename can keep its own name.
+func (s *State) duplicate(k *otpauth.Key, skip string) error {
+	for _, a := range s.accounts {
+		if a.ID == skip {
+			continue
+		}
+		if bytes.Equal(a.Key.Secret, k.Secret) {
+			return &DuplicateError{Existing: a.View(), SameSecret: true}
+		}
+		if strings.EqualFold(a.Key.Issuer, k.Issuer) && strings.EqualFold(a.Key.Account, k.Account) {
+			return &DuplicateError{Existing: a.View()}
+		}
+	}
+	return nil
+}
+
+// Add appends a at the end of the list, refusing a duplicate (*DuplicateError)
+// or a key that otpauth.Key.Validate refuses.
+func (s *State) Add(a *Account) (*State, error) {
+	if a.Key.Account == "" {
+		return nil, ErrName
+	}
+	if err := a.Key.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.duplicate(&a.Key, ""); err != nil {
+		return nil, err
+	}
+	if a.ID == "" || s.index(a.ID) >= 0 {
+		return nil, errIDTaken // only with a broken random source
+	}
+	n := s.clone()
+	n.accounts = append(n.accounts, a)
+	return n, nil
+}
+
+// Rename changes an account's issuer and account name.
+func (s *State) Rename(id, issuer, account string) (*State, error) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, ErrNotFound
+	}
+	issuer, account = strings.TrimSpace(issuer), strings.TrimSpace(account)
+	if account == "" {
+		return nil, ErrName
+	}
+	a := *s.accounts[i]
+	a.Key.Issuer, a.Key.Account = issuer, account
+	if err := a.Key.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.duplicate(&a.Key, id); err != nil {
+		return nil, err
+	}
+	n := s.clone()
+	n.accounts[i] = &a
+	return n, nil
+}
+
+// Delete removes an account. The removed Account is returned so the caller
+// can wipe its secret once the new State is saved.
+func (s *State) Delete(id string) (*State, *Account, error) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, nil, ErrNotFound
+	}
+	n := s.clone()
+	removed := n.accounts[i]
+	n.accounts = slices.Delete(n.accounts, i, i+1)
+	return n, removed, nil
+}
+
+// Reorder puts the accounts in the order of ids, which must name every
+// account exactly once.
+func (s *State) Reorder(ids []string) (*State, error) {
+	if len(ids) != len(s.accounts) {
+		return nil, ErrOrder
+	}
+	n := s.clone()
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		j := s.index(id)
+		if j < 0 || seen[id] {
+			return nil, ErrOrder
+		}
+		seen[id] = true
+		n.accounts[i] = s.accounts[j]
+	}
+	return n, nil
+}
+
+// Search returns the accounts whose issuer or account name contains every
+// word of query, ignoring case, in display order. An empty query matches all.
+func (s *State) Search(query string) []View {
+	words := strings.Fields(strings.ToLower(query))
+	var out []View
+	for _, a := range s.accounts {
+		hay := strings.ToLower(a.Key.Issuer + "\x00" + a.Key.Account)
+		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(hay, w) }) {
+			out = append(out, a.View())
+		}
+	}
+	return out
+}
+
+// NextHOTP returns the code for an HOTP account's current counter and the
+// State with the counter moved past it. The caller must persist the new State
+// before showing the code, so a code is never shown twice.
+func (s *State) NextHOTP(id string) (*State, string, error) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, "", ErrNotFound
+	}
+	a := *s.accounts[i]
+	if a.Key.Type != otpauth.HOTP {
+		return nil, "", ErrNotHOTP
+	}
+	code, err := otpcode.HOTP(a.Key.Secret, otpcode.ParamsOf(&a.Key), a.Key.Counter)
+	if err != nil {
+		return nil, "", err
+	}
+	a.Key.Counter++
+	n := s.clone()
+	n.accounts[i] = &a
+	return n, code, nil
+}
+
+// WithClockOffset returns the State with codes computed at device time + d.
+func (s *State) WithClockOffset(d time.Duration) (*State, error) {
+	if d < -MaxClockOffset || d > MaxClockOffset {
+		return nil, ErrClockOffset
+	}
+	n := s.clone()
+	n.clockOffset = d.Truncate(time.Millisecond)
+	return n, nil
+}
+
+// Code is what the page shows for one account at one instant.
+type Code struct {
+	ID        string
+	Type      otpauth.Type
+	Current   string        // TOTP: the code now; HOTP: "" (ask NextHOTP)
+	Next      string        // TOTP: the code of the following period
+	Remaining time.Duration // TOTP: how long Current stays valid
+	Period    int
+	Counter   uint64 // HOTP: the counter NextHOTP will use
+}
+
+// Codes returns the codes of every account at device time now, corrected by
+// the clock offset, in display order.
+func (s *State) Codes(now time.Time) ([]Code, error) {
+	t := now.Add(s.clockOffset)
+	codes := make([]Code, 0, len(s.accounts))
+	for _, a := range s.accounts {
+		c := Code{ID: a.ID, Type: a.Key.Type, Period: a.Key.Period, Counter: a.Key.Counter}
+		if a.Key.Type == otpauth.TOTP {
+			p := otpcode.ParamsOf(&a.Key)
+			var err error
+			if c.Current, err = otpcode.TOTP(a.Key.Secret, p, t); err != nil {
+				return nil, err
+			}
+			if c.Next, err = otpcode.TOTP(a.Key.Secret, p, t.Add(time.Duration(a.Key.Period)*time.Second)); err != nil {
+				return nil, err
+			}
+			c.Remaining = otpcode.Remaining(t, a.Key.Period)
+		}
+		codes = append(codes, c)
+	}
+	return codes, nil
+}
+
+// Wipe zeroes every secret the State holds. States that share accounts with
+// it are wiped too; call it only on the last State of a session.
+func (s *State) Wipe() {
+	for _, a := range s.accounts {
+		a.wipe()
+	}
+}
