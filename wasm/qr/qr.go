@@ -1,0 +1,165 @@
+package qr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"strings"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// Errors, worded for the page.
+var (
+	ErrNotFound         = errors.New("no QR code found in this image")
+	ErrNotAuthenticator = errors.New("this QR code is not an authenticator key")
+	ErrFrame            = errors.New("the image data does not match its width and height")
+)
+
+// MaxSide is the long side above which a frame is downscaled before decoding.
+// A QR code that fills a fifth of such a frame still has modules of several
+// pixels after scaling, and the binarizer's work grows with the pixel count.
+// The page should let the canvas scale camera frames (to about 800 px) before
+// handing them over; this is the guard for large photos and screenshots.
+const MaxSide = 1600
+
+// MaxPixels bounds the frames Decode accepts (a 64-megapixel photo).
+const MaxPixels = 64 << 20
+
+// Decode returns the text of the QR code in an RGBA frame: 4 bytes per pixel,
+// row by row, not premultiplied (as canvas getImageData returns).
+func Decode(rgba []byte, width, height int) (string, error) {
+	if width <= 0 || height <= 0 || width*height > MaxPixels || len(rgba) != width*height*4 {
+		return "", ErrFrame
+	}
+	lum := luminance(rgba, width, height)
+	return decodeLuminance(lum, width, height)
+}
+
+// DecodeImage returns the text of the QR code in img.
+func DecodeImage(img image.Image) (string, error) {
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > MaxPixels {
+		return "", ErrFrame
+	}
+	n, ok := img.(*image.NRGBA)
+	if !ok || n.Stride != 4*b.Dx() || b.Min != (image.Point{}) {
+		n = image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
+	}
+	return Decode(n.Pix, b.Dx(), b.Dy())
+}
+
+// luminance converts RGBA to one byte of luma per pixel, (R + 2G + B) / 4 as
+// ZXing does, composited over white so transparent backgrounds read as paper.
+func luminance(rgba []byte, width, height int) []byte {
+	lum := make([]byte, width*height)
+	for i := range lum {
+		p := rgba[4*i : 4*i+4 : 4*i+4]
+		l := (uint32(p[0]) + 2*uint32(p[1]) + uint32(p[2])) / 4
+		if a := uint32(p[3]); a != 255 {
+			l = (l*a + 255*(255-a)) / 255
+		}
+		lum[i] = byte(l)
+	}
+	return lum
+}
+
+// downscale averages factor×factor blocks (a box filter: no aliasing of fine
+// modules into false edges, and one pass over the pixels).
+func downscale(lum []byte, width, height, factor int) ([]byte, int, int) {
+	w, h := width/factor, height/factor
+	out := make([]byte, w*h)
+	area := uint32(factor * factor)
+	sums := make([]uint32, w)
+	for y := range h {
+		clear(sums)
+		for dy := range factor {
+			row := lum[(y*factor+dy)*width:]
+			for x := range w {
+				for _, v := range row[x*factor : x*factor+factor] {
+					sums[x] += uint32(v)
+				}
+			}
+		}
+		for x, s := range sums {
+			out[y*w+x] = byte(s / area)
+		}
+	}
+	return out, w, h
+}
+
+func decodeLuminance(lum []byte, width, height int) (string, error) {
+	if long := max(width, height); long > MaxSide {
+		factor := (long + MaxSide - 1) / MaxSide
+		lum, width, height = downscale(lum, width, height, factor)
+	}
+	src := &lumSource{LuminanceSourceBase: gozxing.LuminanceSourceBase{Width: width, Height: height}, lum: lum}
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	attempts := []func() gozxing.Binarizer{
+		func() gozxing.Binarizer { return gozxing.NewHybridBinarizer(src) },
+		func() gozxing.Binarizer { return gozxing.NewHybridBinarizer(src.Invert()) },
+		func() gozxing.Binarizer { return gozxing.NewGlobalHistgramBinarizer(src) },
+	}
+	reader := qrcode.NewQRCodeReader()
+	for _, binarizer := range attempts {
+		bmp, err := gozxing.NewBinaryBitmap(binarizer())
+		if err != nil {
+			continue
+		}
+		if res, err := reader.Decode(bmp, hints); err == nil {
+			return res.GetText(), nil
+		}
+	}
+	return "", ErrNotFound
+}
+
+// lumSource is a gozxing.LuminanceSource over a luma plane, so no []int
+// copy of the frame is made (gozxing's RGB source wants one int per pixel).
+type lumSource struct {
+	gozxing.LuminanceSourceBase
+	lum []byte
+}
+
+func (s *lumSource) GetRow(y int, row []byte) ([]byte, error) {
+	if y < 0 || y >= s.Height {
+		return row, fmt.Errorf("qr: row %d outside the image", y)
+	}
+	if len(row) < s.Width {
+		row = make([]byte, s.Width)
+	}
+	copy(row, s.lum[y*s.Width:(y+1)*s.Width])
+	return row, nil
+}
+
+func (s *lumSource) GetMatrix() []byte { return s.lum }
+
+func (s *lumSource) Invert() gozxing.LuminanceSource { return gozxing.NewInvertedLuminanceSource(s) }
+
+func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
+
+// Kind is what a QR code's text is, for the page to route it.
+type Kind string
+
+// The kinds of payload.
+const (
+	KindOTPAuth   Kind = "otpauth"           // one key: otpauth://totp/… or hotp/…
+	KindMigration Kind = "otpauth-migration" // a Google Authenticator export part
+	KindOther     Kind = "other"             // anything else: not for an authenticator
+)
+
+// Classify tells the kind of a decoded text by its URI scheme.
+func Classify(text string) Kind {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(text), ":")
+	switch {
+	case !ok:
+		return KindOther
+	case strings.EqualFold(scheme, "otpauth"):
+		return KindOTPAuth
+	case strings.EqualFold(scheme, "otpauth-migration"):
+		return KindMigration
+	}
+	return KindOther
+}
