@@ -16,7 +16,7 @@ import (
 // tab is one Chromium, with its own fresh profile, showing the app. Every
 // console error and uncaught exception of the page fails the test.
 type tab struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	profile string
 
@@ -71,7 +71,7 @@ func requireBrowser(t testing.TB) {
 }
 
 // newTab starts a browser with a fresh profile and returns its only tab.
-func newTab(t *testing.T, opts ...tabOption) *tab {
+func newTab(t testing.TB, opts ...tabOption) *tab {
 	t.Helper()
 	requireBrowser(t)
 	cfg := tabConfig{}

@@ -353,7 +353,7 @@ function renderAccounts() {
     main.setAttribute("aria-label", `${label(acc)}: copy code`);
     main.title = "Copy code";
     const hotp = acc.type === "hotp";
-    $(".ring", li).hidden = hotp;
+    $(".ring", li).toggleAttribute("hidden", hotp); // an SVG element has no .hidden
     $(".hotp-next", li).hidden = !hotp;
     $(".hotp-next", li).setAttribute("aria-label", `Next code for ${label(acc)}`);
     $(".act-up", li).disabled = i === 0;
