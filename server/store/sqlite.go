@@ -242,7 +242,7 @@ func (s *SQLite) runBatch(batch []*op) {
 		finish(fmt.Errorf("store: begin: %w", err))
 		return
 	}
-	t := &sqliteTx{writes{reads{q: tx, onErr: s.dbError}}}
+	t := &sqliteTx{writes{reads{q: txQuerier{tx}, onErr: s.dbError}}}
 	if len(live) == 1 {
 		if live[0].err = runOp(live[0], t); live[0].err != nil {
 			tx.Rollback()
@@ -336,4 +336,21 @@ var _ Tx = (*sqliteTx)(nil)
 func isUnique(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// txQuerier runs a shared transaction's statements under the writer's own
+// context: a caller's cancelled context would interrupt SQLite, which rolls
+// back the whole transaction, other callers' work included.
+type txQuerier struct{ tx *sql.Tx }
+
+func (t txQuerier) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(context.Background(), query, args...)
+}
+
+func (t txQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(context.Background(), query, args...)
+}
+
+func (t txQuerier) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(context.Background(), query, args...)
 }

@@ -70,6 +70,8 @@ type Store interface {
 	// database transaction may be shared with other Update calls (group
 	// commit): each runs under its own savepoint, so an error rolls back only
 	// its own writes, and Update returns only once the commit is durable.
+	// Contexts given to Tx methods may be ignored: once started, fn's
+	// statements run to the end.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Ping(ctx context.Context) error
 	Close() error

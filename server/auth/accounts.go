@@ -1,0 +1,293 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Password length limits (NIST SP 800-63B: at least 8; a generous maximum
+// bounds the hashing work).
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 1024 // bytes
+	maxEmailLen    = 254
+)
+
+// NewSession is a session just created: the token goes to the client once
+// (as a cookie); only its hash is stored.
+type NewSession struct {
+	Token   string
+	Session store.Session
+}
+
+// NormalizeEmail lower-cases and checks an email address.
+func NormalizeEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || len(email) > maxEmailLen {
+		return "", ErrInvalidEmail
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", ErrInvalidEmail
+	}
+	return email, nil
+}
+
+func checkPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPasswordLen || len(pw) > MaxPasswordLen || !utf8.ValidString(pw) {
+		return ErrInvalidPassword
+	}
+	return nil
+}
+
+// SignUp creates an account and signs it in (password only: no MFA yet).
+func (s *Service) SignUp(ctx context.Context, c Client, email, password string) (store.User, NewSession, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	if err := checkPassword(password); err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	hash, err := credential.HashPassword(s.rand, password, s.cfg.Argon2)
+	if err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	id, err := s.newID("usr")
+	if err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	u := store.User{ID: id, Email: email, PasswordHash: hash, CreatedAt: s.now()}
+	ns, err := s.newSession(c, id, store.StageFull, []string{MethodPassword})
+	if err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(ctx, ns.Session); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, id, EventSignUp, "", "")
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.User{}, NewSession{}, ErrEmailTaken
+	}
+	if err != nil {
+		return store.User{}, NewSession{}, err
+	}
+	s.log.Info("signed up", "user_id", id)
+	return u, ns, nil
+}
+
+func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []string) (NewSession, error) {
+	token, hash, err := credential.NewToken(s.rand)
+	if err != nil {
+		return NewSession{}, err
+	}
+	now := s.now()
+	ttl := s.cfg.SessionTTL
+	if stage == store.StagePartial {
+		ttl = s.cfg.PartialSessionTTL
+	}
+	ua := c.UserAgent
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	return NewSession{Token: token, Session: store.Session{
+		TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua,
+	}}, nil
+}
+
+// SignIn checks a password. With MFA enrolled it returns a partial session,
+// good only for the second factor; without, a full session (amr [pwd]).
+func (s *Service) SignIn(ctx context.Context, c Client, email, password string) (NewSession, error) {
+	normalized, emailErr := NormalizeEmail(email)
+	var u store.User
+	var err error
+	if emailErr == nil {
+		u, err = s.store.UserByEmail(ctx, normalized)
+	}
+	if emailErr != nil || errors.Is(err, store.ErrNotFound) {
+		credential.VerifyPassword(password, s.dummyHash) // same work as for a real account
+		s.log.Info("sign-in failed", "reason", "unknown account")
+		if err := s.store.Update(ctx, func(tx store.Tx) error {
+			return s.audit(ctx, tx, c, "", EventSignInFailure, "", "password")
+		}); err != nil {
+			return NewSession{}, err
+		}
+		return NewSession{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return NewSession{}, err
+	}
+	ok, err := credential.VerifyPassword(password, u.PasswordHash)
+	if err != nil {
+		return NewSession{}, err
+	}
+	if !ok {
+		s.log.Info("sign-in failed", "reason", "wrong password", "user_id", u.ID)
+		if err := s.store.Update(ctx, func(tx store.Tx) error {
+			return s.audit(ctx, tx, c, u.ID, EventSignInFailure, "", "password")
+		}); err != nil {
+			return NewSession{}, err
+		}
+		return NewSession{}, ErrInvalidCredentials
+	}
+	enrolled, err := s.MFAEnrolled(ctx, u.ID)
+	if err != nil {
+		return NewSession{}, err
+	}
+	stage := store.StageFull
+	if enrolled {
+		stage = store.StagePartial
+	}
+	ns, err := s.newSession(c, u.ID, stage, []string{MethodPassword})
+	if err != nil {
+		return NewSession{}, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateSession(ctx, ns.Session); err != nil {
+			return err
+		}
+		if stage == store.StageFull {
+			return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", MethodPassword)
+		}
+		return nil
+	})
+	if err != nil {
+		return NewSession{}, err
+	}
+	s.log.Info("password accepted", "user_id", u.ID, "stage", stage)
+	return ns, nil
+}
+
+// MFAEnrolled reports whether the user has an active TOTP device.
+func (s *Service) MFAEnrolled(ctx context.Context, userID string) (bool, error) {
+	ds, err := s.store.Devices(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ds, func(d store.Device) bool { return d.State == store.DeviceActive }), nil
+}
+
+// Authenticate finds the live session of a token.
+func (s *Service) Authenticate(ctx context.Context, token string) (store.Session, error) {
+	if !credential.ValidTokenSyntax(token) {
+		return store.Session{}, ErrUnauthenticated
+	}
+	sess, err := s.store.SessionByHash(ctx, credential.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Session{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return store.Session{}, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return store.Session{}, ErrUnauthenticated
+	}
+	return sess, nil
+}
+
+// User returns an account.
+func (s *Service) User(ctx context.Context, id string) (store.User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, ErrUnauthenticated
+	}
+	return u, err
+}
+
+// SecondFactor verifies a code or recovery code for a session. A partial
+// session is replaced by a new full one (new token, amr [pwd, otp|recovery]);
+// a full session is stepped up in place (its MFA time renewed), and the
+// returned NewSession has no token.
+func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session, f Factor) (NewSession, error) {
+	var out NewSession
+	purpose := PurposeStepUp
+	if sess.Stage == store.StagePartial {
+		purpose = PurposeSignIn
+	}
+	_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
+		apply: func(ctx context.Context, tx store.Tx, method, deviceID string) error {
+			now := s.now()
+			if sess.Stage == store.StagePartial {
+				ns, err := s.newSession(c, sess.UserID, store.StageFull, []string{MethodPassword, method})
+				if err != nil {
+					return err
+				}
+				ns.Session.MFAVerifiedAt = now
+				if err := tx.DeleteSession(ctx, sess.TokenHash); err != nil {
+					return err // signed out or swept meanwhile: roll back
+				}
+				if err := tx.CreateSession(ctx, ns.Session); err != nil {
+					return err
+				}
+				out = ns
+				return s.audit(ctx, tx, c, sess.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
+			}
+			amr := sess.AMR
+			if !slices.Contains(amr, method) {
+				amr = append(slices.Clip(amr), method)
+			}
+			if err := tx.UpgradeSession(ctx, sess.TokenHash, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
+				return err
+			}
+			out = NewSession{Session: sess}
+			out.Session.AMR, out.Session.MFAVerifiedAt = amr, now
+			return s.audit(ctx, tx, c, sess.UserID, EventStepUp, deviceID, method)
+		}})
+	if errors.Is(err, store.ErrNotFound) {
+		return NewSession{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return NewSession{}, err
+	}
+	return out, nil
+}
+
+// SignOut ends one session.
+func (s *Service) SignOut(ctx context.Context, c Client, sess store.Session) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSession(ctx, sess.TokenHash); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, sess.UserID, EventSignOut, "", "")
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // already gone
+	}
+	return err
+}
+
+// SignOutEverywhere ends every session of the user, this one included.
+func (s *Service) SignOutEverywhere(ctx context.Context, c Client, userID string) (int64, error) {
+	var n int64
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if n, err = tx.DeleteUserSessions(ctx, userID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventSignOutEverywhere, "", "")
+	})
+	return n, err
+}
+
+// FreshMFA reports whether the session's last second factor is recent
+// enough for sensitive changes without asking again.
+func (s *Service) FreshMFA(sess store.Session) bool {
+	if sess.MFAVerifiedAt.IsZero() {
+		return false
+	}
+	age := s.now().Sub(sess.MFAVerifiedAt)
+	return age >= 0 && age < s.cfg.FreshFactorWindow
+}

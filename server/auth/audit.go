@@ -1,0 +1,45 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Audit event types. Details never hold a secret, a code or a token.
+const (
+	EventSignUp                 = "sign_up"
+	EventSignInSuccess          = "sign_in_success"
+	EventSignInFailure          = "sign_in_failure"
+	EventVerificationFailure    = "verification_failure"
+	EventStepUp                 = "step_up"
+	EventLockout                = "lockout"
+	EventSignOut                = "sign_out"
+	EventSignOutEverywhere      = "sign_out_everywhere"
+	EventDeviceEnrolled         = "device_enrolled"
+	EventDeviceActivated        = "device_activated"
+	EventDeviceRenamed          = "device_renamed"
+	EventDeviceDeleted          = "device_deleted"
+	EventInactiveDevicesDeleted = "inactive_devices_deleted"
+	EventMFADisabled            = "mfa_disabled"
+	EventRecoveryCodeUsed       = "recovery_code_used"
+	EventRecoveryCodesCreated   = "recovery_codes_generated"
+)
+
+func (s *Service) audit(ctx context.Context, tx store.Tx, c Client, userID, typ, deviceID, detail string) error {
+	return tx.AddAuditEvent(ctx, store.AuditEvent{
+		UserID: userID, Type: typ, At: s.now(), ClientAddr: c.Addr, DeviceID: deviceID, Detail: detail,
+	})
+}
+
+// MaxAuditPage is the most events AuditEvents returns at once.
+const MaxAuditPage = 200
+
+// AuditEvents lists the user's own events, newest first, before the event id
+// beforeID (0 for the newest).
+func (s *Service) AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]store.AuditEvent, error) {
+	if limit <= 0 || limit > MaxAuditPage {
+		limit = MaxAuditPage
+	}
+	return s.store.AuditEvents(ctx, userID, beforeID, limit)
+}

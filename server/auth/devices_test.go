@@ -1,0 +1,211 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/shared/otpauth"
+)
+
+func TestCreateDeviceGivesKeyOnce(t *testing.T) {
+	e := newEnv(t)
+	u, _, _ := e.svc.SignUp(ctx, cl, "fay@example.com", "correct horse battery")
+	enr, err := e.svc.CreateDevice(ctx, cl, u.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := enr.Key
+	if len(k.Secret) != 20 || k.Algorithm != otpauth.SHA1 || k.Digits != 6 || k.Period != 30 || k.Issuer != "Twofold" || k.Account != "fay@example.com" {
+		t.Fatalf("key %+v", k)
+	}
+	d := enr.Device
+	if d.State != store.DevicePending || d.Name != "Authenticator" || !d.ExpiresAt.Equal(t0.Add(10*time.Minute)) ||
+		d.SecretSealed != nil || d.KeyID != "" || !strings.HasPrefix(d.ID, "dev_") {
+		t.Fatalf("device %+v", d)
+	}
+	list, _ := e.svc.Devices(ctx, u.ID)
+	if len(list) != 1 || list[0].SecretSealed != nil {
+		t.Fatalf("list %+v", list)
+	}
+	for _, bad := range []string{strings.Repeat("x", 65), "tab\there", "\u202e"} {
+		if _, err := e.svc.CreateDevice(ctx, cl, u.ID, bad); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("name %q: %v", bad, err)
+		}
+	}
+}
+
+func TestPendingDeviceExpiresAndIsSwept(t *testing.T) {
+	e := newEnv(t)
+	u, _, _ := e.svc.SignUp(ctx, cl, "gus@example.com", "correct horse battery")
+	enr, _ := e.svc.CreateDevice(ctx, cl, u.ID, "phone")
+	e.clock.Advance(10 * time.Minute)
+	if _, _, err := e.svc.ActivateDevice(ctx, cl, u.ID, enr.Device.ID, e.code(enr.Key.Secret)); !errors.Is(err, ErrDeviceExpired) {
+		t.Fatalf("activate expired: %v", err)
+	}
+	if list, _ := e.svc.Devices(ctx, u.ID); len(list) != 0 {
+		t.Fatalf("expired device listed: %+v", list)
+	}
+	devs, _, err := e.svc.Sweep(ctx)
+	if err != nil || devs != 1 {
+		t.Fatalf("sweep: %d %v", devs, err)
+	}
+	if all, _ := e.st.Devices(ctx, u.ID); len(all) != 0 {
+		t.Fatalf("still stored: %+v", all)
+	}
+}
+
+func TestDeleteInactiveDevices(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("hal@example.com")
+	for range 3 {
+		if _, err := e.svc.CreateDevice(ctx, cl, a.user.ID, "spare"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := e.svc.DeleteInactiveDevices(ctx, cl, a.user.ID)
+	if err != nil || n != 3 {
+		t.Fatalf("deleted %d, %v", n, err)
+	}
+	list, _ := e.svc.Devices(ctx, a.user.ID)
+	if len(list) != 1 || list[0].ID != a.device.ID || list[0].State != store.DeviceActive {
+		t.Fatalf("left %+v", list)
+	}
+}
+
+func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("ivy@example.com")
+	sess := a.session // password-only session from sign-up: not fresh
+	if err := e.svc.DeleteDevice(ctx, cl, sess, a.device.ID, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
+		t.Fatalf("no factor: %v", err)
+	}
+	if err := e.svc.DeleteDevice(ctx, cl, sess, a.device.ID, Factor{Code: "000000"}); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	// An MFA sign-in within the window is fresh enough...
+	e.clock.Advance(30 * time.Second)
+	ns, err := e.svc.SecondFactor(ctx, cl, e.partial("ivy@example.com"), Factor{Code: e.code(a.secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(5*time.Minute + time.Second)
+	// ...but not after it.
+	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, a.device.ID, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
+		t.Fatalf("stale MFA: %v", err)
+	}
+	second, _ := e.svc.CreateDevice(ctx, cl, a.user.ID, "tablet")
+	if _, _, err := e.svc.ActivateDevice(ctx, cl, a.user.ID, second.Device.ID, e.code(second.Key.Secret)); err != nil {
+		t.Fatal(err)
+	}
+	// A current code does it.
+	e.clock.Advance(30 * time.Second)
+	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, a.device.ID, Factor{Code: e.code(a.secret)}); err != nil {
+		t.Fatalf("with code: %v", err)
+	}
+	// So does a recovery code; deleting the last device turns MFA off.
+	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, second.Device.ID, Factor{RecoveryCode: a.recovery[3]}); err != nil {
+		t.Fatalf("with recovery code: %v", err)
+	}
+	if on, _ := e.svc.MFAEnrolled(ctx, a.user.ID); on {
+		t.Fatal("MFA still on")
+	}
+	if n, _ := e.svc.RecoveryCodesRemaining(ctx, a.user.ID); n != 0 {
+		t.Fatalf("%d recovery codes survive MFA off", n)
+	}
+	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, "dev_nope", Factor{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown device: %v", err)
+	}
+}
+
+func TestRecoveryCodesRegenerateAndDisableMFA(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("jan@example.com")
+	if _, err := e.svc.RegenerateRecoveryCodes(ctx, cl, a.session, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
+		t.Fatalf("regenerate without factor: %v", err)
+	}
+	fresh, err := e.svc.RegenerateRecoveryCodes(ctx, cl, a.session, Factor{RecoveryCode: a.recovery[0]})
+	if err != nil || len(fresh) != 10 {
+		t.Fatalf("regenerate: %v", err)
+	}
+	// The old set is gone.
+	if _, err := e.svc.SecondFactor(ctx, cl, e.partial("jan@example.com"), Factor{RecoveryCode: a.recovery[1]}); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("old code after regenerate: %v", err)
+	}
+	if err := e.svc.DisableMFA(ctx, cl, a.session, Factor{RecoveryCode: fresh[0]}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := e.svc.SignIn(ctx, cl, "jan@example.com", "correct horse battery")
+	if err != nil || ns.Session.Stage != store.StageFull {
+		t.Fatalf("sign-in after MFA off: %+v %v", ns.Session, err)
+	}
+	if err := e.svc.DisableMFA(ctx, cl, ns.Session, Factor{RecoveryCode: fresh[1]}); !errors.Is(err, ErrMFANotEnrolled) {
+		t.Fatal(err)
+	}
+}
+
+// Invariant 2 under contention: 100 goroutines submit one valid code at
+// once; exactly one succeeds.
+func TestInvariant2_ConcurrentSubmissionsOneSuccess(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("kim@example.com")
+	e.clock.Advance(30 * time.Second)
+	code := e.code(a.secret)
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case !errors.Is(err, ErrVerificationFailed):
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d successes", ok.Load())
+	}
+}
+
+func TestVerificationInputFormat(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("lee@example.com")
+	for _, tc := range []struct {
+		f    Factor
+		want error
+	}{
+		{Factor{}, ErrFactorMissing},
+		{Factor{Code: "123456", RecoveryCode: a.recovery[0]}, ErrFactorMissing},
+		{Factor{Code: "12345"}, ErrCodeFormat},
+		{Factor{Code: "123456789"}, ErrCodeFormat},
+		{Factor{Code: "12a456"}, ErrCodeFormat},
+		{Factor{Code: "١٢٣٤٥٦"}, ErrCodeFormat},
+		{Factor{RecoveryCode: "nope"}, ErrRecoveryCodeFormat},
+	} {
+		if _, err := e.svc.SecondFactor(ctx, cl, a.session, tc.f); !errors.Is(err, tc.want) {
+			t.Errorf("%+v: %v, want %v", tc.f, err, tc.want)
+		}
+	}
+	// Malformed input is not a guess: the throttle is untouched.
+	if th, _ := e.st.Throttle(ctx, a.user.ID); th.ConsecutiveFailures != 0 || th.WindowFailures != 0 {
+		t.Fatalf("throttle %+v", th)
+	}
+	// Spaces and dashes are accepted.
+	e.clock.Advance(30 * time.Second)
+	c := e.code(a.secret)
+	if _, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: " " + c[:3] + "-" + c[3:] + " "}); err != nil {
+		t.Fatalf("spaced code: %v", err)
+	}
+}

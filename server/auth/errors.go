@@ -1,0 +1,24 @@
+package auth
+
+import "errors"
+
+// Sentinel errors. The API maps each to a status and a public message; the
+// messages here are for logs.
+var (
+	ErrInvalidEmail        = errors.New("auth: email address is not valid")
+	ErrInvalidPassword     = errors.New("auth: password length out of range")
+	ErrEmailTaken          = errors.New("auth: email address already registered")
+	ErrInvalidCredentials  = errors.New("auth: email or password is wrong")
+	ErrUnauthenticated     = errors.New("auth: no valid session")
+	ErrVerificationFailed  = errors.New("auth: verification failed")
+	ErrCodeFormat          = errors.New("auth: code is not the expected number of digits")
+	ErrRecoveryCodeFormat  = errors.New("auth: recovery code is malformed")
+	ErrFactorMissing       = errors.New("auth: give exactly one of code and recovery_code")
+	ErrFreshFactorRequired = errors.New("auth: a fresh second factor is required")
+	ErrNotFound            = errors.New("auth: not found")
+	ErrDeviceExpired       = errors.New("auth: pending device expired")
+	ErrDeviceActive        = errors.New("auth: device is already active")
+	ErrTooManyDevices      = errors.New("auth: too many devices")
+	ErrInvalidName         = errors.New("auth: device name is not valid")
+	ErrMFANotEnrolled      = errors.New("auth: no active TOTP device")
+)

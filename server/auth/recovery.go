@@ -1,0 +1,55 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+func (s *Service) newRecoveryCodes() (codes []string, hashes [][]byte, err error) {
+	codes, err = credential.NewRecoveryCodes(s.rand, credential.RecoveryCodeCount)
+	if err != nil {
+		return nil, nil, err
+	}
+	hashes = make([][]byte, len(codes))
+	for i, c := range codes {
+		if hashes[i], err = credential.HashRecoveryCode(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	return codes, hashes, nil
+}
+
+// RegenerateRecoveryCodes replaces the user's recovery codes with a fresh
+// set, returned once; the old set stops working. It needs MFA enrolled and a
+// fresh second factor.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Client, sess store.Session, f Factor) ([]string, error) {
+	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !enrolled {
+		return nil, ErrMFANotEnrolled
+	}
+	codes, hashes, err := s.newRecoveryCodes()
+	if err != nil {
+		return nil, err
+	}
+	err = s.withFreshFactor(ctx, c, sess, f, PurposeRegenerate, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.ReplaceRecoveryCodes(ctx, sess.UserID, hashes, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, sess.UserID, EventRecoveryCodesCreated, "", "regenerated")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// RecoveryCodesRemaining counts the user's unused recovery codes.
+func (s *Service) RecoveryCodesRemaining(ctx context.Context, userID string) (int, error) {
+	codes, err := s.store.UnusedRecoveryCodes(ctx, userID)
+	return len(codes), err
+}

@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/secrets"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Config tunes the service; zero values get the defaults in withDefaults.
+type Config struct {
+	Issuer            string // otpauth issuer shown in authenticator apps (default "Twofold")
+	Argon2            credential.Argon2Params
+	SessionTTL        time.Duration // full sessions (default 12 h)
+	PartialSessionTTL time.Duration // password checked, second factor pending (default 5 min)
+	PendingDeviceTTL  time.Duration // unactivated devices (default 10 min)
+	FreshFactorWindow time.Duration // how long an MFA sign-in counts as fresh (default 5 min)
+	MaxDevices        int           // devices per user, pending included (default 10)
+	Skew              uint          // accepted steps either side of now (default 1)
+	Throttle          ThrottlePolicy
+}
+
+func (c Config) withDefaults() Config {
+	if c.Issuer == "" {
+		c.Issuer = "Twofold"
+	}
+	if c.Argon2 == (credential.Argon2Params{}) {
+		c.Argon2 = credential.DefaultArgon2
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.PartialSessionTTL <= 0 {
+		c.PartialSessionTTL = 5 * time.Minute
+	}
+	if c.PendingDeviceTTL <= 0 {
+		c.PendingDeviceTTL = 10 * time.Minute
+	}
+	if c.FreshFactorWindow <= 0 {
+		c.FreshFactorWindow = 5 * time.Minute
+	}
+	if c.MaxDevices <= 0 {
+		c.MaxDevices = 10
+	}
+	if c.Skew == 0 {
+		c.Skew = 1
+	}
+	c.Throttle = c.Throttle.withDefaults()
+	return c
+}
+
+// Observer receives verification outcomes (for metrics).
+type Observer interface {
+	Verification(purpose Purpose, outcome Outcome, took time.Duration)
+}
+
+// Deps are what the service needs from outside.
+type Deps struct {
+	Store    store.Store
+	Keys     *secrets.Keyring
+	Now      func() time.Time // default time.Now
+	Rand     io.Reader        // default crypto/rand.Reader
+	Log      *slog.Logger     // default slog.Default()
+	Observer Observer         // optional
+}
+
+// Service is the verification server's core.
+type Service struct {
+	cfg       Config
+	store     store.Store
+	keys      *secrets.Keyring
+	now       func() time.Time
+	rand      io.Reader
+	log       *slog.Logger
+	obs       Observer
+	dummyHash string // verified against for unknown accounts, so timing does not tell
+}
+
+// New builds a Service.
+func New(cfg Config, d Deps) (*Service, error) {
+	s := &Service{cfg: cfg.withDefaults(), store: d.Store, keys: d.Keys, now: d.Now, rand: d.Rand, log: d.Log, obs: d.Observer}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.store == nil || s.keys == nil {
+		return nil, fmt.Errorf("auth: store and keyring are required")
+	}
+	h, err := credential.HashPassword(s.rand, "twofold dummy password", s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	s.dummyHash = h
+	return s, nil
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Client describes who sent a request, for sessions and the audit log.
+type Client struct {
+	Addr      string
+	UserAgent string
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newID makes "prefix_" + 16 base32 characters (80 random bits).
+func (s *Service) newID(prefix string) (string, error) {
+	b := make([]byte, 10)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("auth: id: %w", err)
+	}
+	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b)), nil
+}
+
+// deviceAAD is a device secret's associated data: the row's identity.
+func deviceAAD(id, userID string) []byte {
+	return []byte("totp_device:" + id + ":" + userID)
+}

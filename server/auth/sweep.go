@@ -1,0 +1,41 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Sweep deletes pending devices past their expiry and expired sessions.
+func (s *Service) Sweep(ctx context.Context) (devices, sessions int64, err error) {
+	now := s.now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if devices, err = tx.DeleteExpiredPendingDevices(ctx, now); err != nil {
+			return err
+		}
+		sessions, err = tx.DeleteExpiredSessions(ctx, now)
+		return err
+	})
+	if err == nil && devices+sessions > 0 {
+		s.log.Info("sweep", "expired_devices", devices, "expired_sessions", sessions)
+	}
+	return devices, sessions, err
+}
+
+// RunSweeper sweeps every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("sweep failed", "err", err)
+			}
+		}
+	}
+}
