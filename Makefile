@@ -36,7 +36,11 @@ wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into w
 	else echo "wasm: no authenticator yet (wasm/app)"; fi
 
 .PHONY: test
-test: deps vet test-host test-wasm ## vet, host tests, wasm tests and browser end-to-end tests
+test: deps wasm vet test-host test-wasm ## vet, host tests, wasm tests and browser end-to-end tests (e2e/, in test-host)
+
+.PHONY: test-e2e
+test-e2e: wasm ## only the end-to-end tests in headless Chromium against the real server
+	$(GO) test -count=1 -v ./e2e
 
 .PHONY: vet
 vet:
