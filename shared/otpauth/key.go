@@ -28,10 +28,11 @@ const (
 	DefaultPeriod    = 30
 )
 
-// Limits on what Parse and DecodeSecret accept.
+// Limits on what Parse, Validate and DecodeSecret accept. Going over a length
+// limit is ErrTooLong, except for the secret (ErrSecretLength).
 const (
-	MaxURILength    = 4096 // bytes of a whole URI
-	MaxLabelLength  = 256  // bytes of the decoded label (issuer and account)
+	MaxURILength    = 4096 // bytes of a whole URI, as read and as URI writes it
+	MaxLabelLength  = 256  // bytes of the decoded label "Issuer:Account"
 	MaxSecretLength = 128  // bytes of a decoded secret (1024 bits)
 	MinSecretBits   = 128  // below this, Warnings reports WarnShortSecret (RFC 4226 §4 R6)
 	MinDigits       = 6
