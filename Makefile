@@ -63,8 +63,9 @@ bench: ## run the benchmarks and print their figures and ratios
 lint: ## gofmt -l, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) tool staticcheck ./...
-	GOOS=js GOARCH=wasm $(GO) tool staticcheck $(WASM_PKGS)
+	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	$(BIN)/staticcheck ./...
+	GOOS=js GOARCH=wasm $(BIN)/staticcheck $(WASM_PKGS)
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for $(FUZZTIME)
