@@ -82,7 +82,7 @@ func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name strin
 	if _, err := io.ReadFull(s.rand, secret); err != nil {
 		return Enrollment{}, err
 	}
-	keyID, sealed, err := s.keys.Seal(secret, deviceAAD(id, userID))
+	keyID, sealed, err := s.keys.Seal(secret, DeviceAAD(id, userID))
 	if err != nil {
 		return Enrollment{}, err
 	}

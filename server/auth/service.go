@@ -126,7 +126,8 @@ func (s *Service) newID(prefix string) (string, error) {
 	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b)), nil
 }
 
-// deviceAAD is a device secret's associated data: the row's identity.
-func deviceAAD(id, userID string) []byte {
+// DeviceAAD is a device secret's associated data: the row's identity, so a
+// sealed secret copied to another row or user does not open.
+func DeviceAAD(id, userID string) []byte {
 	return []byte("totp_device:" + id + ":" + userID)
 }

@@ -154,7 +154,7 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 	var step uint64
 	for i := range candidates {
 		d := &candidates[i]
-		secret, err := s.keys.Open(d.KeyID, d.SecretSealed, deviceAAD(d.ID, d.UserID))
+		secret, err := s.keys.Open(d.KeyID, d.SecretSealed, DeviceAAD(d.ID, d.UserID))
 		if err != nil {
 			return "", err
 		}

@@ -1,0 +1,87 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/twofold-auth/twofold/server/auth"
+)
+
+// APIError is an error with its public face: status, a stable code and a
+// message a person can act on. Err is the private cause, logged, never sent.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *APIError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s (%d): %v", e.Code, e.Status, e.Err)
+	}
+	return fmt.Sprintf("%s (%d)", e.Code, e.Status)
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+// errorf makes an APIError.
+func errorf(status int, code, message string) *APIError {
+	return &APIError{Status: status, Code: code, Message: message}
+}
+
+// Errors of the HTTP layer itself.
+var (
+	errUnauthenticated    = errorf(http.StatusUnauthorized, "unauthenticated", "Sign in first.")
+	errSecondFactor       = errorf(http.StatusForbidden, "second_factor_required", "Enter a code from your authenticator (or a recovery code) to finish signing in.")
+	errNotFound           = errorf(http.StatusNotFound, "not_found", "There is nothing at this address.")
+	errMethodNotAllowed   = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept this method.")
+	errUnsupportedMedia   = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
+	errBodyTooLarge       = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
+	errMalformedJSON      = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
+	errEmptyBody          = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
+	errCrossOrigin        = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
+	errRateLimited        = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
+	errBadQuery           = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
+	errInternal           = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
+	errServiceUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready.")
+)
+
+// Public faces of the auth package's sentinel errors. A failed verification
+// has one answer whatever the reason (wrong, replayed, locked out).
+var authErrors = []struct {
+	err error
+	api *APIError
+}{
+	{auth.ErrInvalidEmail, errorf(http.StatusBadRequest, "invalid_email", "Enter a valid email address.")},
+	{auth.ErrInvalidPassword, errorf(http.StatusBadRequest, "invalid_password", "Choose a password of 8 characters or more (at most 1024 bytes).")},
+	{auth.ErrEmailTaken, errorf(http.StatusConflict, "email_taken", "An account with this email address exists; sign in instead.")},
+	{auth.ErrInvalidCredentials, errorf(http.StatusUnauthorized, "invalid_credentials", "The email address or password is wrong.")},
+	{auth.ErrUnauthenticated, errUnauthenticated},
+	{auth.ErrVerificationFailed, errorf(http.StatusForbidden, "verification_failed", "That code was not accepted. Wait for a new code and try again; after repeated failures, wait longer.")},
+	{auth.ErrCodeFormat, errorf(http.StatusBadRequest, "invalid_code_format", "A code is the 6 digits your authenticator shows.")},
+	{auth.ErrRecoveryCodeFormat, errorf(http.StatusBadRequest, "invalid_recovery_code_format", "A recovery code looks like XXXX-XXXX-XXXX-XXXX.")},
+	{auth.ErrFactorMissing, errorf(http.StatusBadRequest, "factor_required", "Give either code or recovery_code (exactly one).")},
+	{auth.ErrFreshFactorRequired, errorf(http.StatusForbidden, "fresh_factor_required", "Confirm with a current code or a recovery code (or sign in again with MFA).")},
+	{auth.ErrNotFound, errorf(http.StatusNotFound, "not_found", "No such device.")},
+	{auth.ErrDeviceExpired, errorf(http.StatusGone, "device_expired", "This device was not activated within 10 minutes; create a new one.")},
+	{auth.ErrDeviceActive, errorf(http.StatusConflict, "device_active", "This device is already active.")},
+	{auth.ErrTooManyDevices, errorf(http.StatusConflict, "too_many_devices", "You have the most devices allowed; delete one first.")},
+	{auth.ErrInvalidName, errorf(http.StatusBadRequest, "invalid_name", "A device name is 1 to 64 printable characters.")},
+	{auth.ErrMFANotEnrolled, errorf(http.StatusConflict, "mfa_not_enrolled", "Multi-factor authentication is not set up: activate a TOTP device first.")},
+}
+
+// publicError finds the public face of err, or nil for an unexpected error.
+func publicError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	for _, m := range authErrors {
+		if errors.Is(err, m.err) {
+			return m.api
+		}
+	}
+	return nil
+}

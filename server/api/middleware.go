@@ -1,0 +1,243 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Content-Security-Policy values. The authenticator needs
+// 'wasm-unsafe-eval' to compile its WebAssembly (not 'unsafe-eval'), blob:
+// and data: images for QR previews, and media for the camera.
+const (
+	cspApp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+		"img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; " +
+		"manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	cspAPI = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+// securityHeaders sets the browser security headers on every response.
+func (a *api) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		csp := cspAPI
+		if r.URL.Path == "/app" || len(r.URL.Path) > 4 && r.URL.Path[:5] == "/app/" {
+			csp = cspApp
+			h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+		}
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		if a.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// observe logs and counts every request: method, route pattern, status,
+// size and time; never headers, cookies or bodies.
+func (a *api) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		took := time.Since(start)
+		a.metrics.Request(r.Method, route, status, took)
+		a.log.LogAttrs(r.Context(), levelFor(status), "http", slogAttrs(r.Method, route, r.URL.Path, status, ww.BytesWritten(), took, clientAddr(r))...)
+	})
+}
+
+// recoverer turns a panic into a logged 500.
+func (a *api) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.writeError(w, r, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-origin state-changing requests (Go's
+// CrossOriginProtection: Sec-Fetch-Site, then Origin against Host).
+// Requests without those headers (curl, the CLI) pass.
+func (a *api) crossOrigin(base *url.URL) func(http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if base != nil && base.Scheme != "" && base.Host != "" {
+		if err := cop.AddTrustedOrigin(base.Scheme + "://" + base.Host); err != nil {
+			a.log.Warn("base URL is not a usable origin", "base_url", base.String())
+		}
+	}
+	cop.SetDenyHandler(a.handle(func(http.ResponseWriter, *http.Request) error { return errCrossOrigin }))
+	return cop.Handler
+}
+
+// limitBody caps request bodies.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noStore keeps API responses out of caches.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rateLimiter limits credential routes per client address (IPv6 per /64).
+func (a *api) rateLimiter(rl RateLimit) func(http.Handler) http.Handler {
+	if rl.Requests < 0 {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	if rl.Requests == 0 {
+		rl.Requests = DefaultRateLimit.Requests
+	}
+	if rl.Window <= 0 {
+		rl.Window = DefaultRateLimit.Window
+	}
+	return httprate.LimitBy(rl.Requests, rl.Window,
+		func(r *http.Request) (string, error) { return httprate.CanonicalizeIP(clientAddr(r)), nil },
+		httprate.WithLimitHandler(a.handle(func(http.ResponseWriter, *http.Request) error { return errRateLimited })))
+}
+
+// clientAddr is the client's address as the trust configuration resolves it.
+func clientAddr(r *http.Request) string {
+	if ip := middleware.GetClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func client(r *http.Request) auth.Client {
+	return auth.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}
+}
+
+// Sessions travel in a cookie. Behind TLS it is Secure with the __Host-
+// prefix (host-only, path /).
+const (
+	cookieName       = "twofold_session"
+	secureCookieName = "__Host-twofold_session"
+)
+
+func (a *api) secure(r *http.Request) bool { return r.TLS != nil || a.baseHTTPS }
+
+func (a *api) cookieName(r *http.Request) string {
+	if a.secure(r) {
+		return secureCookieName
+	}
+	return cookieName
+}
+
+func (a *api) setSessionCookie(w http.ResponseWriter, r *http.Request, ns auth.NewSession) {
+	http.SetCookie(w, &http.Cookie{
+		Name: a.cookieName(r), Value: ns.Token, Path: "/", Expires: ns.Session.ExpiresAt,
+		MaxAge:   max(1, int(ns.Session.ExpiresAt.Sub(a.now()).Seconds())),
+		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (a *api) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: a.cookieName(r), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// principal is who a request acts for. Today always a session; application
+// tokens (Authorization: Bearer) will add a second kind here.
+type principal struct {
+	Session store.Session
+}
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) (principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(principal)
+	return p, ok
+}
+
+// authenticate resolves the session cookie, if any, into a principal. A
+// missing, unknown or expired session leaves the request anonymous.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(a.cookieName(r))
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := a.auth.Authenticate(r.Context(), c.Value)
+		switch {
+		case err == nil:
+			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, principal{Session: sess}))
+		case publicError(err) == nil:
+			a.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireSession lets any live session through, partial ones included.
+func (a *api) requireSession(next http.Handler) http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := principalFrom(r.Context()); !ok {
+			return errUnauthenticated
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// requireFull lets only full sessions through: a partial one may only
+// present its second factor.
+func (a *api) requireFull(next http.Handler) http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, ok := principalFrom(r.Context())
+		if !ok {
+			return errUnauthenticated
+		}
+		if p.Session.Stage != store.StageFull {
+			return errSecondFactor
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// mustPrincipal is for handlers behind requireSession/requireFull.
+func mustPrincipal(r *http.Request) principal {
+	p, _ := principalFrom(r.Context())
+	return p
+}

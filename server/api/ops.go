@@ -1,0 +1,43 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"time"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+func (a *api) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIDoc)
+	return nil
+}
+
+type timeResponse struct {
+	UnixMS int64 `json:"unix_ms"`
+}
+
+// serverTime lets the authenticator compare its clock with the server's.
+func (a *api) serverTime(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, timeResponse{UnixMS: a.now().UnixMilli()})
+}
+
+type healthResponse struct {
+	Status string `json:"status"`
+}
+
+// healthz answers 200 when the database answers (a read and an empty write
+// transaction), 503 otherwise.
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.db.Ping(ctx); err != nil {
+		a.log.Error("health check failed", "err", err)
+		return errServiceUnavailable
+	}
+	return writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
+}

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 64 << 10
+
+// handlerFunc is a handler that returns its error to the adapter.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: the one place errors become responses.
+func (a *api) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	}
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError writes err's public face; an unexpected error is logged with
+// its detail and answered with a bare 500.
+func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	pub := publicError(err)
+	switch {
+	case pub == nil:
+		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		pub = errInternal
+	case pub.Err != nil || pub.Status >= 500:
+		a.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", pub.Code, "err", err)
+	}
+	if pub.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	writeJSON(w, pub.Status, errorBody{Error: errorDetail{Code: pub.Code, Message: pub.Message}})
+}
+
+// writeJSON writes v as the response body.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong on our side."}}`, http.StatusInternalServerError)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+	return nil
+}
+
+// decodeJSON reads a required JSON object into v: application/json only,
+// unknown fields refused, nothing after the object.
+func decodeJSON(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if err := checkContentType(r); err != nil {
+			return err
+		}
+		return errEmptyBody
+	}
+	return decodeBytes(r, body, v)
+}
+
+// decodeOptionalJSON is decodeJSON for bodies that may be left out
+// entirely (DELETE with an optional second factor).
+func decodeOptionalJSON(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return decodeBytes(r, body, v)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || len(body) > MaxBodyBytes:
+		return nil, errBodyTooLarge
+	case err != nil:
+		return nil, &APIError{Status: http.StatusBadRequest, Code: "malformed_body", Message: "The request body could not be read.", Err: err}
+	}
+	return body, nil
+}
+
+func checkContentType(r *http.Request) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errUnsupportedMedia
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return errUnsupportedMedia
+	}
+	return nil
+}
+
+func decodeBytes(r *http.Request, body []byte, v any) error {
+	if err := checkContentType(r); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return &APIError{Status: http.StatusBadRequest, Code: "unknown_field",
+				Message: "The request has a field this endpoint does not accept (see /api/v1/openapi.json).", Err: err}
+		}
+		return &APIError{Status: errMalformedJSON.Status, Code: errMalformedJSON.Code, Message: errMalformedJSON.Message, Err: err}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &APIError{Status: errMalformedJSON.Status, Code: errMalformedJSON.Code,
+			Message: "The request body has data after the JSON object."}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/metrics"
+)
+
+// Pinger checks the database for /healthz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// RateLimit is how many credential requests (sign-up, sign-in, second
+// factor, activation, deletion with a code) one client address may make per
+// Window. Requests < 0 turns the limit off (benchmarks); 0 takes the default.
+type RateLimit struct {
+	Requests int
+	Window   time.Duration
+}
+
+// DefaultRateLimit allows 60 credential requests per minute per address.
+var DefaultRateLimit = RateLimit{Requests: 60, Window: time.Minute}
+
+// Deps are what the router needs.
+type Deps struct {
+	Auth    *auth.Service
+	DB      Pinger
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	App     fs.FS            // the authenticator's files, served at /app/
+	Now     func() time.Time // server time for /api/v1/time
+	// BaseURL is the public URL; with https, cookies are Secure even when
+	// TLS ends at a proxy, and its origin is trusted for cross-origin checks.
+	BaseURL *url.URL
+	// TrustedProxies are CIDR prefixes whose X-Forwarded-For is believed for
+	// the client address; empty means the TCP peer is the client.
+	TrustedProxies []string
+	RateLimit      RateLimit
+}
+
+// api carries the dependencies to every handler.
+type api struct {
+	auth      *auth.Service
+	db        Pinger
+	metrics   *metrics.Metrics
+	log       *slog.Logger
+	now       func() time.Time
+	baseHTTPS bool
+	limit     func(http.Handler) http.Handler
+}
+
+// NewRouter builds the whole HTTP handler.
+func NewRouter(d Deps) http.Handler {
+	a := &api{auth: d.Auth, db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.metrics == nil {
+		a.metrics = metrics.New()
+	}
+	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
+	a.limit = a.rateLimiter(d.RateLimit)
+
+	r := chi.NewRouter()
+	if len(d.TrustedProxies) > 0 {
+		r.Use(middleware.ClientIPFromXFF(d.TrustedProxies...))
+	} else {
+		r.Use(middleware.ClientIPFromRemoteAddr)
+	}
+	r.Use(a.securityHeaders, a.observe, a.recoverer, a.crossOrigin(d.BaseURL))
+	r.NotFound(a.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(a.handle(func(http.ResponseWriter, *http.Request) error { return errMethodNotAllowed }))
+
+	r.Get("/healthz", a.handle(a.healthz))
+	r.Method(http.MethodGet, "/metrics", a.metrics.Handler())
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/app/", http.StatusFound) })
+	if d.App != nil {
+		r.Mount("/app", appHandler(d.App))
+	}
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(limitBody, noStore, a.authenticate)
+		r.Get("/openapi.json", a.handle(a.openAPI))
+		r.Get("/time", a.handle(a.serverTime))
+		r.Mount("/users", users{a}.Routes())
+		r.Mount("/session", session{a}.Routes())
+		r.Mount("/sessions", sessions{a}.Routes())
+		r.Mount("/totp-devices", devices{a}.Routes())
+		r.Mount("/recovery-codes", recoveryCodes{a}.Routes())
+		r.Mount("/mfa", mfa{a}.Routes())
+		r.Mount("/audit-events", auditEvents{a}.Routes())
+	})
+	return r
+}
+
+// subrouter is a router for a resource, answering 404 and 405 like the rest.
+func (a *api) subrouter() chi.Router {
+	r := chi.NewRouter()
+	r.NotFound(a.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(a.handle(func(http.ResponseWriter, *http.Request) error { return errMethodNotAllowed }))
+	return r
+}

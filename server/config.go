@@ -1,0 +1,125 @@
+package server
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/web"
+)
+
+// Config is the server's configuration; withDefaults fills what is left
+// zero. cmd/twofold-server fills it from flags and TWOFOLD_* variables.
+type Config struct {
+	Addr    string // listen address (default ":8080")
+	DataDir string // database and key file directory (default "./data")
+	DBPath  string // default DataDir/twofold.db
+
+	// The master key: MasterKey (base64, from TWOFOLD_MASTER_KEY) wins over
+	// MasterKeyFile (default DataDir/master.key, created 0600 on first start).
+	MasterKey     string
+	MasterKeyFile string
+	// NewMasterKey is rekey's target when MasterKey is given (base64).
+	NewMasterKey string
+
+	BaseURL        string // public URL (default http://localhost:PORT)
+	LogLevel       string // debug, info, warn, error (default info)
+	LogFormat      string // text or json (default text)
+	TrustedProxies []string
+	RateLimit      api.RateLimit
+	SweepInterval  time.Duration // default 1 min
+	ShutdownGrace  time.Duration // default 10 s
+	Auth           auth.Config
+
+	App       fs.FS            // default web.App
+	Now       func() time.Time // default time.Now
+	Rand      io.Reader        // default crypto/rand.Reader
+	LogOutput io.Writer        // default os.Stderr
+	Logger    *slog.Logger     // default built from LogLevel, LogFormat, LogOutput
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.DBPath == "" {
+		c.DBPath = filepath.Join(c.DataDir, "twofold.db")
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.BaseURL == "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			return c, fmt.Errorf("%w: address %q: %v", ErrConfig, c.Addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("%w: base URL %q must be http(s)://host[:port]", ErrConfig, c.BaseURL)
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = time.Minute
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = 10 * time.Second
+	}
+	if c.App == nil {
+		c.App = web.App
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.LogOutput == nil {
+		c.LogOutput = os.Stderr
+	}
+	if c.Logger == nil {
+		log, err := NewLogger(c.LogLevel, c.LogFormat, c.LogOutput)
+		if err != nil {
+			return c, err
+		}
+		c.Logger = log
+	}
+	return c, nil
+}
+
+// NewLogger makes the server's structured logger.
+func NewLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%w: log level %q (want debug, info, warn or error)", ErrConfig, level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: log format %q (want text or json)", ErrConfig, format)
+}

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/metrics"
+	"github.com/twofold-auth/twofold/server/secrets"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Server is a configured verification server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.SQLite
+	auth    *auth.Service
+	metrics *metrics.Metrics
+	handler http.Handler
+}
+
+// New opens the database (applying migrations), loads or creates the master
+// key and builds the service and router.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	keys, err := loadKeyring(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(cfg.DBPath); err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{OnDBError: m.DBError, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeyIDs(st, keys); err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc, err := auth.New(cfg.Auth, auth.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	base, _ := url.Parse(cfg.BaseURL)
+	h := api.NewRouter(api.Deps{
+		Auth: svc, DB: st, Metrics: m, Log: log, App: cfg.App, Now: cfg.Now, BaseURL: base,
+		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
+	})
+	return &Server{cfg: cfg, log: log, store: st, auth: svc, metrics: m, handler: h}, nil
+}
+
+// loadKeyring reads the master key: from the environment's base64 value, or
+// from the key file (created on first start). Key files left by an
+// interrupted rekey (.new, .old) stay readable so no row is stranded.
+func loadKeyring(cfg Config, log *slog.Logger) (*secrets.Keyring, error) {
+	if cfg.MasterKey != "" {
+		key, err := secrets.DecodeKey(cfg.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("%w: TWOFOLD_MASTER_KEY: %v", ErrConfig, err)
+		}
+		return secrets.NewKeyring(cfg.Rand, key)
+	}
+	key, created, err := secrets.LoadOrCreateKeyFile(cfg.MasterKeyFile, cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		log.Warn("created a new master key file; back it up: without it no TOTP device can be verified",
+			"path", cfg.MasterKeyFile, "key_id", secrets.KeyID(key))
+	}
+	var others [][]byte
+	for _, suffix := range []string{".new", ".old"} {
+		k, err := secrets.ReadKeyFile(cfg.MasterKeyFile + suffix)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		others = append(others, k)
+	}
+	return secrets.NewKeyring(cfg.Rand, key, others...)
+}
+
+// checkKeyIDs refuses to start when some device is sealed under a key the
+// keyring lacks (a wrong TWOFOLD_MASTER_KEY, a lost key file).
+func checkKeyIDs(st store.Store, keys *secrets.Keyring) error {
+	ds, err := st.AllDevices(context.Background())
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if !keys.Has(d.KeyID) {
+			return fmt.Errorf("%w (key id %s; this server has %s)", ErrUnknownKeyID, d.KeyID, keys.PrimaryID())
+		}
+	}
+	return nil
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Auth is the core service (tests, tools).
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Store is the database.
+func (s *Server) Store() store.Store { return s.store }
+
+// Config is the effective configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+// Run listens on the configured address and serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln, sweeping expired pending devices and sessions in the
+// background, until ctx ends; then it stops accepting, lets requests in
+// flight finish (up to ShutdownGrace) and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	defer stopSweep()
+	go s.auth.RunSweeper(sweepCtx, s.cfg.SweepInterval)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "db", s.cfg.DBPath)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the database after the writer's queue drains.
+func (s *Server) Close() error { return s.store.Close() }
+
+// createPrivate creates the database file with mode 0600 (in a 0700
+// directory) before SQLite opens it; SQLite gives its -wal and -shm files the
+// same mode.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
