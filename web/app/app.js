@@ -25,7 +25,8 @@ const state = {
   filter: "",
   lastActivity: Date.now(),
   settings: loadSettings(),
-  clock: { measured: null, source: "", dismissed: false },
+  clock: { measured: null, source: "", dismissed: false, applied: 0 },
+  hotp: new Map(), // HOTP codes revealed with "Next code" in this session
   persisted: null,
   scanner: null, // the running camera or screen scanner
 };
@@ -33,15 +34,16 @@ const state = {
 // ---------------------------------------------------------------------------
 // Small helpers
 
+// Settings that are not secret live in localStorage; the clock correction
+// lives in the vault.
 function loadSettings() {
-  const defaults = { autoLockMinutes: 5, clockOffsetMs: 0 };
+  const defaults = { autoLockMinutes: 5 };
   try {
     const raw = localStorage.getItem(SETTINGS_KEY);
     if (!raw) return defaults;
     const s = JSON.parse(raw);
     return {
       autoLockMinutes: Number.isFinite(s.autoLockMinutes) ? s.autoLockMinutes : defaults.autoLockMinutes,
-      clockOffsetMs: Number.isFinite(s.clockOffsetMs) ? s.clockOffsetMs : 0,
     };
   } catch (_) {
     return defaults;
@@ -172,7 +174,9 @@ async function start() {
   }
   $("#about").textContent = core.version ? `Twofold ${core.version}` : "";
   wire();
-  if (state.settings.clockOffsetMs) core.setClockOffset(state.settings.clockOffsetMs);
+  core.exited.then(() => {
+    if (document.documentElement.dataset.view !== "error") fatal("Twofold's program stopped. Reload the page; your vault is safe.");
+  }, (err) => fatal(message(err)));
   await showLockedView();
   checkClock();
 }
@@ -254,7 +258,14 @@ async function enterVault() {
   state.unlocked = true;
   state.lastActivity = Date.now();
   state.filter = "";
+  state.hotp.clear();
   $("#search").value = "";
+  try {
+    state.clock.applied = (await core.status()).clockOffsetMs || 0;
+  } catch (_) {
+    state.clock.applied = 0;
+  }
+  renderClock();
   await refreshAccounts();
   showView("codes");
   updatePersistStatus();
@@ -266,9 +277,11 @@ function lock(reason) {
   if (!state.unlocked) return;
   stopScanner();
   for (const d of $$("dialog")) if (d.open) d.close();
-  core.lock();
   state.unlocked = false;
+  core.lock().catch(() => {}); // hides the accounts at once, then wipes them
+  status(""); // a toast may name an account
   state.accounts = [];
+  state.hotp.clear();
   $("#accounts").replaceChildren();
   for (const f of $$("form")) f.reset();
   resetManualHint();
@@ -392,25 +405,39 @@ function applyFilter() {
 }
 
 let tickTimer = 0;
+let ticking = false;
 function tick() {
   clearTimeout(tickTimer);
   checkAutoLock();
-  if (state.unlocked) {
-    let codes = [];
-    try {
-      codes = core.codes();
-    } catch (err) {
-      status(message(err), { error: true });
+  if (state.unlocked && !ticking) {
+    ticking = true;
+    core.codes().then(drawCodes, (err) => {
+      if (state.unlocked && err.code !== "locked") status(message(err), { error: true });
+    }).finally(() => { ticking = false; });
+  }
+  // Wake up just after the next whole second.
+  tickTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 15);
+}
+
+function drawCodes(codes) {
+  if (!state.unlocked) return;
+  const byId = new Map(codes.map((c) => [c.id, c]));
+  for (const li of $$("#accounts .account")) {
+    const c = byId.get(li.dataset.id);
+    if (!c) continue;
+    const codeEl = $(".code", li);
+    if (li.dataset.type === "hotp") {
+      const shown = state.hotp.get(li.dataset.id) || "";
+      const text = shown ? groupCode(shown) : "––– –––";
+      if (codeEl.textContent !== text) codeEl.textContent = text;
+      codeEl.classList.toggle("placeholder", !shown);
+      li.dataset.code = shown;
+      continue;
     }
-    const byId = new Map(codes.map((c) => [c.id, c]));
-    for (const li of $$("#accounts .account")) {
-      const c = byId.get(li.dataset.id);
-      if (!c) continue;
-      const codeEl = $(".code", li);
+    {
       const grouped = groupCode(c.code);
       if (codeEl.textContent !== grouped) codeEl.textContent = grouped;
       li.dataset.code = c.code;
-      if (li.dataset.type === "hotp") continue;
       const remaining = c.remaining;
       const period = c.period;
       li.dataset.remaining = String(remaining);
@@ -429,14 +456,14 @@ function tick() {
       }
     }
   }
-  // Wake up just after the next whole second.
-  tickTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 15);
 }
 
 async function copyCode(li) {
   const acc = state.accounts.find((a) => a.id === li.dataset.id);
+  if (!acc) return;
+  if (acc.type === "hotp" && !li.dataset.code) await nextHOTP(acc.id);
   const code = li.dataset.code;
-  if (!acc || !code) return;
+  if (!code) return;
   let ok = false;
   try {
     await navigator.clipboard.writeText(code);
@@ -533,26 +560,28 @@ async function onDelete() {
 }
 
 async function nextHOTP(id) {
-  await core.nextHOTP(id);
-  tick();
+  const r = await core.nextHOTP(id);
+  state.hotp.set(id, r.code);
+  const li = $(`#accounts [data-id="${CSS.escape(id)}"]`);
+  if (li) {
+    const codeEl = $(".code", li);
+    codeEl.textContent = groupCode(r.code);
+    codeEl.classList.remove("placeholder");
+    li.dataset.code = r.code;
+  }
   const acc = state.accounts.find((a) => a.id === id);
-  status(`New code for ${label(acc)}.`);
+  status(`New code for ${label(acc)} (counter ${r.counter}).`);
 }
 
 // ---------------------------------------------------------------------------
 // Adding accounts: scanned or pasted text, images, camera, screen, manual
 
-// addFromText handles the text of a QR code or a pasted link.
+// addFromText handles a pasted otpauth:// or otpauth-migration:// link.
 async function addFromText(text, where) {
   const t = text.trim();
   if (/^otpauth-migration:/i.test(t)) {
-    await importMigration([t]);
-    closeDialog("#add-dialog");
+    await importExports([t]);
     return true;
-  }
-  if (!/^otpauth:/i.test(t)) {
-    reportAddError("This QR code does not hold a two-factor key (an otpauth:// link).", where);
-    return false;
   }
   let acc;
   try {
@@ -561,11 +590,27 @@ async function addFromText(text, where) {
     reportAddError(message(err), where);
     return false;
   }
+  await added(acc);
+  return true;
+}
+
+// added shows an account that was just added.
+async function added(acc) {
   closeDialog("#add-dialog");
   await refreshAccounts();
   status(`Added ${label(acc)}.`);
   focusAccount(acc.id);
-  return true;
+}
+
+// afterScan shows what a QR code did: an account added, or part of a Google
+// Authenticator export imported.
+async function afterScan(result) {
+  if (result.kind === "otpauth-migration" && result.import) {
+    closeDialog("#add-dialog");
+    await showImport([result.import], "Google Authenticator");
+    return;
+  }
+  if (result.account) await added(result.account);
 }
 
 function reportAddError(text, where) {
@@ -609,8 +654,9 @@ function pixelsOf(source, width, height, longSide) {
   return ctx.getImageData(0, 0, w, h);
 }
 
-// decodeImageFile returns the QR text in an image file, or null.
-async function decodeImageFile(file) {
+// scanImageFile reads the QR code of an image file and adds what it holds;
+// it returns the scan result, or null when the image has no readable code.
+async function scanImageFile(file) {
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -619,7 +665,7 @@ async function decodeImageFile(file) {
   }
   try {
     const img = pixelsOf(bitmap, bitmap.width, bitmap.height, IMAGE_LONG_SIDE);
-    return core.decodeQR(img.data, img.width, img.height);
+    return await core.scan(img.data, img.width, img.height);
   } finally {
     bitmap.close();
   }
@@ -632,26 +678,31 @@ async function addFromImages(files, where) {
     return;
   }
   showError("#add-error", "");
-  const texts = [];
+  const imports = [];
   for (const f of images) {
-    const text = await decodeImageFile(f);
-    if (!text) {
+    let r;
+    try {
+      r = await scanImageFile(f);
+    } catch (err) {
+      reportAddError(images.length > 1 ? `${f.name}: ${message(err)}` : message(err), where);
+      continue;
+    }
+    if (!r) {
       reportAddError(images.length > 1 ? `No QR code found in ${f.name}.` : "No QR code found in this image. Try a sharper or larger picture, or type the key.", where);
       continue;
     }
-    texts.push(text);
+    if (r.kind === "otpauth-migration" && r.import) imports.push(r.import);
+    else await afterScan(r);
   }
-  const migrations = texts.filter((t) => /^otpauth-migration:/i.test(t.trim()));
-  if (migrations.length) await importMigration(migrations);
-  for (const t of texts) {
-    if (!/^otpauth-migration:/i.test(t.trim())) await addFromText(t, where);
+  if (imports.length) {
+    closeDialog("#add-dialog");
+    await showImport(imports, "Google Authenticator");
   }
-  if (migrations.length) closeDialog("#add-dialog");
 }
 
 // Scanner: camera (getUserMedia) or screen (getDisplayMedia).
 
-async function startScanner(kind, onText) {
+async function startScanner(kind, onResult) {
   stopScanner();
   const dialog = $("#camera-dialog");
   const video = $("#camera-video");
@@ -702,16 +753,22 @@ async function startScanner(kind, onText) {
     if (scanner.stopped) return;
     if (video.readyState >= 2 && video.videoWidth > 0) {
       const img = pixelsOf(video, video.videoWidth, video.videoHeight, longSide);
-      let text = null;
+      let result = null;
+      let failure = null;
       try {
-        text = core.decodeQR(img.data, img.width, img.height);
+        result = await core.scan(img.data, img.width, img.height);
       } catch (err) {
-        statusEl.textContent = message(err);
+        failure = err;
       }
-      if (text) {
+      if (scanner.stopped) return;
+      if (result || failure) {
         stopScanner(); // the camera goes off as soon as a code is read
         dialog.close();
-        await onText(text);
+        if (failure) {
+          reportAddError(message(failure), kind);
+          return;
+        }
+        await onResult(result);
         return;
       }
     }
@@ -889,67 +946,94 @@ function onDrop(ev) {
 // ---------------------------------------------------------------------------
 // Google Authenticator export, otpauth lists, backups
 
-async function importMigration(texts) {
-  let last = null;
+// importExports imports Google Authenticator export links.
+async function importExports(uris) {
+  const results = [];
+  for (const uri of uris) results.push(await core.importGA(uri));
+  await showImport(results, "Google Authenticator");
+}
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const partList = (idx) => `part${idx.length > 1 ? "s" : ""} ${idx.map((i) => i + 1).join(", ")}`;
+
+// showImport says what imports did: accounts added, duplicates skipped,
+// problems, and for a Google Authenticator export split over several QR
+// codes, which parts are read and which are still missing.
+async function showImport(results, source) {
   let added = 0;
-  let skipped = 0;
-  for (const t of texts) {
-    const r = await core.importMigration(t);
-    added += r.added;
-    skipped += r.skipped;
-    last = r;
+  let dups = 0;
+  const problems = [];
+  let batch = null;
+  for (const r of results) {
+    added += r.added.length;
+    for (const p of r.problems || []) {
+      if (p.code === "duplicate") dups++;
+      else problems.push(p);
+    }
+    for (const b of r.batches || []) batch = b;
   }
   await refreshAccounts();
-  const parts = last && last.batchSize > 1
-    ? ` Export part${last.received.length > 1 ? "s" : ""} ${last.received.map((i) => i + 1).join(", ")} of ${last.batchSize} read.`
-    : "";
-  const missing = last && last.missing && last.missing.length
-    ? ` Still missing: part${last.missing.length > 1 ? "s" : ""} ${last.missing.map((i) => i + 1).join(", ")}. Scan or choose ${last.missing.length > 1 ? "them" : "it"} too.`
-    : "";
-  const text = `Imported ${added} account${added === 1 ? "" : "s"} from Google Authenticator` +
-    (skipped ? ` (${skipped} already here)` : "") + "." + parts + missing;
+  let text = `Imported ${plural(added, "account", "accounts")}` + (source ? ` from ${source}` : "");
+  if (dups) text += ` (${dups} already here)`;
+  text += ".";
+  if (batch && batch.size > 1) {
+    text += ` Export ${partList(batch.received)} of ${batch.size} read.`;
+    if (batch.missing.length) text += ` Still missing: ${partList(batch.missing)}. Scan or choose ${batch.missing.length > 1 ? "them" : "it"} too.`;
+  }
+  if (problems.length) {
+    text += ` ${plural(problems.length, "entry", "entries")} could not be read: ` +
+      problems.slice(0, 3).map((p) => message(p.message)).join("; ") + (problems.length > 3 ? "…" : "");
+  }
   const progress = $("#ga-progress");
-  progress.textContent = text;
-  progress.hidden = false;
-  status(text, { ms: 8000 });
-  return last;
+  if (source === "Google Authenticator") {
+    progress.textContent = text;
+    progress.hidden = false;
+  }
+  status(text, { ms: 9000, error: problems.length > 0 && added === 0 });
+  return text;
 }
 
 async function onGAImport(ev) {
   ev.preventDefault();
   showError("#ga-error", "");
-  const texts = [];
-  const files = $("#ga-files").files;
-  for (const f of Array.from(files || [])) {
-    const t = await decodeImageFile(f);
-    if (!t) {
-      showError("#ga-error", `No QR code found in ${f.name}.`);
-      return;
-    }
-    if (!/^otpauth-migration:/i.test(t.trim())) {
-      showError("#ga-error", `${f.name} is not a Google Authenticator export code.`);
-      return;
-    }
-    texts.push(t.trim());
-  }
-  for (const line of $("#ga-text").value.split(/\s+/)) {
-    if (line === "") continue;
+  const files = Array.from($("#ga-files").files || []);
+  const lines = $("#ga-text").value.split(/\s+/).filter((l) => l !== "");
+  for (const line of lines) {
     if (!/^otpauth-migration:/i.test(line)) {
       showError("#ga-error", "Paste links that start with otpauth-migration://, one per line.");
       return;
     }
-    texts.push(line);
   }
-  if (texts.length === 0) {
+  if (files.length === 0 && lines.length === 0) {
     showError("#ga-error", "Choose the screenshots of the export codes, or paste the export links.");
     return;
   }
-  try {
-    await busy($("#ga-submit"), "Importing…", () => importMigration(texts));
-  } catch (err) {
-    showError("#ga-error", err);
-    return;
-  }
+  await busy($("#ga-submit"), "Importing…", async () => {
+    const results = [];
+    for (const f of files) {
+      let r;
+      try {
+        r = await scanImageFile(f);
+      } catch (err) {
+        showError("#ga-error", `${f.name}: ${message(err)}`);
+        continue;
+      }
+      if (!r) {
+        showError("#ga-error", `No QR code found in ${f.name}.`);
+        continue;
+      }
+      if (r.import) results.push(r.import);
+      else if (r.account) results.push({ added: [r.account], problems: [], batches: [] });
+    }
+    for (const line of lines) {
+      try {
+        results.push(await core.importGA(line));
+      } catch (err) {
+        showError("#ga-error", err);
+      }
+    }
+    if (results.length) await showImport(results, "Google Authenticator");
+  });
   $("#ga-form").reset();
 }
 
@@ -974,16 +1058,9 @@ async function onURIsImport(ev) {
     return;
   }
   $("#uris-form").reset();
-  await refreshAccounts();
-  let msg = `Imported ${r.added} account${r.added === 1 ? "" : "s"}`;
-  if (r.skipped) msg += `; ${r.skipped} already here`;
-  msg += ".";
-  if (r.errors && r.errors.length) {
-    msg += ` ${r.errors.length} line${r.errors.length === 1 ? "" : "s"} could not be read: ` +
-      r.errors.slice(0, 3).map((e) => `line ${e.line}: ${message(e.message)}`).join("; ") + (r.errors.length > 3 ? "…" : "");
-    showError("#uris-error", msg);
-  }
-  status(msg, { ms: 8000 });
+  const msg = await showImport([r], "");
+  const bad = (r.problems || []).filter((p) => p.code !== "duplicate");
+  if (bad.length) showError("#uris-error", msg);
 }
 
 async function onExport(ev) {
@@ -1026,11 +1103,11 @@ async function onRestore(ev) {
     r = await busy($("#restore-submit"), "Decrypting…", () => core.importBackup(bytes, pass));
   } catch (err) {
     showError("#restore-error", core.isWrongPassphrase(err) ? "Wrong passphrase for this backup" : err);
+    $("#restore-pass").select();
     return;
   }
   $("#restore-form").reset();
-  await refreshAccounts();
-  status(`Restored ${r.added} account${r.added === 1 ? "" : "s"}` + (r.skipped ? ` (${r.skipped} already here)` : "") + ".", { ms: 6000 });
+  await showImport([r], "the backup");
 }
 
 async function onPlainExport(ev) {
@@ -1111,7 +1188,7 @@ function describeOffset(ms) {
 
 function renderClock() {
   const measured = state.clock.measured;
-  const applied = state.settings.clockOffsetMs;
+  const applied = state.clock.applied;
   const st = $("#clock-status");
   const banner = $("#clock-banner");
   if (measured === null) return;
@@ -1133,10 +1210,11 @@ function renderClock() {
   }
 }
 
-function applyClockOffset(ms) {
-  core.setClockOffset(ms);
-  state.settings.clockOffsetMs = ms;
-  saveSettings();
+// applyClockOffset stores the correction in the vault (so it follows a
+// backup) and redraws the codes.
+async function applyClockOffset(ms) {
+  await core.setClockOffset(ms);
+  state.clock.applied = ms;
   renderClock();
   tick();
 }
@@ -1208,13 +1286,13 @@ function wire() {
   on("#rename-form", "submit", onRename);
   on("#delete-confirm", "click", onDelete);
 
-  on("#scan-camera", "click", () => startScanner("camera", (t) => addFromText(t, "camera")));
+  on("#scan-camera", "click", () => startScanner("camera", afterScan));
   on("#scan-screen", "click", () => {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
       showError("#add-error", "This browser cannot share the screen with a page. Take a screenshot and read it as an image instead.");
       return;
     }
-    return startScanner("screen", (t) => addFromText(t, "screen"));
+    return startScanner("screen", afterScan);
   });
   on("#scan-file", "click", () => $("#image-input").click());
   on("#image-input", "change", async (ev) => {
@@ -1237,9 +1315,7 @@ function wire() {
   on("#ga-form", "submit", onGAImport);
   on("#ga-camera", "click", () => {
     closeDialog("#backup-dialog");
-    return startScanner("camera", (t) => /^otpauth-migration:/i.test(t.trim())
-      ? importMigration([t.trim()])
-      : addFromText(t, "camera"));
+    return startScanner("camera", afterScan);
   });
   on("#uris-form", "submit", onURIsImport);
   on("#plain-ack", "change", (ev) => { $("#plain-submit").disabled = !ev.target.checked; });
@@ -1260,16 +1336,16 @@ function wire() {
     state.clock.dismissed = false;
     await checkClock();
   });
-  on("#clock-fix", "click", () => {
-    applyClockOffset(state.clock.measured);
+  on("#clock-fix", "click", async () => {
+    await applyClockOffset(state.clock.measured);
     status(`Codes are now corrected by ${Math.round(state.clock.measured / 1000)} s.`);
   });
-  on("#clock-apply", "click", () => {
-    applyClockOffset(state.clock.measured);
+  on("#clock-apply", "click", async () => {
+    await applyClockOffset(state.clock.measured);
     status(`Codes are now corrected by ${Math.round(state.clock.measured / 1000)} s.`);
   });
-  on("#clock-reset", "click", () => {
-    applyClockOffset(0);
+  on("#clock-reset", "click", async () => {
+    await applyClockOffset(0);
     status("Codes use this device's clock again.");
   });
   on("#clock-dismiss", "click", () => {

@@ -1,0 +1,171 @@
+// core.js starts the Go/WebAssembly authenticator and adapts its bridge,
+// globalThis.twofold (documented in twofold.d.ts), to what the page needs.
+// It is the only file that knows the bridge's names, so a change there is a
+// change here. Secrets never cross this boundary, except through exportURIs
+// (the explicit plain export) and what a person types into the manual form.
+
+const WASM_URL = "twofold.wasm";
+
+// BridgeError is a rejected bridge call: a stable code and a sentence.
+export class BridgeError extends Error {
+  constructor(code, message, details) {
+    super(message);
+    this.name = "BridgeError";
+    this.code = code;
+    this.details = details || {};
+  }
+}
+
+function asError(err) {
+  if (err instanceof BridgeError) return err;
+  if (err && typeof err === "object" && typeof err.code === "string") {
+    return new BridgeError(err.code, String(err.message || err.code), err.details);
+  }
+  if (err instanceof Error) return new BridgeError("internal", err.message);
+  return new BridgeError("internal", String(err));
+}
+
+// call runs a bridge function and normalises its failures, sync or async.
+async function call(fn, ...args) {
+  try {
+    return await fn(...args);
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
+function callSync(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
+async function loadWasm() {
+  if (typeof WebAssembly !== "object") {
+    throw new Error("This browser cannot run WebAssembly, which Twofold needs. Use a current Chrome, Edge, Firefox or Safari.");
+  }
+  if (typeof Go !== "function") {
+    throw new Error("A part of Twofold (wasm_exec.js) did not load. Check the connection and reload.");
+  }
+  const go = new Go();
+  let result;
+  try {
+    result = await WebAssembly.instantiateStreaming(fetch(WASM_URL), go.importObject);
+  } catch (_) {
+    // A server that does not say application/wasm: read it whole instead.
+    const resp = await fetch(WASM_URL);
+    if (!resp.ok) throw new Error(`Twofold's program could not be downloaded (HTTP ${resp.status}).`);
+    result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+  }
+  const exited = go.run(result.instance);
+  return { exited };
+}
+
+async function waitForBridge(exited) {
+  let stopped = false;
+  exited.then(() => { stopped = true; }, () => { stopped = true; });
+  for (let i = 0; i < 400; i++) {
+    const ns = globalThis.twofold;
+    if (ns && typeof ns === "object" && typeof ns.status === "function") {
+      if (ns.ready && typeof ns.ready.then === "function") await ns.ready;
+      return ns;
+    }
+    if (stopped) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("Twofold's program stopped while starting. Reload the page to try again.");
+}
+
+function viewOf(a) {
+  return {
+    id: a.id,
+    issuer: a.issuer || "",
+    account: a.account || "",
+    type: a.type,
+    algorithm: a.algorithm,
+    digits: a.digits,
+    period: a.period,
+  };
+}
+
+// createCore loads the wasm and returns the page's view of the bridge.
+export async function createCore() {
+  const { exited } = await loadWasm();
+  const ns = await waitForBridge(exited);
+  return {
+    version: typeof ns.version === "string" ? ns.version : "",
+    exited,
+
+    async status() { return call(ns.status); },
+    async vaultExists() { return (await call(ns.status)).exists; },
+    async createVault(passphrase) { await call(ns.create, passphrase); },
+    async unlock(passphrase) { await call(ns.unlock, passphrase); },
+    async lock() { await call(ns.lock); },
+    async changePassphrase(oldPass, newPass) { await call(ns.changePassphrase, oldPass, newPass); },
+    canChangePassphrase: typeof ns.changePassphrase === "function",
+    isWrongPassphrase(err) { return !!err && err.code === "wrong_passphrase"; },
+
+    async accounts() { return (await call(ns.list)).map(viewOf); },
+
+    // codes returns, for every account, the code now (device clock plus the
+    // vault's clock correction), the next one and the seconds left.
+    async codes() {
+      const list = await call(ns.codes, Date.now());
+      return list.map((c) => ({
+        id: c.id,
+        type: c.type,
+        code: c.current || "",
+        next: c.next || "",
+        remaining: Math.max(1, Math.ceil((c.remainingMs || 0) / 1000)),
+        period: c.period,
+      }));
+    },
+
+    async addURI(uri) { return viewOf(await call(ns.addURI, uri)); },
+    async addManual(f) {
+      return viewOf(await call(ns.addManual, {
+        issuer: f.issuer,
+        account: f.account,
+        secret: f.secret,
+        type: f.type,
+        algorithm: f.algorithm,
+        digits: f.digits,
+        period: f.period,
+        counter: f.counter,
+      }));
+    },
+    // checkKey validates a key as it is typed: {ok, message, position, char, bits}.
+    checkKey(typed) { return callSync(ns.validateKey, typed); },
+
+    async rename(id, issuer, account) { return viewOf(await call(ns.rename, id, issuer, account)); },
+    async remove(id) { await call(ns.delete, id); },
+    async reorder(ids) { await call(ns.reorder, ids); },
+    async nextHOTP(id) { return call(ns.nextHOTP, id); },
+
+    // scan reads the QR code of an RGBA frame and adds what it holds:
+    // {kind: "otpauth", account} or {kind: "otpauth-migration", import}, or
+    // null when the frame has no readable code.
+    async scan(rgba, width, height) {
+      try {
+        const r = await call(ns.decodeQR, rgba, width, height);
+        return {
+          kind: r.kind,
+          account: r.account ? viewOf(r.account) : null,
+          import: r.import || null,
+        };
+      } catch (err) {
+        if (err.code === "no_qr") return null;
+        throw err;
+      }
+    },
+
+    async importGA(uri) { return call(ns.importGA, uri); },
+    async importURIs(text) { return call(ns.importURIs, text); },
+    async exportBackup(passphrase) { return call(ns.exportBackup, passphrase); },
+    async importBackup(bytes, passphrase) { return call(ns.importBackup, bytes, passphrase); },
+    async exportURIs() { return call(ns.exportURIs); },
+    async setClockOffset(ms) { await call(ns.setClockOffset, ms); },
+  };
+}
