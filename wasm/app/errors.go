@@ -7,6 +7,7 @@ import (
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
+	"github.com/twofold-auth/twofold/wasm/jsutil"
 	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/vault"
@@ -67,7 +68,10 @@ func toAPIError(err error) *APIError {
 	e := &APIError{Message: humanize(err)}
 	var b32 *otpauth.Base32Error
 	var dup *accounts.DuplicateError
+	var argErr *jsutil.ArgError
 	switch {
+	case errors.As(err, &argErr):
+		e.Code = CodeBadArgument
 	case errors.As(err, &dup):
 		e.Code = CodeDuplicate
 		e.Details = map[string]any{"existingId": dup.Existing.ID, "sameSecret": dup.SameSecret}

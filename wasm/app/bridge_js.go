@@ -1,0 +1,370 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"sync"
+	"syscall/js"
+
+	"github.com/twofold-auth/twofold/wasm/jsutil"
+	"github.com/twofold-auth/twofold/wasm/storage"
+)
+
+// version is reported as twofold.version; web/app/twofold.d.ts documents
+// the API of this version.
+const version = "1"
+
+func main() {
+	b := &bridge{app: NewApp(Config{Storage: &idbStore{}}), done: make(chan struct{})}
+	js.Global().Set("twofold", b.namespace())
+	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
+		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
+	}
+	<-b.done // until twofold.shutdown(): the Go program must outlive main's setup
+}
+
+// bridge owns the js.Funcs of the namespace so shutdown can release them.
+type bridge struct {
+	app   *App
+	funcs []js.Func
+	done  chan struct{}
+	once  sync.Once
+}
+
+func rejectWith(err error) js.Value {
+	e := toAPIError(err)
+	props := map[string]any{"code": e.Code}
+	if e.Details != nil {
+		props["details"] = jsutil.Plain(e.Details)
+	}
+	return jsutil.NewError(e.Message, props)
+}
+
+// async registers name on obj: a function that checks its arguments, then
+// returns a Promise of work run in its own goroutine.
+func (b *bridge) async(obj js.Value, path, name string, params []jsutil.Param, work func(args []js.Value) (any, error)) {
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if err := jsutil.Check(path+"."+name, args, params...); err != nil {
+			return jsutil.Promise(func() (any, error) { return nil, err }, rejectWith)
+		}
+		return jsutil.Promise(func() (any, error) { return work(args) }, rejectWith)
+	})
+	b.funcs = append(b.funcs, fn)
+	obj.Set(name, fn)
+}
+
+func str(name string) jsutil.Param { return jsutil.Param{Name: name, Kind: jsutil.String} }
+func num(name string) jsutil.Param { return jsutil.Param{Name: name, Kind: jsutil.Number} }
+
+func (b *bridge) namespace() js.Value {
+	a := b.app
+	object := func() js.Value { return js.Global().Get("Object").New() }
+	ns, vaultNS, accountsNS, qrNS, transferNS, storageNS := object(), object(), object(), object(), object(), object()
+	ns.Set("version", version)
+	ns.Set("vault", vaultNS)
+	ns.Set("accounts", accountsNS)
+	ns.Set("qr", qrNS)
+	ns.Set("transfer", transferNS)
+	ns.Set("storage", storageNS)
+	none := []jsutil.Param{}
+
+	// vault
+	b.async(vaultNS, "twofold.vault", "status", none, func([]js.Value) (any, error) { return a.Status() })
+	b.async(vaultNS, "twofold.vault", "exists", none, func([]js.Value) (any, error) {
+		s, err := a.Status()
+		return s.Exists, err
+	})
+	b.async(vaultNS, "twofold.vault", "create", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+		return nil, a.Create(args[0].String())
+	})
+	b.async(vaultNS, "twofold.vault", "unlock", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+		return nil, a.Unlock(args[0].String())
+	})
+	b.async(vaultNS, "twofold.vault", "lock", none, func([]js.Value) (any, error) { a.Lock(); return nil, nil })
+	b.async(vaultNS, "twofold.vault", "changePassphrase", []jsutil.Param{str("oldPassphrase"), str("newPassphrase")}, func(args []js.Value) (any, error) {
+		return nil, a.ChangePassphrase(args[0].String(), args[1].String())
+	})
+
+	// accounts
+	b.async(accountsNS, "twofold.accounts", "list", none, func([]js.Value) (any, error) { return a.List() })
+	b.async(accountsNS, "twofold.accounts", "search", []jsutil.Param{str("query")}, func(args []js.Value) (any, error) {
+		return a.Search(args[0].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "add", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
+		return a.AddURI(args[0].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "addManual", []jsutil.Param{{Name: "entry", Kind: jsutil.Object}}, func(args []js.Value) (any, error) {
+		m, err := manualEntryOf(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return a.AddManual(m)
+	})
+	validate := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// Synchronous: called on every keystroke, and it cannot fail.
+		if len(args) != 1 || args[0].Type() != js.TypeString {
+			return js.ValueOf(jsutil.Plain(KeyCheck{Message: "twofold.accounts.validateKey(typed: string) takes 1 string"}))
+		}
+		return js.ValueOf(jsutil.Plain(a.ValidateKey(args[0].String())))
+	})
+	b.funcs = append(b.funcs, validate)
+	accountsNS.Set("validateKey", validate)
+	b.async(accountsNS, "twofold.accounts", "rename", []jsutil.Param{str("id"), str("issuer"), str("account")}, func(args []js.Value) (any, error) {
+		return a.Rename(args[0].String(), args[1].String(), args[2].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+		return nil, a.Delete(args[0].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "reorder", []jsutil.Param{{Name: "ids", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
+		ids := make([]string, args[0].Length())
+		for i := range ids {
+			v := args[0].Index(i)
+			if v.Type() != js.TypeString {
+				return nil, &jsutil.ArgError{Msg: "twofold.accounts.reorder: ids must be an array of strings"}
+			}
+			ids[i] = v.String()
+		}
+		return nil, a.Reorder(ids)
+	})
+	b.async(accountsNS, "twofold.accounts", "nextHOTP", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+		return a.NextHOTP(args[0].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "codes", []jsutil.Param{num("nowMs")}, func(args []js.Value) (any, error) {
+		return a.Codes(args[0].Float())
+	})
+	b.async(accountsNS, "twofold.accounts", "setClockOffset", []jsutil.Param{num("offsetMs")}, func(args []js.Value) (any, error) {
+		return nil, a.SetClockOffset(args[0].Float())
+	})
+
+	// qr
+	b.async(qrNS, "twofold.qr", "decode", []jsutil.Param{{Name: "rgba", Kind: jsutil.Bytes},
+		{Name: "width", Kind: jsutil.Integer}, {Name: "height", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
+		w, h := args[1].Int(), args[2].Int()
+		if n := args[0].Get("byteLength").Int(); n != w*h*4 || w <= 0 || h <= 0 {
+			return nil, errors.New("the image data does not match its width and height")
+		}
+		return a.DecodeQR(jsutil.BytesOf(args[0]), w, h)
+	})
+
+	// transfer
+	b.async(transferNS, "twofold.transfer", "importGA", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
+		return a.ImportGA(args[0].String())
+	})
+	b.async(transferNS, "twofold.transfer", "importURIs", []jsutil.Param{str("text")}, func(args []js.Value) (any, error) {
+		return a.ImportURIs(args[0].String())
+	})
+	b.async(transferNS, "twofold.transfer", "exportURIs", none, func([]js.Value) (any, error) { return a.ExportURIs() })
+	b.async(transferNS, "twofold.transfer", "exportBackup", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+		blob, err := a.ExportBackup(args[0].String())
+		if err != nil {
+			return nil, err
+		}
+		return jsutil.Uint8Array(blob), nil
+	})
+	b.async(transferNS, "twofold.transfer", "importBackup", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("passphrase")}, func(args []js.Value) (any, error) {
+		return a.ImportBackup(jsutil.BytesOf(args[0]), args[1].String())
+	})
+
+	// storage
+	b.async(storageNS, "twofold.storage", "persist", none, func([]js.Value) (any, error) { return persistStorage("persist") })
+	b.async(storageNS, "twofold.storage", "persisted", none, func([]js.Value) (any, error) { return persistStorage("persisted") })
+
+	shutdown := js.FuncOf(func(js.Value, []js.Value) any {
+		return jsutil.Promise(func() (any, error) { b.shutdown(); return nil, nil }, rejectWith)
+	})
+	b.funcs = append(b.funcs, shutdown)
+	ns.Set("shutdown", shutdown)
+	return ns
+}
+
+// shutdown locks the vault, removes the namespace and releases every js.Func
+// (the page calls it on pagehide, tests between runs); main then returns.
+func (b *bridge) shutdown() {
+	b.once.Do(func() {
+		b.app.Lock()
+		js.Global().Delete("twofold")
+		for _, f := range b.funcs {
+			f.Release()
+		}
+		close(b.done)
+	})
+}
+
+// manualEntryOf reads the addManual argument, checking every field's type.
+func manualEntryOf(obj js.Value) (ManualEntry, error) {
+	const fn = "twofold.accounts.addManual"
+	var m ManualEntry
+	var err error
+	field := func(name string, k jsutil.Kind, optional bool) js.Value {
+		if err != nil {
+			return js.Undefined()
+		}
+		var v js.Value
+		v, err = jsutil.Field(fn, obj, name, k, optional)
+		return v
+	}
+	strField := func(name string, optional bool) string {
+		if v := field(name, jsutil.String, optional); v.Type() == js.TypeString {
+			return v.String()
+		}
+		return ""
+	}
+	intField := func(name string) int {
+		if v := field(name, jsutil.Integer, true); v.Type() == js.TypeNumber {
+			return v.Int()
+		}
+		return 0
+	}
+	m.Issuer = strField("issuer", true)
+	m.Account = strField("account", false)
+	m.Secret = strField("secret", false)
+	m.Type = strField("type", true)
+	m.Algorithm = strField("algorithm", true)
+	m.Digits = intField("digits")
+	m.Period = intField("period")
+	counter := intField("counter")
+	if counter < 0 {
+		return m, &jsutil.ArgError{Msg: fn + ": counter must not be negative"}
+	}
+	m.Counter = uint64(counter)
+	return m, err
+}
+
+// PersistResult says whether the browser keeps the vault under storage
+// pressure (navigator.storage.persist / persisted).
+type PersistResult struct {
+	Supported bool `js:"supported"`
+	Persisted bool `js:"persisted"`
+}
+
+func persistStorage(method string) (PersistResult, error) {
+	st := js.Global().Get("navigator").Get("storage")
+	if !st.Truthy() || st.Get(method).Type() != js.TypeFunction {
+		return PersistResult{}, nil
+	}
+	v, err := jsutil.Await(st.Call(method))
+	if err != nil {
+		return PersistResult{}, err
+	}
+	return PersistResult{Supported: true, Persisted: v.Truthy()}, nil
+}
+
+// idbStore is the storage.Storage of the browser: one IndexedDB database
+// "twofold" with one object store "blobs" holding Uint8Arrays by name. Each
+// Put or Delete is its own readwrite transaction with strict durability, so
+// it is atomic and on disk when it returns. Methods block their goroutine
+// until IndexedDB answers; App calls them only from Promise goroutines.
+type idbStore struct {
+	mu sync.Mutex
+	db js.Value
+}
+
+var _ storage.Storage = (*idbStore)(nil)
+
+const (
+	idbName        = "twofold"
+	idbVersion     = 1
+	idbObjectStore = "blobs"
+)
+
+func (s *idbStore) open() (js.Value, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db.Truthy() {
+		return s.db, nil
+	}
+	idb := js.Global().Get("indexedDB")
+	if !idb.Truthy() {
+		return js.Value{}, errors.New("this browser offers no IndexedDB storage (is it a private window?)")
+	}
+	req := idb.Call("open", idbName, idbVersion)
+	upgrade := js.FuncOf(func(js.Value, []js.Value) any {
+		db := req.Get("result")
+		if !db.Get("objectStoreNames").Call("contains", idbObjectStore).Bool() {
+			db.Call("createObjectStore", idbObjectStore)
+		}
+		return nil
+	})
+	defer upgrade.Release()
+	req.Set("onupgradeneeded", upgrade)
+	db, err := jsutil.AwaitEvents(req, "onsuccess", "onerror", "onblocked")
+	req.Set("onupgradeneeded", js.Null())
+	if err != nil {
+		return js.Value{}, err
+	}
+	s.db = db
+	return db, nil
+}
+
+// tx starts a transaction on the blobs store; a failure to start (the
+// database was closed by a version change) drops the handle so the next call
+// reopens it.
+func (s *idbStore) tx(mode string) (js.Value, js.Value, error) {
+	db, err := s.open()
+	if err != nil {
+		return js.Value{}, js.Value{}, err
+	}
+	var tx js.Value
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = errors.New("the browser storage is closed; reload the page")
+				s.mu.Lock()
+				s.db = js.Value{}
+				s.mu.Unlock()
+			}
+		}()
+		opts := js.Global().Get("Object").New()
+		opts.Set("durability", "strict")
+		tx = db.Call("transaction", idbObjectStore, mode, opts)
+	}()
+	if err != nil {
+		return js.Value{}, js.Value{}, err
+	}
+	return tx, tx.Call("objectStore", idbObjectStore), nil
+}
+
+func (s *idbStore) Get(name string) ([]byte, error) {
+	if err := storage.CheckName(name); err != nil {
+		return nil, err
+	}
+	_, st, err := s.tx("readonly")
+	if err != nil {
+		return nil, err
+	}
+	v, err := jsutil.AwaitEvents(st.Call("get", name), "onsuccess", "onerror")
+	if err != nil {
+		return nil, err
+	}
+	if v.IsUndefined() || !jsutil.Is(v, jsutil.Bytes) {
+		return nil, storage.ErrNotFound
+	}
+	return jsutil.BytesOf(v), nil
+}
+
+func (s *idbStore) Put(name string, data []byte) error {
+	if err := storage.CheckName(name); err != nil {
+		return err
+	}
+	tx, st, err := s.tx("readwrite")
+	if err != nil {
+		return err
+	}
+	st.Call("put", jsutil.Uint8Array(data), name)
+	_, err = jsutil.AwaitEvents(tx, "oncomplete", "onerror", "onabort")
+	return err
+}
+
+func (s *idbStore) Delete(name string) error {
+	if err := storage.CheckName(name); err != nil {
+		return err
+	}
+	tx, st, err := s.tx("readwrite")
+	if err != nil {
+		return err
+	}
+	st.Call("delete", name)
+	_, err = jsutil.AwaitEvents(tx, "oncomplete", "onerror", "onabort")
+	return err
+}
