@@ -314,11 +314,15 @@ func (h *harness) signIn(email string) *testClient {
 func writeGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden.json")
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+	var v any
+	if err := json.Unmarshal(got, &v); err != nil {
 		t.Fatalf("%s: %v", got, err)
 	}
-	pretty.WriteByte('\n')
+	var pretty bytes.Buffer
+	enc := json.NewEncoder(&pretty)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
 	if *update {
 		os.MkdirAll("testdata", 0o755)
 		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
@@ -342,3 +346,19 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+func (h *harness) svc2log() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(h.logs, nil))
+}
+
+// recorder is a minimal ResponseWriter.
+type recorder struct {
+	hdr    http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder                    { return &recorder{hdr: http.Header{}} }
+func (r *recorder) Header() http.Header         { return r.hdr }
+func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }

@@ -51,16 +51,19 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, pub.Status, errorBody{Error: errorDetail{Code: pub.Code, Message: pub.Message}})
 }
 
-// writeJSON writes v as the response body.
+// writeJSON writes v as the response body (without HTML escaping, so
+// otpauth URIs keep their "&").
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong on our side."}}`, http.StatusInternalServerError)
 		return nil
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(buf.Bytes())
 	return nil
 }
 
