@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/base64"
 	"fmt"
+	"image"
+	"image/draw"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,16 +51,18 @@ func TestAddByManualKeyShowsSharedCode(t *testing.T) {
 		Algorithm: "SHA256", Digits: 8, Period: 60})
 	checkCode(t, tb.codeOf(r2.ID, 60), secret2, otpcode.Params{Algorithm: otpauth.SHA256, Digits: 8, Period: 60})
 
-	// HOTP: the counter's code, and "Next code" moves to the next counter.
+	// HOTP: no code until asked; each "Next code" shows the counter's code
+	// and moves the counter on, so no code is shown twice.
 	secret3 := newSecret(t, 20)
 	r3 := tb.addManual(manual{Issuer: "VPN", Account: "bob", Secret: otpauth.EncodeSecret(secret3), Type: "hotp", Counter: 5})
-	want5, _ := otpcode.HOTP(secret3, defaultParams, 5)
-	want6, _ := otpcode.HOTP(secret3, defaultParams, 6)
-	if got := strings.ReplaceAll(r3.Code, " ", ""); got != want5 {
-		t.Errorf("HOTP row shows %q, want counter 5's %q", r3.Code, want5)
+	if strings.ContainsAny(r3.Code, "0123456789") {
+		t.Errorf("HOTP row shows %q before any code was asked for", r3.Code)
 	}
-	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .hotp-next`, r3.ID))
-	poll[bool](tb, fmt.Sprintf(`document.querySelector('#accounts [data-id=%q] .code').textContent.replace(' ', '') === %q`, r3.ID, want6), 5*time.Second)
+	for _, counter := range []uint64{5, 6} {
+		want, _ := otpcode.HOTP(secret3, defaultParams, counter)
+		tb.click(fmt.Sprintf(`#accounts [data-id=%q] .hotp-next`, r3.ID))
+		poll[bool](tb, fmt.Sprintf(`document.querySelector('#accounts [data-id=%q] .code').textContent === %q`, r3.ID, groupDigits(want)), 10*time.Second)
+	}
 
 	// The manual form keeps nothing after the account is added.
 	if v := eval[string](tb, `document.querySelector('#m-secret').value`); v != "" {
@@ -97,13 +101,27 @@ func TestAddByImageUpload(t *testing.T) {
 	}
 	checkCode(t, tb.codeOf(r.ID, 30), secret, defaultParams)
 
-	// An image without a QR code says so and adds nothing.
-	blank := writePNG(t, t.TempDir(), "blank.png", cameraFrame(qrImage(t, "x", 1), 320, 240, 3))
-	tb.openAdd()
-	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{blank}))
-	poll[bool](tb, `document.querySelector('#add-error').textContent.includes('No QR code found in this image')`, 10*time.Second)
+	// An image without a QR code, and a QR code that is no authenticator
+	// key, say so and add nothing.
+	white := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	draw.Draw(white, white.Bounds(), image.White, image.Point{}, draw.Src)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		file string
+		img  image.Image
+		want string
+	}{
+		{"blank.png", cameraFrame(white, 320, 240, 3), "No QR code found in this image"},
+		{"website.png", qrImage(t, "https://example.com/", 4), "not an authenticator key"},
+		{"again.png", qrImage(t, totpURI("Example", "dave@example.com", secret), 4), "already in the authenticator"},
+	} {
+		tb.openAdd()
+		tb.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{writePNG(t, dir, c.file, c.img)}))
+		poll[bool](tb, fmt.Sprintf(`document.querySelector('#add-error').textContent.includes(%q)`, c.want), 10*time.Second)
+		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#add-dialog').close()`))
+	}
 	if n := len(tb.rows()); n != 1 {
-		t.Errorf("%d accounts after a blank image, want 1", n)
+		t.Errorf("%d accounts after the bad images, want 1", n)
 	}
 }
 

@@ -174,8 +174,16 @@ async function start() {
   }
   $("#about").textContent = core.version ? `Twofold ${core.version}` : "";
   wire();
+  window.addEventListener("pagehide", (ev) => {
+    if (ev.persisted) {
+      lock(); // kept for back/forward: come back locked
+    } else {
+      state.leaving = true;
+      core.shutdown();
+    }
+  });
   core.exited.then(() => {
-    if (document.documentElement.dataset.view !== "error") fatal("Twofold's program stopped. Reload the page; your vault is safe.");
+    if (!state.leaving) fatal("Twofold's program stopped. Reload the page; your vault is safe.");
   }, (err) => fatal(message(err)));
   await showLockedView();
   checkClock();

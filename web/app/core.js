@@ -68,10 +68,7 @@ async function waitForBridge(exited) {
   exited.then(() => { stopped = true; }, () => { stopped = true; });
   for (let i = 0; i < 400; i++) {
     const ns = globalThis.twofold;
-    if (ns && typeof ns === "object" && typeof ns.status === "function") {
-      if (ns.ready && typeof ns.ready.then === "function") await ns.ready;
-      return ns;
-    }
+    if (ns && typeof ns === "object" && ns.vault && typeof ns.vault.status === "function") return ns;
     if (stopped) break;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -94,25 +91,28 @@ function viewOf(a) {
 export async function createCore() {
   const { exited } = await loadWasm();
   const ns = await waitForBridge(exited);
+  const { vault, accounts, qr, transfer } = ns;
   return {
     version: typeof ns.version === "string" ? ns.version : "",
     exited,
 
-    async status() { return call(ns.status); },
-    async vaultExists() { return (await call(ns.status)).exists; },
-    async createVault(passphrase) { await call(ns.create, passphrase); },
-    async unlock(passphrase) { await call(ns.unlock, passphrase); },
-    async lock() { await call(ns.lock); },
-    async changePassphrase(oldPass, newPass) { await call(ns.changePassphrase, oldPass, newPass); },
-    canChangePassphrase: typeof ns.changePassphrase === "function",
+    async status() { return call(vault.status); },
+    async vaultExists() { return call(vault.exists); },
+    async createVault(passphrase) { await call(vault.create, passphrase); },
+    async unlock(passphrase) { await call(vault.unlock, passphrase); },
+    async lock() { await call(vault.lock); },
+    async changePassphrase(oldPass, newPass) { await call(vault.changePassphrase, oldPass, newPass); },
+    canChangePassphrase: typeof vault.changePassphrase === "function",
+    // shutdown locks the vault and stops the Go program (page unload).
+    shutdown() { if (typeof ns.shutdown === "function") ns.shutdown().catch(() => {}); },
     isWrongPassphrase(err) { return !!err && err.code === "wrong_passphrase"; },
 
-    async accounts() { return (await call(ns.list)).map(viewOf); },
+    async accounts() { return (await call(accounts.list)).map(viewOf); },
 
     // codes returns, for every account, the code now (device clock plus the
     // vault's clock correction), the next one and the seconds left.
     async codes() {
-      const list = await call(ns.codes, Date.now());
+      const list = await call(accounts.codes, Date.now());
       return list.map((c) => ({
         id: c.id,
         type: c.type,
@@ -123,9 +123,9 @@ export async function createCore() {
       }));
     },
 
-    async addURI(uri) { return viewOf(await call(ns.addURI, uri)); },
+    async addURI(uri) { return viewOf(await call(accounts.add, uri)); },
     async addManual(f) {
-      return viewOf(await call(ns.addManual, {
+      return viewOf(await call(accounts.addManual, {
         issuer: f.issuer,
         account: f.account,
         secret: f.secret,
@@ -137,19 +137,19 @@ export async function createCore() {
       }));
     },
     // checkKey validates a key as it is typed: {ok, message, position, char, bits}.
-    checkKey(typed) { return callSync(ns.validateKey, typed); },
+    checkKey(typed) { return callSync(accounts.validateKey, typed); },
 
-    async rename(id, issuer, account) { return viewOf(await call(ns.rename, id, issuer, account)); },
-    async remove(id) { await call(ns.delete, id); },
-    async reorder(ids) { await call(ns.reorder, ids); },
-    async nextHOTP(id) { return call(ns.nextHOTP, id); },
+    async rename(id, issuer, account) { return viewOf(await call(accounts.rename, id, issuer, account)); },
+    async remove(id) { await call(accounts.delete, id); },
+    async reorder(ids) { await call(accounts.reorder, ids); },
+    async nextHOTP(id) { return call(accounts.nextHOTP, id); },
 
     // scan reads the QR code of an RGBA frame and adds what it holds:
     // {kind: "otpauth", account} or {kind: "otpauth-migration", import}, or
     // null when the frame has no readable code.
     async scan(rgba, width, height) {
       try {
-        const r = await call(ns.decodeQR, rgba, width, height);
+        const r = await call(qr.decode, rgba, width, height);
         return {
           kind: r.kind,
           account: r.account ? viewOf(r.account) : null,
@@ -161,11 +161,11 @@ export async function createCore() {
       }
     },
 
-    async importGA(uri) { return call(ns.importGA, uri); },
-    async importURIs(text) { return call(ns.importURIs, text); },
-    async exportBackup(passphrase) { return call(ns.exportBackup, passphrase); },
-    async importBackup(bytes, passphrase) { return call(ns.importBackup, bytes, passphrase); },
-    async exportURIs() { return call(ns.exportURIs); },
-    async setClockOffset(ms) { await call(ns.setClockOffset, ms); },
+    async importGA(uri) { return call(transfer.importGA, uri); },
+    async importURIs(text) { return call(transfer.importURIs, text); },
+    async exportBackup(passphrase) { return call(transfer.exportBackup, passphrase); },
+    async importBackup(bytes, passphrase) { return call(transfer.importBackup, bytes, passphrase); },
+    async exportURIs() { return call(transfer.exportURIs); },
+    async setClockOffset(ms) { await call(accounts.setClockOffset, ms); },
   };
 }
