@@ -32,7 +32,7 @@ wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into w
 	@if [ -d wasm/app ]; then \
 		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM_OUT) ./wasm/app && \
 		cp "$(WASM_EXEC)/wasm_exec.js" web/app/wasm_exec.js && \
-		$(GO) run ./cmd/twofold-server/precompress $(WASM_OUT); \
+		$(GO) run ./wasm/tools/precompress $(WASM_OUT); \
 	else echo "wasm: no authenticator yet (wasm/app)"; fi
 
 .PHONY: test

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
+	"image/color"
 	"strings"
 
 	"github.com/makiuchi-d/gozxing"
@@ -48,12 +48,19 @@ func DecodeImage(img image.Image) (string, error) {
 	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > MaxPixels {
 		return "", ErrFrame
 	}
-	n, ok := img.(*image.NRGBA)
-	if !ok || n.Stride != 4*b.Dx() || b.Min != (image.Point{}) {
-		n = image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
+	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*b.Dx() && b.Min == (image.Point{}) {
+		return Decode(n.Pix, b.Dx(), b.Dy())
 	}
-	return Decode(n.Pix, b.Dx(), b.Dy())
+	// Convert pixel by pixel rather than with image/draw, which would add
+	// its code to the WebAssembly for a path only the CLI takes.
+	pix := make([]byte, 0, 4*b.Dx()*b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			pix = append(pix, c.R, c.G, c.B, c.A)
+		}
+	}
+	return Decode(pix, b.Dx(), b.Dy())
 }
 
 // luminance converts RGBA to one byte of luma per pixel, (R + 2G + B) / 4 as
