@@ -8,6 +8,7 @@ import (
 	"syscall/js"
 
 	"github.com/twofold-auth/twofold/wasm/jsutil"
+	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 )
 
@@ -142,7 +143,7 @@ func (b *bridge) namespace() js.Value {
 		{Name: "width", Kind: jsutil.Integer}, {Name: "height", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
 		w, h := args[1].Int(), args[2].Int()
 		if n := args[0].Get("byteLength").Int(); n != w*h*4 || w <= 0 || h <= 0 {
-			return nil, errors.New("the image data does not match its width and height")
+			return nil, qr.ErrFrame // before copying a frame that is not one
 		}
 		return a.DecodeQR(jsutil.BytesOf(args[0]), w, h)
 	})
@@ -179,7 +180,9 @@ func (b *bridge) namespace() js.Value {
 }
 
 // shutdown locks the vault, removes the namespace and releases every js.Func
-// (the page calls it on pagehide, tests between runs); main then returns.
+// (the page calls it on pagehide, tests between runs). main returns from a
+// later timer task, after the shutdown Promise has resolved: a Go program that
+// exits first leaves that Promise's resolution calling into a dead instance.
 func (b *bridge) shutdown() {
 	b.once.Do(func() {
 		b.app.Lock()
@@ -187,7 +190,13 @@ func (b *bridge) shutdown() {
 		for _, f := range b.funcs {
 			f.Release()
 		}
-		close(b.done)
+		var exit js.Func
+		exit = js.FuncOf(func(js.Value, []js.Value) any {
+			exit.Release()
+			close(b.done)
+			return nil
+		})
+		js.Global().Call("setTimeout", exit, 0)
 	})
 }
 
@@ -239,10 +248,11 @@ type PersistResult struct {
 }
 
 func persistStorage(method string) (PersistResult, error) {
-	st := js.Global().Get("navigator").Get("storage")
-	if !st.Truthy() || st.Get(method).Type() != js.TypeFunction {
+	nav := js.Global().Get("navigator")
+	if !nav.Truthy() || !nav.Get("storage").Truthy() || nav.Get("storage").Get(method).Type() != js.TypeFunction {
 		return PersistResult{}, nil
 	}
+	st := nav.Get("storage")
 	v, err := jsutil.Await(st.Call(method))
 	if err != nil {
 		return PersistResult{}, err

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestBridgeInNode builds the real twofold.wasm and drives globalThis.twofold
+// in node (testdata/bridge_smoke.mjs) over a fake IndexedDB: argument checks,
+// Promise rejections with codes, the IndexedDB adapter, lock/unlock with the
+// default Argon2 parameters, and shutdown. Chromium e2e tests cover the page.
+func TestBridgeInNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm")
+	}
+	if runtime.GOOS == "js" {
+		t.Skip("runs on the host, driving node itself")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasmExecDir := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm")
+	wasm := filepath.Join(t.TempDir(), "twofold.wasm")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, ".")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the wasm: %v\n%s", err, out)
+	}
+	run := exec.Command(node, "testdata/bridge_smoke.mjs", wasmExecDir, wasm)
+	out, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}

@@ -1,0 +1,347 @@
+// Twofold authenticator: the API that twofold.wasm (wasm/app/bridge_js.go)
+// installs as globalThis.twofold. Hand-written; keep it in step with the
+// bridge (the Go side is the source of truth, wasm/app/api.go).
+//
+// Loading:
+//   const go = new Go();                                  // wasm_exec.js
+//   const { instance } = await WebAssembly.instantiateStreaming(fetch("twofold.wasm"), go.importObject);
+//   go.run(instance);                                     // do not await: it runs until shutdown()
+//   // globalThis.twofold is set synchronously by go.run; a "twofold-ready"
+//   // event is also dispatched on globalThis.
+//
+// Conventions:
+// - Every function returns a Promise, except accounts.validateKey (called on
+//   each keystroke; it cannot fail). Work runs in a Go goroutine, never
+//   blocking the page; Argon2 (create, unlock, changePassphrase, backups)
+//   takes about half a second.
+// - A rejected Promise always carries a TwofoldError: `message` is a sentence
+//   to show to the person as is; branch on `code`.
+// - Wrong argument count or types reject with code "bad_argument".
+// - Seeds never cross into JavaScript, except from transfer.exportURIs() (the
+//   explicit plaintext export) and inside the encrypted exportBackup() file.
+//   Codes are computed in Go.
+// - Times are Unix milliseconds (Date.now()), durations milliseconds.
+
+export {};
+
+declare global {
+  // eslint-disable-next-line no-var
+  var twofold: Twofold | undefined;
+  interface GlobalEventHandlersEventMap {
+    "twofold-ready": Event;
+  }
+}
+
+export interface Twofold {
+  /** API version of the bridge ("1"). */
+  readonly version: string;
+  readonly vault: VaultAPI;
+  readonly accounts: AccountsAPI;
+  readonly qr: QRAPI;
+  readonly transfer: TransferAPI;
+  readonly storage: StorageAPI;
+  /**
+   * Locks the vault (wiping keys), removes globalThis.twofold, releases every
+   * Go callback and lets the Go program exit. Call on `pagehide` if you like;
+   * after it the page must load twofold.wasm again.
+   */
+  shutdown(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- vault
+
+export interface VaultStatus {
+  /** A vault is stored in this browser profile (IndexedDB "twofold"). */
+  exists: boolean;
+  unlocked: boolean;
+  /** Number of accounts; 0 while locked. */
+  accounts: number;
+  /** Correction added to the device clock for codes; 0 while locked. */
+  clockOffsetMs: number;
+}
+
+export interface VaultAPI {
+  status(): Promise<VaultStatus>;
+  exists(): Promise<boolean>;
+  /**
+   * Creates an empty vault and leaves it unlocked. Passphrase: at least 8
+   * characters ("weak_passphrase"). "vault_exists" if there is one already.
+   */
+  create(passphrase: string): Promise<void>;
+  /**
+   * "wrong_passphrase", "no_vault", "tampered" (damaged storage),
+   * "unsupported_version" (written by a newer Twofold). Unlocking while
+   * unlocked checks the passphrase and replaces the session.
+   */
+  unlock(passphrase: string): Promise<void>;
+  /**
+   * Hides the accounts at once (other calls reject with "locked" from now on),
+   * waits for a save in progress, then zeroes the master key and decrypted
+   * seeds in Go memory. Use it for the lock button and the idle auto-lock.
+   */
+  lock(): Promise<void>;
+  /** Re-wraps the vault key. "wrong_passphrase" for a wrong old one. */
+  changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- accounts
+
+export type OTPType = "totp" | "hotp";
+export type Algorithm = "SHA1" | "SHA256" | "SHA512";
+
+/** An account as the page sees it: never the secret. */
+export interface Account {
+  /** Random, stable across renames and reorders. */
+  id: string;
+  issuer: string;
+  account: string;
+  /** "Issuer (account)", or the account alone when there is no issuer. */
+  label: string;
+  type: OTPType;
+  algorithm: Algorithm;
+  digits: number;
+  /** Seconds; TOTP only (0 for HOTP). */
+  period: number;
+  /** HOTP: the counter the next nextHOTP() will use. */
+  counter: number;
+  addedMs: number;
+  /** Registered for push sign-in prompts (reserved; always false for now). */
+  push: boolean;
+}
+
+/** Manual entry. Omitted advanced fields mean TOTP, SHA1, 6 digits, 30 s, counter 0. */
+export interface ManualEntry {
+  issuer?: string;
+  /** Required ("invalid_account" if empty). */
+  account: string;
+  /** Base32 as typed: any case; spaces, dashes and missing padding are fine. */
+  secret: string;
+  type?: OTPType;
+  algorithm?: Algorithm | Lowercase<Algorithm>;
+  /** 6, 7 or 8. */
+  digits?: number;
+  /** 1..3600 seconds (TOTP). */
+  period?: number;
+  /** Initial counter (HOTP). */
+  counter?: number;
+}
+
+/** Live validation of a key being typed. */
+export interface KeyCheck {
+  ok: boolean;
+  /** e.g. "this key has a character that is not base32: '1' at position 7"; "" when ok. */
+  message: string;
+  /** 1-based character position of the bad character in the typed text; 0 if none. */
+  position: number;
+  /** The bad character; "" if none. */
+  char: string;
+  /** Key length in bits when ok. */
+  bits: number;
+  /** Allowed but worth showing, e.g. a key shorter than 128 bits. */
+  warnings: string[];
+}
+
+/** One account's codes at the instant asked for. */
+export interface Codes {
+  id: string;
+  type: OTPType;
+  /** TOTP: the current code (digits only; group it for display). HOTP: "". */
+  current: string;
+  /** TOTP: the code of the next period, to show near the end of this one. */
+  next: string;
+  /** TOTP: how long `current` stays valid. */
+  remainingMs: number;
+  period: number;
+  /** HOTP: the counter nextHOTP() will use. */
+  counter: number;
+}
+
+export interface HOTPCode {
+  id: string;
+  code: string;
+  /** The counter this code was made for (already saved as used). */
+  counter: number;
+}
+
+export interface AccountsAPI {
+  /** Every account in display order. "locked" while locked. */
+  list(): Promise<Account[]>;
+  /** Accounts whose issuer or name contains every word of query, any case. */
+  search(query: string): Promise<Account[]>;
+  /**
+   * Adds the account of an otpauth:// URI. Errors: "bad_uri", "bad_key",
+   * "invalid_account", "duplicate" (details.existingId, details.sameSecret).
+   */
+  add(uri: string): Promise<Account>;
+  /** Adds a manually entered account. Same errors as add(). */
+  addManual(entry: ManualEntry): Promise<Account>;
+  /** Synchronous; needs no vault. */
+  validateKey(typed: string): KeyCheck;
+  /** "duplicate" if another account has this issuer and name, "not_found". */
+  rename(id: string, issuer: string, account: string): Promise<Account>;
+  /** Deletes at once: ask for confirmation first. "not_found". */
+  delete(id: string): Promise<void>;
+  /** ids must list every account exactly once ("bad_order"). */
+  reorder(ids: string[]): Promise<void>;
+  /**
+   * HOTP "next code": returns the code for the current counter and saves the
+   * counter + 1 before resolving, so a code is never shown twice. "not_hotp".
+   */
+  nextHOTP(id: string): Promise<HOTPCode>;
+  /**
+   * Current and next codes of every account at nowMs (pass Date.now()),
+   * corrected by the clock offset. Call it once a second, or when
+   * remainingMs runs out.
+   */
+  codes(nowMs: number): Promise<Codes[]>;
+  /**
+   * Milliseconds added to the device clock for codes (server time − device
+   * time); 0 turns the correction off. Within ±1 day ("clock_offset"). Saved.
+   */
+  setClockOffset(offsetMs: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------- QR and transfer
+
+export interface Problem {
+  /** 1-based line of a text import; 0 for QR codes, exports and backups. */
+  line: number;
+  /** "Issuer (account)" when known. */
+  label: string;
+  code: ErrorCode;
+  /** e.g. "line 4: this key has a character that is not base32: '1' at position 5" */
+  message: string;
+  /** For code "duplicate": the account already in the vault. */
+  existingId?: string;
+}
+
+/** Progress of a Google Authenticator export split over several QR codes. */
+export interface BatchProgress {
+  batchId: number;
+  /** Number of parts (QR codes) in the export. */
+  size: number;
+  /** 0-based index of the part just read. */
+  index: number;
+  /** 0-based indexes read so far this session (forgotten on lock). */
+  received: number[];
+  /** 0-based indexes still to scan. */
+  missing: number[];
+  complete: boolean;
+  /** For people, parts numbered from 1: "part 2 of 3 read; still missing: 1, 3". */
+  message: string;
+}
+
+/** What an import did; good entries are saved even when others fail. */
+export interface ImportResult {
+  added: Account[];
+  /** Entries skipped: bad lines, invalid keys, duplicates. */
+  problems: Problem[];
+  /** Export parts seen by this import (empty for plain URIs and backups). */
+  batches: BatchProgress[];
+}
+
+export type QRResult =
+  | { kind: "otpauth"; account: Account }
+  | { kind: "otpauth-migration"; import: ImportResult };
+
+export interface QRAPI {
+  /**
+   * Reads the QR code in an RGBA frame (ImageData.data, ImageData.width,
+   * ImageData.height) and imports it: an otpauth:// key is added, a Google
+   * Authenticator export part is imported (see import.batches for the parts
+   * still missing). Needs an unlocked vault.
+   *
+   * Rejects with "no_qr" ("no QR code found in this image") — for camera
+   * frames simply try the next frame —, "not_authenticator" ("this QR code is
+   * not an authenticator key"; the text is not returned), "duplicate",
+   * "bad_frame" (data length ≠ width × height × 4), or add()'s errors.
+   *
+   * Camera frames: draw them scaled to about 800 px on the long side before
+   * getImageData (cheaper than any scaling in Go). Image files, pastes and
+   * screen captures: pass full size; frames over 2000 px are tried
+   * downscaled, then at full size.
+   */
+  decode(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<QRResult>;
+}
+
+export interface TransferAPI {
+  /** Imports one otpauth-migration:// URI (one part of an export). "bad_export". */
+  importGA(uri: string): Promise<ImportResult>;
+  /**
+   * Imports a text file of otpauth:// (and otpauth-migration://) URIs, one
+   * per line; blank lines and lines starting with # are skipped; bad lines
+   * are reported with their number ("no_keys" if nothing usable, "too_large"
+   * over 1 MiB).
+   */
+  importURIs(text: string): Promise<ImportResult>;
+  /**
+   * Every account as an otpauth:// URI, one per line, in display order. THE
+   * SEEDS IN PLAINTEXT: only behind an explicit export with a warning.
+   */
+  exportURIs(): Promise<string>;
+  /**
+   * An encrypted backup file (docs/vault-format.md, kind "B") of every account
+   * under its own passphrase (at least 8 characters). Save it as
+   * "twofold-backup-YYYY-MM-DD.twofold", type application/octet-stream.
+   */
+  exportBackup(passphrase: string): Promise<Uint8Array>;
+  /**
+   * Merges a backup file's accounts into the open vault, skipping duplicates.
+   * "wrong_passphrase", "not_backup", "tampered", "unsupported_version".
+   */
+  importBackup(file: Uint8Array | ArrayBuffer, passphrase: string): Promise<ImportResult>;
+}
+
+export interface PersistStatus {
+  /** navigator.storage.persist is available. */
+  supported: boolean;
+  /** The browser promised not to evict the vault under storage pressure. */
+  persisted: boolean;
+}
+
+export interface StorageAPI {
+  /** Asks navigator.storage.persist(); show the answer to the person. */
+  persist(): Promise<PersistStatus>;
+  /** navigator.storage.persisted(), without asking. */
+  persisted(): Promise<PersistStatus>;
+}
+
+// ---------------------------------------------------------------- errors
+
+export type ErrorCode =
+  | "bad_argument"        // wrong argument count or type (a page bug)
+  | "no_vault"            // unlock before create
+  | "vault_exists"        // create when a vault exists
+  | "locked"              // the call needs an unlocked vault
+  | "wrong_passphrase"
+  | "weak_passphrase"     // a new passphrase under 8 characters
+  | "tampered"            // stored vault damaged or modified
+  | "unsupported_version" // vault or backup from a newer Twofold
+  | "not_backup"          // importBackup of a file that is not one
+  | "bad_key"             // key not base32 (details.position, details.char), empty or too long
+  | "bad_uri"             // not a valid otpauth:// URI
+  | "invalid_account"     // missing name, bad digits/period/algorithm, ":" in issuer…
+  | "duplicate"           // details.existingId, details.sameSecret
+  | "not_found"           // no account with this id
+  | "not_hotp"            // nextHOTP on a TOTP account
+  | "bad_order"           // reorder ids not a permutation
+  | "clock_offset"        // offset beyond ±1 day
+  | "no_qr"
+  | "not_authenticator"
+  | "bad_frame"
+  | "bad_export"          // otpauth-migration URI that does not decode
+  | "too_large"
+  | "no_keys"
+  | "storage"             // IndexedDB refused (quota, private mode); nothing changed
+  | "internal";           // a bug; the console has details
+
+export interface TwofoldError extends Error {
+  name: "TwofoldError";
+  code: ErrorCode;
+  details?: {
+    position?: number;
+    char?: string;
+    existingId?: string;
+    sameSecret?: boolean;
+  };
+}
