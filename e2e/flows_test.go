@@ -137,7 +137,22 @@ func (tb *tab) pasteImage(png []byte) {
 	})()`, base64.StdEncoding.EncodeToString(png))))
 }
 
-func TestAddByPaste(t *testing.T) {
+// dropImage drops a PNG file on the page, as dragging it from a file
+// manager does.
+func (tb *tab) dropImage(png []byte) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const bytes = Uint8Array.from(atob(%q), c => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));
+		const target = document.querySelector('#accounts') || document.body;
+		for (const type of ['dragenter', 'dragover', 'drop']) {
+			target.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+		}
+	})()`, base64.StdEncoding.EncodeToString(png))))
+}
+
+func TestAddByPasteAndDrop(t *testing.T) {
 	tb := newTab(t)
 	tb.createVault(passphrase)
 	secret := newSecret(t, 20)
@@ -147,6 +162,17 @@ func TestAddByPaste(t *testing.T) {
 		t.Errorf("row shows %q / %q", r.Issuer, r.Name)
 	}
 	checkCode(t, tb.codeOf(r.ID, 30), secret, defaultParams)
+
+	secret2 := newSecret(t, 20)
+	tb.dropImage(pngBytes(t, qrImage(t, totpURI("Dropped", "erin", secret2), 5)))
+	r2 := tb.waitNewRow(1)
+	if r2.Issuer != "Dropped" {
+		t.Errorf("dropped row shows %q / %q", r2.Issuer, r2.Name)
+	}
+	checkCode(t, tb.codeOf(r2.ID, 30), secret2, defaultParams)
+	if eval[bool](tb, `!document.querySelector('#drop-overlay').hidden`) {
+		t.Error("the drop overlay is still shown")
+	}
 }
 
 func TestAddByCamera(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 // The server every test talks to, started once by TestMain.
 var (
 	serverURL string // e.g. http://127.0.0.1:41234, no trailing slash
+	serverBin string // the built cmd/twofold-server
 	repoRoot  string
 	setupErr  error // why the server could not be started; tests fail with it
 )
@@ -83,6 +84,7 @@ func startServer() (stop func(), err error) {
 		}
 	}
 	bin := filepath.Join(tmp, "twofold-server")
+	serverBin = bin
 	if out, err := runIn(repoRoot, nil, "go", "build", "-o", bin, "./cmd/twofold-server"); err != nil {
 		cleanup()
 		return nil, fmt.Errorf("go build ./cmd/twofold-server: %v\n%s", err, out)
@@ -220,4 +222,45 @@ func waitHealthy(url string, exited <-chan error, timeout time.Duration) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// startExtraServer starts another server (own port, own data) for a test
+// that must stop it, and returns its URL and a stop function that is also
+// registered as a cleanup.
+func startExtraServer(t testing.TB) (url string, stop func()) {
+	t.Helper()
+	if serverBin == "" {
+		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(serverBin, serverArgs(addr, dir)...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	t.Cleanup(stop)
+	if err := waitHealthy("http://"+addr+"/healthz", exited, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr, stop
 }

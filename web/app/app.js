@@ -13,8 +13,8 @@ const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 const SETTINGS_KEY = "twofold.settings";
 const CLOCK_WARN_MS = 15000;
 const CAMERA_LONG_SIDE = 800;  // camera frames are scaled to this before Go sees them
-const SCREEN_LONG_SIDE = 1600; // a screen has small codes on a large picture
-const IMAGE_LONG_SIDE = 2000;
+const SCREEN_LONG_SIDE = 1920; // screens: (nearly) full size, the code may be small
+const IMAGE_LONG_SIDE = 4096;  // files: full size (Go downscales what it must)
 const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a period
 
 let core = null;
@@ -371,8 +371,7 @@ function renderAccounts() {
     $(".issuer", li).textContent = acc.issuer || acc.account;
     $(".name", li).textContent = acc.issuer ? acc.account : "";
     const main = $(".account-main", li);
-    main.setAttribute("aria-label", `${label(acc)}: copy code`);
-    main.title = "Copy code";
+    main.title = "Copy the code";
     const hotp = acc.type === "hotp";
     $(".ring", li).toggleAttribute("hidden", hotp); // an SVG element has no .hidden
     $(".hotp-next", li).hidden = !hotp;
@@ -436,7 +435,7 @@ function drawCodes(codes) {
     const codeEl = $(".code", li);
     if (li.dataset.type === "hotp") {
       const shown = state.hotp.get(li.dataset.id) || "";
-      const text = shown ? groupCode(shown) : "––– –––";
+      const text = shown ? groupCode(shown) : "Select “Next code” for a code";
       if (codeEl.textContent !== text) codeEl.textContent = text;
       codeEl.classList.toggle("placeholder", !shown);
       li.dataset.code = shown;

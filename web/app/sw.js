@@ -10,6 +10,7 @@ const SHELL = [
   "./",
   "app.css",
   "app.js",
+  "core.js",
   "wasm_exec.js",
   "twofold.wasm",
   "manifest.webmanifest",
