@@ -1,0 +1,132 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+)
+
+// TestManageAccounts: copy with Enter, search, rename, reorder from the
+// keyboard, delete after confirming.
+func TestManageAccounts(t *testing.T) {
+	tb := newTab(t)
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name},
+			Setting:    browser.PermissionSettingGranted,
+			Origin:     serverURL,
+		}); err != nil {
+			t.Fatalf("granting %s: %v", name, err)
+		}
+	}
+	tb.createVault(passphrase)
+	secrets := map[string][]byte{}
+	for _, name := range []string{"Alpha", "Bravo", "Charlie"} {
+		secrets[name] = newSecret(t, 20)
+		tb.addManual(manual{Issuer: name, Account: strings.ToLower(name), Secret: otpauth.EncodeSecret(secrets[name])})
+	}
+	issuers := func() string {
+		var s []string
+		for _, r := range tb.rows() {
+			s = append(s, r.Issuer)
+		}
+		return strings.Join(s, ",")
+	}
+
+	// Copy: focus the first code and press Enter.
+	first := tb.rows()[0]
+	got := tb.codeOf(first.ID, 30)
+	tb.do(chromedp.Focus(chromedp.CSS(fmt.Sprintf(`#accounts [data-id=%q] .account-main`, first.ID))),
+		chromedp.KeyEvent(kb.Enter))
+	clip := poll[string](tb, `navigator.clipboard.readText().catch(() => '')`, 5*time.Second)
+	if clip != strings.ReplaceAll(got.Code, " ", "") {
+		t.Errorf("clipboard holds %q, the page showed %q", clip, got.Code)
+	}
+
+	// Search.
+	tb.typeInto("#search", "brav")
+	if n := eval[int](tb, `document.querySelectorAll('#accounts .account:not([hidden])').length`); n != 1 {
+		t.Errorf("search 'brav' shows %d rows", n)
+	}
+	tb.typeInto("#search", "zulu")
+	poll[bool](tb, `!document.querySelector('#no-match').hidden`, 2*time.Second)
+	tb.do(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#search'); s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true})); })()`))
+
+	// Reorder with Alt+ArrowDown on the first row.
+	tb.do(chromedp.Focus(chromedp.CSS(fmt.Sprintf(`#accounts [data-id=%q] .account-main`, first.ID))),
+		chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(kb.ModifierAlt)))
+	poll[bool](tb, `[...document.querySelectorAll('#accounts .issuer')].map(e => e.textContent).join(',') === 'Bravo,Alpha,Charlie'`, 5*time.Second)
+	// And with the Move up button in edit mode.
+	tb.click("#edit-btn")
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-up`, first.ID))
+	poll[bool](tb, `[...document.querySelectorAll('#accounts .issuer')].map(e => e.textContent).join(',') === 'Alpha,Bravo,Charlie'`, 5*time.Second)
+
+	// Rename.
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-rename`, first.ID))
+	tb.typeInto("#rename-issuer", "Alpha Cloud")
+	tb.typeInto("#rename-account", "al")
+	tb.click(`#rename-form button[type=submit]`)
+	poll[bool](tb, fmt.Sprintf(`document.querySelector('#accounts [data-id=%q] .issuer').textContent === 'Alpha Cloud'`, first.ID), 5*time.Second)
+
+	// Delete: Cancel keeps it, Delete removes it.
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-delete`, first.ID))
+	tb.click("#delete-cancel")
+	if got := issuers(); got != "Alpha Cloud,Bravo,Charlie" {
+		t.Fatalf("after cancelling the delete: %s", got)
+	}
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-delete`, first.ID))
+	tb.click("#delete-confirm")
+	poll[bool](tb, `document.querySelectorAll('#accounts .account').length === 2`, 5*time.Second)
+
+	// All of it was saved: reload and unlock.
+	tb.do(chromedp.Reload())
+	tb.waitView("unlock")
+	tb.unlock(passphrase)
+	if got := issuers(); got != "Bravo,Charlie" {
+		t.Errorf("after reload: %s", got)
+	}
+}
+
+// TestPlainExportAndURIImport: the plain export needs the explicit
+// acknowledgement, and its file imports into a fresh profile as a list of
+// otpauth links.
+func TestPlainExportAndURIImport(t *testing.T) {
+	a := newTab(t)
+	a.createVault(passphrase)
+	s1, s2 := newSecret(t, 20), newSecret(t, 20)
+	a.addManual(manual{Issuer: "Plain", Account: "one", Secret: otpauth.EncodeSecret(s1)})
+	a.addManual(manual{Issuer: "Plain", Account: "two", Secret: otpauth.EncodeSecret(s2)})
+	a.click("#backup-btn")
+	if !eval[bool](a, `document.querySelector('#plain-submit').disabled`) {
+		t.Fatal("the plain export is possible without the acknowledgement")
+	}
+	a.click("#plain-ack")
+	a.click("#plain-submit")
+	file := a.waitDownload("twofold-otpauth-")
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(text), "otpauth://totp/"); n != 2 {
+		t.Fatalf("plain export holds %d otpauth URIs:\n%s", n, text)
+	}
+
+	b := newTab(t)
+	b.createVault(passphrase)
+	b.click("#empty-import")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#uris-file"), []string{file}))
+	b.click("#uris-submit")
+	poll[bool](b, `document.querySelectorAll('#accounts .account').length === 2`, 10*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
+	rs := b.rows()
+	checkCode(t, b.codeOf(rs[0].ID, 30), s1, defaultParams)
+	checkCode(t, b.codeOf(rs[1].ID, 30), s2, defaultParams)
+}
