@@ -30,7 +30,7 @@ build: wasm ## build bin/twofold-server and bin/twofold (and the wasm)
 .PHONY: wasm
 wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into web/app/
 	@if [ -d wasm/app ]; then \
-		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM_OUT) ./wasm/app && \
+		$(GO) run ./wasm/tools/buildwasm -o $(WASM_OUT) && \
 		cp "$(WASM_EXEC)/wasm_exec.js" web/app/wasm_exec.js && \
 		$(GO) run ./wasm/tools/precompress $(WASM_OUT); \
 	else echo "wasm: no authenticator yet (wasm/app)"; fi

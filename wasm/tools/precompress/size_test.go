@@ -1,12 +1,13 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/twofold-auth/twofold/wasm/tools/wasmbuild"
 )
 
 // BrotliBudget is the authenticator's size target: the brotli copy the
@@ -39,10 +40,8 @@ var (
 
 func measureWasm(b *testing.B) (Sizes, error) {
 	out := filepath.Join(b.TempDir(), "twofold.wasm")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "../../app")
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if msg, err := build.CombinedOutput(); err != nil {
-		return Sizes{}, fmt.Errorf("building the wasm: %v\n%s", err, msg)
+	if err := wasmbuild.Build(context.Background(), out); err != nil {
+		return Sizes{}, err
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
