@@ -27,6 +27,11 @@ deps: ## install the system tools the tests need (node, oathtool, chromium) or n
 build: wasm ## build bin/twofold-server and bin/twofold (and the wasm)
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
+.PHONY: run
+run: wasm ## build and start the server on http://localhost:8080 (data and master key in ./data; TWOFOLD_* variables apply)
+	$(GO) build -trimpath -o $(BIN)/twofold-server ./cmd/twofold-server
+	$(BIN)/twofold-server
+
 .PHONY: wasm
 wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into web/app/
 	@if [ -d wasm/app ]; then \
