@@ -45,11 +45,6 @@ func withCamera(y4m string) tabOption {
 	}
 }
 
-// withProfile reuses a profile directory (to reopen the same browser data).
-func withProfile(dir string) tabOption {
-	return func(c *tabConfig) { c.profile = dir }
-}
-
 // requireBrowser skips or fails a test that cannot run here.
 func requireBrowser(t testing.TB) {
 	t.Helper()

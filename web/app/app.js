@@ -233,7 +233,10 @@ async function onCreate(ev) {
     $("#create-form").reset();
     await requestPersistence();
     await enterVault();
-    status("Your vault is ready. Add your first account.");
+    status(state.persisted
+      ? "Your vault is ready, and the browser will keep it (persistent storage granted). Add your first account."
+      : "Your vault is ready. The browser did not promise to keep it (persistent storage not granted), so make a backup once you have added accounts.",
+    { ms: 8000 });
   });
 }
 
