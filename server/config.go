@@ -42,6 +42,7 @@ type Config struct {
 	Auth           auth.Config
 
 	App       fs.FS            // default web.App
+	Site      fs.FS            // default web.Site
 	Now       func() time.Time // default time.Now
 	Rand      io.Reader        // default crypto/rand.Reader
 	LogOutput io.Writer        // default os.Stderr
@@ -88,6 +89,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.App == nil {
 		c.App = web.App
+	}
+	if c.Site == nil {
+		c.Site = web.Site
 	}
 	if c.Now == nil {
 		c.Now = time.Now

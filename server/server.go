@@ -61,7 +61,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	base, _ := url.Parse(cfg.BaseURL)
 	h := api.NewRouter(api.Deps{
-		Auth: svc, DB: st, Metrics: m, Log: log, App: cfg.App, Now: cfg.Now, BaseURL: base,
+		Auth: svc, DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 	})
 	return &Server{cfg: cfg, log: log, store: st, auth: svc, metrics: m, handler: h}, nil

@@ -1,7 +1,9 @@
 // Package web holds Twofold's static pages and embeds them into the server
 // binary: App is the browser authenticator served at /app/ (its HTML, CSS,
 // JavaScript, service worker, manifest, wasm_exec.js and the built
-// twofold.wasm with its precompressed copies, when `make wasm` has run).
+// twofold.wasm with its precompressed copies, when `make wasm` has run);
+// Site is the demo sign-in site served at / (static pages over the JSON
+// API).
 package web
 
 import (
@@ -14,6 +16,12 @@ var appFiles embed.FS
 
 // App is the authenticator's file tree, rooted at web/app.
 var App fs.FS = mustSub(appFiles, "app")
+
+//go:embed site
+var siteFiles embed.FS
+
+// Site is the demo sign-in site's file tree, rooted at web/site.
+var Site fs.FS = mustSub(siteFiles, "site")
 
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)

@@ -21,12 +21,13 @@ import (
 // compile it while it streams. Responses carry a content ETag and
 // Cache-Control: no-cache, so browsers revalidate cheaply.
 func appHandler(fsys fs.FS) http.Handler {
-	return &staticFiles{fsys: fsys}
+	return &staticFiles{fsys: fsys, prefix: "/app"}
 }
 
 type staticFiles struct {
-	fsys  fs.FS
-	etags sync.Map // name → quoted ETag
+	fsys   fs.FS
+	prefix string   // where the tree is mounted, e.g. "/app"
+	etags  sync.Map // name → quoted ETag
 }
 
 var contentTypes = map[string]string{
@@ -45,14 +46,9 @@ var contentTypes = map[string]string{
 }
 
 func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	rest := strings.TrimPrefix(r.URL.Path, "/app")
+	rest := strings.TrimPrefix(r.URL.Path, s.prefix)
 	if rest == "" {
-		http.Redirect(w, r, "/app/", http.StatusMovedPermanently)
+		http.Redirect(w, r, s.prefix+"/", http.StatusMovedPermanently)
 		return
 	}
 	name := strings.TrimPrefix(path.Clean(rest), "/")
@@ -61,6 +57,16 @@ func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if name == "" || name == "." {
 		name = "index.html"
+	}
+	s.serve(w, r, name)
+}
+
+// serve writes one file of the tree (GET and HEAD only).
+func (s *staticFiles) serve(w http.ResponseWriter, r *http.Request, name string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
 	}
 	info, err := fs.Stat(s.fsys, name)
 	if err != nil || info.IsDir() {

@@ -14,7 +14,7 @@ type devices struct{ *api }
 
 func (d devices) Routes() chi.Router {
 	r := d.subrouter()
-	r.Use(d.requireFull)
+	r.Use(d.requireFullOrToken) // see tokens.go for what a token may do
 	r.Get("/", d.handle(d.list))
 	r.Post("/", d.handle(d.create))
 	r.Delete("/inactive", d.handle(d.deleteInactive))
@@ -22,6 +22,7 @@ func (d devices) Routes() chi.Router {
 	r.Patch("/{id}", d.handle(d.rename))
 	r.With(d.limit).Delete("/{id}", d.handle(d.delete))
 	r.With(d.limit).Post("/{id}/activate", d.handle(d.activate))
+	r.Post("/{id}/seed", d.handle(d.regenerateSeed))
 	return r
 }
 
@@ -72,17 +73,44 @@ func (d devices) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	k := enr.Key
-	uri := k.URI()
-	qr, err := qrDataURL(uri)
+	resp, err := enrollmentResponse(enr)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/totp-devices/"+enr.Device.ID)
-	return writeJSON(w, http.StatusCreated, createDeviceResponse{Device: viewDevice(enr.Device), Enrollment: enrollmentView{
+	return writeJSON(w, http.StatusCreated, resp)
+}
+
+// enrollmentResponse shows a key: at creation, or a pending device's new
+// seed.
+func enrollmentResponse(enr auth.Enrollment) (createDeviceResponse, error) {
+	k := enr.Key
+	uri := k.URI()
+	qr, err := qrDataURL(uri)
+	if err != nil {
+		return createDeviceResponse{}, err
+	}
+	return createDeviceResponse{Device: viewDevice(enr.Device), Enrollment: enrollmentView{
 		OTPAuthURI: uri, Secret: otpauth.EncodeSecret(k.Secret), SecretGrouped: otpauth.GroupSecret(k.Secret),
 		Issuer: k.Issuer, Account: k.Account, Algorithm: string(k.Algorithm), Digits: k.Digits, Period: k.Period, QRPNG: qr,
-	}})
+	}}, nil
+}
+
+// regenerateSeed gives a pending device a new seed (Oracle's
+// generate-totp-seed); an active device's seed is never shown again.
+func (d devices) regenerateSeed(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+		return err
+	}
+	enr, err := d.auth.RegenerateSeed(r.Context(), client(r), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id"))
+	if err != nil {
+		return err
+	}
+	resp, err := enrollmentResponse(enr)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 func (d devices) get(w http.ResponseWriter, r *http.Request) error {

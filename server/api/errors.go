@@ -70,6 +70,11 @@ var authErrors = []struct {
 	{auth.ErrTooManyDevices, errorf(http.StatusConflict, "too_many_devices", "You have the most devices allowed; delete one first.")},
 	{auth.ErrInvalidName, errorf(http.StatusBadRequest, "invalid_name", "A device name is 1 to 64 printable characters.")},
 	{auth.ErrMFANotEnrolled, errorf(http.StatusConflict, "mfa_not_enrolled", "Multi-factor authentication is not set up: activate a TOTP device first.")},
+	{auth.ErrMFARequired, errorf(http.StatusForbidden, "mfa_required", "Confirm it is you: enter a code from your authenticator (or a recovery code) first.")},
+	{auth.ErrInvalidTokenName, errorf(http.StatusBadRequest, "invalid_token_name", "A token name is 1 to 64 printable characters.")},
+	{auth.ErrInvalidExpiry, errorf(http.StatusBadRequest, "invalid_expiry", "A token expires in the future and within 366 days (or leave the expiry out).")},
+	{auth.ErrTooManyTokens, errorf(http.StatusConflict, "too_many_tokens", "You have the most application tokens allowed (20); revoke one first.")},
+	{auth.ErrTokenNotFound, errorf(http.StatusNotFound, "not_found", "No such application token.")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.

@@ -34,6 +34,8 @@ func (a *api) securityHeaders(next http.Handler) http.Handler {
 		if r.URL.Path == "/app" || len(r.URL.Path) > 4 && r.URL.Path[:5] == "/app/" {
 			csp = cspApp
 			h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+		} else if isSitePath(r.URL.Path) {
+			csp = cspSite
 		}
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Frame-Options", "DENY")
@@ -86,7 +88,10 @@ func (a *api) recoverer(next http.Handler) http.Handler {
 
 // crossOrigin refuses cross-origin state-changing requests (Go's
 // CrossOriginProtection: Sec-Fetch-Site, then Origin against Host).
-// Requests without those headers (curl, the CLI) pass.
+// Requests without those headers (curl, the CLI) pass. Requests with an
+// Authorization: Bearer header skip the check: they are not cookie-based,
+// so a forged cross-site request cannot carry one, and authenticate then
+// ignores any cookie they bring (see bearerToken).
 func (a *api) crossOrigin(base *url.URL) func(http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	if base != nil && base.Scheme != "" && base.Host != "" {
@@ -95,7 +100,16 @@ func (a *api) crossOrigin(base *url.URL) func(http.Handler) http.Handler {
 		}
 	}
 	cop.SetDenyHandler(a.handle(func(http.ResponseWriter, *http.Request) error { return errCrossOrigin }))
-	return cop.Handler
+	return func(next http.Handler) http.Handler {
+		checked := cop.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := bearerToken(r); ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			checked.ServeHTTP(w, r)
+		})
+	}
 }
 
 // limitBody caps request bodies.
@@ -175,10 +189,12 @@ func (a *api) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode})
 }
 
-// principal is who a request acts for. Today always a session; application
-// tokens (Authorization: Bearer) will add a second kind here.
+// principal is who a request acts for: a session (cookie), or an
+// application token (Authorization: Bearer), then Token is set and Session
+// is auth.TokenSession's stand-in, so handlers read Session.UserID alike.
 type principal struct {
 	Session store.Session
+	Token   *store.AppToken
 }
 
 type principalKey struct{}
@@ -192,6 +208,10 @@ func principalFrom(ctx context.Context) (principal, bool) {
 // missing, unknown or expired session leaves the request anonymous.
 func (a *api) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if secret, ok := bearerToken(r); ok {
+			a.authenticateToken(w, r, secret, next)
+			return
+		}
 		c, err := r.Cookie(a.cookieName(r))
 		if err != nil || c.Value == "" {
 			next.ServeHTTP(w, r)
@@ -212,8 +232,12 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 // requireSession lets any live session through, partial ones included.
 func (a *api) requireSession(next http.Handler) http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if _, ok := principalFrom(r.Context()); !ok {
+		p, ok := principalFrom(r.Context())
+		if !ok {
 			return errUnauthenticated
+		}
+		if p.Token != nil {
+			return errTokenNotAllowed
 		}
 		next.ServeHTTP(w, r)
 		return nil
@@ -227,6 +251,9 @@ func (a *api) requireFull(next http.Handler) http.Handler {
 		p, ok := principalFrom(r.Context())
 		if !ok {
 			return errUnauthenticated
+		}
+		if p.Token != nil {
+			return errTokenNotAllowed
 		}
 		if p.Session.Stage != store.StageFull {
 			return errSecondFactor

@@ -14,7 +14,7 @@ type recoveryCodes struct{ *api }
 
 func (rc recoveryCodes) Routes() chi.Router {
 	r := rc.subrouter()
-	r.Use(rc.requireFull)
+	r.Use(rc.requireFullOrToken) // a token still needs a code to regenerate
 	r.Get("/", rc.handle(rc.status))
 	r.With(rc.limit).Post("/", rc.handle(rc.regenerate))
 	return r
@@ -54,7 +54,7 @@ type mfa struct{ *api }
 
 func (m mfa) Routes() chi.Router {
 	r := m.subrouter()
-	r.Use(m.requireFull)
+	r.Use(m.requireFullOrToken) // a token still needs a code to disable
 	r.With(m.limit).Delete("/", m.handle(m.disable))
 	return r
 }

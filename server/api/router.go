@@ -38,6 +38,7 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
 	App     fs.FS            // the authenticator's files, served at /app/
+	Site    fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
 	Now     func() time.Time // server time for /api/v1/time
 	// BaseURL is the public URL; with https, cookies are Secure even when
 	// TLS ends at a proxy, and its origin is trusted for cross-origin checks.
@@ -86,7 +87,11 @@ func NewRouter(d Deps) http.Handler {
 
 	r.Get("/healthz", a.handle(a.healthz))
 	r.Method(http.MethodGet, "/metrics", a.metrics.Handler())
-	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/app/", http.StatusFound) })
+	if d.Site != nil {
+		a.mountSite(r, d.Site)
+	} else {
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/app/", http.StatusFound) })
+	}
 	if d.App != nil {
 		r.Mount("/app", appHandler(d.App))
 	}
@@ -101,6 +106,8 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/recovery-codes", recoveryCodes{a}.Routes())
 		r.Mount("/mfa", mfa{a}.Routes())
 		r.Mount("/audit-events", auditEvents{a}.Routes())
+		r.Mount("/app-tokens", appTokens{a}.Routes())
+		r.Mount("/demo", demo{a}.Routes())
 	})
 	return r
 }

@@ -92,3 +92,16 @@ type AuditEvent struct {
 	DeviceID   string
 	Detail     string
 }
+
+// AppToken is a named application token (an API credential for scripts and
+// the CLI). Only the token's SHA-256 is kept.
+type AppToken struct {
+	ID           string
+	UserID       string
+	Name         string
+	TokenHash    []byte
+	CreatedAt    time.Time
+	ExpiresAt    time.Time // zero: never expires
+	LastUsedAt   time.Time
+	LastUsedAddr string
+}

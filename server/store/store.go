@@ -18,6 +18,9 @@ type Reader interface {
 	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
 	// AllDevices is for maintenance (rekey): every device of every user.
 	AllDevices(ctx context.Context) ([]Device, error)
+	PushReader // push.go
+	AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error)
+	AppTokens(ctx context.Context, userID string) ([]AppToken, error)
 }
 
 // Tx is one transaction's view: reads plus every write. Methods that change
@@ -50,6 +53,9 @@ type Tx interface {
 	DeleteExpiredPendingDevices(ctx context.Context, now time.Time) (int64, error)
 	DeleteAllDevices(ctx context.Context, userID string) (int64, error)
 	ResealDevice(ctx context.Context, id, keyID string, sealed []byte) error
+	// ReplacePendingSecret gives a pending device a new sealed secret and
+	// expiry; ErrNotFound if the device is not the user's or not pending.
+	ReplacePendingSecret(ctx context.Context, userID, id, keyID string, sealed []byte, expiresAt time.Time) error
 
 	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error
 	// UseRecoveryCode marks an unused code used; false if it was used already
@@ -60,6 +66,14 @@ type Tx interface {
 	PutThrottle(ctx context.Context, t Throttle) error
 
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	PushWriter // push.go
+
+	CreateAppToken(ctx context.Context, t AppToken) error
+	DeleteAppToken(ctx context.Context, userID, id string) error
+	// TouchAppToken records a use (time and client address) only if the last
+	// recorded one is at least every old; it reports whether it wrote, so
+	// the caller audits one use per token per interval.
+	TouchAppToken(ctx context.Context, id, addr string, now time.Time, every time.Duration) (bool, error)
 }
 
 // Store is the server's state.

@@ -1,0 +1,218 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Application tokens are named API credentials, like OpenStack's
+// application credentials: created from a signed-in session, shown once,
+// stored as a SHA-256, optionally expiring. They authenticate API calls
+// without a second factor by design, so what they may do is limited (the
+// API layer decides which routes accept them) and every use is audited: the
+// first use in each AppTokenAuditInterval writes last_used_at and one
+// app_token_used event, later uses in that minute only read. One
+// conditional UPDATE decides, so concurrent uses and several server
+// instances still write one event per interval.
+const (
+	AppTokenPrefix        = "tft_"
+	MaxAppTokens          = 20
+	MaxAppTokenLifetime   = 366 * 24 * time.Hour
+	AppTokenAuditInterval = time.Minute
+	// MethodAppToken is the amr of a request authenticated by a token.
+	MethodAppToken = "app_token"
+)
+
+// Audit events of application tokens. Detail holds the token's id, never
+// the token.
+const (
+	EventAppTokenCreated = "app_token_created"
+	EventAppTokenRevoked = "app_token_revoked"
+	EventAppTokenUsed    = "app_token_used"
+)
+
+// NewAppToken is a token just created: Secret goes to the user once.
+type NewAppToken struct {
+	Secret string
+	Token  store.AppToken
+}
+
+// normalizeTokenName trims and checks a token name: 1 to 64 printable
+// characters.
+func normalizeTokenName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
+		return "", ErrInvalidTokenName
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return "", ErrInvalidTokenName
+		}
+	}
+	return name, nil
+}
+
+// CreateAppToken creates a token for the session's user. A user with MFA
+// must have verified a second factor in this session (a token made from a
+// password alone would outlive the password's protection); expiresAt is
+// zero for a token that never expires, or within MaxAppTokenLifetime.
+func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Session, name string, expiresAt time.Time) (NewAppToken, error) {
+	name, err := normalizeTokenName(name)
+	if err != nil {
+		return NewAppToken{}, err
+	}
+	now := s.now()
+	if !expiresAt.IsZero() && (!expiresAt.After(now) || expiresAt.Sub(now) > MaxAppTokenLifetime) {
+		return NewAppToken{}, ErrInvalidExpiry
+	}
+	if err := s.requireVerifiedIfEnrolled(ctx, sess); err != nil {
+		return NewAppToken{}, err
+	}
+	existing, err := s.store.AppTokens(ctx, sess.UserID)
+	if err != nil {
+		return NewAppToken{}, err
+	}
+	if len(existing) >= MaxAppTokens {
+		return NewAppToken{}, ErrTooManyTokens
+	}
+	raw, _, err := credential.NewToken(s.rand)
+	if err != nil {
+		return NewAppToken{}, err
+	}
+	// The stored hash covers the prefix too: it is the whole secret's.
+	secret := AppTokenPrefix + raw
+	id, err := s.newID("tok")
+	if err != nil {
+		return NewAppToken{}, err
+	}
+	t := store.AppToken{ID: id, UserID: sess.UserID, Name: name, TokenHash: credential.HashToken(secret),
+		CreatedAt: now, ExpiresAt: expiresAt}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateAppToken(ctx, t); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, sess.UserID, EventAppTokenCreated, "", id)
+	})
+	if err != nil {
+		return NewAppToken{}, err
+	}
+	s.log.Info("app token created", "user_id", sess.UserID, "token_id", id)
+	return NewAppToken{Secret: secret, Token: publicToken(t)}, nil
+}
+
+// requireVerifiedIfEnrolled refuses a session without a verified second
+// factor when its user has MFA.
+func (s *Service) requireVerifiedIfEnrolled(ctx context.Context, sess store.Session) error {
+	if !sess.MFAVerifiedAt.IsZero() {
+		return nil
+	}
+	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if enrolled {
+		return ErrMFARequired
+	}
+	return nil
+}
+
+// RequireMFAVerified is the step-up policy of protected areas: the session
+// must carry mfa_totp_verified (ErrMFARequired when MFA is enrolled but not
+// verified in this session, ErrMFANotEnrolled when there is none to verify).
+func (s *Service) RequireMFAVerified(ctx context.Context, sess store.Session) error {
+	if !sess.MFAVerifiedAt.IsZero() {
+		return nil
+	}
+	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if !enrolled {
+		return ErrMFANotEnrolled
+	}
+	return ErrMFARequired
+}
+
+func publicToken(t store.AppToken) store.AppToken {
+	t.TokenHash = nil
+	return t
+}
+
+// AppTokens lists the user's tokens (without hashes), oldest first.
+func (s *Service) AppTokens(ctx context.Context, userID string) ([]store.AppToken, error) {
+	ts, err := s.store.AppTokens(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ts {
+		ts[i] = publicToken(ts[i])
+	}
+	return ts, nil
+}
+
+// RevokeAppToken deletes one of the user's tokens.
+func (s *Service) RevokeAppToken(ctx context.Context, c Client, userID, id string) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteAppToken(ctx, userID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventAppTokenRevoked, "", id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrTokenNotFound
+	}
+	return err
+}
+
+// AuthenticateAppToken finds the live token of an Authorization: Bearer
+// value and records its use (audited once per token per
+// AppTokenAuditInterval). Unknown, revoked and expired tokens are all
+// ErrInvalidToken.
+func (s *Service) AuthenticateAppToken(ctx context.Context, c Client, secret string) (store.AppToken, error) {
+	raw, ok := strings.CutPrefix(secret, AppTokenPrefix)
+	if !ok || !credential.ValidTokenSyntax(raw) {
+		return store.AppToken{}, ErrInvalidToken
+	}
+	t, err := s.store.AppTokenByHash(ctx, credential.HashToken(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.AppToken{}, ErrInvalidToken
+	}
+	if err != nil {
+		return store.AppToken{}, err
+	}
+	now := s.now()
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return store.AppToken{}, ErrInvalidToken
+	}
+	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= AppTokenAuditInterval {
+		err = s.store.Update(ctx, func(tx store.Tx) error {
+			touched, err := tx.TouchAppToken(ctx, t.ID, c.Addr, now, AppTokenAuditInterval)
+			if err != nil || !touched {
+				return err
+			}
+			return s.audit(ctx, tx, c, t.UserID, EventAppTokenUsed, "", t.ID)
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return store.AppToken{}, ErrInvalidToken // revoked meanwhile
+		}
+		if err != nil {
+			return store.AppToken{}, err
+		}
+	}
+	return publicToken(t), nil
+}
+
+// TokenSession is the session-shaped principal of a token-authenticated
+// request: full stage (it passed its only factor), amr [app_token], and no
+// second factor, so actions that need a fresh factor ask for a code.
+func TokenSession(t store.AppToken) store.Session {
+	return store.Session{UserID: t.UserID, Stage: store.StageFull, AMR: []string{MethodAppToken},
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+}
