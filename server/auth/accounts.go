@@ -233,6 +233,9 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 					return err
 				}
 				out = ns
+				if err := s.resumePush(ctx, tx, c, sess.UserID); err != nil {
+					return err
+				}
 				return s.audit(ctx, tx, c, sess.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
 			}
 			amr := sess.AMR

@@ -274,6 +274,9 @@ func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
+	if err == nil {
+		s.revokedPush([]string{id})
+	}
 	return err
 }
 
@@ -300,7 +303,11 @@ func (s *Service) DisableMFA(ctx context.Context, c Client, sess store.Session, 
 	if !enrolled {
 		return ErrMFANotEnrolled
 	}
-	return s.withFreshFactor(ctx, c, sess, f, PurposeDisableMFA, func(ctx context.Context, tx store.Tx) error {
+	regs, err := s.store.PushRegistrations(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	err = s.withFreshFactor(ctx, c, sess, f, PurposeDisableMFA, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.DeleteAllDevices(ctx, sess.UserID); err != nil {
 			return err
 		}
@@ -309,4 +316,8 @@ func (s *Service) DisableMFA(ctx context.Context, c Client, sess store.Session, 
 		}
 		return s.audit(ctx, tx, c, sess.UserID, EventMFADisabled, "", "")
 	})
+	if err == nil {
+		s.revokedPush(deviceIDs(regs))
+	}
+	return err
 }

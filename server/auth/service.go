@@ -81,6 +81,7 @@ type Service struct {
 	log       *slog.Logger
 	obs       Observer
 	dummyHash string // verified against for unknown accounts, so timing does not tell
+	push      *pushSetup // nil until EnablePush (push.go)
 }
 
 // New builds a Service.

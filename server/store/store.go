@@ -18,6 +18,7 @@ type Reader interface {
 	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
 	// AllDevices is for maintenance (rekey): every device of every user.
 	AllDevices(ctx context.Context) ([]Device, error)
+	PushReader // push.go
 	AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error)
 	AppTokens(ctx context.Context, userID string) ([]AppToken, error)
 }
@@ -65,6 +66,7 @@ type Tx interface {
 	PutThrottle(ctx context.Context, t Throttle) error
 
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	PushWriter // push.go
 
 	CreateAppToken(ctx context.Context, t AppToken) error
 	DeleteAppToken(ctx context.Context, userID, id string) error

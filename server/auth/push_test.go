@@ -1,0 +1,303 @@
+package auth
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/shared/push"
+)
+
+const testOrigin = "https://id.example.com"
+
+// notes records what the service tells the push router.
+type notes struct {
+	mu      sync.Mutex
+	prompts []store.PushChallenge
+	settled []store.PushChallenge
+	revoked []string
+}
+
+func (n *notes) Prompt(c store.PushChallenge, _ []string) {
+	n.mu.Lock()
+	n.prompts = append(n.prompts, c)
+	n.mu.Unlock()
+}
+func (n *notes) Settled(c store.PushChallenge, _ []string) {
+	n.mu.Lock()
+	n.settled = append(n.settled, c)
+	n.mu.Unlock()
+}
+func (n *notes) Revoked(ids []string) { n.mu.Lock(); n.revoked = append(n.revoked, ids...); n.mu.Unlock() }
+
+type pushEnv struct {
+	*env
+	notes *notes
+}
+
+func newPushEnv(t *testing.T) pushEnv {
+	e := newEnv(t)
+	n := &notes{}
+	if err := e.svc.EnablePush(PushConfig{Origin: testOrigin}, n); err != nil {
+		t.Fatal(err)
+	}
+	return pushEnv{e, n}
+}
+
+// device is an enrolled account with a push key registered.
+type device struct {
+	enrolled
+	seed []byte
+	reg  store.PushRegistration
+}
+
+func (e pushEnv) register(email string, seedByte byte) device {
+	e.t.Helper()
+	en := e.enroll(email)
+	e.clock.Advance(30 * time.Second) // the activation code's step is used
+	seed := bytes.Repeat([]byte{seedByte}, ed25519.SeedSize)
+	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), push.PublicKey(seed))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return device{enrolled: en, seed: seed, reg: reg}
+}
+
+func (d device) answer(id string, dec push.Decision, n int) push.AnswerFrame {
+	a := push.Answer{Origin: testOrigin, ChallengeID: id, Decision: dec, Number: n, DeviceID: d.reg.DeviceID}
+	return push.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: push.Sign(d.seed, a.Message())}
+}
+
+func wrongNumber(c store.PushChallenge) int {
+	for _, n := range c.Candidates {
+		if n != c.Number {
+			return n
+		}
+	}
+	return 0
+}
+
+func TestPushApproveRedeemsOnceWithAMRPush(t *testing.T) {
+	e := newPushEnv(t)
+	d := e.register("a@example.com", 1)
+	sess := e.partial("a@example.com")
+	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(ch.Candidates[:], ch.Number) || ch.Number < 10 || ch.Number > 99 || len(e.notes.prompts) != 1 {
+		t.Fatalf("challenge %+v", ch)
+	}
+	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("redeem before approval: %v", err)
+	}
+	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	if err != nil || got.State != store.PushApproved {
+		t.Fatalf("approve: %+v %v", got, err)
+	}
+	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+		t.Fatalf("second answer: %v", err)
+	}
+	other := e.partial("a@example.com")
+	if _, err := e.svc.RedeemPush(ctx, cl, other, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("redeemed by another session: %v", err)
+	}
+	ns, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID)
+	if err != nil || ns.Session.Stage != store.StageFull || !slices.Equal(ns.Session.AMR, []string{MethodPassword, MethodPush}) {
+		t.Fatalf("redeem: %+v %v", ns.Session, err)
+	}
+	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); err == nil {
+		t.Fatal("redeemed twice")
+	}
+}
+
+func TestPushWrongNumberCountsInThrottleAndLockoutRefusesApproval(t *testing.T) {
+	e := newPushEnv(t)
+	d := e.register("a@example.com", 1)
+	sess := e.partial("a@example.com")
+	policy := e.svc.Config().Throttle
+	for i := range policy.FreeFailures + 1 {
+		ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, wrongNumber(ch)))
+		if err != nil || got.State != store.PushFailed || e.obs.last() != OutcomeWrong {
+			t.Fatalf("wrong number %d: %+v %v", i, got.State, err)
+		}
+	}
+	th, _ := e.st.Throttle(ctx, d.user.ID)
+	if th.ConsecutiveFailures != policy.FreeFailures+1 || !policy.Locked(th, e.clock.Now()) {
+		t.Fatalf("throttle %+v", th)
+	}
+	// Approval with the right number while locked: refused, challenge failed.
+	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	if err != nil || got.State != store.PushFailed || e.obs.last() != OutcomeLocked {
+		t.Fatalf("locked approval: %+v %v", got.State, err)
+	}
+	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatal("redeemed while locked")
+	}
+}
+
+func TestPushApprovedThenLockedIsRefusedAtRedemption(t *testing.T) {
+	e := newPushEnv(t)
+	d := e.register("a@example.com", 1)
+	sess := e.partial("a@example.com")
+	ch, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
+	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); err != nil {
+		t.Fatal(err)
+	}
+	// An attacker's guesses lock the account between approval and redemption.
+	e.st.Update(ctx, func(tx store.Tx) error {
+		return tx.PutThrottle(ctx, store.Throttle{UserID: d.user.ID, LockedUntil: e.clock.Now().Add(time.Minute)})
+	})
+	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
+		t.Fatalf("redeem while locked: %v", err)
+	}
+}
+
+func TestPushAnswerChecks(t *testing.T) {
+	e := newPushEnv(t)
+	d := e.register("a@example.com", 1)
+	b := e.register("b@example.com", 2)
+	sess := e.partial("a@example.com")
+	ch, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
+
+	forged := d.answer(ch.ID, push.Approve, ch.Number)
+	forged.Signature = b.answer(ch.ID, push.Approve, ch.Number).Signature // b's key, claiming d
+	if _, err := e.svc.AnswerPush(ctx, d.reg, forged); !errors.Is(err, ErrPushRejected) {
+		t.Errorf("another device's signature: %v", err)
+	}
+	if _, err := e.svc.AnswerPush(ctx, b.reg, b.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+		t.Errorf("another user's challenge: %v", err)
+	}
+	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer("pch_unknown", push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+		t.Errorf("unknown challenge: %v", err)
+	}
+	e.clock.Advance(61 * time.Second)
+	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+		t.Errorf("expired: %v", err)
+	}
+	if n, err := e.svc.ExpirePush(ctx); n != 1 || err != nil {
+		t.Errorf("expire: %d %v", n, err)
+	}
+	if got, _ := e.st.PushChallenge(ctx, ch.ID); got.State != store.PushExpired {
+		t.Errorf("state %s", got.State)
+	}
+	if th, _ := e.st.Throttle(ctx, d.user.ID); th.ConsecutiveFailures != 0 {
+		t.Errorf("rejected answers counted: %+v", th)
+	}
+}
+
+func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
+	e := newPushEnv(t)
+	d := e.register("a@example.com", 1)
+	sess := e.partial("a@example.com")
+	cfg := e.svc.PushConfig()
+	for range cfg.MaxPending {
+		if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushTooMany) {
+		t.Fatalf("over the pending cap: %v", err)
+	}
+	for i := cfg.MaxPending; i < cfg.MaxPerWindow; i++ {
+		e.clock.Advance(cfg.ChallengeTTL)
+		if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	e.clock.Advance(cfg.ChallengeTTL)
+	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushTooMany) {
+		t.Fatalf("over the window cap: %v", err)
+	}
+	e.clock.Advance(cfg.Window)
+	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
+	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Report, 0))
+	if err != nil || got.State != store.PushReported {
+		t.Fatalf("report: %+v %v", got.State, err)
+	}
+	if c, _ := e.st.PushChallenge(ctx, pending.ID); c.State != store.PushCancelled {
+		t.Fatalf("other pending prompt %s", c.State)
+	}
+	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushPaused) {
+		t.Fatalf("after report: %v", err)
+	}
+	events, _ := e.st.AuditEvents(ctx, d.user.ID, 0, 50)
+	if !slices.ContainsFunc(events, func(ev store.AuditEvent) bool { return ev.Type == EventPushReported }) {
+		t.Fatal("no push_reported audit event")
+	}
+	// Signing in with a code lifts the pause.
+	e.clock.Advance(30 * time.Second)
+	if _, err := e.svc.SecondFactor(ctx, cl, e.partial("a@example.com"), Factor{Code: e.code(d.secret)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreatePushChallenge(ctx, cl, e.partial("a@example.com")); err != nil {
+		t.Fatalf("after another sign-in: %v", err)
+	}
+}
+
+func TestPushRegistrationNeedsCurrentCodeAndDeleteRevokes(t *testing.T) {
+	e := newPushEnv(t)
+	en := e.enroll("a@example.com")
+	key := push.PublicKey(bytes.Repeat([]byte{1}, 32))
+	// The activation code's step is spent: replaying it fails and counts.
+	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), key); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("replayed code: %v", err)
+	}
+	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, "000000", key[:5]); !errors.Is(err, ErrPushKey) {
+		t.Fatalf("short key: %v", err)
+	}
+	if _, err := e.svc.RegisterPush(ctx, cl, "dev_nope", "000000", key); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown device: %v", err)
+	}
+	if th, _ := e.st.Throttle(ctx, en.user.ID); th.ConsecutiveFailures != 1 {
+		t.Fatalf("throttle %+v", th)
+	}
+	e.clock.Advance(30 * time.Second)
+	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DeleteDevice(ctx, cl, en.session, en.device.ID, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
+		t.Fatal(err)
+	}
+	e.clock.Advance(30 * time.Second)
+	if err := e.svc.DeleteDevice(ctx, cl, en.session, en.device.ID, Factor{Code: e.code(en.secret)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.PushRegistration(ctx, reg.DeviceID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("registration after delete: %v", err)
+	}
+	if !slices.Equal(e.notes.revoked, []string{reg.DeviceID}) {
+		t.Fatalf("revoked %v", e.notes.revoked)
+	}
+}
+
+func TestBrowserSummary(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36": "Chrome on Linux",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0":                          "Firefox on Windows",
+		"curl/8.0": "curl",
+		"":         "A browser",
+	} {
+		if got := BrowserSummary(ua); got != want {
+			t.Errorf("%q: %q", ua, got)
+		}
+	}
+}
