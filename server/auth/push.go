@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-		"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 

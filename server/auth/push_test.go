@@ -33,7 +33,11 @@ func (n *notes) Settled(c store.PushChallenge, _ []string) {
 	n.settled = append(n.settled, c)
 	n.mu.Unlock()
 }
-func (n *notes) Revoked(ids []string) { n.mu.Lock(); n.revoked = append(n.revoked, ids...); n.mu.Unlock() }
+func (n *notes) Revoked(ids []string) {
+	n.mu.Lock()
+	n.revoked = append(n.revoked, ids...)
+	n.mu.Unlock()
+}
 
 type pushEnv struct {
 	*env

@@ -80,7 +80,7 @@ type Service struct {
 	rand      io.Reader
 	log       *slog.Logger
 	obs       Observer
-	dummyHash string // verified against for unknown accounts, so timing does not tell
+	dummyHash string     // verified against for unknown accounts, so timing does not tell
 	push      *pushSetup // nil until EnablePush (push.go)
 }
 
