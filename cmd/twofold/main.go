@@ -36,6 +36,11 @@ var commands = map[string]command{
 	"code": {"print the current TOTP (or HOTP) code of a key", runCode},
 	"uri":  {"parse or make otpauth URIs", runURI},
 	"qr":   {"decode QR codes from image files", runQR},
+	// Server verbs (remote.go): they talk to a Twofold server's API.
+	"login":           {"sign in to a server and save an application token", runLogin},
+	"mfa-totp-device": {"list, create, activate and delete TOTP devices on the server", runDevice},
+	"recovery-codes":  {"see or regenerate your recovery codes", runRecoveryCodes},
+	"token":           {"create, list and revoke application tokens", runToken},
 }
 
 func main() {
@@ -68,7 +73,7 @@ func usage(w io.Writer) {
 	for _, name := range names {
 		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].summary)
 	}
-	fmt.Fprintln(w, "\nExample:\n  twofold code --secret JBSWY3DPEHPK3PXP\n\nRun 'twofold COMMAND --help' for a command's flags and an example.")
+	fmt.Fprintln(w, "\nExamples:\n  twofold code --secret JBSWY3DPEHPK3PXP\n  twofold login --url http://localhost:8080 --email alice@example.com\n  twofold mfa-totp-device list\n\nRun 'twofold COMMAND --help' for a command's flags and an example.")
 }
 
 // fail prints a one-line error and returns the exit status, so verbs end with
