@@ -85,7 +85,7 @@ var (
 // harness is a real server: SQLite file in a temp dir, real router, real
 // HTTP through httptest, frozen clock, captured logs and responses.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	dbPath  string
 	clock   *clock
 	rand    *lockedRand
@@ -96,6 +96,8 @@ type harness struct {
 	srv     *httptest.Server
 	opts    harnessOptions
 
+	transport *http.Transport // shared, with enough idle connections for parallel clients
+
 	mu        sync.Mutex
 	recording bool
 	recorded  [][]byte // response headers and bodies while recording
@@ -105,13 +107,13 @@ type harnessOptions struct {
 	rateLimit RateLimit
 	baseURL   string
 	throttle  auth.ThrottlePolicy
+	logLevel  slog.Level // default debug: every line is searched for secrets
 }
 
 func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
-	tt, _ := t.(*testing.T)
-	h := &harness{t: tt, dbPath: filepath.Join(t.TempDir(), "twofold.db"), clock: &clock{t: t0},
+	h := &harness{t: t, dbPath: filepath.Join(t.TempDir(), "twofold.db"), clock: &clock{t: t0},
 		rand: &lockedRand{r: rand.NewChaCha8([32]byte{1, 2, 3})}, logs: &syncBuffer{},
-		opts: harnessOptions{rateLimit: RateLimit{Requests: -1}}}
+		opts: harnessOptions{rateLimit: RateLimit{Requests: -1}, logLevel: slog.LevelDebug}}
 	for _, o := range opts {
 		o(&h.opts)
 	}
@@ -121,7 +123,7 @@ func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
 }
 
 func (h *harness) start(t testing.TB) {
-	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: h.opts.logLevel}))
 	h.metrics = metrics.New()
 	st, err := store.OpenSQLite(h.dbPath, store.SQLiteOptions{Now: h.clock.Now, OnDBError: h.metrics.DBError})
 	if err != nil {
@@ -141,9 +143,11 @@ func (h *harness) start(t testing.TB) {
 		BaseURL: base, RateLimit: h.opts.rateLimit})
 	h.st, h.svc = st, svc
 	h.srv = httptest.NewServer(router)
+	h.transport = &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, DisableCompression: true}
 }
 
 func (h *harness) stop() {
+	h.transport.CloseIdleConnections()
 	h.srv.Close()
 	h.st.Close()
 }
@@ -200,7 +204,7 @@ type testClient struct {
 
 func (h *harness) client() *testClient {
 	jar, _ := cookiejar.New(nil)
-	return &testClient{h: h, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &testClient{h: h, http: &http.Client{Jar: jar, Transport: h.transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }

@@ -50,11 +50,7 @@ func (s session) Routes() chi.Router {
 }
 
 func (a *api) sessionResponse(ctx context.Context, sess store.Session) (sessionResponse, error) {
-	u, err := a.auth.User(ctx, sess.UserID)
-	if err != nil {
-		return sessionResponse{}, err
-	}
-	mfa, err := a.auth.MFAEnrolled(ctx, sess.UserID)
+	u, mfa, err := a.auth.Account(ctx, sess.UserID)
 	if err != nil {
 		return sessionResponse{}, err
 	}

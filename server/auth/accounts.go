@@ -180,6 +180,15 @@ func (s *Service) MFAEnrolled(ctx context.Context, userID string) (bool, error) 
 	return slices.ContainsFunc(ds, func(d store.Device) bool { return d.State == store.DeviceActive }), nil
 }
 
+// Account returns a user and whether MFA is enrolled, in one read.
+func (s *Service) Account(ctx context.Context, userID string) (store.User, bool, error) {
+	u, mfa, err := s.store.Account(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, false, ErrUnauthenticated
+	}
+	return u, mfa, err
+}
+
 // Authenticate finds the live session of a token.
 func (s *Service) Authenticate(ctx context.Context, token string) (store.Session, error) {
 	if !credential.ValidTokenSyntax(token) {

@@ -97,6 +97,15 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		return "", ErrFactorMissing
 	}
 
+	// One read: the throttle record and the active devices.
+	th, active, err := s.store.VerifierState(ctx, r.userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrUnauthenticated // the account is gone
+	}
+	if err != nil {
+		return "", err
+	}
+
 	// Candidates, and the input's format, before anything is counted.
 	var candidates []store.Device
 	var recoveryHash []byte
@@ -112,18 +121,9 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		}
 	} else {
 		method = MethodOTP
+		candidates = active
 		if r.device != nil {
 			candidates = []store.Device{*r.device}
-		} else {
-			all, err := s.store.Devices(ctx, r.userID)
-			if err != nil {
-				return "", err
-			}
-			for _, d := range all {
-				if d.State == store.DeviceActive {
-					candidates = append(candidates, d)
-				}
-			}
 		}
 		if len(candidates) == 0 {
 			outcome = OutcomeMalformed
@@ -142,9 +142,7 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 	}
 
 	policy := s.cfg.Throttle
-	if th, err := s.store.Throttle(ctx, r.userID); err != nil {
-		return "", err
-	} else if policy.Locked(th, now) {
+	if policy.Locked(th, now) {
 		outcome = OutcomeLocked // refused before any comparison; the transaction below would too
 		return "", ErrVerificationFailed
 	}

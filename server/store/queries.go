@@ -102,6 +102,63 @@ func (x reads) user(ctx context.Context, query, arg string) (User, error) {
 	return u, nil
 }
 
+func (x reads) Account(ctx context.Context, userID string) (User, bool, error) {
+	var u User
+	var created sql.NullInt64
+	var mfa bool
+	err := x.q.QueryRowContext(ctx, `SELECT id, email, password_hash, created_at,
+		EXISTS (SELECT 1 FROM totp_devices d WHERE d.user_id = users.id AND d.state = 'active')
+		FROM users WHERE id = ?`, userID).Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &mfa)
+	if err != nil {
+		return User{}, false, x.fail("account", err)
+	}
+	u.CreatedAt = fromMS(created)
+	return u, mfa, nil
+}
+
+func (x reads) VerifierState(ctx context.Context, userID string) (Throttle, []Device, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT t.consecutive_failures, t.window_start, t.window_failures, t.locked_until,
+		d.id, d.key_id, d.secret_sealed, d.algorithm, d.digits, d.period
+		FROM users u
+		LEFT JOIN verification_throttle t ON t.user_id = u.id
+		LEFT JOIN totp_devices d ON d.user_id = u.id AND d.state = 'active'
+		WHERE u.id = ?`, userID)
+	if err != nil {
+		return Throttle{}, nil, x.fail("verifier state", err)
+	}
+	defer rows.Close()
+	th := Throttle{UserID: userID}
+	var devices []Device
+	found := false
+	for rows.Next() {
+		found = true
+		var fails, start, windowFails, locked, digits, period sql.NullInt64
+		var id, keyID, alg sql.NullString
+		var sealed []byte
+		if err := rows.Scan(&fails, &start, &windowFails, &locked, &id, &keyID, &sealed, &alg, &digits, &period); err != nil {
+			return Throttle{}, nil, x.fail("verifier state", err)
+		}
+		th.ConsecutiveFailures, th.WindowFailures = int(fails.Int64), int(windowFails.Int64)
+		if start.Int64 != 0 {
+			th.WindowStart = fromMS(start)
+		}
+		if locked.Int64 != 0 {
+			th.LockedUntil = fromMS(locked)
+		}
+		if id.Valid {
+			devices = append(devices, Device{ID: id.String, UserID: userID, State: DeviceActive, KeyID: keyID.String,
+				SecretSealed: sealed, Algorithm: alg.String, Digits: int(digits.Int64), Period: int(period.Int64)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Throttle{}, nil, x.fail("verifier state", err)
+	}
+	if !found {
+		return Throttle{}, nil, ErrNotFound
+	}
+	return th, devices, nil
+}
+
 func (x writes) CreateUser(ctx context.Context, u User) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)`,
 		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt))
