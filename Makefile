@@ -47,6 +47,10 @@ test: deps wasm vet test-host test-wasm ## vet, host tests, wasm tests and brows
 test-e2e: wasm ## only the end-to-end tests in headless Chromium against the real server
 	$(GO) test -count=1 -v ./e2e
 
+.PHONY: screenshots
+screenshots: wasm ## save screenshots of the demo site's main pages into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys' ./e2e
+
 .PHONY: vet
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,302 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/otpcode"
+)
+
+// The demo site at /: journeys 1–7 of issue 8 in one browser, with bad
+// input on every form. Codes come from shared/otpcode with the key the page
+// shows under "Can't scan? Enter this key manually".
+
+const sitePassword = "correct horse battery"
+
+// newSiteTab is a tab for the site. The API answers refused requests with
+// 4xx, which Chromium logs as "Failed to load resource"; those are expected.
+func newSiteTab(t *testing.T) *tab {
+	tb := newTab(t)
+	tb.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	return tb
+}
+
+func (tb *tab) visit(path string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(serverURL + path))
+}
+
+// waitPath waits until the page is at path (and its script has run).
+// Evaluations during a navigation fail; those are retried.
+func (tb *tab) waitPath(path string) {
+	tb.t.Helper()
+	js := fmt.Sprintf(`location.pathname === %q && document.readyState === 'complete'`, path)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("the page did not reach %s: %s", path, tb.describe())
+}
+
+// fieldErrorShown waits for the error element to show text containing want
+// and returns it.
+func (tb *tab) fieldErrorShown(sel, want string) string {
+	tb.t.Helper()
+	return poll[string](tb, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !e.hidden && e.textContent.includes(%q) ? e.textContent : ''; })()`, sel, want), 10*time.Second)
+}
+
+// shot saves a screenshot of the page when TWOFOLD_SCREENSHOTS names a
+// directory (relative to the repository), for docs/guide.md.
+func (tb *tab) shot(name string) {
+	tb.t.Helper()
+	dir := os.Getenv("TWOFOLD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(repoRoot, dir)
+	}
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+func totpAt(t *testing.T, secret []byte, at time.Time) string {
+	t.Helper()
+	c, err := otpcode.TOTP(secret, otpcode.Params{Algorithm: otpauth.SHA1, Digits: 6, Period: 30}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSiteJourneys(t *testing.T) {
+	tb := newSiteTab(t)
+	email := fmt.Sprintf("site-%d@example.com", time.Now().UnixNano())
+
+	// Sign-up, with bad input first: each error is next to its field.
+	tb.visit("/")
+	tb.waitPath("/")
+	tb.shot("sign-in")
+	tb.click(`a[href="/sign-up"]`)
+	tb.waitPath("/sign-up")
+	tb.click(`#sign-up-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-up-error", "Enter your email address")
+	tb.typeInto("#email", strings.Repeat("a", 250)+"@example.com")
+	tb.typeInto("#password", sitePassword)
+	tb.click(`#sign-up-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-up-error", "at most 254")
+	tb.typeInto("#email", email)
+	tb.typeInto("#password", "short")
+	tb.click(`#sign-up-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-up-error", "at least 8")
+	if eval[string](tb, `document.querySelector('#password').getAttribute('aria-invalid')`) != "true" {
+		t.Error("the password field is not marked invalid")
+	}
+	tb.typeInto("#password", sitePassword+"\r") // Enter submits
+	tb.waitPath("/account")
+	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'Off'`, 10*time.Second)
+	tb.shot("account-mfa-off")
+
+	// Journey 6 without MFA: the protected area sends you to enrollment.
+	tb.visit("/protected")
+	tb.waitPath("/enable-mfa")
+	tb.fieldErrorShown("#flash", "needs two-factor sign-in")
+
+	// Journeys 1 and 2: QR code and the manual key, then a code activates.
+	poll[bool](tb, `!document.querySelector('#setup').hidden && document.querySelector('#qr').naturalWidth > 0`, 10*time.Second)
+	tb.click("#manual summary")
+	got := eval[[]string](tb, `['#k-issuer', '#k-account', '#k-secret', '#k-settings'].map(s => document.querySelector(s).textContent)`)
+	if got[0] != "Twofold" || got[1] != email || !strings.Contains(got[3], "6 digits") || !strings.Contains(got[3], "30 seconds") {
+		t.Fatalf("manual key shows %q", got)
+	}
+	for _, group := range strings.Fields(got[2]) {
+		if len(group) > 4 {
+			t.Fatalf("key %q is not grouped in fours", got[2])
+		}
+	}
+	secret, err := otpauth.DecodeSecret(got[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.shot("enable-mfa")
+	tb.click(`#activate-form button[type="submit"]`)
+	tb.fieldErrorShown("#activate-error", "Enter the 6-digit code")
+	tb.typeInto("#code", "12345")
+	tb.click(`#activate-form button[type="submit"]`)
+	tb.fieldErrorShown("#activate-error", "6 digits")
+	now := time.Now()
+	tb.typeInto("#code", totpAt(t, secret, now.Add(-5*time.Minute))) // an old code: refused, nothing changes
+	tb.click(`#activate-form button[type="submit"]`)
+	tb.fieldErrorShown("#activate-error", "not accepted")
+	tb.typeInto("#code", totpAt(t, secret, now))
+	tb.click(`#activate-form button[type="submit"]`)
+
+	// Journey 4: recovery codes, once, behind "I have saved these".
+	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	recovery := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
+	if eval[bool](tb, `!document.querySelector('.rc-done').disabled`) {
+		t.Error("Done is enabled before 'I have saved these'")
+	}
+	tb.shot("recovery-codes")
+	tb.click(".rc-saved")
+	tb.click(".rc-done")
+	tb.waitPath("/account")
+	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
+
+	// Journey 6: this session has not verified a factor, so the protected
+	// area asks for one (a message, not a 403 page), then lets you in.
+	tb.visit("/protected")
+	tb.waitPath("/second-factor")
+	tb.fieldErrorShown("#flash", "fresh confirmation")
+	tb.shot("step-up")
+	tb.typeInto("#code", totpAt(t, secret, now.Add(30*time.Second))) // the next step: activation spent this one
+	tb.click(`#code-form button[type="submit"]`)
+	tb.waitPath("/protected")
+	poll[bool](tb, `!document.querySelector('#inside').hidden`, 10*time.Second)
+	tb.shot("protected")
+
+	// Journey 7: application tokens.
+	tb.visit("/tokens")
+	tb.waitPath("/tokens")
+	tb.click(`#token-form button[type="submit"]`)
+	tb.fieldErrorShown("#token-error", "Give the token a name")
+	tb.typeInto("#token-name", strings.Repeat("n", 65))
+	tb.click(`#token-form button[type="submit"]`)
+	tb.fieldErrorShown("#token-error", "at most 64")
+	tb.typeInto("#token-name", "laptop CLI")
+	tb.click(`#token-form button[type="submit"]`)
+	token := poll[string](tb, `document.querySelector('#token-created').hidden ? '' : document.querySelector('#token-secret').textContent`, 10*time.Second)
+	poll[bool](tb, `document.querySelectorAll('#tokens tr').length === 1`, 10*time.Second)
+	tb.shot("tokens")
+	if status := bearerGet(t, token, "/api/v1/totp-devices"); status != 200 {
+		t.Fatalf("the new token gets %d", status)
+	}
+	tb.click("#tokens .revoke")
+	tb.click("#tokens .revoke") // the second click confirms
+	poll[bool](tb, `document.querySelectorAll('#tokens tr').length === 0`, 10*time.Second)
+	if status := bearerGet(t, token, "/api/v1/totp-devices"); status != 401 {
+		t.Fatalf("the revoked token gets %d", status)
+	}
+
+	// Journey 3: sign out, sign in: password, then the second factor. A
+	// wrong password and a wrong code say what to do; an expired sign-in too.
+	tb.click("#sign-out")
+	tb.waitPath("/")
+	tb.typeInto("#email", email)
+	tb.typeInto("#password", "wrong password")
+	tb.click(`#sign-in-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-in-error", "email address or password is wrong")
+	tb.typeInto("#password", sitePassword+"\r")
+	tb.waitPath("/second-factor")
+	if eval[bool](tb, `!document.querySelector('#push-option').hidden`) {
+		t.Error("the push option shows before the push feature fills it")
+	}
+	tb.shot("second-factor")
+	tb.typeInto("#code", "000000")
+	tb.click(`#code-form button[type="submit"]`)
+	tb.fieldErrorShown("#code-error", "not accepted")
+	tb.click("#use-recovery")
+	tb.typeInto("#recovery-code", "")
+	tb.click(`#recovery-form button[type="submit"]`)
+	tb.fieldErrorShown("#recovery-error", "Enter one of your recovery codes")
+	if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil { // the sign-in expires
+		t.Fatal(err)
+	}
+	tb.typeInto("#recovery-code", recovery[0])
+	tb.click(`#recovery-form button[type="submit"]`)
+	tb.fieldErrorShown("#recovery-error", "expired")
+	tb.visit("/")
+	tb.typeInto("#email", email)
+	tb.typeInto("#password", sitePassword+"\r")
+	tb.waitPath("/second-factor")
+	tb.click("#use-recovery")
+	tb.typeInto("#recovery-code", recovery[0])
+	tb.click(`#recovery-form button[type="submit"]`)
+	tb.waitPath("/account")
+
+	// Journey 5: an inactive device is listed first and removed; recovery
+	// codes regenerated; the active device deleted with a recovery code.
+	tb.visit("/enable-mfa")
+	poll[bool](tb, `!document.querySelector('#setup').hidden`, 10*time.Second)
+	tb.visit("/account")
+	poll[bool](tb, `document.querySelectorAll('#devices tr').length === 2`, 10*time.Second)
+	if first := eval[string](tb, `document.querySelector('#devices tr').dataset.state`); first != "pending" {
+		t.Errorf("first row is %s, want the pending device", first)
+	}
+	tb.shot("account")
+	tb.click("#delete-inactive")
+	poll[bool](tb, `document.querySelectorAll('#devices tr').length === 1 && document.querySelector('#delete-inactive').hidden`, 10*time.Second)
+
+	tb.click(`#regenerate-form button[type="submit"]`)
+	tb.fieldErrorShown("#regenerate-error", "Enter a current code")
+	tb.typeInto("#regenerate-code", recovery[1])
+	tb.click(`#regenerate-form button[type="submit"]`)
+	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	fresh := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
+	tb.click(".rc-saved")
+	tb.click(".rc-done")
+	poll[bool](tb, `document.querySelector('#new-codes').children.length === 0`, 10*time.Second)
+
+	tb.click("#devices .delete-device")
+	tb.click(`#confirm-form button[type="submit"]`)
+	tb.fieldErrorShown("#confirm-error", "Enter a current code")
+	tb.typeInto("#confirm-code", recovery[2]) // from the old set: no longer valid
+	tb.click(`#confirm-form button[type="submit"]`)
+	tb.fieldErrorShown("#confirm-error", "not accepted")
+	if n := eval[int](tb, `document.querySelectorAll('#devices tr').length`); n != 1 {
+		t.Fatalf("%d devices after a refused delete", n)
+	}
+	tb.typeInto("#confirm-code", fresh[0])
+	tb.click(`#confirm-form button[type="submit"]`)
+	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'Off' && document.querySelector('#devices-wrap').hidden`, 10*time.Second)
+}
+
+func bearerGet(t *testing.T, token, path string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", serverURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// The site's pages carry the strict CSP: no inline script or style.
+func TestSiteHeaders(t *testing.T) {
+	requireBrowser(t)
+	for _, p := range []string{"/", "/sign-up", "/second-factor", "/account", "/enable-mfa", "/tokens", "/protected", "/site/site.js"} {
+		resp, err := http.Get(serverURL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if resp.StatusCode != 200 || !strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe-inline") ||
+			resp.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: %d, CSP %q", p, resp.StatusCode, csp)
+		}
+	}
+}
