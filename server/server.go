@@ -16,6 +16,7 @@ import (
 	"github.com/twofold-auth/twofold/server/api"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/metrics"
+	pushhub "github.com/twofold-auth/twofold/server/push"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/store"
 )
@@ -25,6 +26,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	store   *store.SQLite
+	push    *pushhub.Hub
 	auth    *auth.Service
 	metrics *metrics.Metrics
 	handler http.Handler
@@ -60,11 +62,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.BaseURL)
+	hub := pushhub.NewHub(svc, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
+	if err := svc.EnablePush(auth.PushConfig{Origin: base.Scheme + "://" + base.Host}, hub); err != nil {
+		st.Close()
+		return nil, err
+	}
 	h := api.NewRouter(api.Deps{
 		Auth: svc, DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
-		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
+		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit, Push: hub,
 	})
-	return &Server{cfg: cfg, log: log, store: st, auth: svc, metrics: m, handler: h}, nil
+	return &Server{cfg: cfg, log: log, store: st, push: hub, auth: svc, metrics: m, handler: h}, nil
 }
 
 // loadKeyring reads the master key: from the environment's base64 value, or
@@ -152,6 +159,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	defer stopSweep()
 	go s.auth.RunSweeper(sweepCtx, s.cfg.SweepInterval)
+	go s.push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -164,6 +172,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
+	s.push.Close() // hijacked websockets are not the http.Server's to close
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}

@@ -47,6 +47,9 @@ type Deps struct {
 	// the client address; empty means the TCP peer is the client.
 	TrustedProxies []string
 	RateLimit      RateLimit
+	// Push is the push router's side that the API needs (push.go); nil
+	// leaves push sign-in off.
+	Push PushHub
 }
 
 // api carries the dependencies to every handler.
@@ -58,6 +61,7 @@ type api struct {
 	now       func() time.Time
 	baseHTTPS bool
 	limit     func(http.Handler) http.Handler
+	push      PushHub
 }
 
 // NewRouter builds the whole HTTP handler.
@@ -74,6 +78,7 @@ func NewRouter(d Deps) http.Handler {
 	}
 	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
 	a.limit = a.rateLimiter(d.RateLimit)
+	a.push = d.Push
 
 	r := chi.NewRouter()
 	if len(d.TrustedProxies) > 0 {
@@ -106,6 +111,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/recovery-codes", recoveryCodes{a}.Routes())
 		r.Mount("/mfa", mfa{a}.Routes())
 		r.Mount("/audit-events", auditEvents{a}.Routes())
+		r.Mount("/push", pushRoutes{a}.Routes())
 		r.Mount("/app-tokens", appTokens{a}.Routes())
 		r.Mount("/demo", demo{a}.Routes())
 	})

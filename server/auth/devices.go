@@ -105,6 +105,7 @@ func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name strin
 	return Enrollment{Device: public(d), Key: otpauth.Key{
 		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: secret,
 		Algorithm: otpauth.DefaultAlgorithm, Digits: otpauth.DefaultDigits, Period: otpauth.DefaultPeriod,
+		Extra: s.pushParams(id),
 	}}, nil
 }
 

@@ -19,6 +19,7 @@ type Metrics struct {
 	dbErrors      prometheus.Counter
 	requests      *prometheus.CounterVec
 	reqLatency    *prometheus.HistogramVec
+	push          pushMetrics // push.go
 }
 
 var _ auth.Observer = (*Metrics)(nil)
@@ -52,6 +53,7 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(m.verifications, m.verifyLatency, m.dbErrors, m.requests, m.reqLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerPush()
 	return m
 }
 

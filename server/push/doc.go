@@ -1,0 +1,14 @@
+// Package push carries push sign-in prompts to authenticators over
+// websockets (github.com/coder/websocket). Hub is the in-process router: it
+// keeps one live connection per registered device, authenticates each one
+// before anything else (the device signs the server's nonce, the server's
+// origin and its device id), delivers prompts through a small bounded queue
+// per connection (a slow reader is dropped, never waited for), pings idle
+// connections, and wakes the browsers waiting for a challenge's outcome.
+// It keeps no security state: challenges, their single use, the fatigue
+// counts and registrations are in the database (server/auth, server/store);
+// a router spanning several server instances (PostgreSQL LISTEN/NOTIFY or
+// NATS) would implement auth.PushNotifier and Subscribe the same way. The
+// idle path is frugal: no goroutine but the reader, small socket buffers, no
+// compression, no per-connection ticker.
+package push
