@@ -41,7 +41,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // env is a real server (store, service, hub, router) on an httptest
 // listener, with a frozen clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	st    *store.SQLite
 	svc   *auth.Service
@@ -50,7 +50,7 @@ type env struct {
 	ws    string // ws:// URL of /api/v1/push/ws
 }
 
-func newEnv(t *testing.T, o Options) *env {
+func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: t0}}
 	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "twofold.db"), store.SQLiteOptions{Now: e.clock.Now})
