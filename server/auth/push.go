@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 
@@ -112,14 +113,6 @@ func (s *Service) PushConfig() PushConfig {
 		return PushConfig{}
 	}
 	return s.push.cfg
-}
-
-// PushEndpoint is what an enrollment URI carries for push, when enabled.
-func (s *Service) PushEndpoint(deviceID string) (origin string, ok bool) {
-	if s.push == nil {
-		return "", false
-	}
-	return s.push.cfg.Origin, true
 }
 
 // revokedPush tells the router that devices lost their registrations (the
@@ -600,4 +593,13 @@ func (s *Service) resumePush(ctx context.Context, tx store.Tx, c Client, userID 
 		return err
 	}
 	return s.audit(ctx, tx, c, userID, EventPushResumed, "", "")
+}
+
+// pushParams are the enrollment URI's push parameters (shared/push), when
+// push is on: the authenticator learns from the QR code where to register.
+func (s *Service) pushParams(deviceID string) []otpauth.Param {
+	if s.push == nil {
+		return nil
+	}
+	return push.EnrollmentParams(s.push.cfg.Origin, deviceID)
 }
