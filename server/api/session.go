@@ -103,10 +103,7 @@ func (s session) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp, err := s.sessionResponse(r.Context(), ns.Session)
-	if err != nil {
-		return err
-	}
+	resp := sessionResponse{User: viewUser(ns.User, ns.MFAEnrolled), Session: viewSession(ns.Session)}
 	if ns.Token != "" {
 		s.setSessionCookie(w, r, ns)
 	}

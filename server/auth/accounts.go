@@ -25,6 +25,10 @@ const (
 type NewSession struct {
 	Token   string
 	Session store.Session
+	// User and MFAEnrolled are filled in by SecondFactor, read in its
+	// transaction, so the caller needs no further read to answer.
+	User        store.User
+	MFAEnrolled bool
 }
 
 // NormalizeEmail lower-cases and checks an email address.
@@ -229,6 +233,10 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 	_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
 		apply: func(ctx context.Context, tx store.Tx, method, deviceID string) error {
 			now := s.now()
+			u, mfa, err := tx.Account(ctx, sess.UserID)
+			if err != nil {
+				return err
+			}
 			if sess.Stage == store.StagePartial {
 				ns, err := s.newSession(c, sess.UserID, store.StageFull, []string{MethodPassword, method})
 				if err != nil {
@@ -242,6 +250,7 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 					return err
 				}
 				out = ns
+				out.User, out.MFAEnrolled = u, mfa
 				if err := s.resumePush(ctx, tx, c, sess.UserID); err != nil {
 					return err
 				}
@@ -254,7 +263,7 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 			if err := tx.UpgradeSession(ctx, sess.TokenHash, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
 				return err
 			}
-			out = NewSession{Session: sess}
+			out = NewSession{Session: sess, User: u, MFAEnrolled: mfa}
 			out.Session.AMR, out.Session.MFAVerifiedAt = amr, now
 			return s.audit(ctx, tx, c, sess.UserID, EventStepUp, deviceID, method)
 		}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,99 +98,92 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		return "", ErrFactorMissing
 	}
 
-	// One read: the throttle record and the active devices.
-	th, active, err := s.store.VerifierState(ctx, r.userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", ErrUnauthenticated // the account is gone
-	}
-	if err != nil {
-		return "", err
-	}
-
-	// Candidates, and the input's format, before anything is counted.
-	var candidates []store.Device
+	// Format first, before anything is read or counted: a malformed code
+	// cannot be right, so it is not a guess.
 	var recoveryHash []byte
-	var recovery []store.RecoveryCode
 	if hasRecovery {
 		method = MethodRecovery
 		if recoveryHash, err = credential.HashRecoveryCode(r.factor.RecoveryCode); err != nil {
 			outcome = OutcomeMalformed
 			return "", ErrRecoveryCodeFormat
 		}
-		if recovery, err = s.store.UnusedRecoveryCodes(ctx, r.userID); err != nil {
-			return "", err
-		}
 	} else {
 		method = MethodOTP
-		candidates = active
-		if r.device != nil {
-			candidates = []store.Device{*r.device}
-		}
-		if len(candidates) == 0 {
-			outcome = OutcomeMalformed
-			return "", ErrMFANotEnrolled
-		}
-		wellFormed := false
-		for _, d := range candidates {
-			if _, err := otpcode.NormalizeCode(r.factor.Code, d.Digits); err == nil {
-				wellFormed = true
-			}
-		}
-		if !wellFormed {
+		if !wellFormedCode(r.factor.Code, otpauth.MinDigits, otpauth.MaxDigits) {
 			outcome = OutcomeMalformed
 			return "", ErrCodeFormat
 		}
 	}
 
+	// Everything else happens in one store transaction: read the throttle
+	// and the candidates, compare, consume the step (the conditional update
+	// is the replay protection), book the outcome, apply, audit. Inside the
+	// writer the reads hit a warm page cache, and concurrent verifications
+	// share one commit.
 	policy := s.cfg.Throttle
-	if policy.Locked(th, now) {
-		outcome = OutcomeLocked // refused before any comparison; the transaction below would too
-		return "", ErrVerificationFailed
-	}
-
-	// Compare with every candidate (no early exit).
-	var matched *store.Device
-	var step uint64
-	for i := range candidates {
-		d := &candidates[i]
-		secret, err := s.keys.Open(d.KeyID, d.SecretSealed, DeviceAAD(d.ID, d.UserID))
-		if err != nil {
-			return "", err
-		}
-		st, ok, err := otpcode.VerifyTOTP(secret, otpcode.Params{Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period},
-			r.factor.Code, now, s.cfg.Skew)
-		clear(secret)
-		if err != nil && !errors.Is(err, otpcode.ErrCodeFormat) {
-			return "", err
-		}
-		if ok {
-			matched, step = d, st
-		}
-	}
-	recoveryMatched := false
-	if hasRecovery {
-		hashes := make([][]byte, len(recovery))
-		for i, c := range recovery {
-			hashes[i] = c.Hash
-		}
-		recoveryMatched = credential.MatchHash(recoveryHash, hashes) >= 0
-	}
-	if matched != nil {
-		deviceID = matched.ID
-	}
-	weight := max(len(candidates), 1)
-
-	// Book it: consume, throttle, apply, audit, all in one transaction.
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		outcome = OutcomeError
-		th, err := tx.Throttle(ctx, r.userID)
+		th, active, err := tx.VerifierState(ctx, r.userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrUnauthenticated // the account is gone
+		}
 		if err != nil {
 			return err
 		}
+		candidates := active
+		if r.device != nil {
+			candidates = []store.Device{*r.device}
+		}
+		if hasCode {
+			if len(candidates) == 0 {
+				outcome = OutcomeMalformed
+				return ErrMFANotEnrolled
+			}
+			if !slices.ContainsFunc(candidates, func(d store.Device) bool { return wellFormedCode(r.factor.Code, d.Digits, d.Digits) }) {
+				outcome = OutcomeMalformed
+				return ErrCodeFormat
+			}
+		}
 		if policy.Locked(th, now) {
-			outcome = OutcomeLocked
+			outcome = OutcomeLocked // refused before any comparison
 			return nil
 		}
+
+		// Compare with every candidate (no early exit).
+		var matched *store.Device
+		var step uint64
+		for i := range candidates {
+			d := &candidates[i]
+			secret, err := s.keys.Open(d.KeyID, d.SecretSealed, DeviceAAD(d.ID, d.UserID))
+			if err != nil {
+				return err
+			}
+			st, ok, err := otpcode.VerifyTOTP(secret, otpcode.Params{Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period},
+				r.factor.Code, now, s.cfg.Skew)
+			clear(secret)
+			if err != nil && !errors.Is(err, otpcode.ErrCodeFormat) {
+				return err
+			}
+			if ok {
+				matched, step = d, st
+			}
+		}
+		recoveryMatched := false
+		if hasRecovery {
+			codes, err := tx.UnusedRecoveryCodes(ctx, r.userID)
+			if err != nil {
+				return err
+			}
+			hashes := make([][]byte, len(codes))
+			for i, c := range codes {
+				hashes[i] = c.Hash
+			}
+			recoveryMatched = credential.MatchHash(recoveryHash, hashes) >= 0
+		}
+		if matched != nil {
+			deviceID = matched.ID
+		}
+
 		consumed := false
 		switch {
 		case matched != nil:
@@ -221,6 +215,10 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		if matched != nil || recoveryMatched {
 			outcome = OutcomeReplay
 		}
+		weight := max(len(candidates), 1) // a guess against k devices is k guesses
+		if hasRecovery {
+			weight = 1
+		}
 		next, lockout := policy.Fail(th, now, weight)
 		if err := tx.PutThrottle(ctx, next); err != nil {
 			return err
@@ -238,6 +236,9 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		}
 		return nil
 	})
+	if errors.Is(err, ErrCodeFormat) || errors.Is(err, ErrMFANotEnrolled) {
+		return "", err // malformed: nothing was written
+	}
 	if err != nil {
 		outcome = OutcomeError
 		return "", err
@@ -246,4 +247,15 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 		return "", ErrVerificationFailed
 	}
 	return method, nil
+}
+
+// wellFormedCode reports whether code normalises to some length in
+// [minDigits, maxDigits].
+func wellFormedCode(code string, minDigits, maxDigits int) bool {
+	for n := minDigits; n <= maxDigits; n++ {
+		if _, err := otpcode.NormalizeCode(code, n); err == nil {
+			return true
+		}
+	}
+	return false
 }
