@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,7 +9,7 @@ import (
 
 const deviceUsage = `Usage:
   twofold mfa-totp-device list
-  twofold mfa-totp-device create [--name NAME]
+  twofold mfa-totp-device create [--name NAME] [--totp CODE | --recovery-code CODE]
   twofold mfa-totp-device activate DEVICE_ID --totp CODE
   twofold mfa-totp-device generate-totp-seed DEVICE_ID
   twofold mfa-totp-device delete DEVICE_ID [--totp CODE | --recovery-code CODE]
@@ -17,15 +18,18 @@ const deviceUsage = `Usage:
 Your TOTP devices, as in Oracle Cloud's 'oci iam mfa-totp-device'. 'create'
 makes a pending device and prints its seed (key and otpauth URI) once: add it
 to your authenticator and activate it with a current code within 10
-minutes. 'generate-totp-seed' gives a pending device a new seed (and a fresh
+minutes. Once you have an active device, creating another needs a current
+code from it (or a recovery code): application tokens carry no second
+factor. 'generate-totp-seed' gives a pending device a new seed (and a fresh
 10 minutes); an active device's seed is never shown again. Deleting an
 active device needs a current code or a recovery code. The first activation
 prints your recovery codes, once.
 
 Flags:
   --name NAME          the device's name (default "Authenticator")
-  --totp CODE          a current code from the device (activate, delete)
-  --recovery-code CODE a recovery code instead (delete)
+  --totp CODE          a current code from the device (activate), or from an
+                       active device (create another, delete)
+  --recovery-code CODE a recovery code instead (create another, delete)
 ` + remoteFlagsHelp + `
 Example:
   twofold mfa-totp-device create --name phone
@@ -165,11 +169,25 @@ func runDevice(e *env, args []string) int {
 		table(e.stdout, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED"}, rows)
 	case "create":
 		var enr enrollment
-		var body any
-		if *name != "" {
-			body = map[string]string{"name": *name}
+		body, err := factorBody(*totp, *recovery)
+		if err != nil {
+			return fail(e, exitUsage, "%s: %v", verb, err)
 		}
-		if err := c.call("POST", "/totp-devices", body, &enr); err != nil {
+		if *name != "" {
+			if body == nil {
+				body = map[string]string{}
+			}
+			body["name"] = *name
+		}
+		var payload any // no body at all when there is nothing to say
+		if body != nil {
+			payload = body
+		}
+		if err := c.call("POST", "/totp-devices", payload, &enr); err != nil {
+			var ae *errAPI
+			if errors.As(err, &ae) && ae.Code == "mfa_required" {
+				return fail(e, exitFail, "%s: you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE", verb)
+			}
 			return remoteFail(e, verb, err)
 		}
 		printEnrollment(e, c, enr)

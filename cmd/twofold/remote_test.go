@@ -156,7 +156,10 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 	if list := must(t, "", "mfa-totp-device", "list"); !strings.Contains(list, id) || !strings.Contains(list, "ACTIVE") {
 		t.Fatalf("list: %q", list)
 	}
-	must(t, "", "mfa-totp-device", "create", "--name", "spare")
+	// With an active device, a token needs a second factor to add another.
+	mustFail(t, "", "give --totp CODE", "mfa-totp-device", "create", "--name", "spare")
+	codes := strings.Split(strings.SplitN(act, "not shown again):\n", 2)[1], "\n")
+	must(t, "", "mfa-totp-device", "create", "--name", "spare", "--recovery-code", strings.TrimSpace(codes[1]))
 	if out := must(t, "", "mfa-totp-device", "delete-inactive"); !strings.Contains(out, "Deleted 1 inactive") {
 		t.Fatalf("delete-inactive said %q", out)
 	}
@@ -229,6 +232,7 @@ func TestCLIServerVerbsHelpAndUsage(t *testing.T) {
 		{[]string{"mfa-totp-device", "list", "--url", "http://127.0.0.1:1"}, "run 'twofold login' first"},
 		{[]string{"mfa-totp-device", "activate", "dev_x"}, "--totp CODE is required"},
 		{[]string{"mfa-totp-device", "frobnicate"}, "unknown subcommand"},
+		{[]string{"mfa-totp-device", "create", "--totp", "123456", "--recovery-code", "x", "--token", "x"}, "not both"},
 		{[]string{"token", "create"}, "--name is required"},
 		{[]string{"token", "list", "-o", "yaml", "--token", "x"}, "want table or json"},
 	} {

@@ -16,7 +16,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 	pending := h.client()
 	pending.must(200, "POST", "/api/v1/session", map[string]string{"email": "bad@example.com", "password": password})
 	var created createDeviceResponse
-	a.c.must(201, "POST", "/api/v1/totp-devices", `{"name":"pending"}`).decode(t, &created)
+	a.c.must(201, "POST", "/api/v1/totp-devices", `{"name":"pending","recovery_code":"`+a.recovery[9]+`"}`).decode(t, &created)
 	anon := h.client()
 	mfa := "/api/v1/session/mfa"
 	big := `{"code":"` + strings.Repeat("1", 1<<20) + `"}`
@@ -56,6 +56,9 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 		{"garbage session", anon, "POST", mfa, `{"code":"123456"}`, []string{"Cookie", "twofold_session=<script>"}, 401, "unauthenticated"},
 		{"partial session lists devices", pending, "GET", "/api/v1/totp-devices", nil, nil, 403, "second_factor_required"},
 		{"partial session creates device", pending, "POST", "/api/v1/totp-devices", `{}`, nil, 403, "second_factor_required"},
+		{"another device, no fresh factor", a.c, "POST", "/api/v1/totp-devices", `{"name":"x"}`, nil, 403, "mfa_required"},
+		{"another device, 5 digits", a.c, "POST", "/api/v1/totp-devices", `{"code":"12345"}`, nil, 400, "invalid_code_format"},
+		{"another device, two factors", a.c, "POST", "/api/v1/totp-devices", `{"code":"123456","recovery_code":"` + a.recovery[0] + `"}`, nil, 400, "factor_required"},
 		{"activate, 5 digits", a.c, "POST", "/api/v1/totp-devices/" + created.Device.ID + "/activate", `{"code":"12345"}`, nil, 400, "invalid_code_format"},
 		{"activate, recovery code", a.c, "POST", "/api/v1/totp-devices/" + created.Device.ID + "/activate", `{"recovery_code":"` + a.recovery[0] + `"}`, nil, 400, "unknown_field"},
 		{"activate, unknown device", a.c, "POST", "/api/v1/totp-devices/dev_aaaaaaaaaaaaaaaa/activate", `{"code":"123456"}`, nil, 404, "not_found"},

@@ -16,7 +16,7 @@ func (d devices) Routes() chi.Router {
 	r := d.subrouter()
 	r.Use(d.requireFullOrToken) // see tokens.go for what a token may do
 	r.Get("/", d.handle(d.list))
-	r.Post("/", d.handle(d.create))
+	r.With(d.limit).Post("/", d.handle(d.create)) // may carry a code
 	r.Delete("/inactive", d.handle(d.deleteInactive))
 	r.Get("/{id}", d.handle(d.get))
 	r.Patch("/{id}", d.handle(d.rename))
@@ -42,8 +42,12 @@ func (d devices) list(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// createDeviceRequest names the device; once the account has an active
+// device it also carries a fresh second factor (or the session has one).
 type createDeviceRequest struct {
-	Name string `json:"name"`
+	Name         string `json:"name"`
+	Code         string `json:"code"`
+	RecoveryCode string `json:"recovery_code"`
 }
 
 // enrollmentView is the one response that carries a device's key.
@@ -69,7 +73,8 @@ func (d devices) create(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	enr, err := d.auth.CreateDevice(r.Context(), client(r), mustPrincipal(r).Session.UserID, req.Name)
+	enr, err := d.auth.EnrollDevice(r.Context(), client(r), mustPrincipal(r).Session, req.Name,
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ func TestPendingDeviceExpiresHTTP(t *testing.T) {
 func TestDeleteInactiveHTTP(t *testing.T) {
 	h := newHarness(t)
 	a := h.enroll("inact@example.com")
+	h.clock.Advance(30 * time.Second)
+	a.c.must(200, "POST", "/api/v1/session/mfa", map[string]string{"code": h.code(a.secret)}) // step-up
 	for range 2 {
 		a.c.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`)
 	}
@@ -88,6 +90,53 @@ func TestRenameAndDeleteNeedsFreshFactorHTTP(t *testing.T) {
 	b.must(200, "GET", "/api/v1/session", nil).decode(t, &sr)
 	if sr.User.MFAEnrolled {
 		t.Fatal("MFA still enrolled")
+	}
+}
+
+// Adding a device once one is active needs a fresh second factor, from a
+// session or an application token alike; the first one does not.
+func TestAddDeviceNeedsFreshFactorHTTP(t *testing.T) {
+	h := newHarness(t)
+	c := h.signUp("add@example.com")
+	token, _ := newToken(t, c, map[string]string{"name": "cli"})
+	anon := h.client()
+	// No active device: the session and the token both may add (pending) devices.
+	var first createDeviceResponse
+	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"phone"}`).decode(t, &first)
+	anon.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`, bearer(token)...)
+	secret := secretOf(t, first.Enrollment.Secret)
+	c.must(200, "POST", "/api/v1/totp-devices/"+first.Device.ID+"/activate", map[string]string{"code": h.code(secret)})
+
+	// Active now: the sign-up session (MFA never verified) and the token
+	// are refused, and nothing is stored.
+	before := h.rowCounts()["totp_devices"]
+	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`); r.status != 403 || r.errorCode() != "mfa_required" {
+		t.Fatalf("session without fresh factor: %d %s", r.status, r.body)
+	}
+	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`, bearer(token)...); r.status != 403 || r.errorCode() != "mfa_required" {
+		t.Fatalf("token without factor: %d %s", r.status, r.body)
+	}
+	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"tablet","code":"000000"}`); r.status != 403 || r.errorCode() != "verification_failed" {
+		t.Fatalf("wrong code: %d %s", r.status, r.body)
+	}
+	if n := h.rowCounts()["totp_devices"]; n != before {
+		t.Fatalf("%d devices after refusals, want %d", n, before)
+	}
+
+	// A current code in the request does it (once).
+	h.clock.Advance(30 * time.Second)
+	code := h.code(secret)
+	anon.must(201, "POST", "/api/v1/totp-devices", map[string]string{"name": "tablet", "code": code}, bearer(token)...)
+	if r := c.do("POST", "/api/v1/totp-devices", map[string]string{"name": "tablet", "code": code}); r.errorCode() != "verification_failed" {
+		t.Fatalf("replayed code: %d %s", r.status, r.body)
+	}
+	// So does a step-up of the session, for 5 minutes.
+	h.clock.Advance(30 * time.Second)
+	c.must(200, "POST", "/api/v1/session/mfa", map[string]string{"code": h.code(secret)})
+	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"laptop"}`)
+	h.clock.Advance(5*time.Minute + time.Second)
+	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"desk"}`); r.errorCode() != "mfa_required" {
+		t.Fatalf("stale step-up: %d %s", r.status, r.body)
 	}
 }
 

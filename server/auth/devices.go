@@ -55,10 +55,23 @@ func public(d store.Device) store.Device {
 	return d
 }
 
-// CreateDevice enrolls a new pending TOTP device with a fresh 160-bit secret
-// (SHA1, 6 digits, 30 s). It expires unless activated within the pending
-// TTL.
+// CreateDevice enrolls a new pending TOTP device with no second factor:
+// only for an account without an active device (the first enrollment);
+// otherwise ErrMFARequired. See EnrollDevice.
 func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name string) (Enrollment, error) {
+	return s.EnrollDevice(ctx, c, store.Session{UserID: userID}, name, Factor{})
+}
+
+// EnrollDevice enrolls a new pending TOTP device with a fresh 160-bit secret
+// (SHA1, 6 digits, 30 s). It expires unless activated within the pending
+// TTL. When the account already has an active device, adding another needs
+// the same fresh second factor as deleting one: f, verified now, or an MFA
+// sign-in within the fresh window; without either it is ErrMFARequired, so a
+// session (or application token) that never verified a second factor
+// cannot add a device. The active-device check runs in the transaction that
+// creates the device.
+func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session, name string, f Factor) (Enrollment, error) {
+	userID := sess.UserID
 	name, err := NormalizeName(name, true)
 	if err != nil {
 		return Enrollment{}, err
@@ -92,12 +105,30 @@ func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name strin
 		Algorithm: string(otpauth.DefaultAlgorithm), Digits: otpauth.DefaultDigits, Period: otpauth.DefaultPeriod,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.PendingDeviceTTL),
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	create := func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateDevice(ctx, d); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, userID, EventDeviceEnrolled, id, "")
-	})
+	}
+	switch {
+	case f.Given():
+		_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: f, purpose: PurposeAddDevice,
+			apply: func(ctx context.Context, tx store.Tx, _, _ string) error { return create(ctx, tx) }})
+	case s.FreshMFA(sess):
+		err = s.store.Update(ctx, func(tx store.Tx) error { return create(ctx, tx) })
+	default:
+		err = s.store.Update(ctx, func(tx store.Tx) error {
+			all, err := tx.Devices(ctx, userID)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(all, func(d store.Device) bool { return d.State == store.DeviceActive }) {
+				return ErrMFARequired
+			}
+			return create(ctx, tx)
+		})
+	}
 	if err != nil {
 		return Enrollment{}, err
 	}

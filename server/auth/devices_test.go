@@ -62,8 +62,13 @@ func TestPendingDeviceExpiresAndIsSwept(t *testing.T) {
 func TestDeleteInactiveDevices(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("hal@example.com")
+	e.clock.Advance(30 * time.Second)
+	ns, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: e.code(a.secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 3 {
-		if _, err := e.svc.CreateDevice(ctx, cl, a.user.ID, "spare"); err != nil {
+		if _, err := e.svc.EnrollDevice(ctx, cl, ns.Session, "spare", Factor{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +103,10 @@ func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
 	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, a.device.ID, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
 		t.Fatalf("stale MFA: %v", err)
 	}
-	second, _ := e.svc.CreateDevice(ctx, cl, a.user.ID, "tablet")
+	second, err := e.svc.EnrollDevice(ctx, cl, ns.Session, "tablet", Factor{Code: e.code(a.secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := e.svc.ActivateDevice(ctx, cl, a.user.ID, second.Device.ID, e.code(second.Key.Secret)); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +127,79 @@ func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
 	}
 	if err := e.svc.DeleteDevice(ctx, cl, ns.Session, "dev_nope", Factor{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown device: %v", err)
+	}
+}
+
+// Adding a device to an account that has an active one needs the same fresh
+// second factor as deleting one; the first enrollment needs none.
+func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
+	e := newEnv(t)
+	u, signUp, err := e.svc.SignUp(ctx, cl, "kim@example.com", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := signUp.Session // full, password only: never verified a second factor
+	first, err := e.svc.EnrollDevice(ctx, cl, sess, "phone", Factor{})
+	if err != nil {
+		t.Fatalf("first enrollment: %v", err)
+	}
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "spare", Factor{}); err != nil {
+		t.Fatalf("second pending device, none active: %v", err)
+	}
+	_, recovery, err := e.svc.ActivateDevice(ctx, cl, u.ID, first.Device.ID, e.code(first.Key.Secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		all, err := e.st.Devices(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+
+	// Active now: no factor is refused, and nothing is stored.
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{}); !errors.Is(err, ErrMFARequired) {
+		t.Fatalf("no factor: %v", err)
+	}
+	if _, err := e.svc.CreateDevice(ctx, cl, u.ID, "tablet"); !errors.Is(err, ErrMFARequired) {
+		t.Fatalf("CreateDevice without a session factor: %v", err)
+	}
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{Code: "000000"}); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d devices stored after refusals, want 2", n)
+	}
+
+	// A current code does it, once.
+	e.clock.Advance(30 * time.Second)
+	code := e.code(first.Key.Secret)
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{Code: code}); err != nil {
+		t.Fatalf("with code: %v", err)
+	}
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{Code: code}); !errors.Is(err, ErrVerificationFailed) {
+		t.Fatalf("replayed code: %v", err)
+	}
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "laptop", Factor{RecoveryCode: recovery[0]}); err != nil {
+		t.Fatalf("with recovery code: %v", err)
+	}
+
+	// An MFA step-up within the window is fresh enough; after it, not.
+	e.clock.Advance(30 * time.Second)
+	up, err := e.svc.SecondFactor(ctx, cl, sess, Factor{Code: e.code(first.Key.Secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.EnrollDevice(ctx, cl, up.Session, "desk", Factor{}); err != nil {
+		t.Fatalf("fresh MFA session: %v", err)
+	}
+	e.clock.Advance(5*time.Minute + time.Second)
+	if _, err := e.svc.EnrollDevice(ctx, cl, up.Session, "desk", Factor{}); !errors.Is(err, ErrMFARequired) {
+		t.Fatalf("stale MFA session: %v", err)
+	}
+	if n := count(); n != 5 {
+		t.Fatalf("%d devices stored, want 5", n)
 	}
 }
 

@@ -34,6 +34,7 @@ const (
 	PurposeSignIn     Purpose = "sign_in"
 	PurposeStepUp     Purpose = "step_up"
 	PurposeActivate   Purpose = "activate"
+	PurposeAddDevice  Purpose = "add_device"
 	PurposeDelete     Purpose = "delete_device"
 	PurposeDisableMFA Purpose = "disable_mfa"
 	PurposeRegenerate Purpose = "regenerate_recovery_codes"

@@ -426,6 +426,9 @@ pages['enable-mfa'] = async () => {
   try {
     enr = await api('POST', '/totp-devices', { name: s.user.mfa_enrolled ? 'Another authenticator' : 'Authenticator' });
   } catch (x) {
+    // The server wants a fresh second factor to add another device: the
+    // session verified one, but more than 5 minutes ago.
+    if (x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa'); return; }
     setupErr.textContent = x.message;
     setupErr.hidden = false;
     return;
