@@ -32,9 +32,13 @@ type Config struct {
 	// NewMasterKey is rekey's target when MasterKey is given (base64).
 	NewMasterKey string
 
-	BaseURL        string // public URL (default http://localhost:PORT)
-	LogLevel       string // debug, info, warn, error (default info)
-	LogFormat      string // text or json (default text)
+	BaseURL   string // public URL (default http://localhost:PORT)
+	LogLevel  string // debug, info, warn, error (default info)
+	LogFormat string // text or json (default text)
+	// DBSync is SQLite's synchronous mode for commits: "normal" (default;
+	// no fsync per commit, safe from corruption) or "full" (an fsync per
+	// group commit). See docs/security.md.
+	DBSync         string
 	TrustedProxies []string
 	RateLimit      api.RateLimit
 	SweepInterval  time.Duration // default 1 min
@@ -80,6 +84,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
+	}
+	switch c.DBSync {
+	case "":
+		c.DBSync = "normal"
+	case "normal", "full":
+	default:
+		return c, fmt.Errorf("%w: database sync %q (want normal or full)", ErrConfig, c.DBSync)
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = time.Minute

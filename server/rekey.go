@@ -64,7 +64,7 @@ func Rekey(ctx context.Context, cfg Config) (RekeyResult, error) {
 	if err != nil {
 		return RekeyResult{}, err
 	}
-	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{Now: cfg.Now})
+	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{Now: cfg.Now, Sync: "full"})
 	if err != nil {
 		return RekeyResult{}, err
 	}

@@ -48,7 +48,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	m := metrics.New()
-	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{OnDBError: m.DBError, Now: cfg.Now})
+	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
 	if err != nil {
 		return nil, err
 	}

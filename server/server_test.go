@@ -45,7 +45,10 @@ func TestConfigDefaults(t *testing.T) {
 		c.LogLevel != "info" || c.LogFormat != "text" || c.App == nil || c.Now == nil || c.Rand == nil {
 		t.Fatalf("defaults %+v", c)
 	}
-	for _, bad := range []Config{{Addr: "nonsense"}, {BaseURL: "ftp://x"}, {LogLevel: "loud"}, {LogFormat: "xml"}} {
+	if c.DBSync != "normal" {
+		t.Fatalf("DBSync default %q", c.DBSync)
+	}
+	for _, bad := range []Config{{Addr: "nonsense"}, {BaseURL: "ftp://x"}, {LogLevel: "loud"}, {LogFormat: "xml"}, {DBSync: "sometimes"}} {
 		if _, err := bad.withDefaults(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v", bad, err)
 		}

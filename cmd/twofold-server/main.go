@@ -114,6 +114,7 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", "info"), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", "text"), "text or json (TWOFOLD_LOG_FORMAT)")
+	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", "normal"), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
 	proxies := fs.String("trusted-proxies", getenv("TWOFOLD_TRUSTED_PROXIES"), "comma-separated CIDRs whose X-Forwarded-For is trusted (TWOFOLD_TRUSTED_PROXIES)")
 	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(api.DefaultRateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {

@@ -26,7 +26,7 @@ import (
 
 const (
 	benchUsers       = 512 // accounts used round-robin: each accepts one code per 30 s step
-	benchParallelism = 8   // goroutines per GOMAXPROCS
+	benchParallelism = 32  // goroutines per GOMAXPROCS: 64 clients in flight on 2 cores
 )
 
 type benchUser struct {
@@ -106,7 +106,24 @@ func report(b *testing.B, noop float64, failures int64) {
 // update of the device's step, session update, audit event) through the
 // group-committing writer.
 func BenchmarkVerify(b *testing.B) {
-	h, users := benchSetup(b)
+	for _, sync := range []string{"normal", "full"} {
+		b.Run("sync="+sync, func(b *testing.B) { benchVerify(b, sync) })
+	}
+}
+
+func benchVerify(b *testing.B, sync string) {
+	var commits, calls, commitNs atomic.Int64
+	h, users := benchSetup(b, func(o *harnessOptions) {
+		o.dbSync = sync
+		o.onCommit = func(n int, took time.Duration) {
+			commits.Add(1)
+			calls.Add(int64(n))
+			commitNs.Add(int64(took))
+		}
+	})
+	commits.Store(0)
+	calls.Store(0)
+	commitNs.Store(0)
 	noop := noopNs(b, users[0].c, b.N)
 	var next, failures atomic.Int64
 	var round atomic.Int64 // highest 30 s step the clock has been moved to
@@ -130,6 +147,10 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.StopTimer()
 	report(b, noop, failures.Load())
+	if c := commits.Load(); c > 0 {
+		b.ReportMetric(float64(calls.Load())/float64(c), "calls/commit")
+		b.ReportMetric(float64(commitNs.Load())/float64(c)/1e3, "µs/commit")
+	}
 	if f := failures.Load(); f*100 > int64(b.N) {
 		b.Fatalf("%d of %d verifications failed", f, b.N)
 	}

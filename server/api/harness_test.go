@@ -108,6 +108,8 @@ type harnessOptions struct {
 	baseURL   string
 	throttle  auth.ThrottlePolicy
 	logLevel  slog.Level // default debug: every line is searched for secrets
+	onCommit  func(calls int, took time.Duration)
+	dbSync    string
 }
 
 func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
@@ -125,7 +127,7 @@ func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
 func (h *harness) start(t testing.TB) {
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: h.opts.logLevel}))
 	h.metrics = metrics.New()
-	st, err := store.OpenSQLite(h.dbPath, store.SQLiteOptions{Now: h.clock.Now, OnDBError: h.metrics.DBError})
+	st, err := store.OpenSQLite(h.dbPath, store.SQLiteOptions{Now: h.clock.Now, OnDBError: h.metrics.DBError, OnCommit: h.opts.onCommit, Sync: h.opts.dbSync})
 	if err != nil {
 		t.Fatal(err)
 	}

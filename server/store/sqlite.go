@@ -28,7 +28,14 @@ type SQLiteOptions struct {
 	MaxBatch  int                                 // Update calls grouped into one commit at most (default 256)
 	OnDBError func(error)                         // called for every unexpected database error (metrics)
 	OnCommit  func(calls int, took time.Duration) // called after each group commit (metrics)
-	Now       func() time.Time
+	// Sync is SQLite's synchronous setting for the writer: "normal" (the
+	// default) or "full". In WAL mode both are safe from corruption; with
+	// normal a commit survives a crash of the process but may be lost with
+	// the last second(s) of commits if the machine itself loses power (see
+	// docs/security.md for why that is harmless to replay protection), and
+	// costs no fsync; with full every group commit waits for an fsync.
+	Sync string
+	Now  func() time.Time
 }
 
 // SQLite is the embedded Store: one writer connection fed by a single
@@ -42,6 +49,8 @@ type SQLite struct {
 	ops    chan *op
 	quit   chan struct{}
 	done   chan struct{}
+	cp     *sql.DB // checkpoints the WAL into the database file
+	cpDone chan struct{}
 	mu     sync.RWMutex // held for reading while queueing, for writing by Close
 	closed bool
 }
@@ -67,11 +76,22 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
 	}
+	switch opts.Sync {
+	case "":
+		opts.Sync = "normal"
+	case "normal", "full":
+	default:
+		return nil, fmt.Errorf("store: sync %q: want normal or full", opts.Sync)
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	common := "_foreign_keys=on&_busy_timeout=5000&_secure_delete=on&_stmt_cache_size=64"
-	w := sql.OpenDB(connector(path + "?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate&" + common))
+	// The writer never checkpoints (that would put the checkpoint's fsync
+	// on the commit path); the checkpointer goroutine does, on its own
+	// connection.
+	w := sql.OpenDB(connector{path + "?_journal_mode=WAL&_synchronous=" + strings.ToUpper(opts.Sync) + "&_txlock=immediate&" + common,
+		[]string{"PRAGMA wal_autocheckpoint = 0"}})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -80,20 +100,25 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 		w.Close()
 		return nil, err
 	}
-	r := sql.OpenDB(connector(path + "?_query_only=true&" + common))
+	r := sql.OpenDB(connector{dsn: path + "?_query_only=true&" + common})
+	cp := sql.OpenDB(connector{dsn: path + "?" + common})
+	cp.SetMaxOpenConns(1)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	s := &SQLite{
-		reads: reads{q: r},
-		w:     w,
-		r:     r,
-		opts:  opts,
-		ops:   make(chan *op, opts.MaxBatch),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		reads:  reads{q: r},
+		w:      w,
+		r:      r,
+		opts:   opts,
+		ops:    make(chan *op, opts.MaxBatch),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		cpDone: make(chan struct{}),
 	}
 	s.reads.onErr = s.dbError
+	s.cp = cp
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -190,8 +215,10 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 	return o.err
 }
 
-// writer owns the write connection. It takes every queued call (up to
-// MaxBatch) and runs them in one transaction, each under a savepoint.
+// writer owns the write connection. It opens a transaction for the first
+// queued call and keeps running calls, each under its own savepoint, as
+// long as more are queued (up to MaxBatch), taking in those that arrive
+// while it works; then it commits once for all of them.
 func (s *SQLite) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, s.opts.MaxBatch)
@@ -200,99 +227,82 @@ func (s *SQLite) writer() {
 		select {
 		case first = <-s.ops:
 		case <-s.quit:
-			// Drain what was queued before Close.
+			// Run what was queued before Close.
 			for {
 				select {
 				case o := <-s.ops:
-					s.runBatch([]*op{o})
+					s.runBatch(append(batch[:0], o))
 				default:
 					return
 				}
 			}
 		}
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case o := <-s.ops:
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		s.runBatch(batch)
+		batch = s.runBatch(append(batch[:0], first))
 	}
 }
 
-func (s *SQLite) runBatch(batch []*op) {
+// runBatch runs batch and whatever else is queued meanwhile in one
+// transaction and reports every call's outcome after the commit.
+func (s *SQLite) runBatch(batch []*op) []*op {
 	ctx := context.Background() // never a caller's: cancelling it would abort the shared transaction
-	finish := func(err error) {
+	finish := func(err error) []*op {
 		for _, o := range batch {
 			if o.err == nil {
 				o.err = err
 			}
 			close(o.done)
 		}
-	}
-	live := batch[:0:0]
-	for _, o := range batch {
-		if err := o.ctx.Err(); err != nil {
-			o.err = err
-			continue
-		}
-		live = append(live, o)
-	}
-	if len(live) == 0 {
-		finish(nil)
-		return
+		return batch
 	}
 	began := time.Now()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		s.dbError(err)
-		finish(fmt.Errorf("store: begin: %w", err))
-		return
+		return finish(fmt.Errorf("store: begin: %w", err))
 	}
 	t := &sqliteTx{writes{reads{q: txQuerier{tx}, onErr: s.dbError}}}
-	if len(live) == 1 {
-		if live[0].err = runOp(live[0], t); live[0].err != nil {
-			tx.Rollback()
-			finish(nil)
-			return
-		}
-	} else {
-		for _, o := range live {
+	ran := 0
+	for i := 0; i < len(batch); i++ {
+		o := batch[i]
+		if err := o.ctx.Err(); err != nil {
+			o.err = err // given up on before it started: skipped
+		} else {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 				s.dbError(err)
-				o.err = fmt.Errorf("store: savepoint: %w", err)
-				continue
+				tx.Rollback()
+				return finish(fmt.Errorf("store: savepoint: %w", err))
 			}
 			if o.err = runOp(o, t); o.err != nil {
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
 					// The transaction is in an unknown state: fail them all.
 					s.dbError(err)
 					tx.Rollback()
-					finish(fmt.Errorf("store: rollback to savepoint: %w", err))
-					return
+					return finish(fmt.Errorf("store: rollback to savepoint: %w", err))
 				}
 			}
 			if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
 				s.dbError(err)
 				tx.Rollback()
-				finish(fmt.Errorf("store: release savepoint: %w", err))
-				return
+				return finish(fmt.Errorf("store: release savepoint: %w", err))
+			}
+			ran++
+		}
+		if i == len(batch)-1 && len(batch) < s.opts.MaxBatch {
+			select {
+			case more := <-s.ops:
+				batch = append(batch, more)
+			default:
 			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		s.dbError(err)
-		finish(fmt.Errorf("store: commit: %w", err))
-		return
+		return finish(fmt.Errorf("store: commit: %w", err))
 	}
-	if s.opts.OnCommit != nil {
-		s.opts.OnCommit(len(live), time.Since(began))
+	if s.opts.OnCommit != nil && ran > 0 {
+		s.opts.OnCommit(ran, time.Since(began))
 	}
-	finish(nil)
+	return finish(nil)
 }
 
 // runOp runs one call, turning a panic into its error so the writer lives on.
@@ -340,7 +350,8 @@ func (s *SQLite) Close() error {
 	s.mu.Unlock()
 	close(s.quit)
 	<-s.done
-	return errors.Join(s.r.Close(), s.w.Close())
+	<-s.cpDone
+	return errors.Join(s.r.Close(), s.cp.Close(), s.w.Close())
 }
 
 type sqliteTx struct{ writes }
@@ -376,15 +387,47 @@ const mmapSize = 256 << 20
 
 // connector opens go-sqlite3 connections with the per-connection pragmas
 // that have no DSN parameter.
-type connector string
+type connector struct {
+	dsn     string
+	pragmas []string
+}
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {
-	return sqliteDriver.Open(string(c))
+	conn, err := sqliteDriver.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	sc := conn.(*sqlite3.SQLiteConn)
+	for _, p := range append([]string{fmt.Sprintf("PRAGMA mmap_size = %d", mmapSize)}, c.pragmas...) {
+		if _, err := sc.Exec(p, nil); err != nil {
+			sc.Close()
+			return nil, err
+		}
+	}
+	return conn, nil
 }
 
 func (c connector) Driver() driver.Driver { return sqliteDriver }
 
-var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-	_, err := conn.Exec(fmt.Sprintf("PRAGMA mmap_size = %d", mmapSize), nil)
-	return err
-}}
+var sqliteDriver = &sqlite3.SQLiteDriver{}
+
+// checkpointInterval is how often the WAL is copied back into the database.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer runs passive checkpoints (which never block the writer or
+// readers) until Close.
+func (s *SQLite) checkpointer() {
+	defer close(s.cpDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			if _, err := s.cp.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				s.dbError(err)
+			}
+		}
+	}
+}

@@ -63,6 +63,13 @@ func TestOpenAppliesMigrationsOnceAndSetsPragmas(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys %d %v", fk, err)
 	}
+	var sync int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 1 {
+		t.Fatalf("writer synchronous %d (want 1, NORMAL) %v", sync, err)
+	}
+	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "x.db"), SQLiteOptions{Sync: "sometimes"}); err == nil {
+		t.Fatal("bad sync setting accepted")
+	}
 	if err := s.r.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil || timeout != 5000 {
 		t.Fatalf("busy_timeout %d %v", timeout, err)
 	}
