@@ -1,0 +1,448 @@
+package push
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	sp "github.com/twofold-auth/twofold/shared/push"
+)
+
+// Transport is one open websocket to the device socket, binary frames.
+// Receive blocks until a frame arrives; once the connection is closed (by
+// either side) it returns a *CloseError. Close may be called more than once
+// and from any goroutine; it makes a blocked Receive return.
+type Transport interface {
+	Send(frame []byte) error
+	Receive() ([]byte, error)
+	Close(code int, reason string)
+}
+
+// Dialer opens a Transport to a ws:// or wss:// URL. It returns when the
+// connection is open or has failed.
+type Dialer func(url string) (Transport, error)
+
+// CloseError is how a Transport reports the end of a connection: the close
+// code the server sent (1006 when there was none).
+type CloseError struct {
+	Code   int
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return "push: connection closed (" + strconv.Itoa(e.Code) + " " + e.Reason + ")"
+}
+
+// Close codes the server uses (docs/push.md); after them the client stops.
+const (
+	CloseReplaced = 4000 // a newer connection of this device took over
+	CloseRevoked  = 4001 // the registration is gone: drop it
+	CloseRejected = 4003 // the hello did not verify
+)
+
+// State is a connection's state.
+type State string
+
+// The states a Client goes through.
+const (
+	Connecting State = "connecting"
+	Connected  State = "connected" // hello verified, prompts arrive
+	Waiting    State = "waiting"   // between attempts (backoff)
+	Stopped    State = "stopped"   // for good; Reason says why
+)
+
+// Reasons a Client stopped.
+const (
+	ReasonStopped  = "stopped"  // Stop was called
+	ReasonReplaced = "replaced" // close 4000
+	ReasonRevoked  = "revoked"  // close 4001
+	ReasonRejected = "rejected" // close 4003
+)
+
+// Status is a Client's state; RetryAt is set while Waiting, Reason while
+// Waiting (the last error) or Stopped.
+type Status struct {
+	State   State
+	Reason  string
+	RetryAt time.Time
+}
+
+// EventKind tells what an Event reports.
+type EventKind string
+
+// Event kinds.
+const (
+	EventStatus  EventKind = "status"
+	EventPrompt  EventKind = "prompt"  // a new prompt to show
+	EventSettled EventKind = "settled" // a prompt was answered (here or elsewhere) or expired
+)
+
+// Event is what a Client reports through Options.OnEvent.
+type Event struct {
+	Kind    EventKind
+	Status  Status
+	Prompt  sp.Prompt
+	Settled sp.Settled
+}
+
+// Errors of Answer.
+var (
+	ErrNoPrompt   = errors.New("this sign-in prompt is no longer waiting for an answer")
+	ErrExpired    = errors.New("this sign-in prompt has expired")
+	ErrNumber     = errors.New("pick one of the three numbers shown")
+	ErrDecision   = errors.New("the answer must be approve, deny or report")
+	ErrOffline    = errors.New("not connected to the server; the answer was not sent")
+	ErrNotOffered = errors.New("this account's enrollment did not offer sign-in prompts")
+)
+
+// Options configure a Client; zero fields get defaults.
+type Options struct {
+	Dial       Dialer
+	Rand       io.Reader                            // jitter (crypto/rand)
+	Now        func() time.Time                     // time.Now
+	After      func(time.Duration) <-chan time.Time // time.After
+	OnEvent    func(Event)                          // called from the Client's goroutine; keep it short
+	MinBackoff time.Duration                        // first retry delay (1 s)
+	MaxBackoff time.Duration                        // cap (5 min)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = time.After
+	}
+	if o.OnEvent == nil {
+		o.OnEvent = func(Event) {}
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = max(5*time.Minute, o.MinBackoff)
+	}
+	return o
+}
+
+// Backoff is the delay before retry number attempt (0-based): the doubling
+// step lo·2^attempt, capped at hi, with jitter drawn from r in its upper
+// half, so it lies in [step/2, step].
+func Backoff(attempt int, lo, hi time.Duration, r uint64) time.Duration {
+	step := hi
+	if attempt < 40 && lo<<attempt < hi && lo<<attempt > 0 {
+		step = lo << attempt
+	}
+	half := step / 2
+	return half + time.Duration(r%uint64(step-half+1))
+}
+
+// Client keeps one registration connected and answers its prompts.
+type Client struct {
+	o    Options
+	stop chan struct{}
+	done chan struct{}
+
+	mu      sync.Mutex
+	reg     Registration // Seed wiped by Stop
+	t       Transport    // the live connection, nil between connections
+	status  Status
+	prompts map[string]sp.Prompt
+	gone    map[string]int64 // answered or settled prompts (id → expiry), so a late duplicate is not shown again
+	skewMs  int64            // server clock − device clock, from Ready
+	stopped bool
+}
+
+// Start connects reg in a new goroutine. The Client keeps its own copy of
+// the seed, wiped when it stops.
+func Start(reg Registration, o Options) *Client {
+	reg.Seed = append([]byte(nil), reg.Seed...)
+	c := &Client{o: o.withDefaults(), stop: make(chan struct{}), done: make(chan struct{}),
+		reg: reg, prompts: map[string]sp.Prompt{}, gone: map[string]int64{}, status: Status{State: Connecting}}
+	go c.run()
+	return c
+}
+
+// Done is closed when the Client has stopped for good.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Stop closes the connection, forgets the prompts and wipes the key. It does
+// not wait for the goroutine (Done does).
+func (c *Client) Stop() { c.halt(Status{State: Stopped, Reason: ReasonStopped}) }
+
+// halt stops the client with st unless it is already stopped.
+func (c *Client) halt(st Status) bool {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return false
+	}
+	c.stopped = true
+	close(c.stop)
+	t := c.t
+	c.t = nil
+	clear(c.reg.Seed)
+	c.prompts = map[string]sp.Prompt{}
+	c.status = st
+	c.mu.Unlock()
+	if t != nil {
+		t.Close(1000, "")
+	}
+	return true
+}
+
+// Status is the connection's state now.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// Registration names the server and device (without the key).
+func (c *Client) Registration() (server, deviceID string) { return c.reg.Server, c.reg.DeviceID }
+
+func (c *Client) setStatus(st Status) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.status = st
+	c.mu.Unlock()
+	c.o.OnEvent(Event{Kind: EventStatus, Status: st})
+}
+
+func (c *Client) run() {
+	defer close(c.done)
+	attempt := 0
+	for {
+		c.setStatus(Status{State: Connecting})
+		err := c.connect(&attempt)
+		var ce *CloseError
+		if errors.As(err, &ce) {
+			reason := map[int]string{CloseReplaced: ReasonReplaced, CloseRevoked: ReasonRevoked, CloseRejected: ReasonRejected}[ce.Code]
+			if reason != "" {
+				st := Status{State: Stopped, Reason: reason}
+				if c.halt(st) {
+					c.o.OnEvent(Event{Kind: EventStatus, Status: st})
+				}
+				return
+			}
+		}
+		d := Backoff(attempt, c.o.MinBackoff, c.o.MaxBackoff, c.random())
+		attempt++
+		msg := "connection failed"
+		if err != nil {
+			msg = err.Error()
+		}
+		c.setStatus(Status{State: Waiting, Reason: msg, RetryAt: c.o.Now().Add(d)})
+		select {
+		case <-c.o.After(d):
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+func (c *Client) random() uint64 {
+	var b [8]byte
+	_, _ = io.ReadFull(c.o.Rand, b[:]) // a failing reader gives no jitter, never a stop
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// connect runs one connection until it ends; a connection that reached
+// Ready resets the backoff.
+func (c *Client) connect(attempt *int) error {
+	select {
+	case <-c.stop:
+		return &CloseError{Code: 1000}
+	default:
+	}
+	t, err := c.o.Dial(SocketURL(c.reg.Server))
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		t.Close(1000, "")
+		return &CloseError{Code: 1000}
+	}
+	c.t = t
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.t == t {
+			c.t = nil
+		}
+		c.mu.Unlock()
+		t.Close(1000, "")
+	}()
+	return c.session(t, attempt)
+}
+
+func receive(t Transport) (sp.Frame, error) {
+	b, err := t.Receive()
+	if err != nil {
+		return sp.Frame{}, err
+	}
+	return sp.Decode(b)
+}
+
+// session: nonce in, signed hello out, ready in, then prompts.
+func (c *Client) session(t Transport, attempt *int) error {
+	f, err := receive(t)
+	if err != nil {
+		return err
+	}
+	nonce, err := f.Nonce()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return &CloseError{Code: 1000}
+	}
+	hello := sp.EncodeHello(sp.Hello{DeviceID: c.reg.DeviceID,
+		Signature: sp.Sign(c.reg.Seed, sp.HelloMessage(nonce, c.reg.Server, c.reg.DeviceID))})
+	c.mu.Unlock()
+	if err := t.Send(hello); err != nil {
+		return err
+	}
+	if f, err = receive(t); err != nil {
+		return err
+	}
+	serverMs, err := f.Ready()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.skewMs = serverMs - c.o.Now().UnixMilli()
+	c.mu.Unlock()
+	*attempt = 0
+	c.setStatus(Status{State: Connected})
+	for {
+		if f, err = receive(t); err != nil {
+			return err
+		}
+		switch f.Kind {
+		case sp.KindPrompt:
+			p, err := f.Prompt()
+			if err != nil {
+				return err
+			}
+			if c.addPrompt(p) {
+				c.o.OnEvent(Event{Kind: EventPrompt, Prompt: p})
+			}
+		case sp.KindSettled:
+			s, err := f.Settled()
+			if err != nil {
+				return err
+			}
+			c.mu.Lock()
+			c.forget(s.ChallengeID, c.serverNowMs()+10*60*1000)
+			c.mu.Unlock()
+			c.o.OnEvent(Event{Kind: EventSettled, Settled: s})
+		}
+		// Other kinds are from a newer server: ignored.
+	}
+}
+
+// serverNowMs is the device clock corrected by the server's; the caller
+// holds mu.
+func (c *Client) serverNowMs() int64 { return c.o.Now().UnixMilli() + c.skewMs }
+
+// forget removes a prompt and remembers its id until untilMs; the caller
+// holds mu.
+func (c *Client) forget(id string, untilMs int64) {
+	if p, ok := c.prompts[id]; ok {
+		untilMs = max(untilMs, p.ExpiresMs)
+	}
+	delete(c.prompts, id)
+	now := c.serverNowMs()
+	for g, until := range c.gone {
+		if until <= now {
+			delete(c.gone, g)
+		}
+	}
+	c.gone[id] = untilMs
+}
+
+func (c *Client) addPrompt(p sp.Prompt) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, dup := c.prompts[p.ChallengeID]
+	_, gone := c.gone[p.ChallengeID]
+	if dup || gone || c.stopped || p.ExpiresMs <= c.serverNowMs() {
+		return false
+	}
+	c.prompts[p.ChallengeID] = p
+	return true
+}
+
+// Prompts returns the prompts waiting for an answer, oldest first; expired
+// ones are dropped.
+func (c *Client) Prompts() []sp.Prompt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.serverNowMs()
+	out := make([]sp.Prompt, 0, len(c.prompts))
+	for id, p := range c.prompts {
+		if p.ExpiresMs <= now {
+			delete(c.prompts, id)
+			continue
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreatedMs != out[j].CreatedMs {
+			return out[i].CreatedMs < out[j].CreatedMs
+		}
+		return out[i].ChallengeID < out[j].ChallengeID
+	})
+	return out
+}
+
+// Answer signs and sends the decision on prompt id. number is the one the
+// person picked for an approval (it must be one of the three shown); it is
+// 0 for deny and report. The prompt leaves the list once sent; the server's
+// Settled says how it ended.
+func (c *Client) Answer(id string, d sp.Decision, number int) error {
+	if !d.Valid() {
+		return ErrDecision
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.prompts[id]
+	if !ok {
+		return ErrNoPrompt
+	}
+	if p.ExpiresMs <= c.serverNowMs() {
+		delete(c.prompts, id)
+		return ErrExpired
+	}
+	if d != sp.Approve {
+		number = 0
+	} else if number != p.Numbers[0] && number != p.Numbers[1] && number != p.Numbers[2] {
+		return ErrNumber
+	}
+	if c.t == nil || c.stopped {
+		return ErrOffline
+	}
+	msg := sp.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
+	f := sp.EncodeAnswer(sp.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sp.Sign(c.reg.Seed, msg)})
+	if err := c.t.Send(f); err != nil {
+		return ErrOffline
+	}
+	c.forget(id, p.ExpiresMs)
+	return nil
+}

@@ -1,0 +1,121 @@
+package push
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	sp "github.com/twofold-auth/twofold/shared/push"
+)
+
+// Registration is one account's device key registered with one server. The
+// seed is the Ed25519 private key seed; it lives in the encrypted vault.
+type Registration struct {
+	Server   string // canonical origin, e.g. https://id.example.com
+	DeviceID string
+	Seed     []byte
+}
+
+// Endpoint reads the server origin and device id that an enrollment URI
+// carried (twofold_push, twofold_device); ok is false when it carried none
+// or they are malformed.
+func Endpoint(k otpauth.Key) (origin, deviceID string, ok bool) { return sp.Endpoint(k) }
+
+// NewSeed draws a fresh Ed25519 seed from rnd.
+func NewSeed(rnd io.Reader) ([]byte, error) {
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := io.ReadFull(rnd, seed); err != nil {
+		return nil, errors.New("push: reading randomness: " + err.Error())
+	}
+	return seed, nil
+}
+
+// Request is an HTTP request to the server, JSON body.
+type Request struct {
+	URL  string
+	Body []byte
+}
+
+// Response is what the Poster read back: the status and, for an error, the
+// server's {"error":{"code","message"}} fields.
+type Response struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+// Poster sends a POST with a JSON body (fetch in the browser).
+type Poster interface {
+	Post(r Request) (Response, error)
+}
+
+// RegisterRequest builds POST /api/v1/push/registrations for reg with the
+// current code of the TOTP device. The JSON is written by hand (the wasm has
+// no encoding/json): every value is checked to need no escaping.
+func RegisterRequest(reg Registration, code string) (Request, error) {
+	if len(reg.Seed) != ed25519.SeedSize {
+		return Request{}, errors.New("push: the key is not an Ed25519 seed")
+	}
+	if !plain(reg.DeviceID) || !plain(code) || code == "" || reg.DeviceID == "" {
+		return Request{}, ErrNotOffered
+	}
+	origin, err := sp.CanonicalOrigin(reg.Server)
+	if err != nil {
+		return Request{}, ErrNotOffered
+	}
+	pub := base64.RawURLEncoding.EncodeToString(sp.PublicKey(reg.Seed))
+	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + pub + `","code":"` + code + `"}`
+	return Request{URL: origin + "/api/v1/push/registrations", Body: []byte(body)}, nil
+}
+
+// plain reports whether s is printable ASCII without JSON's special
+// characters.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// Register sends the registration and classifies the answer.
+func Register(p Poster, reg Registration, code string) error {
+	req, err := RegisterRequest(reg, code)
+	if err != nil {
+		return err
+	}
+	resp, err := p.Post(req)
+	if err != nil {
+		return &ServerError{Message: "the server could not be reached: " + err.Error()}
+	}
+	if resp.Status == 201 || resp.Status == 200 {
+		return nil
+	}
+	msg := resp.Message
+	if msg == "" {
+		msg = "the server refused the registration"
+	}
+	return &ServerError{Status: resp.Status, Code: resp.Code, Message: msg}
+}
+
+// ServerError is a refused or failed registration; Message is the server's
+// sentence for people.
+type ServerError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *ServerError) Error() string { return e.Message }
+
+// SocketURL is the device socket of an origin: ws(s)://host/api/v1/push/ws.
+func SocketURL(origin string) string {
+	if rest, ok := strings.CutPrefix(origin, "https://"); ok {
+		return "wss://" + rest + "/api/v1/push/ws"
+	}
+	return "ws://" + strings.TrimPrefix(origin, "http://") + "/api/v1/push/ws"
+}
