@@ -43,6 +43,10 @@ type conn struct {
 	writing bool // a flush goroutine is running
 	closed  bool
 	ping    *time.Timer
+	// prompted holds the challenges already queued on this connection: a
+	// prompt created while the device connects reaches it both through the
+	// hub and through the pending query, and must be shown once.
+	prompted map[string]struct{}
 }
 
 type queued struct {
@@ -82,13 +86,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.send(push.EncodeReady(h.opts.Now().UnixMilli()), time.Time{})
 	// Attached first, then the pending prompts: one created in between
-	// arrives through the hub or this query (the device drops duplicates).
+	// arrives through the hub or this query, and sendPrompt sends it once.
 	pending, err := h.svc.PendingPrompts(context.Background(), reg)
 	if err != nil {
 		h.opts.Log.Error("push: pending prompts", "err", err)
 	}
 	for _, p := range pending {
-		c.send(promptFrame(p), time.Time{})
+		c.sendPrompt(p.ID, promptFrame(p), time.Time{})
 	}
 	c.mu.Lock()
 	if !c.closed {
@@ -160,6 +164,28 @@ func (c *conn) readLoop() {
 			_ = ch // Settled went to every device of the account, this one included
 		}
 	}
+}
+
+// sendPrompt queues a prompt unless this connection already has it.
+func (c *conn) sendPrompt(challengeID string, frame []byte, at time.Time) {
+	c.mu.Lock()
+	if _, dup := c.prompted[challengeID]; dup {
+		c.mu.Unlock()
+		return
+	}
+	if c.prompted == nil {
+		c.prompted = make(map[string]struct{})
+	}
+	c.prompted[challengeID] = struct{}{}
+	c.mu.Unlock()
+	c.send(frame, at)
+}
+
+// forget drops a settled challenge from the prompted set.
+func (c *conn) forget(challengeID string) {
+	c.mu.Lock()
+	delete(c.prompted, challengeID)
+	c.mu.Unlock()
 }
 
 // send queues a frame. A connection whose queue is full is too slow and is

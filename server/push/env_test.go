@@ -329,9 +329,10 @@ func (d *testDevice) prompt() push.Prompt {
 
 func (d *testDevice) settled() push.Settled {
 	d.e.t.Helper()
-	s, err := d.next().Settled()
+	f := d.next()
+	s, err := f.Settled()
 	if err != nil {
-		d.e.t.Fatal(err)
+		d.e.t.Fatalf("device %s: frame kind %d: %v", d.id, f.Kind, err)
 	}
 	return s
 }

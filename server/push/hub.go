@@ -107,7 +107,7 @@ func (h *Hub) Prompt(c store.PushChallenge, deviceIDs []string) {
 	at := time.Now()
 	for _, id := range deviceIDs {
 		if cn := h.conn(id); cn != nil {
-			cn.send(f, at)
+			cn.sendPrompt(c.ID, f, at)
 		}
 	}
 }
@@ -126,6 +126,7 @@ func (h *Hub) Settled(c store.PushChallenge, deviceIDs []string) {
 	f := push.EncodeSettled(push.Settled{ChallengeID: c.ID, Outcome: string(c.State)})
 	for _, id := range deviceIDs {
 		if cn := h.conn(id); cn != nil {
+			cn.forget(c.ID)
 			cn.send(f, time.Time{})
 		}
 	}
