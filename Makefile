@@ -28,8 +28,8 @@ build: wasm ## build bin/twofold-server and bin/twofold (and the wasm)
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 .PHONY: run
-run: wasm ## build and start the server on http://localhost:8080 (data and master key in ./data; TWOFOLD_* variables apply)
-	$(GO) build -trimpath -o $(BIN)/twofold-server ./cmd/twofold-server
+run: wasm ## build bin/twofold-server and bin/twofold, start the server on http://localhost:8080 (data and master key in ./data; TWOFOLD_* variables apply)
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 	$(BIN)/twofold-server
 
 .PHONY: wasm
