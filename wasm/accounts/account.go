@@ -20,8 +20,8 @@ type Account struct {
 }
 
 // PushRegistration is what an account needs to answer push sign-in prompts:
-// the device key pair registered with the server. Nothing fills it yet; it is
-// part of the format so that push can arrive without a format change.
+// the device key registered with the server (wasm/push). The key never
+// leaves the vault and the Go program.
 type PushRegistration struct {
 	Server     string // origin of the Twofold server, e.g. https://id.example.com
 	DeviceID   string // the server's id for this device
@@ -55,15 +55,25 @@ type View struct {
 	Counter   uint64 // HOTP: the counter of the next code
 	Added     time.Time
 	Push      bool // registered for push sign-in prompts
+	// PushOffered: the enrollment URI named a push server (twofold_push).
+	PushOffered bool
+	PushServer  string // the server's origin, when Push or PushOffered
 }
 
 // View returns a's public fields.
 func (a *Account) View() View {
-	return View{
+	v := View{
 		ID: a.ID, Issuer: a.Key.Issuer, Account: a.Key.Account,
 		Type: a.Key.Type, Algorithm: a.Key.Algorithm, Digits: a.Key.Digits,
 		Period: a.Key.Period, Counter: a.Key.Counter, Added: a.Added, Push: a.Push != nil,
 	}
+	if origin, _, ok := a.PushOffered(); ok {
+		v.PushOffered, v.PushServer = true, origin
+	}
+	if a.Push != nil {
+		v.PushServer = a.Push.Server
+	}
+	return v
 }
 
 // Label is the account as a person names it: "Issuer (account)", or either

@@ -441,3 +441,45 @@ func TestWipe(t *testing.T) {
 		t.Fatal("Wipe left secrets in memory")
 	}
 }
+
+func TestWithPushKeepsRegistrationThroughVault(t *testing.T) {
+	k, err := otpauth.Parse("otpauth://totp/Twofold:a@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Twofold&twofold_push=https%3A%2F%2Fid.example.com&twofold_device=dev_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := New(*k, rand.NewChaCha8([32]byte{1}), epoch)
+	s, err := (&State{}).Add(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := s.Views()[0]; !v.PushOffered || v.Push || v.PushServer != "https://id.example.com" {
+		t.Fatalf("view %+v", v)
+	}
+	reg := &PushRegistration{Server: "https://id.example.com", DeviceID: "dev_1", PrivateKey: bytes.Repeat([]byte{4}, 32), Registered: epoch}
+	n, old, err := s.WithPush(a.ID, reg)
+	if err != nil || old != nil {
+		t.Fatal(err, old)
+	}
+	if s.Views()[0].Push || !n.Views()[0].Push {
+		t.Fatal("WithPush changed the old State or not the new one")
+	}
+	got, err := Unmarshal(n.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := got.Find(a.ID)
+	if g.Push == nil || g.Push.DeviceID != "dev_1" || !bytes.Equal(g.Push.PrivateKey, reg.PrivateKey) {
+		t.Fatalf("push after the round trip %+v", g.Push)
+	}
+	off, old, _ := got.WithPush(a.ID, nil)
+	if old == nil || off.Views()[0].Push {
+		t.Fatal("removing the registration")
+	}
+	if _, _, err := s.WithPush("nope", nil); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+	plain, _ := New(totpKey("", "b", rfcSecret), rand.NewChaCha8([32]byte{2}), epoch)
+	if _, _, ok := plain.PushOffered(); ok {
+		t.Fatal("offered without parameters")
+	}
+}

@@ -27,6 +27,7 @@ type Config struct {
 	Params  vault.Params
 	Rand    io.Reader
 	Now     func() time.Time
+	Push    PushConfig
 }
 
 // App is the authenticator behind the page. Its methods are safe for
@@ -42,6 +43,9 @@ type App struct {
 	vcfg  vault.Config
 	rand  io.Reader
 	now   func() time.Time
+
+	pushCfg PushConfig
+	push    pushState // live connections; stopped by Lock
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
@@ -61,10 +65,11 @@ func NewApp(cfg Config) *App {
 		cfg.Now = time.Now
 	}
 	return &App{
-		store: reportingStore{cfg.Storage},
-		vcfg:  vault.Config{Params: cfg.Params, Rand: cfg.Rand},
-		rand:  cfg.Rand,
-		now:   cfg.Now,
+		store:   reportingStore{cfg.Storage},
+		vcfg:    vault.Config{Params: cfg.Params, Rand: cfg.Rand},
+		rand:    cfg.Rand,
+		now:     cfg.Now,
+		pushCfg: cfg.Push,
 	}
 }
 
@@ -150,6 +155,7 @@ func (a *App) publishSession(v *vault.Vault, state *accounts.State) {
 	oldVault, oldState := a.vault, a.state
 	a.vault, a.state, a.locking = v, state, false
 	a.mu.Unlock()
+	a.PushStop() // the old session's connections and keys
 	wipeSession(oldVault, oldState)
 }
 
@@ -169,6 +175,7 @@ func (a *App) Lock() {
 	a.mu.Lock()
 	a.locking = true
 	a.mu.Unlock()
+	a.PushStop() // closes the sockets and wipes the clients' keys
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
 	a.mu.Lock()
@@ -253,13 +260,17 @@ type AccountView struct {
 	Counter   float64 `js:"counter"`
 	AddedMs   float64 `js:"addedMs"`
 	Push      bool    `js:"push"`
+	// PushOffered: the enrollment URI named a Twofold server for sign-in
+	// prompts (twofold_push); PushServer is its origin.
+	PushOffered bool   `js:"pushOffered"`
+	PushServer  string `js:"pushServer"`
 }
 
 func viewOf(v accounts.View) AccountView {
 	return AccountView{
 		ID: v.ID, Issuer: v.Issuer, Account: v.Account, Label: v.Label(), Type: string(v.Type),
 		Algorithm: string(v.Algorithm), Digits: v.Digits, Period: v.Period, Counter: float64(v.Counter),
-		AddedMs: float64(v.Added.UnixMilli()), Push: v.Push,
+		AddedMs: float64(v.Added.UnixMilli()), Push: v.Push, PushOffered: v.PushOffered, PushServer: v.PushServer,
 	}
 }
 
@@ -369,7 +380,11 @@ func (a *App) Delete(id string) error {
 		return n, err
 	})
 	if err == nil && removed != nil {
+		a.stopPushFor(id)
 		clear(removed.Key.Secret)
+		if removed.Push != nil {
+			clear(removed.Push.PrivateKey)
+		}
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
+	"github.com/twofold-auth/twofold/wasm/push"
 	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/vault"
@@ -50,6 +51,14 @@ const (
 	CodeTooLarge         = "too_large"
 	CodeNoKeys           = "no_keys"
 	CodeStorage          = "storage"
+	CodePushNotOffered   = "push_not_offered" // the account's URI had no twofold_push
+	CodePushRefused      = "push_refused"     // the server refused the registration (details: status, serverCode)
+	CodePushUnavailable  = "push_unavailable" // no fetch/WebSocket, or the server is unreachable
+	CodePushNotEnabled   = "push_not_enabled" // the account has no registration
+	CodePromptGone       = "prompt_gone"      // answered, settled or unknown
+	CodePromptExpired    = "prompt_expired"   // too late
+	CodeWrongNumber      = "wrong_number"     // not one of the three numbers
+	CodeOffline          = "offline"          // not connected: the answer was not sent
 	CodeInternal         = "internal"
 )
 
@@ -69,7 +78,29 @@ func toAPIError(err error) *APIError {
 	var b32 *otpauth.Base32Error
 	var dup *accounts.DuplicateError
 	var argErr *jsutil.ArgError
+	var pushErr *push.ServerError
 	switch {
+	case errors.As(err, &pushErr) && pushErr.Status == 0:
+		e.Code = CodePushUnavailable
+	case errors.As(err, &pushErr):
+		e.Code = CodePushRefused
+		e.Details = map[string]any{"status": pushErr.Status, "serverCode": pushErr.Code}
+	case errors.Is(err, accounts.ErrPushNotOffered), errors.Is(err, push.ErrNotOffered):
+		e.Code = CodePushNotOffered
+	case errors.Is(err, errPushUnavailable):
+		e.Code = CodePushUnavailable
+	case errors.Is(err, errPushNotEnabled):
+		e.Code = CodePushNotEnabled
+	case errors.Is(err, push.ErrNoPrompt):
+		e.Code = CodePromptGone
+	case errors.Is(err, push.ErrExpired):
+		e.Code = CodePromptExpired
+	case errors.Is(err, push.ErrNumber):
+		e.Code = CodeWrongNumber
+	case errors.Is(err, push.ErrOffline):
+		e.Code = CodeOffline
+	case errors.Is(err, push.ErrDecision):
+		e.Code = CodeBadArgument
 	case errors.As(err, &argErr):
 		e.Code = CodeBadArgument
 	case errors.As(err, &dup):
@@ -155,7 +186,7 @@ func (w *wrapped) Unwrap() []error { return w.errs }
 // packages' messages carry: the page shows them to people.
 func humanize(err error) string {
 	msg := err.Error()
-	for _, prefix := range []string{"otpauth: ", "migration: ", "accounts: ", "vault: ", "storage: "} {
+	for _, prefix := range []string{"otpauth: ", "migration: ", "accounts: ", "vault: ", "storage: ", "push: "} {
 		msg = strings.ReplaceAll(msg, prefix, "")
 	}
 	return msg

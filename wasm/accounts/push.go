@@ -1,0 +1,37 @@
+package accounts
+
+import (
+	"errors"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	sp "github.com/twofold-auth/twofold/shared/push"
+)
+
+// ErrPushNotOffered is for enabling push on an account whose enrollment URI
+// did not carry the twofold_push and twofold_device parameters.
+var ErrPushNotOffered = errors.New("this account's enrollment did not offer sign-in prompts: its QR code or link had no twofold_push parameter (only a Twofold server adds it); use codes for it")
+
+// PushOffered reports whether the account's URI named a push server and
+// device, and which.
+func (a *Account) PushOffered() (origin, deviceID string, ok bool) {
+	if a.Key.Type != otpauth.TOTP {
+		return "", "", false
+	}
+	return sp.Endpoint(a.Key)
+}
+
+// WithPush returns the State with the account's push registration set to p
+// (nil removes it). The replaced registration's key is not wiped here: the
+// caller does that once the new State is saved (States share accounts).
+func (s *State) WithPush(id string, p *PushRegistration) (*State, *PushRegistration, error) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, nil, ErrNotFound
+	}
+	a := *s.accounts[i]
+	old := a.Push
+	a.Push = p
+	n := s.clone()
+	n.accounts[i] = &a
+	return n, old, nil
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/twofold-auth/twofold/shared/otpcode"
+	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/wasm/accounts"
+	"github.com/twofold-auth/twofold/wasm/push"
+)
+
+// PushConfig is what push sign-in needs from the host: fetch and WebSocket
+// in the browser (bridge_js.go), fakes or net/http in tests. OnEvent
+// receives connection changes and prompts (the bridge turns them into
+// "twofold-push" events); it is called from Go goroutines.
+type PushConfig struct {
+	HTTP    push.Poster
+	Dial    push.Dialer
+	OnEvent func(PushEvent)
+	// Client options for tests (clock, timers, backoff, jitter); Dial and
+	// OnEvent are set by the App.
+	Options push.Options
+}
+
+// pushState is the App's live connections, by account id.
+type pushState struct {
+	mu      sync.Mutex
+	clients map[string]*push.Client
+}
+
+// PushStatus is one account's push state.
+type PushStatus struct {
+	AccountID string  `js:"accountId"`
+	Offered   bool    `js:"offered"` // the enrollment URI named a push server
+	Enabled   bool    `js:"enabled"` // a key is registered and kept in the vault
+	Server    string  `js:"server"`
+	State     string  `js:"state"`  // "off", "connecting", "connected", "waiting", "stopped"
+	Reason    string  `js:"reason"` // for stopped: "stopped", "replaced", "revoked", "rejected"; for waiting: the last error
+	RetryAtMs float64 `js:"retryAtMs"`
+}
+
+// PromptView is a sign-in prompt waiting for an answer.
+type PromptView struct {
+	ID         string  `js:"id"` // the challenge id
+	AccountID  string  `js:"accountId"`
+	Numbers    []int   `js:"numbers"`
+	Service    string  `js:"service"`
+	Account    string  `js:"account"`
+	ClientAddr string  `js:"clientAddress"`
+	Browser    string  `js:"browser"`
+	CreatedMs  float64 `js:"createdMs"`
+	ExpiresMs  float64 `js:"expiresMs"` // server clock; see skew in the client
+}
+
+// PushEvent is what OnEvent receives.
+type PushEvent struct {
+	Type      string      `js:"type"` // "status", "prompt", "settled"
+	AccountID string      `js:"accountId"`
+	Status    *PushStatus `js:"status,omitempty"`
+	Prompt    *PromptView `js:"prompt,omitempty"`
+	PromptID  string      `js:"promptId,omitempty"`
+	Outcome   string      `js:"outcome,omitempty"` // settled: approved, denied, reported, failed, expired, rejected, cancelled
+}
+
+var (
+	errPushUnavailable = errors.New("sign-in prompts need a browser with fetch and WebSocket")
+	errPushNotEnabled  = errors.New("sign-in prompts are not turned on for this account")
+)
+
+func promptView(accountID string, p sp.Prompt) PromptView {
+	return PromptView{ID: p.ChallengeID, AccountID: accountID, Numbers: []int{p.Numbers[0], p.Numbers[1], p.Numbers[2]},
+		Service: p.Service, Account: p.Account, ClientAddr: p.ClientAddr, Browser: p.Browser,
+		CreatedMs: float64(p.CreatedMs), ExpiresMs: float64(p.ExpiresMs)}
+}
+
+func statusOf(id string, c *push.Client) PushStatus {
+	st := c.Status()
+	ps := PushStatus{AccountID: id, Enabled: true, State: string(st.State), Reason: st.Reason}
+	if !st.RetryAt.IsZero() {
+		ps.RetryAtMs = float64(st.RetryAt.UnixMilli())
+	}
+	ps.Server, _ = c.Registration()
+	return ps
+}
+
+// PushEnable registers a new device key for the account with the server its
+// enrollment URI named, proving it with the account's current code
+// (computed here), keeps the key in the vault and connects.
+func (a *App) PushEnable(id string) (PushStatus, error) {
+	if a.pushCfg.HTTP == nil || a.pushCfg.Dial == nil {
+		return PushStatus{}, errPushUnavailable
+	}
+	var reg push.Registration
+	var codes [2]string
+	err := a.read(func(s *accounts.State) error {
+		acct, ok := s.Find(id)
+		if !ok {
+			return accounts.ErrNotFound
+		}
+		origin, device, ok := acct.PushOffered()
+		if !ok {
+			return accounts.ErrPushNotOffered
+		}
+		reg.Server, reg.DeviceID = origin, device
+		now := a.now().Add(s.ClockOffset())
+		p := otpcode.ParamsOf(&acct.Key)
+		var err error
+		if codes[0], err = otpcode.TOTP(acct.Key.Secret, p, now); err != nil {
+			return err
+		}
+		codes[1], err = otpcode.TOTP(acct.Key.Secret, p, now.Add(time.Duration(acct.Key.Period)*time.Second))
+		return err
+	})
+	if err != nil {
+		return PushStatus{}, err
+	}
+	if reg.Seed, err = push.NewSeed(a.rand); err != nil {
+		return PushStatus{}, err
+	}
+	defer clear(reg.Seed)
+	// The current code may have been used a moment ago (to activate the
+	// device): the server takes each step once, and the next step's code
+	// within its skew window.
+	err = push.Register(a.pushCfg.HTTP, reg, codes[0])
+	var se *push.ServerError
+	if errors.As(err, &se) && se.Code == "verification_failed" {
+		err = push.Register(a.pushCfg.HTTP, reg, codes[1])
+	}
+	if err != nil {
+		return PushStatus{}, err
+	}
+	var old *accounts.PushRegistration
+	err = a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		n, o, err := s.WithPush(id, &accounts.PushRegistration{Server: reg.Server, DeviceID: reg.DeviceID,
+			PrivateKey: append([]byte(nil), reg.Seed...), Registered: a.now().UTC().Truncate(time.Millisecond)})
+		old = o
+		return n, err
+	})
+	if err != nil {
+		return PushStatus{}, err
+	}
+	if old != nil {
+		clear(old.PrivateKey)
+	}
+	c := a.startPush(id, reg)
+	return statusOf(id, c), nil
+}
+
+// PushDisable forgets the account's key (the server keeps the public key
+// until the device is deleted there) and closes its connection.
+func (a *App) PushDisable(id string) error {
+	var old *accounts.PushRegistration
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		acct, ok := s.Find(id)
+		if !ok {
+			return nil, accounts.ErrNotFound
+		}
+		if acct.Push == nil {
+			return s, nil
+		}
+		n, o, err := s.WithPush(id, nil)
+		old = o
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	a.stopPushFor(id)
+	if old != nil {
+		clear(old.PrivateKey)
+	}
+	return nil
+}
+
+// PushStatuses lists every account's push state, in display order.
+func (a *App) PushStatuses() ([]PushStatus, error) {
+	var out []PushStatus
+	err := a.read(func(s *accounts.State) error {
+		for _, acct := range s.Accounts() {
+			ps := PushStatus{AccountID: acct.ID, State: "off"}
+			ps.Server, _, ps.Offered = acct.PushOffered()
+			if acct.Push != nil {
+				ps.Enabled, ps.Server, ps.State = true, acct.Push.Server, string(push.Stopped)
+			}
+			out = append(out, ps)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.push.mu.Lock()
+	defer a.push.mu.Unlock()
+	for i, ps := range out {
+		if c := a.push.clients[ps.AccountID]; c != nil && ps.Enabled {
+			st := statusOf(ps.AccountID, c)
+			st.Offered = ps.Offered
+			out[i] = st
+		}
+	}
+	return out, nil
+}
+
+// PushStart connects every registered account that is not connected (or
+// trying to): after unlock, and to retry after a stop.
+func (a *App) PushStart() error {
+	if a.pushCfg.Dial == nil {
+		return errPushUnavailable
+	}
+	var regs []push.Registration
+	var ids []string
+	err := a.read(func(s *accounts.State) error {
+		for _, acct := range s.Accounts() {
+			if p := acct.Push; p != nil && len(p.PrivateKey) > 0 {
+				regs = append(regs, push.Registration{Server: p.Server, DeviceID: p.DeviceID, Seed: append([]byte(nil), p.PrivateKey...)})
+				ids = append(ids, acct.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, reg := range regs {
+		a.push.mu.Lock()
+		c := a.push.clients[ids[i]]
+		a.push.mu.Unlock()
+		if c == nil || c.Status().State == push.Stopped {
+			a.startPush(ids[i], reg)
+		}
+		clear(reg.Seed)
+	}
+	return nil
+}
+
+// PushStop closes every connection (Lock does it too).
+func (a *App) PushStop() {
+	a.push.mu.Lock()
+	clients := a.push.clients
+	a.push.clients = nil
+	a.push.mu.Unlock()
+	for _, c := range clients {
+		c.Stop()
+	}
+}
+
+func (a *App) stopPushFor(id string) {
+	a.push.mu.Lock()
+	c := a.push.clients[id]
+	delete(a.push.clients, id)
+	a.push.mu.Unlock()
+	if c != nil {
+		c.Stop()
+	}
+}
+
+// startPush replaces the account's client by a new one for reg.
+func (a *App) startPush(id string, reg push.Registration) *push.Client {
+	o := a.pushCfg.Options
+	o.Dial = a.pushCfg.Dial // jitter from o.Rand (crypto/rand unless a test sets it)
+	server, device := reg.Server, reg.DeviceID
+	o.OnEvent = func(e push.Event) { a.pushEvent(id, server, device, e) }
+	a.push.mu.Lock()
+	old := a.push.clients[id]
+	if a.push.clients == nil {
+		a.push.clients = map[string]*push.Client{}
+	}
+	c := push.Start(reg, o)
+	a.push.clients[id] = c
+	a.push.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	return c
+}
+
+func (a *App) pushEvent(id, server, deviceID string, e push.Event) {
+	ev := PushEvent{Type: string(e.Kind), AccountID: id}
+	switch e.Kind {
+	case push.EventStatus:
+		st := PushStatus{AccountID: id, Offered: true, Enabled: true, Server: server, State: string(e.Status.State), Reason: e.Status.Reason}
+		if !e.Status.RetryAt.IsZero() {
+			st.RetryAtMs = float64(e.Status.RetryAt.UnixMilli())
+		}
+		ev.Status = &st
+		if e.Status.Reason == push.ReasonRevoked {
+			// The server deleted the registration: so does the vault.
+			go a.dropRevoked(id, deviceID)
+		}
+	case push.EventPrompt:
+		p := promptView(id, e.Prompt)
+		ev.Prompt = &p
+	case push.EventSettled:
+		ev.PromptID, ev.Outcome = e.Settled.ChallengeID, e.Settled.Outcome
+	}
+	if a.pushCfg.OnEvent != nil {
+		a.pushCfg.OnEvent(ev)
+	}
+}
+
+// dropRevoked removes a revoked registration if it is still the one stored.
+func (a *App) dropRevoked(id, deviceID string) {
+	var old *accounts.PushRegistration
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		acct, ok := s.Find(id)
+		if !ok || acct.Push == nil || acct.Push.DeviceID != deviceID {
+			return s, nil
+		}
+		n, o, err := s.WithPush(id, nil)
+		old = o
+		return n, err
+	})
+	if err == nil && old != nil {
+		clear(old.PrivateKey)
+		if a.pushCfg.OnEvent != nil {
+			a.pushCfg.OnEvent(PushEvent{Type: "status", AccountID: id, Status: &PushStatus{AccountID: id, Offered: true,
+				State: "off", Reason: push.ReasonRevoked, Server: old.Server}})
+		}
+	}
+}
+
+// PushPrompts lists the prompts waiting for an answer, oldest first.
+func (a *App) PushPrompts() ([]PromptView, error) {
+	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
+		return nil, err
+	}
+	a.push.mu.Lock()
+	defer a.push.mu.Unlock()
+	out := []PromptView{}
+	for id, c := range a.push.clients {
+		for _, p := range c.Prompts() {
+			out = append(out, promptView(id, p))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreatedMs != out[j].CreatedMs {
+			return out[i].CreatedMs < out[j].CreatedMs
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// PushAnswer signs and sends a decision ("approve", "deny", "report") on a
+// prompt; number is the one picked for an approval.
+func (a *App) PushAnswer(promptID, decision string, number int) error {
+	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
+		return err
+	}
+	if !sp.Decision(decision).Valid() {
+		return errArgument("push.answer: decision must be \"approve\", \"deny\" or \"report\"")
+	}
+	a.push.mu.Lock()
+	var owner *push.Client
+	for _, c := range a.push.clients {
+		for _, p := range c.Prompts() {
+			if p.ChallengeID == promptID {
+				owner = c
+			}
+		}
+	}
+	a.push.mu.Unlock()
+	if owner == nil {
+		return push.ErrNoPrompt
+	}
+	return owner.Answer(promptID, sp.Decision(decision), number)
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/storage"
+	"github.com/twofold-auth/twofold/wasm/vault"
+
+	"math/rand/v2"
+)
+
+const pushURI = "otpauth://totp/Twofold:ana@example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Twofold" +
+	"&twofold_push=https%3A%2F%2Fid.example.com&twofold_device=dev_1"
+
+// fakeServer plays the registration endpoint and the device socket.
+type fakeServer struct {
+	mu       sync.Mutex
+	pub      []byte   // the registered public key
+	codes    []string // codes seen by the registration
+	refuse   int      // refuse this many registrations as a replay
+	conns    chan *serverConn
+	bodyKeys []string
+}
+
+func (f *fakeServer) Post(r push.Request) (push.Response, error) {
+	var body map[string]string
+	if err := json.Unmarshal(r.Body, &body); err != nil || r.URL != "https://id.example.com/api/v1/push/registrations" {
+		return push.Response{Status: 400, Code: "bad_request", Message: "bad"}, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.codes = append(f.codes, body["code"])
+	if f.refuse > 0 {
+		f.refuse--
+		return push.Response{Status: 401, Code: "verification_failed", Message: "The code is not valid."}, nil
+	}
+	f.pub, _ = base64.RawURLEncoding.DecodeString(body["public_key"])
+	return push.Response{Status: 201}, nil
+}
+
+// serverConn is one device connection seen from the server.
+type serverConn struct {
+	in, out chan []byte
+	closed  chan struct{}
+	once    sync.Once
+	code    int
+}
+
+func (c *serverConn) Send(b []byte) error {
+	select {
+	case <-c.closed:
+		return &push.CloseError{Code: c.code}
+	case c.out <- b:
+		return nil
+	}
+}
+
+func (c *serverConn) Receive() ([]byte, error) {
+	select {
+	case b := <-c.in:
+		return b, nil
+	case <-c.closed:
+		return nil, &push.CloseError{Code: c.code}
+	}
+}
+
+func (c *serverConn) Close(code int, _ string) { c.once.Do(func() { c.code = code; close(c.closed) }) }
+
+func (f *fakeServer) dial(url string) (push.Transport, error) {
+	c := &serverConn{in: make(chan []byte, 8), out: make(chan []byte, 8), closed: make(chan struct{})}
+	nonce := bytes.Repeat([]byte{3}, sp.NonceSize)
+	c.in <- sp.EncodeNonce(nonce)
+	go func() {
+		select {
+		case b := <-c.out:
+			fr, _ := sp.Decode(b)
+			h, err := fr.Hello()
+			f.mu.Lock()
+			pub := f.pub
+			f.mu.Unlock()
+			if err != nil || sp.Verify(pub, sp.HelloMessage(nonce, "https://id.example.com", h.DeviceID), h.Signature) != nil {
+				c.Close(push.CloseRejected, "")
+				return
+			}
+			c.in <- sp.EncodeReady(t0.UnixMilli())
+			f.conns <- c
+		case <-c.closed:
+		}
+	}()
+	return c, nil
+}
+
+func pushApp(t *testing.T) (*App, *fakeServer, chan PushEvent, *storage.Memory) {
+	t.Helper()
+	f := &fakeServer{conns: make(chan *serverConn, 8)}
+	events := make(chan PushEvent, 64)
+	st := storage.NewMemory()
+	a := NewApp(Config{
+		Storage: st,
+		Params:  vault.Params{MemoryKiB: 8, Time: 1, Threads: 1},
+		Rand:    rand.NewChaCha8([32]byte{1}),
+		Now:     func() time.Time { return t0 },
+		Push: PushConfig{HTTP: f, Dial: f.dial, OnEvent: func(e PushEvent) { events <- e },
+			Options: push.Options{Now: func() time.Time { return t0 }, Rand: bytes.NewReader(make([]byte, 1<<10))}},
+	})
+	if err := a.Create(pass); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Lock)
+	return a, f, events, st
+}
+
+func (f *fakeServer) conn(t *testing.T) *serverConn {
+	t.Helper()
+	select {
+	case c := <-f.conns:
+		return c
+	case <-time.After(10 * time.Second): // a bound, not a measurement
+		t.Fatal("the authenticator did not connect")
+	}
+	return nil
+}
+
+func TestPushEnableAnswerLock(t *testing.T) {
+	a, f, events, st := pushApp(t)
+	plain, err := a.AddURI(seedURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.PushEnable(plain.ID)
+	wantCode(t, err, CodePushNotOffered)
+	acct, err := a.AddURI(pushURI)
+	if err != nil || !acct.PushOffered || acct.Push || acct.PushServer != "https://id.example.com" {
+		t.Fatalf("%+v %v", acct, err)
+	}
+	// The current code was just used (activation): the next one is sent.
+	f.refuse = 1
+	if _, err := a.PushEnable(acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.codes) != 2 || f.codes[0] == f.codes[1] {
+		t.Fatalf("codes sent %v", f.codes)
+	}
+	c := f.conn(t)
+	c.in <- sp.EncodePrompt(sp.Prompt{ChallengeID: "pch_1", Numbers: [3]int{11, 22, 33}, Service: "Twofold",
+		Account: "ana@example.com", CreatedMs: t0.UnixMilli(), ExpiresMs: t0.Add(time.Minute).UnixMilli()})
+	for e := range events {
+		if e.Type == "prompt" {
+			if e.Prompt.ID != "pch_1" || e.AccountID != acct.ID || e.Prompt.Numbers[1] != 22 {
+				t.Fatalf("event %+v", e.Prompt)
+			}
+			break
+		}
+	}
+	ps, err := a.PushPrompts()
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("prompts %+v %v", ps, err)
+	}
+	wantCode(t, a.PushAnswer("pch_1", "approve", 44), CodeWrongNumber)
+	wantCode(t, a.PushAnswer("pch_1", "yes", 22), CodeBadArgument)
+	wantCode(t, a.PushAnswer("pch_9", "approve", 22), CodePromptGone)
+	if err := a.PushAnswer("pch_1", "approve", 22); err != nil {
+		t.Fatal(err)
+	}
+	ans, _ := sp.Decode(<-c.out)
+	af, err := ans.Answer()
+	msg := sp.Answer{Origin: "https://id.example.com", ChallengeID: "pch_1", Decision: sp.Approve, Number: 22, DeviceID: "dev_1"}.Message()
+	if err != nil || sp.Verify(f.pub, msg, af.Signature) != nil {
+		t.Fatalf("answer %+v %v", af, err)
+	}
+
+	// The registration is in the vault: after lock and unlock it connects
+	// again with the same key.
+	statuses, _ := a.PushStatuses()
+	if len(statuses) != 2 || statuses[0].Offered || !statuses[1].Enabled || statuses[1].State != "connected" {
+		t.Fatalf("statuses %+v", statuses)
+	}
+	a.Lock()
+	select {
+	case <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("lock left the connection open")
+	}
+	if a.push.clients != nil {
+		t.Fatal("lock kept the clients")
+	}
+	_, err = a.PushPrompts()
+	wantCode(t, err, CodeLocked)
+
+	b := NewApp(Config{Storage: st, Params: vault.Params{MemoryKiB: 8, Time: 1, Threads: 1},
+		Push: PushConfig{HTTP: f, Dial: f.dial, Options: push.Options{Now: func() time.Time { return t0 }}}})
+	t.Cleanup(b.Lock)
+	if err := b.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PushStart(); err != nil {
+		t.Fatal(err)
+	}
+	f.conn(t) // the hello verified with the registered key
+	list, _ := b.List()
+	if !list[1].Push {
+		t.Fatalf("after unlock %+v", list[1])
+	}
+	// Disable: the key leaves the vault and the connection closes.
+	if err := b.PushDisable(list[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.List(); list[1].Push {
+		t.Fatal("still registered")
+	}
+}
+
+func TestPushRevokedDropsRegistration(t *testing.T) {
+	a, f, events, _ := pushApp(t)
+	acct, _ := a.AddURI(pushURI)
+	if _, err := a.PushEnable(acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.conn(t).Close(push.CloseRevoked, "")
+	for e := range events {
+		if e.Type == "status" && e.Status.State == "off" && e.Status.Reason == "revoked" {
+			break
+		}
+	}
+	if list, _ := a.List(); list[0].Push {
+		t.Fatal("a revoked registration stays in the vault")
+	}
+	if err := a.PushDisable("nope"); !errors.Is(err, errors.Unwrap(err)) && toAPIError(err).Code != CodeNotFound {
+		t.Fatal(err)
+	}
+}
