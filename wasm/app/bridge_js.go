@@ -7,7 +7,9 @@ import (
 	"sync"
 	"syscall/js"
 
+	sp "github.com/twofold-auth/twofold/shared/push"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
+	"github.com/twofold-auth/twofold/wasm/push"
 	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 )
@@ -17,7 +19,8 @@ import (
 const version = "1"
 
 func main() {
-	b := &bridge{app: NewApp(Config{Storage: &idbStore{}}), done: make(chan struct{})}
+	b := &bridge{done: make(chan struct{})}
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, OnEvent: dispatchPush}})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -61,13 +64,14 @@ func num(name string) jsutil.Param { return jsutil.Param{Name: name, Kind: jsuti
 func (b *bridge) namespace() js.Value {
 	a := b.app
 	object := func() js.Value { return js.Global().Get("Object").New() }
-	ns, vaultNS, accountsNS, qrNS, transferNS, storageNS := object(), object(), object(), object(), object(), object()
+	ns, vaultNS, accountsNS, qrNS, transferNS, storageNS, pushNS := object(), object(), object(), object(), object(), object(), object()
 	ns.Set("version", version)
 	ns.Set("vault", vaultNS)
 	ns.Set("accounts", accountsNS)
 	ns.Set("qr", qrNS)
 	ns.Set("transfer", transferNS)
 	ns.Set("storage", storageNS)
+	ns.Set("push", pushNS)
 	none := []jsutil.Param{}
 
 	// vault
@@ -170,6 +174,28 @@ func (b *bridge) namespace() js.Value {
 	// storage
 	b.async(storageNS, "twofold.storage", "persist", none, func([]js.Value) (any, error) { return persistStorage("persist") })
 	b.async(storageNS, "twofold.storage", "persisted", none, func([]js.Value) (any, error) { return persistStorage("persisted") })
+
+	// push
+	b.async(pushNS, "twofold.push", "enable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
+		return a.PushEnable(args[0].String())
+	})
+	b.async(pushNS, "twofold.push", "disable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
+		return nil, a.PushDisable(args[0].String())
+	})
+	b.async(pushNS, "twofold.push", "status", none, func([]js.Value) (any, error) {
+		st, err := a.PushStatuses()
+		if st == nil {
+			st = []PushStatus{}
+		}
+		return st, err
+	})
+	b.async(pushNS, "twofold.push", "start", none, func([]js.Value) (any, error) { return nil, a.PushStart() })
+	b.async(pushNS, "twofold.push", "stop", none, func([]js.Value) (any, error) { a.PushStop(); return nil, nil })
+	b.async(pushNS, "twofold.push", "prompts", none, func([]js.Value) (any, error) { return a.PushPrompts() })
+	b.async(pushNS, "twofold.push", "answer", []jsutil.Param{str("promptId"), str("decision"), {Name: "number", Kind: jsutil.Integer}},
+		func(args []js.Value) (any, error) {
+			return nil, a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
+		})
 
 	shutdown := js.FuncOf(func(js.Value, []js.Value) any {
 		return jsutil.Promise(func() (any, error) { b.shutdown(); return nil, nil }, rejectWith)
@@ -377,4 +403,174 @@ func (s *idbStore) Delete(name string) error {
 	st.Call("delete", name)
 	_, err = jsutil.AwaitEvents(tx, "oncomplete", "onerror", "onabort")
 	return err
+}
+
+// dispatchPush hands a push event to the page as a "twofold-push"
+// CustomEvent on globalThis, detail = the PushEvent.
+func dispatchPush(e PushEvent) {
+	ce := js.Global().Get("CustomEvent")
+	if !ce.Truthy() || js.Global().Get("dispatchEvent").Type() != js.TypeFunction {
+		return
+	}
+	init := js.Global().Get("Object").New()
+	init.Set("detail", jsutil.Plain(e))
+	js.Global().Call("dispatchEvent", ce.New("twofold-push", init))
+}
+
+// fetchPoster is push.Poster over fetch: a JSON POST without cookies; an
+// error answer's {"error":{"code","message"}} is read back.
+type fetchPoster struct{}
+
+func (fetchPoster) Post(r push.Request) (push.Response, error) {
+	if js.Global().Get("fetch").Type() != js.TypeFunction {
+		return push.Response{}, errPushUnavailable
+	}
+	opts := js.Global().Get("Object").New()
+	opts.Set("method", "POST")
+	opts.Set("credentials", "omit")
+	opts.Set("body", string(r.Body))
+	headers := js.Global().Get("Object").New()
+	headers.Set("Content-Type", "application/json")
+	opts.Set("headers", headers)
+	resp, err := jsutil.Await(js.Global().Call("fetch", r.URL, opts))
+	if err != nil {
+		return push.Response{}, err
+	}
+	out := push.Response{Status: resp.Get("status").Int()}
+	if out.Status >= 300 {
+		if body, err := jsutil.Await(resp.Call("json")); err == nil && body.Truthy() && body.Get("error").Truthy() {
+			if c := body.Get("error").Get("code"); c.Type() == js.TypeString {
+				out.Code = c.String()
+			}
+			if m := body.Get("error").Get("message"); m.Type() == js.TypeString {
+				out.Message = m.String()
+			}
+		}
+	}
+	return out, nil
+}
+
+// wsTransport is push.Transport over the browser's WebSocket (binary
+// frames as ArrayBuffers). The handlers only queue or mark; the Client's
+// goroutine does the work. The js.Funcs are released when the socket's
+// close event has run.
+type wsTransport struct {
+	ws     js.Value
+	frames chan []byte
+	closed chan struct{}
+	once   sync.Once
+	err    *push.CloseError
+	funcs  []js.Func
+}
+
+// maxQueued frames wait for the Client; a server that sends more is
+// misbehaving and the connection is dropped.
+const maxQueued = 64
+
+func dialWebSocket(url string) (tr push.Transport, err error) {
+	ctor := js.Global().Get("WebSocket")
+	if ctor.Type() != js.TypeFunction {
+		return nil, errPushUnavailable
+	}
+	t := &wsTransport{frames: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	defer func() {
+		if r := recover(); r != nil { // new WebSocket throws on a bad URL
+			err = errors.New("push: cannot open a connection to " + url)
+		}
+	}()
+	t.ws = ctor.New(url)
+	t.ws.Set("binaryType", "arraybuffer")
+	opened := make(chan struct{})
+	var openOnce sync.Once
+	on := func(name string, f func(ev js.Value)) {
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			ev := js.Undefined()
+			if len(args) > 0 {
+				ev = args[0]
+			}
+			f(ev)
+			return nil
+		})
+		t.funcs = append(t.funcs, fn)
+		t.ws.Set(name, fn)
+	}
+	on("onopen", func(js.Value) { openOnce.Do(func() { close(opened) }) })
+	on("onmessage", func(ev js.Value) {
+		data := ev.Get("data")
+		if !data.InstanceOf(js.Global().Get("ArrayBuffer")) || data.Get("byteLength").Int() > sp.MaxFrame {
+			return // text or oversized: not a frame of this protocol
+		}
+		select {
+		case t.frames <- jsutil.BytesOf(data):
+		default:
+			t.finish(1008, "too many frames")
+			t.ws.Call("close", 1000)
+		}
+	})
+	on("onerror", func(js.Value) {}) // a close event follows, with the code
+	on("onclose", func(ev js.Value) {
+		code, reason := 1006, ""
+		if ev.Truthy() {
+			code, reason = ev.Get("code").Int(), ev.Get("reason").String()
+		}
+		t.finish(code, reason)
+		for _, name := range []string{"onopen", "onmessage", "onerror", "onclose"} {
+			t.ws.Set(name, js.Null())
+		}
+		for _, fn := range t.funcs {
+			fn.Release()
+		}
+	})
+	select {
+	case <-opened:
+		return t, nil
+	case <-t.closed:
+		return nil, t.err
+	}
+}
+
+func (t *wsTransport) finish(code int, reason string) {
+	t.once.Do(func() {
+		t.err = &push.CloseError{Code: code, Reason: reason}
+		close(t.closed)
+	})
+}
+
+func (t *wsTransport) Send(b []byte) error {
+	select {
+	case <-t.closed:
+		return t.err
+	default:
+	}
+	if t.ws.Get("readyState").Int() != 1 { // OPEN
+		return &push.CloseError{Code: 1006, Reason: "not open"}
+	}
+	t.ws.Call("send", jsutil.Uint8Array(b))
+	return nil
+}
+
+func (t *wsTransport) Receive() ([]byte, error) {
+	select {
+	case b := <-t.frames: // frames that arrived before the close first
+		return b, nil
+	default:
+	}
+	select {
+	case b := <-t.frames:
+		return b, nil
+	case <-t.closed:
+		return nil, t.err
+	}
+}
+
+// Close closes the socket. Scripts may only send 1000 or 3000–4999; the
+// code the Client passes is 1000.
+func (t *wsTransport) Close(code int, reason string) {
+	if code != 1000 && (code < 3000 || code > 4999) {
+		code = 1000
+	}
+	t.finish(code, reason)
+	if rs := t.ws.Get("readyState").Int(); rs == 0 || rs == 1 {
+		t.ws.Call("close", code, reason)
+	}
 }
