@@ -6,6 +6,7 @@
 // which is cleared as soon as the account is added or the vault locks.
 
 import { createCore } from "./core.js";
+import { createPushUI } from "./push.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -18,6 +19,7 @@ const IMAGE_LONG_SIDE = 4096;  // files: full size (Go downscales what it must)
 const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a period
 
 let core = null;
+let pushUI = null; // push.js: sign-in prompts
 const state = {
   unlocked: false,
   accounts: [],
@@ -173,6 +175,10 @@ async function start() {
     return;
   }
   $("#about").textContent = core.version ? `Twofold ${core.version}` : "";
+  pushUI = createPushUI(core, {
+    status, message, label,
+    refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
+  });
   wire();
   window.addEventListener("pagehide", (ev) => {
     if (ev.persisted) {
@@ -280,6 +286,7 @@ async function enterVault() {
   await refreshAccounts();
   showView("codes");
   updatePersistStatus();
+  pushUI.start().catch((err) => status(message(err), { error: true }));
   const first = $(".account-main");
   (first || $("#add-btn")).focus();
 }
@@ -289,7 +296,8 @@ function lock(reason) {
   stopScanner();
   for (const d of $$("dialog")) if (d.open) d.close();
   state.unlocked = false;
-  core.lock().catch(() => {}); // hides the accounts at once, then wipes them
+  core.lock().catch(() => {}); // hides the accounts at once, then wipes them (and closes push connections)
+  pushUI.reset();
   status(""); // a toast may name an account
   state.accounts = [];
   state.hotp.clear();
@@ -385,6 +393,7 @@ function renderAccounts() {
       $("." + cls, li).setAttribute("aria-label", `${verb}: ${label(acc)}`);
     }
     $(".edit-actions", li).hidden = !state.editing;
+    pushUI.decorate(li, acc);
     items.push(li);
   });
   list.replaceChildren(...items);

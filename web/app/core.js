@@ -84,6 +84,9 @@ function viewOf(a) {
     algorithm: a.algorithm,
     digits: a.digits,
     period: a.period,
+    push: !!a.push,
+    pushOffered: !!a.pushOffered,
+    pushServer: a.pushServer || "",
   };
 }
 
@@ -92,6 +95,7 @@ export async function createCore() {
   const { exited } = await loadWasm();
   const ns = await waitForBridge(exited);
   const { vault, accounts, qr, transfer } = ns;
+  const push = ns.push || null;
   return {
     version: typeof ns.version === "string" ? ns.version : "",
     exited,
@@ -167,5 +171,22 @@ export async function createCore() {
     async importBackup(bytes, passphrase) { return call(transfer.importBackup, bytes, passphrase); },
     async exportURIs() { return call(transfer.exportURIs); },
     async setClockOffset(ms) { await call(accounts.setClockOffset, ms); },
+
+    // Push sign-in prompts (twofold.push). The key stays in Go; events
+    // arrive as "twofold-push" on globalThis: {type: "status"|"prompt"|
+    // "settled", accountId, status?, prompt?, promptId?, outcome?}.
+    hasPush: !!push,
+    async pushEnable(id) { return call(push.enable, id); },
+    async pushDisable(id) { await call(push.disable, id); },
+    async pushStatus() { return call(push.status); },
+    async pushStart() { await call(push.start); },
+    async pushStop() { await call(push.stop); },
+    async pushPrompts() { return call(push.prompts); },
+    async pushAnswer(promptId, decision, number) { await call(push.answer, promptId, decision, number); },
+    onPush(handler) {
+      const listener = (ev) => handler(ev.detail || {});
+      globalThis.addEventListener("twofold-push", listener);
+      return () => globalThis.removeEventListener("twofold-push", listener);
+    },
   };
 }

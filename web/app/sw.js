@@ -11,6 +11,7 @@ const SHELL = [
   "app.css",
   "app.js",
   "core.js",
+  "push.js",
   "wasm_exec.js",
   "twofold.wasm",
   "manifest.webmanifest",

@@ -1,0 +1,320 @@
+// push.js is the page's side of push sign-in prompts: per account, turning
+// prompts on and off and the connection's state; the prompt dialog (what
+// is being signed into, from where, the countdown, three numbers or type
+// it, Approve / Deny / "Deny, this wasn't me"); a notification when the
+// page is hidden. It talks to the authenticator only through core.js.
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("aria-") || k.startsWith("data-") || k === "role" || k === "for") node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  node.append(...children);
+  return node;
+}
+
+const OUTCOMES = {
+  approved: "Sign-in approved.",
+  denied: "Sign-in denied.",
+  reported: "Sign-in denied and reported. Prompts for this account are paused until you sign in with a code.",
+  failed: "The sign-in was refused: the number did not match.",
+  expired: "The sign-in request expired.",
+  rejected: "That request was already answered or has expired.",
+  cancelled: "The sign-in request was withdrawn.",
+};
+
+function host(origin) {
+  try {
+    return new URL(origin).host;
+  } catch (_) {
+    return origin || "the server";
+  }
+}
+
+// stateText says what a push status means for the person.
+function stateText(st) {
+  if (!st) return "Sign-in prompts are on.";
+  const where = host(st.server);
+  switch (st.state) {
+    case "connected": return `Sign-in prompts are on: connected to ${where}.`;
+    case "connecting": return `Sign-in prompts: connecting to ${where}…`;
+    case "waiting": {
+      const s = Math.max(1, Math.round((st.retryAtMs - Date.now()) / 1000));
+      return `Sign-in prompts: ${where} cannot be reached; trying again in ${s} s.`;
+    }
+    case "stopped":
+      switch (st.reason) {
+        case "replaced": return "Sign-in prompts: another tab or device took over this connection. Reconnect to receive them here.";
+        case "rejected": return `Sign-in prompts: ${where} no longer accepts this authenticator's key. Turn prompts off and on again.`;
+        case "revoked": return `Sign-in prompts: ${where} removed this device.`;
+        default: return "Sign-in prompts are on but not connected.";
+      }
+    default: return "Sign-in prompts are off.";
+  }
+}
+
+export function createPushUI(core, { status, message, label, refresh }) {
+  const statuses = new Map(); // account id → status
+  let prompts = []; // waiting prompts, oldest first
+  let current = null; // the prompt in the dialog
+  let picked = 0;
+  let timer = 0;
+  let active = false;
+
+  // ------------------------------------------------------------ the dialog
+  const numbers = el("div", { class: "push-numbers", role: "group", "aria-label": "The number shown on the sign-in page" });
+  const typed = el("input", { id: "push-typed", type: "text", inputMode: "numeric", maxLength: 2, autocomplete: "off", class: "mono" });
+  const approve = el("button", { type: "submit", class: "primary", id: "push-approve", text: "Approve", disabled: true });
+  const deny = el("button", { type: "button", class: "ghost", id: "push-deny", text: "Deny" });
+  const report = el("button", { type: "button", class: "danger-ghost", id: "push-report", text: "Deny, this wasn’t me" });
+  const error = el("p", { class: "error", id: "push-error", role: "alert", hidden: true });
+  const countdown = el("p", { class: "push-countdown muted", id: "push-countdown" });
+  const who = el("p", { class: "push-who", id: "push-who" });
+  const details = el("dl", { class: "push-details", id: "push-details" });
+  const form = el("form", { id: "push-form", noValidate: true },
+    el("p", { text: "Pick the number shown on the sign-in page:" }),
+    numbers,
+    el("div", { class: "field push-type" }, el("label", { for: "push-typed", text: "Or type it" }), typed),
+    error,
+    el("div", { class: "actions push-actions" }, approve, deny, report));
+  const dialog = el("dialog", { id: "push-dialog", "aria-labelledby": "push-title", "aria-describedby": "push-who" },
+    el("h2", { id: "push-title", text: "Approve this sign-in?" }), who, details, countdown, form);
+  document.body.append(dialog);
+
+  function showError(text) {
+    error.textContent = text ? message(text) : "";
+    error.hidden = !text;
+  }
+
+  function pick(n) {
+    picked = n;
+    for (const b of numbers.children) b.setAttribute("aria-pressed", String(Number(b.dataset.number) === n));
+    approve.disabled = !n;
+  }
+
+  function tickCountdown() {
+    clearTimeout(timer);
+    if (!current) return;
+    const left = Math.ceil((current.expiresMs - Date.now()) / 1000);
+    if (left <= 0) {
+      drop(current.id);
+      status(OUTCOMES.expired);
+      return;
+    }
+    countdown.textContent = `Expires in ${left} s`;
+    timer = setTimeout(tickCountdown, 1000 - (Date.now() % 1000) + 10);
+  }
+
+  function show(p) {
+    current = p;
+    showError("");
+    who.textContent = `Someone is signing in to ${p.service || "a service"} as ${p.account || "you"}.`;
+    const rows = [
+      ["From", p.clientAddress || "unknown address"],
+      ["Browser", p.browser || "unknown browser"],
+      ["Requested", new Date(p.createdMs).toLocaleTimeString()],
+    ];
+    details.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+    numbers.replaceChildren(...p.numbers.map((n) =>
+      el("button", { type: "button", class: "push-number", "data-number": String(n), "aria-pressed": "false", text: String(n) })));
+    typed.value = "";
+    pick(0);
+    if (!dialog.open) dialog.showModal();
+    numbers.firstElementChild.focus();
+    tickCountdown();
+  }
+
+  function next() {
+    prompts = prompts.filter((p) => p.expiresMs > Date.now());
+    if (prompts.length > 0) {
+      show(prompts[0]);
+      return;
+    }
+    current = null;
+    clearTimeout(timer);
+    if (dialog.open) dialog.close();
+  }
+
+  function drop(id) {
+    prompts = prompts.filter((p) => p.id !== id);
+    if (current && current.id === id) next();
+  }
+
+  async function answer(decision) {
+    if (!current) return;
+    const p = current;
+    const n = decision === "approve" ? picked : 0;
+    for (const b of [approve, deny, report]) b.disabled = true;
+    try {
+      await core.pushAnswer(p.id, decision, n);
+      drop(p.id);
+      status(decision === "approve" ? "Approved. The sign-in continues." : decision === "report"
+        ? "Denied and reported." : "Denied.");
+    } catch (err) {
+      if (err.code === "prompt_gone" || err.code === "prompt_expired") {
+        drop(p.id);
+        status(message(err), { error: true });
+      } else {
+        showError(err);
+      }
+    } finally {
+      approve.disabled = !picked;
+      deny.disabled = report.disabled = false;
+    }
+  }
+
+  numbers.addEventListener("click", (ev) => {
+    const b = ev.target.closest(".push-number");
+    if (b) {
+      typed.value = "";
+      pick(Number(b.dataset.number));
+    }
+  });
+  typed.addEventListener("input", () => {
+    const v = typed.value.replace(/\D/g, "");
+    if (v !== typed.value) typed.value = v;
+    pick(v.length === 2 ? Number(v) : 0);
+  });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); if (picked) answer("approve"); });
+  deny.addEventListener("click", () => answer("deny"));
+  report.addEventListener("click", () => answer("report"));
+  // Escape leaves the prompt waiting (it is still listed); it does not deny.
+  dialog.addEventListener("cancel", () => { current = null; clearTimeout(timer); });
+
+  // ------------------------------------------------------------ accounts
+  function row(acc) {
+    const text = el("span", { class: "push-state" });
+    const box = el("div", { class: "push-row", "data-account": acc.id }, text);
+    if (acc.push) {
+      text.textContent = stateText(statuses.get(acc.id));
+      const st = statuses.get(acc.id);
+      if (st && st.state === "stopped") {
+        box.append(el("button", { type: "button", class: "small ghost push-reconnect", text: "Reconnect", "aria-label": `Reconnect sign-in prompts for ${label(acc)}` }));
+      }
+      box.append(el("button", { type: "button", class: "small ghost push-off", text: "Turn off prompts", "aria-label": `Turn off sign-in prompts for ${label(acc)}` }));
+    } else if (acc.pushOffered) {
+      text.textContent = `${host(acc.pushServer)} can ask you to approve sign-ins here instead of typing a code.`;
+      box.append(el("button", { type: "button", class: "small primary push-on", text: "Enable sign-in prompts", "aria-label": `Enable sign-in prompts for ${label(acc)}` }));
+    } else {
+      text.textContent = "Sign-in prompts are not available for this account: its QR code or link came without a Twofold push address. Use its codes.";
+      box.classList.add("muted");
+    }
+    return box;
+  }
+
+  function decorate(li, acc) {
+    if (!core.hasPush) return;
+    li.append(row(acc));
+  }
+
+  function redraw(id) {
+    const box = document.querySelector(`.push-row[data-account="${CSS.escape(id)}"]`);
+    const acc = box && refresh.account(id);
+    if (acc) box.replaceWith(row(acc));
+  }
+
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest(".push-row button");
+    if (!b) return;
+    const id = b.closest(".push-row").dataset.account;
+    b.disabled = true;
+    try {
+      if (b.classList.contains("push-on")) {
+        if ("Notification" in globalThis && Notification.permission === "default") {
+          Notification.requestPermission().catch(() => {});
+        }
+        const st = await core.pushEnable(id);
+        statuses.set(id, st);
+        status("Sign-in prompts are on for this account.");
+        await refresh.accounts();
+      } else if (b.classList.contains("push-off")) {
+        await core.pushDisable(id);
+        statuses.delete(id);
+        status("Sign-in prompts are off for this account.");
+        await refresh.accounts();
+      } else if (b.classList.contains("push-reconnect")) {
+        await core.pushStart();
+        await loadStatus();
+      }
+    } catch (err) {
+      status(message(err), { error: true, ms: 8000 });
+      b.disabled = false;
+    }
+  });
+
+  async function loadStatus() {
+    for (const st of await core.pushStatus()) {
+      statuses.set(st.accountId, st);
+      redraw(st.accountId);
+    }
+  }
+
+  // ------------------------------------------------------------ events
+  function notify(p) {
+    if (!document.hidden || !("Notification" in globalThis) || Notification.permission !== "granted") return;
+    try {
+      const n = new Notification("Approve this sign-in?", {
+        body: `${p.service || "A service"}: ${p.account} from ${p.clientAddress || "an unknown address"}`,
+        tag: p.id,
+        requireInteraction: true,
+      });
+      n.onclick = () => { globalThis.focus(); n.close(); };
+    } catch (_) {
+      // some browsers allow notifications only from a service worker
+    }
+  }
+
+  core.onPush((e) => {
+    if (!active) return;
+    switch (e.type) {
+      case "status":
+        if (e.status) {
+          statuses.set(e.accountId, e.status);
+          if (e.status.state === "off") refresh.accounts().catch(() => {});
+          else redraw(e.accountId);
+        }
+        break;
+      case "prompt":
+        if (e.prompt && !prompts.some((p) => p.id === e.prompt.id)) {
+          prompts.push(e.prompt);
+          notify(e.prompt);
+          if (!current) show(e.prompt);
+        }
+        break;
+      case "settled": {
+        const mine = current && current.id === e.promptId;
+        drop(e.promptId);
+        if (mine && OUTCOMES[e.outcome]) status(OUTCOMES[e.outcome]);
+        break;
+      }
+    }
+  });
+
+  return {
+    decorate,
+    // start connects the registered accounts (after unlock) and shows
+    // prompts that are already waiting.
+    async start() {
+      if (!core.hasPush) return;
+      active = true;
+      await core.pushStart();
+      await loadStatus();
+      for (const p of await core.pushPrompts()) {
+        if (!prompts.some((q) => q.id === p.id)) prompts.push(p);
+      }
+      if (!current && prompts.length) show(prompts[0]);
+    },
+    // reset forgets everything shown (lock: Go has closed the connections).
+    reset() {
+      active = false;
+      prompts = [];
+      statuses.clear();
+      current = null;
+      clearTimeout(timer);
+      if (dialog.open) dialog.close();
+    },
+  };
+}
