@@ -29,6 +29,7 @@ declare global {
   var twofold: Twofold | undefined;
   interface GlobalEventHandlersEventMap {
     "twofold-ready": Event;
+    "twofold-push": CustomEvent<PushEvent>;
   }
 }
 
@@ -40,6 +41,7 @@ export interface Twofold {
   readonly qr: QRAPI;
   readonly transfer: TransferAPI;
   readonly storage: StorageAPI;
+  readonly push: PushAPI;
   /**
    * Locks the vault (wiping keys), removes globalThis.twofold, releases every
    * Go callback and lets the Go program exit. Call on `pagehide` if you like;
@@ -105,8 +107,12 @@ export interface Account {
   /** HOTP: the counter the next nextHOTP() will use. */
   counter: number;
   addedMs: number;
-  /** Registered for push sign-in prompts (reserved; always false for now). */
+  /** Registered for push sign-in prompts (a key in the vault). */
   push: boolean;
+  /** The enrollment URI named a Twofold server for prompts (twofold_push). */
+  pushOffered: boolean;
+  /** That server's origin ("" if none). */
+  pushServer: string;
 }
 
 /** Manual entry. Omitted advanced fields mean TOTP, SHA1, 6 digits, 30 s, counter 0. */
@@ -306,6 +312,83 @@ export interface StorageAPI {
   persisted(): Promise<PersistStatus>;
 }
 
+// ---------------------------------------------------------------- push
+
+// Push sign-in prompts (docs/push.md). The device key is made in Go, kept
+// only in the encrypted vault and never returned; registration and answers
+// are signed in Go. Connections use the browser's WebSocket (binary frames)
+// and stop on lock. Events arrive as "twofold-push" CustomEvents on
+// globalThis with a PushEvent as detail.
+
+export interface PushStatus {
+  accountId: string;
+  /** The account's enrollment URI named a Twofold server (twofold_push). */
+  offered: boolean;
+  /** A key is registered and kept in the vault. */
+  enabled: boolean;
+  /** The server's origin. */
+  server: string;
+  state: "off" | "connecting" | "connected" | "waiting" | "stopped";
+  /** stopped: "stopped" | "replaced" (4000) | "revoked" (4001) | "rejected" (4003); waiting: the last error. */
+  reason: string;
+  /** waiting: when the next attempt starts (Unix ms). */
+  retryAtMs: number;
+}
+
+export interface PushPrompt {
+  /** The challenge id; pass it to answer(). */
+  id: string;
+  accountId: string;
+  /** Three candidates, 10–99; the sign-in page shows one of them. */
+  numbers: number[];
+  /** What is being signed into, and as whom. */
+  service: string;
+  account: string;
+  clientAddress: string;
+  browser: string;
+  createdMs: number;
+  /** Server clock. */
+  expiresMs: number;
+}
+
+export interface PushEvent {
+  type: "status" | "prompt" | "settled";
+  accountId: string;
+  status?: PushStatus;
+  prompt?: PushPrompt;
+  /** settled: the prompt and how it ended. */
+  promptId?: string;
+  outcome?: "approved" | "denied" | "reported" | "failed" | "expired" | "rejected" | "cancelled";
+}
+
+export interface PushAPI {
+  /**
+   * Registers a new key for the account with the server its URI named,
+   * proving it with the account's current code (or the next one if the
+   * current was just used), saves it in the vault and connects.
+   * "push_not_offered", "push_refused" (details.status, details.serverCode;
+   * message is the server's), "push_unavailable", "not_found", "locked".
+   */
+  enable(accountId: string): Promise<PushStatus>;
+  /** Forgets the key and closes the connection. */
+  disable(accountId: string): Promise<void>;
+  /** Every account's push state, in display order. */
+  status(): Promise<PushStatus[]>;
+  /** Connects every registered account not connected (call after unlock). */
+  start(): Promise<void>;
+  /** Closes every connection (lock does it too). */
+  stop(): Promise<void>;
+  /** Prompts waiting for an answer, oldest first (expired ones dropped). */
+  prompts(): Promise<PushPrompt[]>;
+  /**
+   * Signs and sends a decision. number: the one picked for "approve" (one
+   * of prompt.numbers, else "wrong_number"); 0 for "deny" and "report"
+   * ("deny, this wasn't me": pauses push for the account).
+   * "prompt_gone", "prompt_expired", "offline".
+   */
+  answer(promptId: string, decision: "approve" | "deny" | "report", number: number): Promise<void>;
+}
+
 // ---------------------------------------------------------------- errors
 
 export type ErrorCode =
@@ -333,6 +416,14 @@ export type ErrorCode =
   | "too_large"
   | "no_keys"
   | "storage"             // IndexedDB refused (quota, private mode); nothing changed
+  | "push_not_offered"    // the account's URI had no twofold_push
+  | "push_refused"        // the server refused the registration (details.status, details.serverCode)
+  | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
+  | "push_not_enabled"
+  | "prompt_gone"         // answered, settled or unknown
+  | "prompt_expired"
+  | "wrong_number"        // not one of the three numbers
+  | "offline"             // not connected: the answer was not sent
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
@@ -343,5 +434,7 @@ export interface TwofoldError extends Error {
     char?: string;
     existingId?: string;
     sameSecret?: boolean;
+    status?: number;
+    serverCode?: string;
   };
 }
