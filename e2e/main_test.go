@@ -224,10 +224,10 @@ func waitHealthy(url string, exited <-chan error, timeout time.Duration) error {
 	}
 }
 
-// startExtraServer starts another server (own port, own data) for a test
-// that must stop it, and returns its URL and a stop function that is also
-// registered as a cleanup.
-func startExtraServer(t testing.TB) (url string, stop func()) {
+// startExtraServer starts another server (own port, own data, extra flags)
+// for a test that must stop it or configure it, and returns its URL and a
+// stop function that is also registered as a cleanup.
+func startExtraServer(t testing.TB, extraArgs ...string) (url string, stop func()) {
 	t.Helper()
 	if serverBin == "" {
 		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
@@ -237,7 +237,7 @@ func startExtraServer(t testing.TB) (url string, stop func()) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(serverBin, serverArgs(addr, dir)...)
+	cmd := exec.Command(serverBin, append(serverArgs(addr, dir), extraArgs...)...)
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

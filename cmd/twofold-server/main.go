@@ -117,9 +117,15 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", "normal"), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
 	proxies := fs.String("trusted-proxies", getenv("TWOFOLD_TRUSTED_PROXIES"), "comma-separated CIDRs whose X-Forwarded-For is trusted (TWOFOLD_TRUSTED_PROXIES)")
 	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(api.DefaultRateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
+	pendingTTL := fs.String("pending-device-ttl", env("TWOFOLD_PENDING_DEVICE_TTL", "10m"), "how long a new TOTP device may wait for its first code (TWOFOLD_PENDING_DEVICE_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	ttl, err := time.ParseDuration(*pendingTTL)
+	if err != nil || ttl < time.Second || ttl > 24*time.Hour {
+		return cfg, fmt.Errorf("-pending-device-ttl %q: want a duration from 1s to 24h, e.g. 10m", *pendingTTL)
+	}
+	cfg.Auth.PendingDeviceTTL = ttl
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}

@@ -13,18 +13,19 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestParseDefaultsEnvAndFlags(t *testing.T) {
 	cfg, err := parse(nil, env(nil), &bytes.Buffer{})
 	if err != nil || cfg.Addr != ":8080" || cfg.DataDir != "data" || cfg.LogLevel != "info" || cfg.LogFormat != "text" ||
-		cfg.RateLimit.Requests != 60 || cfg.DBSync != "normal" {
+		cfg.RateLimit.Requests != 60 || cfg.DBSync != "normal" || cfg.Auth.PendingDeviceTTL != 10*time.Minute {
 		t.Fatalf("defaults %+v %v", cfg, err)
 	}
 	vars := env(map[string]string{
 		"TWOFOLD_ADDR": ":9090", "TWOFOLD_DATA_DIR": "/var/lib/twofold", "TWOFOLD_BASE_URL": "https://mfa.example",
 		"TWOFOLD_LOG_LEVEL": "debug", "TWOFOLD_LOG_FORMAT": "json", "TWOFOLD_MASTER_KEY": "a2V5",
 		"TWOFOLD_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.0.0/16", "TWOFOLD_RATE_LIMIT": "-1", "TWOFOLD_DB_SYNC": "full",
+		"TWOFOLD_PENDING_DEVICE_TTL": "15m",
 	})
 	cfg, err = parse(nil, vars, &bytes.Buffer{})
 	if err != nil || cfg.Addr != ":9090" || cfg.DataDir != "/var/lib/twofold" || cfg.BaseURL != "https://mfa.example" ||
 		cfg.LogLevel != "debug" || cfg.LogFormat != "json" || cfg.MasterKey != "a2V5" || len(cfg.TrustedProxies) != 2 ||
-		cfg.RateLimit.Requests != -1 || cfg.DBSync != "full" {
+		cfg.RateLimit.Requests != -1 || cfg.DBSync != "full" || cfg.Auth.PendingDeviceTTL != 15*time.Minute {
 		t.Fatalf("from environment %+v %v", cfg, err)
 	}
 	// Flags win over the environment.
@@ -32,7 +33,8 @@ func TestParseDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil || cfg.Addr != "127.0.0.1:7000" || cfg.LogFormat != "text" || cfg.DataDir != "/var/lib/twofold" {
 		t.Fatalf("flags %+v %v", cfg, err)
 	}
-	for _, bad := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "x"}, {"-nope"}, {"extra"}} {
+	for _, bad := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "x"}, {"-nope"}, {"extra"},
+		{"-pending-device-ttl", "0s"}, {"-pending-device-ttl", "ten minutes"}, {"-pending-device-ttl", "48h"}} {
 		if _, err := parse(bad, env(nil), &bytes.Buffer{}); err == nil {
 			t.Errorf("parse(%q) accepted", bad)
 		}

@@ -462,7 +462,7 @@ pages['enable-mfa'] = async () => {
         }
       } catch (x) {
         code.value = '';
-        const msg = x.code === 'device_expired' ? 'This setup expired after 10 minutes. Reload the page to start again with a new key.' : x.message;
+        const msg = x.code === 'device_expired' ? 'This setup expired before it was activated. Reload the page to start again with a new key.' : x.message;
         fieldError(err, code, msg);
       }
     });
