@@ -6,5 +6,8 @@
 // two kinds) have the same bytes, and no JSON canonicalisation question
 // arises. Frames use the same length-prefixed fields behind a one-byte type;
 // the package imports neither encoding/json nor reflection, which keeps the
-// authenticator's WebAssembly small. docs/push.md describes the protocol.
+// authenticator's WebAssembly small. For the same reason the Ed25519 helpers
+// (Sign, Verify, PublicKey in sign.go) are not built for GOOS=js: the
+// authenticator signs with the browser's WebCrypto instead of linking
+// crypto/ed25519 (wasm/push.Keys). docs/push.md describes the protocol.
 package push

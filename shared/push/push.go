@@ -1,7 +1,6 @@
 package push
 
 import (
-	"crypto/ed25519"
 	"encoding/binary"
 	"errors"
 	"strconv"
@@ -78,25 +77,6 @@ func (a Answer) Message() []byte {
 	b = appendField(b, string(a.Decision))
 	b = appendField(b, strconv.Itoa(a.Number))
 	return appendField(b, a.DeviceID)
-}
-
-// Sign signs message with the Ed25519 private key derived from seed.
-func Sign(seed, message []byte) []byte {
-	return ed25519.Sign(ed25519.NewKeyFromSeed(seed), message)
-}
-
-// Verify checks sig over message with an Ed25519 public key.
-func Verify(publicKey, message, sig []byte) error {
-	if len(publicKey) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize ||
-		!ed25519.Verify(publicKey, message, sig) {
-		return ErrSignature
-	}
-	return nil
-}
-
-// PublicKey is the public key of seed.
-func PublicKey(seed []byte) []byte {
-	return ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
 }
 
 // CanonicalOrigin lower-cases an http(s) origin's scheme and host and

@@ -3,7 +3,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"sync"
 	"syscall/js"
 
@@ -20,7 +23,7 @@ const version = "1"
 
 func main() {
 	b := &bridge{done: make(chan struct{})}
-	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, OnEvent: dispatchPush}})
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -573,4 +576,108 @@ func (t *wsTransport) Close(code int, reason string) {
 	if rs := t.ws.Get("readyState").Int(); rs == 0 || rs == 1 {
 		t.ws.Call("close", code, reason)
 	}
+}
+
+// webCryptoKeys is push.Keys over the browser's own Ed25519 (WebCrypto:
+// Chrome 137, Firefox 129, Safari 17 and later, in secure contexts), so the
+// wasm does not link crypto/ed25519 (about 34 KB of brotli). The vault keeps
+// the key's 32-byte RFC 8032 seed as before: WebCrypto exports an Ed25519
+// private key as PKCS#8 (RFC 8410), 48 bytes, which are the fixed 16-byte
+// prefix ed25519PKCS8Prefix (SEQUENCE, version 0, the algorithm id 1.3.101.112,
+// OCTET STRING of an OCTET STRING of 32 bytes) followed by the seed; to sign,
+// the seed is put back behind the same prefix and imported, not extractable.
+// Every call waits for a Promise, so none runs on the event loop.
+type webCryptoKeys struct{}
+
+var ed25519PKCS8Prefix = []byte{0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20}
+
+// subtleCall calls crypto.subtle[method](args...) and waits for its Promise.
+// A browser without WebCrypto (an http page) or without Ed25519 gives an
+// error that wraps errPushUnavailable.
+func subtleCall(method string, args ...any) (v js.Value, err error) {
+	c := js.Global().Get("crypto")
+	if !c.Truthy() || !c.Get("subtle").Truthy() {
+		return js.Value{}, errPushUnavailable
+	}
+	defer func() {
+		if r := recover(); r != nil { // a synchronous throw
+			err = fmt.Errorf("%w (crypto.subtle.%s: %v)", errPushUnavailable, method, r)
+		}
+	}()
+	v, err = jsutil.Await(c.Get("subtle").Call(method, args...))
+	if err != nil {
+		return js.Value{}, fmt.Errorf("%w (crypto.subtle.%s: %v)", errPushUnavailable, method, err)
+	}
+	return v, nil
+}
+
+func ed25519Algorithm() js.Value {
+	alg := js.Global().Get("Object").New()
+	alg.Set("name", "Ed25519")
+	return alg
+}
+
+// wipeBuffer zeroes an ArrayBuffer or Uint8Array that held key bytes.
+func wipeBuffer(v js.Value) {
+	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+		v = js.Global().Get("Uint8Array").New(v)
+	}
+	v.Call("fill", 0)
+}
+
+// Generate makes the key with WebCrypto's generator (rand is not used) and
+// exports it once, to keep its seed in the vault.
+func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
+	pair, err := subtleCall("generateKey", ed25519Algorithm(), true, js.ValueOf([]any{"sign"}))
+	if err != nil {
+		return nil, nil, err
+	}
+	pkcs8, err := subtleCall("exportKey", "pkcs8", pair.Get("privateKey"))
+	if err != nil {
+		return nil, nil, err
+	}
+	der := jsutil.BytesOf(pkcs8)
+	wipeBuffer(pkcs8)
+	defer clear(der)
+	raw, err := subtleCall("exportKey", "raw", pair.Get("publicKey"))
+	if err != nil {
+		return nil, nil, err
+	}
+	public = jsutil.BytesOf(raw)
+	if len(der) != len(ed25519PKCS8Prefix)+push.SeedSize || !bytes.HasPrefix(der, ed25519PKCS8Prefix) || len(public) != push.PublicKeySize {
+		return nil, nil, errors.New("push: the browser exported an Ed25519 key in an unexpected form")
+	}
+	return bytes.Clone(der[len(ed25519PKCS8Prefix):]), public, nil
+}
+
+// Load imports seed as a non-extractable CryptoKey that can only sign. The
+// Client keeps it while it runs and drops it when it stops (lock, disable).
+func (webCryptoKeys) Load(seed []byte) (push.Signer, error) {
+	if len(seed) != push.SeedSize {
+		return nil, push.ErrKeySize
+	}
+	der := append(bytes.Clone(ed25519PKCS8Prefix), seed...)
+	buf := jsutil.Uint8Array(der)
+	clear(der)
+	key, err := subtleCall("importKey", "pkcs8", buf, ed25519Algorithm(), false, js.ValueOf([]any{"sign"}))
+	wipeBuffer(buf)
+	if err != nil {
+		return nil, err
+	}
+	return webCryptoKey{key}, nil
+}
+
+// webCryptoKey is a push.Signer over one CryptoKey.
+type webCryptoKey struct{ key js.Value }
+
+func (k webCryptoKey) Sign(message []byte) ([]byte, error) {
+	sig, err := subtleCall("sign", "Ed25519", k.key, jsutil.Uint8Array(message))
+	if err != nil {
+		return nil, err
+	}
+	b := jsutil.BytesOf(sig)
+	if len(b) != push.SignatureSize {
+		return nil, errors.New("push: the browser made an Ed25519 signature of the wrong size")
+	}
+	return b, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"sort"
 	"sync"
@@ -10,15 +11,18 @@ import (
 	sp "github.com/twofold-auth/twofold/shared/push"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/vault"
 )
 
-// PushConfig is what push sign-in needs from the host: fetch and WebSocket
-// in the browser (bridge_js.go), fakes or net/http in tests. OnEvent
+// PushConfig is what push sign-in needs from the host: fetch, WebSocket and
+// WebCrypto's Ed25519 in the browser (bridge_js.go), fakes, net/http and
+// push.HostKeys in tests. OnEvent
 // receives connection changes and prompts (the bridge turns them into
 // "twofold-push" events); it is called from Go goroutines.
 type PushConfig struct {
 	HTTP    push.Poster
 	Dial    push.Dialer
+	Keys    push.Keys
 	OnEvent func(PushEvent)
 	// Client options for tests (clock, timers, backoff, jitter); Dial and
 	// OnEvent are set by the App.
@@ -66,7 +70,7 @@ type PushEvent struct {
 }
 
 var (
-	errPushUnavailable = errors.New("sign-in prompts need a browser with fetch and WebSocket")
+	errPushUnavailable = errors.New("sign-in prompts need a browser with fetch, WebSocket and Ed25519 in WebCrypto (Chrome 137, Firefox 129, Safari 17 or later) on an https page")
 	errPushNotEnabled  = errors.New("sign-in prompts are not turned on for this account")
 )
 
@@ -90,7 +94,7 @@ func statusOf(id string, c *push.Client) PushStatus {
 // enrollment URI named, proving it with the account's current code
 // (computed here), keeps the key in the vault and connects.
 func (a *App) PushEnable(id string) (PushStatus, error) {
-	if a.pushCfg.HTTP == nil || a.pushCfg.Dial == nil {
+	if a.pushCfg.HTTP == nil || a.pushCfg.Dial == nil || a.pushCfg.Keys == nil {
 		return PushStatus{}, errPushUnavailable
 	}
 	var reg push.Registration
@@ -117,10 +121,15 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if err != nil {
 		return PushStatus{}, err
 	}
-	if reg.Seed, err = push.NewSeed(a.rand); err != nil {
+	seed, pub, err := a.pushCfg.Keys.Generate(a.rand)
+	if err != nil {
 		return PushStatus{}, err
 	}
-	defer clear(reg.Seed)
+	defer clear(seed)
+	reg.PublicKey = pub
+	if reg.Signer, err = a.pushCfg.Keys.Load(seed); err != nil {
+		return PushStatus{}, err
+	}
 	// The current code may have been used a moment ago (to activate the
 	// device): the server takes each step once, and the next step's code
 	// within its skew window.
@@ -135,7 +144,7 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	var old *accounts.PushRegistration
 	err = a.mutate(func(s *accounts.State) (*accounts.State, error) {
 		n, o, err := s.WithPush(id, &accounts.PushRegistration{Server: reg.Server, DeviceID: reg.DeviceID,
-			PrivateKey: append([]byte(nil), reg.Seed...), Registered: a.now().UTC().Truncate(time.Millisecond)})
+			PrivateKey: append([]byte(nil), seed...), Registered: a.now().UTC().Truncate(time.Millisecond)})
 		old = o
 		return n, err
 	})
@@ -145,7 +154,10 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if old != nil {
 		clear(old.PrivateKey)
 	}
-	c := a.startPush(id, reg)
+	c, err := a.startPush(id, reg)
+	if err != nil {
+		return PushStatus{}, err
+	}
 	return statusOf(id, c), nil
 }
 
@@ -207,16 +219,20 @@ func (a *App) PushStatuses() ([]PushStatus, error) {
 // PushStart connects every registered account that is not connected (or
 // trying to): after unlock, and to retry after a stop.
 func (a *App) PushStart() error {
-	if a.pushCfg.Dial == nil {
+	if a.pushCfg.Dial == nil || a.pushCfg.Keys == nil {
 		return errPushUnavailable
 	}
-	var regs []push.Registration
-	var ids []string
+	type stored struct {
+		id   string
+		reg  push.Registration
+		seed []byte
+	}
+	var regs []stored
 	err := a.read(func(s *accounts.State) error {
 		for _, acct := range s.Accounts() {
 			if p := acct.Push; p != nil && len(p.PrivateKey) > 0 {
-				regs = append(regs, push.Registration{Server: p.Server, DeviceID: p.DeviceID, Seed: append([]byte(nil), p.PrivateKey...)})
-				ids = append(ids, acct.ID)
+				regs = append(regs, stored{acct.ID, push.Registration{Server: p.Server, DeviceID: p.DeviceID},
+					append([]byte(nil), p.PrivateKey...)})
 			}
 		}
 		return nil
@@ -224,16 +240,30 @@ func (a *App) PushStart() error {
 	if err != nil {
 		return err
 	}
-	for i, reg := range regs {
-		a.push.mu.Lock()
-		c := a.push.clients[ids[i]]
-		a.push.mu.Unlock()
-		if c == nil || c.Status().State == push.Stopped {
-			a.startPush(ids[i], reg)
+	defer func() {
+		for _, r := range regs {
+			clear(r.seed)
 		}
-		clear(reg.Seed)
+	}()
+	var firstErr error
+	for _, r := range regs {
+		a.push.mu.Lock()
+		c := a.push.clients[r.id]
+		a.push.mu.Unlock()
+		if c != nil && c.Status().State != push.Stopped {
+			continue
+		}
+		// The key is imported for this session (in the browser a
+		// non-extractable CryptoKey); the Client drops it when it stops.
+		if r.reg.Signer, err = a.pushCfg.Keys.Load(r.seed); err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		if _, err := a.startPush(r.id, r.reg); err != nil {
+			return err
+		}
 	}
-	return nil
+	return firstErr
 }
 
 // PushStop closes every connection (Lock does it too).
@@ -257,8 +287,17 @@ func (a *App) stopPushFor(id string) {
 	}
 }
 
-// startPush replaces the account's client by a new one for reg.
-func (a *App) startPush(id string, reg push.Registration) *push.Client {
+// startPush replaces the account's client by a new one for reg, unless the
+// vault was locked meanwhile (importing a key waits for the browser): it
+// holds a.mu's read lock while adding the client, so Lock, which sets
+// locking before it stops the clients, either stops this one too or is seen
+// here.
+func (a *App) startPush(id string, reg push.Registration) (*push.Client, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.state == nil || a.locking {
+		return nil, vault.ErrLocked
+	}
 	o := a.pushCfg.Options
 	o.Dial = a.pushCfg.Dial // jitter from o.Rand (crypto/rand unless a test sets it)
 	server, device := reg.Server, reg.DeviceID
@@ -274,7 +313,7 @@ func (a *App) startPush(id string, reg push.Registration) *push.Client {
 	if old != nil {
 		old.Stop()
 	}
-	return c
+	return c, nil
 }
 
 func (a *App) pushEvent(id, server, deviceID string, e push.Event) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"math/rand/v2"
@@ -83,7 +84,7 @@ func (f *fakeServer) dial(url string) (push.Transport, error) {
 			f.mu.Lock()
 			pub := f.pub
 			f.mu.Unlock()
-			if err != nil || sp.Verify(pub, sp.HelloMessage(nonce, "https://id.example.com", h.DeviceID), h.Signature) != nil {
+			if err != nil || !verifies(pub, sp.HelloMessage(nonce, "https://id.example.com", h.DeviceID), h.Signature) {
 				c.Close(push.CloseRejected, "")
 				return
 			}
@@ -93,6 +94,12 @@ func (f *fakeServer) dial(url string) (push.Transport, error) {
 		}
 	}()
 	return c, nil
+}
+
+// verifies checks an Ed25519 signature with Go's crypto/ed25519, as the
+// server does, also when the signature came from WebCrypto (GOOS=js).
+func verifies(pub, msg, sig []byte) bool {
+	return len(pub) == ed25519.PublicKeySize && ed25519.Verify(pub, msg, sig)
 }
 
 func pushApp(t *testing.T) (*App, *fakeServer, chan PushEvent, *storage.Memory) {
@@ -105,7 +112,7 @@ func pushApp(t *testing.T) (*App, *fakeServer, chan PushEvent, *storage.Memory) 
 		Params:  vault.Params{MemoryKiB: 8, Time: 1, Threads: 1},
 		Rand:    rand.NewChaCha8([32]byte{1}),
 		Now:     func() time.Time { return t0 },
-		Push: PushConfig{HTTP: f, Dial: f.dial, OnEvent: func(e PushEvent) { events <- e },
+		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, OnEvent: func(e PushEvent) { events <- e },
 			Options: push.Options{Now: func() time.Time { return t0 }, Rand: bytes.NewReader(make([]byte, 1<<10))}},
 	})
 	if err := a.Create(pass); err != nil {
@@ -170,7 +177,7 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	ans, _ := sp.Decode(<-c.out)
 	af, err := ans.Answer()
 	msg := sp.Answer{Origin: "https://id.example.com", ChallengeID: "pch_1", Decision: sp.Approve, Number: 22, DeviceID: "dev_1"}.Message()
-	if err != nil || sp.Verify(f.pub, msg, af.Signature) != nil {
+	if err != nil || !verifies(f.pub, msg, af.Signature) {
 		t.Fatalf("answer %+v %v", af, err)
 	}
 
@@ -193,7 +200,7 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	wantCode(t, err, CodeLocked)
 
 	b := NewApp(Config{Storage: st, Params: vault.Params{MemoryKiB: 8, Time: 1, Threads: 1},
-		Push: PushConfig{HTTP: f, Dial: f.dial, Options: push.Options{Now: func() time.Time { return t0 }}}})
+		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, Options: push.Options{Now: func() time.Time { return t0 }}}})
 	t.Cleanup(b.Lock)
 	if err := b.Unlock(pass); err != nil {
 		t.Fatal(err)

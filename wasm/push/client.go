@@ -152,7 +152,7 @@ type Client struct {
 	done chan struct{}
 
 	mu      sync.Mutex
-	reg     Registration // Seed wiped by Stop
+	reg     Registration // Signer dropped by Stop
 	t       Transport    // the live connection, nil between connections
 	status  Status
 	prompts map[string]sp.Prompt
@@ -161,10 +161,10 @@ type Client struct {
 	stopped bool
 }
 
-// Start connects reg in a new goroutine. The Client keeps its own copy of
-// the seed, wiped when it stops.
+// Start connects reg in a new goroutine; reg.Signer signs its hellos and
+// answers until the Client stops, which drops it.
 func Start(reg Registration, o Options) *Client {
-	reg.Seed = append([]byte(nil), reg.Seed...)
+	reg.PublicKey = nil
 	c := &Client{o: o.withDefaults(), stop: make(chan struct{}), done: make(chan struct{}),
 		reg: reg, prompts: map[string]sp.Prompt{}, gone: map[string]int64{}, status: Status{State: Connecting}}
 	go c.run()
@@ -174,8 +174,8 @@ func Start(reg Registration, o Options) *Client {
 // Done is closed when the Client has stopped for good.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Stop closes the connection, forgets the prompts and wipes the key. It does
-// not wait for the goroutine (Done does).
+// Stop closes the connection, forgets the prompts and drops the Signer. It
+// does not wait for the goroutine (Done does).
 func (c *Client) Stop() { c.halt(Status{State: Stopped, Reason: ReasonStopped}) }
 
 // halt stops the client with st unless it is already stopped.
@@ -189,7 +189,7 @@ func (c *Client) halt(st Status) bool {
 	close(c.stop)
 	t := c.t
 	c.t = nil
-	clear(c.reg.Seed)
+	c.reg.Signer = nil
 	c.prompts = map[string]sp.Prompt{}
 	c.status = st
 	c.mu.Unlock()
@@ -308,14 +308,16 @@ func (c *Client) session(t Transport, attempt *int) error {
 		return err
 	}
 	c.mu.Lock()
-	if c.stopped {
-		c.mu.Unlock()
+	signer := c.reg.Signer
+	c.mu.Unlock()
+	if signer == nil { // stopped
 		return &CloseError{Code: 1000}
 	}
-	hello := sp.EncodeHello(sp.Hello{DeviceID: c.reg.DeviceID,
-		Signature: sp.Sign(c.reg.Seed, sp.HelloMessage(nonce, c.reg.Server, c.reg.DeviceID))})
-	c.mu.Unlock()
-	if err := t.Send(hello); err != nil {
+	sig, err := signer.Sign(sp.HelloMessage(nonce, c.reg.Server, c.reg.DeviceID))
+	if err != nil {
+		return err
+	}
+	if err := t.Send(sp.EncodeHello(sp.Hello{DeviceID: c.reg.DeviceID, Signature: sig})); err != nil {
 		return err
 	}
 	if f, err = receive(t); err != nil {
@@ -415,34 +417,56 @@ func (c *Client) Prompts() []sp.Prompt {
 // Answer signs and sends the decision on prompt id. number is the one the
 // person picked for an approval (it must be one of the three shown); it is
 // 0 for deny and report. The prompt leaves the list once sent; the server's
-// Settled says how it ended.
+// Settled says how it ended. Signing may wait for the browser, so it happens
+// without the lock; the prompt and the connection are checked again after.
 func (c *Client) Answer(id string, d sp.Decision, number int) error {
 	if !d.Valid() {
 		return ErrDecision
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.prompts[id]
-	if !ok {
-		return ErrNoPrompt
-	}
-	if p.ExpiresMs <= c.serverNowMs() {
-		delete(c.prompts, id)
-		return ErrExpired
-	}
-	if d != sp.Approve {
-		number = 0
-	} else if number != p.Numbers[0] && number != p.Numbers[1] && number != p.Numbers[2] {
-		return ErrNumber
-	}
-	if c.t == nil || c.stopped {
-		return ErrOffline
+	p, err := c.answerable(id, d, &number)
+	signer := c.reg.Signer
+	c.mu.Unlock()
+	if err != nil {
+		return err
 	}
 	msg := sp.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
-	f := sp.EncodeAnswer(sp.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sp.Sign(c.reg.Seed, msg)})
+	sig, err := signer.Sign(msg)
+	if err != nil {
+		return errors.New("push: signing the answer: " + err.Error())
+	}
+	f := sp.EncodeAnswer(sp.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sig})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.answerable(id, d, &number); err != nil { // answered meanwhile, expired, or offline
+		return err
+	}
 	if err := c.t.Send(f); err != nil {
 		return ErrOffline
 	}
 	c.forget(id, p.ExpiresMs)
 	return nil
+}
+
+// answerable checks that prompt id waits for an answer, that number is one
+// of its numbers for an approval (it becomes 0 otherwise) and that the
+// Client is connected; the caller holds mu.
+func (c *Client) answerable(id string, d sp.Decision, number *int) (sp.Prompt, error) {
+	p, ok := c.prompts[id]
+	if !ok {
+		return p, ErrNoPrompt
+	}
+	if p.ExpiresMs <= c.serverNowMs() {
+		delete(c.prompts, id)
+		return p, ErrExpired
+	}
+	if d != sp.Approve {
+		*number = 0
+	} else if n := *number; n != p.Numbers[0] && n != p.Numbers[1] && n != p.Numbers[2] {
+		return p, ErrNumber
+	}
+	if c.t == nil || c.stopped || c.reg.Signer == nil {
+		return p, ErrOffline
+	}
+	return p, nil
 }

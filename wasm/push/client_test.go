@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +20,36 @@ const origin = "https://id.example.com"
 
 var (
 	seed = bytes.Repeat([]byte{5}, ed25519.SeedSize)
+	pub  = ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
 	t0   = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 )
+
+// edSigner signs with crypto/ed25519 directly, so the tests also run for
+// GOOS=js, where HostKeys does not exist.
+type edSigner struct{}
+
+func (edSigner) Sign(msg []byte) ([]byte, error) {
+	return ed25519.Sign(ed25519.NewKeyFromSeed(seed), msg), nil
+}
+
+// failingSigner fails (like a browser without Ed25519) once broken is set.
+type failingSigner struct {
+	mu     sync.Mutex
+	broken bool
+}
+
+func (s *failingSigner) Sign(msg []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken {
+		return nil, errors.New("NotSupportedError: Ed25519")
+	}
+	return edSigner{}.Sign(msg)
+}
+
+func (s *failingSigner) breakNow() { s.mu.Lock(); s.broken = true; s.mu.Unlock() }
+
+func verifies(msg, sig []byte) bool { return ed25519.Verify(pub, msg, sig) }
 
 // fakeConn is one connection; the test plays the server.
 type fakeConn struct {
@@ -80,11 +109,13 @@ type harness struct {
 	c      *Client
 }
 
-func start(t *testing.T, rnd uint64) *harness {
+func start(t *testing.T, rnd uint64) *harness { return startWith(t, rnd, edSigner{}) }
+
+func startWith(t *testing.T, rnd uint64, signer Signer) *harness {
 	h := &harness{t: t, clock: &clock{t: t0}, dials: make(chan Transport, 8), urls: make(chan string, 8),
 		waits: make(chan time.Duration, 8), fire: make(chan time.Time), events: make(chan Event, 64)}
 	r := bytes.NewReader(bytes.Repeat([]byte{byte(rnd)}, 1024))
-	h.c = Start(Registration{Server: origin, DeviceID: "dev_1", Seed: seed}, Options{
+	h.c = Start(Registration{Server: origin, DeviceID: "dev_1", Signer: signer}, Options{
 		Dial: func(url string) (Transport, error) {
 			h.urls <- url
 			if tr := <-h.dials; tr != nil {
@@ -165,8 +196,8 @@ func (h *harness) connect(skewMs int64) *fakeConn {
 	if hello.DeviceID != "dev_1" {
 		h.t.Fatalf("hello from %q", hello.DeviceID)
 	}
-	if err := sp.Verify(sp.PublicKey(seed), sp.HelloMessage(nonce, origin, "dev_1"), hello.Signature); err != nil {
-		h.t.Fatalf("hello signature: %v", err)
+	if !verifies(sp.HelloMessage(nonce, origin, "dev_1"), hello.Signature) {
+		h.t.Fatal("the hello signature does not verify")
 	}
 	c.in <- sp.EncodeReady(h.clock.Now().UnixMilli() + skewMs)
 	h.event(EventStatus, Connected)
@@ -213,7 +244,7 @@ func TestPromptAndSignedAnswer(t *testing.T) {
 	}
 	// The signed bytes are exactly shared/push's.
 	msg := sp.Answer{Origin: origin, ChallengeID: "pch_1", Decision: sp.Approve, Number: 47, DeviceID: "dev_1"}.Message()
-	if a.ChallengeID != "pch_1" || a.Decision != sp.Approve || a.Number != 47 || sp.Verify(sp.PublicKey(seed), msg, a.Signature) != nil {
+	if a.ChallengeID != "pch_1" || a.Decision != sp.Approve || a.Number != 47 || !verifies(msg, a.Signature) {
 		t.Fatalf("answer %+v does not verify", a)
 	}
 	if len(h.c.Prompts()) != 0 {
@@ -237,7 +268,7 @@ func TestDenyAndReportSignZero(t *testing.T) {
 		}
 		a, _ := h.frame(c).Answer()
 		msg := sp.Answer{Origin: origin, ChallengeID: id, Decision: d, Number: 0, DeviceID: "dev_1"}.Message()
-		if a.Number != 0 || sp.Verify(sp.PublicKey(seed), msg, a.Signature) != nil {
+		if a.Number != 0 || !verifies(msg, a.Signature) {
 			t.Fatalf("%s: %+v", d, a)
 		}
 	}
@@ -337,6 +368,34 @@ func TestReconnectsWithBackoff(t *testing.T) {
 	}
 }
 
+// TestSigningFails: a refused signature fails the answer (the prompt stays,
+// to retry) and, for the hello, the connection, which is retried.
+func TestSigningFails(t *testing.T) {
+	signer := &failingSigner{}
+	h := startWith(t, 0, signer)
+	c := h.connect(0)
+	c.in <- sp.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
+	h.event(EventPrompt, "")
+	signer.breakNow()
+	if err := h.c.Answer("pch_1", sp.Approve, 47); err == nil || !strings.Contains(err.Error(), "NotSupportedError") {
+		t.Fatalf("answer with a failing signer: %v", err)
+	}
+	if len(h.c.Prompts()) != 1 || len(c.out) != 0 {
+		t.Fatal("a failed answer was sent or dropped the prompt")
+	}
+	c.serverClose(1006)
+	h.event(EventStatus, Waiting)
+	h.wait()
+	h.fire <- t0
+	<-h.urls
+	c = newFakeConn()
+	h.dials <- c
+	c.in <- sp.EncodeNonce(bytes.Repeat([]byte{9}, sp.NonceSize))
+	if e := h.event(EventStatus, Waiting); !strings.Contains(e.Status.Reason, "NotSupportedError") || len(c.out) != 0 {
+		t.Fatalf("hello with a failing signer: %+v", e.Status)
+	}
+}
+
 func TestBackoffBounds(t *testing.T) {
 	lo, hi := time.Second, 5*time.Minute
 	for attempt := range 70 {
@@ -357,7 +416,7 @@ func TestBackoffBounds(t *testing.T) {
 }
 
 func TestRegisterRequest(t *testing.T) {
-	req, err := RegisterRequest(Registration{Server: origin, DeviceID: "dev_abc", Seed: seed}, "123456")
+	req, err := RegisterRequest(Registration{Server: origin, DeviceID: "dev_abc", PublicKey: pub}, "123456")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,15 +430,15 @@ func TestRegisterRequest(t *testing.T) {
 	if err := dec.Decode(&body); err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
-	if req.URL != origin+"/api/v1/push/registrations" || body.DeviceID != "dev_abc" || body.Code != "123456" || !bytes.Equal(pub, sp.PublicKey(seed)) {
+	got, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
+	if req.URL != origin+"/api/v1/push/registrations" || body.DeviceID != "dev_abc" || body.Code != "123456" || !bytes.Equal(got, pub) {
 		t.Fatalf("%s %s", req.URL, req.Body)
 	}
 	for name, r := range map[string]Registration{
-		"quote in device": {Server: origin, DeviceID: `dev"`, Seed: seed},
-		"no device":       {Server: origin, Seed: seed},
-		"bad origin":      {Server: "ftp://x", DeviceID: "dev", Seed: seed},
-		"short seed":      {Server: origin, DeviceID: "dev", Seed: seed[:5]},
+		"quote in device": {Server: origin, DeviceID: `dev"`, PublicKey: pub},
+		"no device":       {Server: origin, PublicKey: pub},
+		"bad origin":      {Server: "ftp://x", DeviceID: "dev", PublicKey: pub},
+		"short key":       {Server: origin, DeviceID: "dev", PublicKey: pub[:5]},
 	} {
 		if _, err := RegisterRequest(r, "123456"); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -413,7 +472,7 @@ type poster struct {
 func (p *poster) Post(r Request) (Response, error) { p.got = r; return p.resp, p.err }
 
 func TestRegisterAnswers(t *testing.T) {
-	reg := Registration{Server: origin, DeviceID: "dev_1", Seed: seed}
+	reg := Registration{Server: origin, DeviceID: "dev_1", PublicKey: pub}
 	if err := Register(&poster{resp: Response{Status: 201}}, reg, "123456"); err != nil {
 		t.Fatal(err)
 	}

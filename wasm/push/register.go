@@ -1,37 +1,27 @@
 package push
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
-	"errors"
-	"io"
 	"strings"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	sp "github.com/twofold-auth/twofold/shared/push"
 )
 
-// Registration is one account's device key registered with one server. The
-// seed is the Ed25519 private key seed; it lives in the encrypted vault.
+// Registration is one account's device key registered with one server.
+// The key's seed lives in the encrypted vault; here it is a Signer (Keys.Load)
+// and, for registering, its public key.
 type Registration struct {
-	Server   string // canonical origin, e.g. https://id.example.com
-	DeviceID string
-	Seed     []byte
+	Server    string // canonical origin, e.g. https://id.example.com
+	DeviceID  string
+	PublicKey []byte // needed by RegisterRequest only
+	Signer    Signer // needed by Start only
 }
 
 // Endpoint reads the server origin and device id that an enrollment URI
 // carried (twofold_push, twofold_device); ok is false when it carried none
 // or they are malformed.
 func Endpoint(k otpauth.Key) (origin, deviceID string, ok bool) { return sp.Endpoint(k) }
-
-// NewSeed draws a fresh Ed25519 seed from rnd.
-func NewSeed(rnd io.Reader) ([]byte, error) {
-	seed := make([]byte, ed25519.SeedSize)
-	if _, err := io.ReadFull(rnd, seed); err != nil {
-		return nil, errors.New("push: reading randomness: " + err.Error())
-	}
-	return seed, nil
-}
 
 // Request is an HTTP request to the server, JSON body.
 type Request struct {
@@ -56,8 +46,8 @@ type Poster interface {
 // current code of the TOTP device. The JSON is written by hand (the wasm has
 // no encoding/json): every value is checked to need no escaping.
 func RegisterRequest(reg Registration, code string) (Request, error) {
-	if len(reg.Seed) != ed25519.SeedSize {
-		return Request{}, errors.New("push: the key is not an Ed25519 seed")
+	if len(reg.PublicKey) != PublicKeySize {
+		return Request{}, ErrKeySize
 	}
 	if !plain(reg.DeviceID) || !plain(code) || code == "" || reg.DeviceID == "" {
 		return Request{}, ErrNotOffered
@@ -66,7 +56,7 @@ func RegisterRequest(reg Registration, code string) (Request, error) {
 	if err != nil {
 		return Request{}, ErrNotOffered
 	}
-	pub := base64.RawURLEncoding.EncodeToString(sp.PublicKey(reg.Seed))
+	pub := base64.RawURLEncoding.EncodeToString(reg.PublicKey)
 	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + pub + `","code":"` + code + `"}`
 	return Request{URL: origin + "/api/v1/push/registrations", Body: []byte(body)}, nil
 }

@@ -124,11 +124,15 @@ func TestRealServer(t *testing.T) {
 	if !ok || origin != srv.URL {
 		t.Fatalf("endpoint %q %q %v", origin, deviceID, ok)
 	}
-	seed, err := NewSeed(rand.Reader)
+	seed, pub, err := HostKeys{}.Generate(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := Registration{Server: origin, DeviceID: deviceID, Seed: seed}
+	signer, err := HostKeys{}.Load(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := Registration{Server: origin, DeviceID: deviceID, PublicKey: pub, Signer: signer}
 	if err := Register(httpPoster{}, reg, code()); err != nil {
 		t.Fatal(err)
 	}
