@@ -35,6 +35,7 @@ const socketBuffer = 512
 type conn struct {
 	hub      *Hub
 	ws       *websocket.Conn
+	nc       net.Conn // the hijacked socket, reset when the peer is dropped
 	reg      store.PushRegistration
 	deviceID string
 
@@ -63,7 +64,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	sb := &smallBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(sb, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		h.opts.Log.Info("push: websocket upgrade refused", "err", err)
 		return
@@ -79,7 +81,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ws.Close(code, "authentication failed")
 		return
 	}
-	c := &conn{hub: h, ws: ws, reg: reg, deviceID: reg.DeviceID}
+	c := &conn{hub: h, ws: ws, nc: sb.nc, reg: reg, deviceID: reg.DeviceID}
 	if !h.attach(c) {
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
@@ -198,7 +200,7 @@ func (c *conn) send(frame []byte, at time.Time) {
 	}
 	if len(c.queue) >= c.hub.opts.QueueLen {
 		c.mu.Unlock()
-		c.close(websocket.StatusPolicyViolation, "too slow")
+		c.abort("too slow")
 		return
 	}
 	c.queue = append(c.queue, queued{frame: frame, at: at})
@@ -226,7 +228,7 @@ func (c *conn) flush() {
 		err := c.ws.Write(ctx, websocket.MessageBinary, q.frame)
 		cancel()
 		if err != nil {
-			c.close(websocket.StatusGoingAway, "write failed")
+			c.abort("write failed")
 			continue
 		}
 		if !q.at.IsZero() {
@@ -254,10 +256,38 @@ func (c *conn) keepalive() {
 
 // close ends the connection once; it may be called from anywhere.
 func (c *conn) close(code websocket.StatusCode, reason string) {
+	if !c.markClosed() {
+		return
+	}
+	// The close handshake waits for the peer at most a few seconds; do it
+	// aside so no caller (the hub's sender) waits.
+	go c.ws.Close(code, reason)
+}
+
+// abort drops a connection whose peer does not read: a close frame would
+// wait behind the frames it has not read (the handshake would hold the
+// socket and a goroutine for its 5 s timeout, and the kernel would keep
+// trying to deliver its send buffer to a peer that may never read again),
+// so the socket is reset instead. The device reconnects and gets its
+// pending prompts from the database.
+func (c *conn) abort(reason string) {
+	if !c.markClosed() {
+		return
+	}
+	c.hub.opts.Log.Info("push: device connection dropped", "device_id", c.deviceID, "reason", reason)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // close sends RST and discards what is unsent
+	}
+	go c.ws.CloseNow()
+}
+
+// markClosed marks the connection closed and detaches it from the hub; it
+// reports false if it was already closed.
+func (c *conn) markClosed() bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.closed = true
 	if c.ping != nil {
@@ -265,22 +295,25 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 	}
 	c.mu.Unlock()
 	c.hub.detach(c)
-	// The close handshake waits for the peer at most a few seconds; do it
-	// aside so no caller (the hub's sender) waits.
-	go c.ws.Close(code, reason)
+	return true
 }
 
 // smallBuffers hands the websocket small bufio buffers instead of the
-// http.Server's 4 KiB ones (most of an idle connection's memory).
-type smallBuffers struct{ http.ResponseWriter }
+// http.Server's 4 KiB ones (most of an idle connection's memory), and
+// keeps the hijacked socket.
+type smallBuffers struct {
+	http.ResponseWriter
+	nc net.Conn
+}
 
-func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (s *smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	s.nc = nc
 	if err := brw.Writer.Flush(); err != nil {
 		return nil, nil, err
 	}

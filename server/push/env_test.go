@@ -247,28 +247,40 @@ type testDevice struct {
 	ws     *websocket.Conn
 	frames chan push.Frame
 	closed chan websocket.StatusCode
+	dial   *websocket.DialOptions // optional (ping callbacks, a small socket)
 }
 
-// connect dials and authenticates (signing with key, normally its own).
-func (d *testDevice) connectWith(key []byte) error {
+// hello dials and sends the signed hello (signing with key, normally its
+// own); it reads nothing after the nonce.
+func (d *testDevice) hello(key []byte) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, d.e.ws, nil)
+	ws, _, err := websocket.Dial(ctx, d.e.ws, d.dial)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	d.e.t.Cleanup(func() { ws.CloseNow() })
 	ws.SetReadLimit(1 << 20)
 	_, b, err := ws.Read(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, _ := push.Decode(b)
 	nonce, err := f.Nonce()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sig := push.Sign(key, push.HelloMessage(nonce, d.e.srv.URL, d.id))
 	if err := ws.Write(ctx, websocket.MessageBinary, push.EncodeHello(push.Hello{DeviceID: d.id, Signature: sig})); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// connectWith authenticates and reads every frame from then on.
+func (d *testDevice) connectWith(key []byte) error {
+	ws, err := d.hello(key)
+	if err != nil {
 		return err
 	}
 	frames, closed := make(chan push.Frame, 64), make(chan websocket.StatusCode, 1)
@@ -288,7 +300,6 @@ func (d *testDevice) connectWith(key []byte) error {
 			frames <- f
 		}
 	}()
-	d.e.t.Cleanup(func() { ws.CloseNow() })
 	return nil
 }
 
