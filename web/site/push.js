@@ -58,6 +58,7 @@ function start() {
 
   let source = null;
   let timer = 0;
+  let lost = false; // the event stream dropped and the browser is reconnecting
   const say = (node, text) => { node.textContent = text || ''; node.hidden = !text; };
   const stop = () => { if (source) source.close(); source = null; clearInterval(timer); };
 
@@ -90,19 +91,33 @@ function start() {
     } catch (x) {
       end(x.message);
       if (x.code === 'push_disabled') box.hidden = true;
+      // Paused or not set up: another push cannot work; the code form can.
+      if (x.code === 'push_paused' || x.code === 'push_not_registered') send.disabled = true;
       return;
     }
     number.replaceChildren(el('span', { class: 'push-number-label', text: 'Pick this number in your authenticator' }),
       el('strong', { class: 'push-number-value', id: 'push-number-value', text: String(ch.number) }));
     number.hidden = false;
     const expires = Date.parse(ch.expires_at);
+    lost = false;
     const left = () => {
+      // The server sends "expired" a second after expiry; a stream that is
+      // down then cannot, so the page stops waiting by itself.
+      if (Date.now() > expires + 5000) {
+        end(lost ? 'The connection to the server was lost and the prompt has expired. Send another push or enter a code.' : ENDINGS.expired);
+        return;
+      }
       const s = Math.max(0, Math.ceil((expires - Date.now()) / 1000));
-      say(msg, 'Prompt sent. Waiting for your answer… (' + s + ' s left)');
+      say(msg, lost
+        ? 'The connection to the server was lost; reconnecting… (the prompt is valid for ' + s + ' s more)'
+        : 'Prompt sent. Waiting for your answer… (' + s + ' s left)');
     };
     left();
     timer = setInterval(left, 1000);
     source = new EventSource('/api/v1/push/challenges/' + encodeURIComponent(ch.id) + '/events');
+    source.addEventListener('open', () => {
+      if (lost) { lost = false; left(); }
+    });
     source.addEventListener('state', (ev) => {
       let st;
       try { st = JSON.parse(ev.data).state; } catch { return; }
@@ -112,9 +127,16 @@ function start() {
       else end(ENDINGS[st] || 'The prompt was not approved. Send another or enter a code.');
     });
     source.addEventListener('error', () => {
-      // The stream ends after the final state; while pending the browser
-      // reconnects by itself. A refused stream (closed) ends the wait.
-      if (source && source.readyState === EventSource.CLOSED) end('The connection to the server was lost. Send another push or enter a code.');
+      // The stream ends after the final state (and is closed by then);
+      // while pending the browser reconnects by itself, and the page says
+      // so. A refused stream (closed) ends the wait.
+      if (!source) return;
+      if (source.readyState === EventSource.CLOSED) {
+        end('The connection to the server was lost. Send another push or enter a code.');
+        return;
+      }
+      lost = true;
+      left();
     });
   });
 }
