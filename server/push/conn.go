@@ -44,10 +44,11 @@ type conn struct {
 	writing bool // a flush goroutine is running
 	closed  bool
 	ping    *time.Timer
-	// prompted holds the challenges already queued on this connection: a
-	// prompt created while the device connects reaches it both through the
-	// hub and through the pending query, and must be shown once.
-	prompted map[string]struct{}
+	// seen holds the challenges this connection has been sent or told are
+	// settled: a prompt created while the device connects reaches it both
+	// through the hub and through the pending query, and a prompt settled
+	// meanwhile must not arrive after its Settled frame.
+	seen map[string]promptState
 }
 
 type queued struct {
@@ -168,26 +169,54 @@ func (c *conn) readLoop() {
 	}
 }
 
-// sendPrompt queues a prompt unless this connection already has it.
+// promptState is what a connection knows of a challenge.
+type promptState uint8
+
+const (
+	promptSent promptState = iota + 1
+	promptSettled
+)
+
+// maxSeen bounds the seen set of a long-lived connection; settled entries
+// are dropped first, once they can no longer race a pending query.
+const maxSeen = 64
+
+// sendPrompt queues a prompt unless this connection already has it or was
+// told it is settled.
 func (c *conn) sendPrompt(challengeID string, frame []byte, at time.Time) {
-	c.mu.Lock()
-	if _, dup := c.prompted[challengeID]; dup {
-		c.mu.Unlock()
+	if !c.mark(challengeID, promptSent) {
 		return
 	}
-	if c.prompted == nil {
-		c.prompted = make(map[string]struct{})
-	}
-	c.prompted[challengeID] = struct{}{}
-	c.mu.Unlock()
 	c.send(frame, at)
 }
 
-// forget drops a settled challenge from the prompted set.
-func (c *conn) forget(challengeID string) {
+// settle queues a Settled frame and remembers the challenge as settled.
+func (c *conn) settle(challengeID string, frame []byte) {
+	c.mark(challengeID, promptSettled)
+	c.send(frame, time.Time{})
+}
+
+// mark records a challenge's state and reports whether a prompt for it may
+// still be sent (it was not sent or settled before).
+func (c *conn) mark(challengeID string, state promptState) bool {
 	c.mu.Lock()
-	delete(c.prompted, challengeID)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	prev := c.seen[challengeID]
+	if state == promptSent && prev != 0 {
+		return false
+	}
+	if c.seen == nil {
+		c.seen = make(map[string]promptState)
+	}
+	if len(c.seen) >= maxSeen {
+		for id, st := range c.seen {
+			if st == promptSettled {
+				delete(c.seen, id)
+			}
+		}
+	}
+	c.seen[challengeID] = state
+	return true
 }
 
 // send queues a frame. A connection whose queue is full is too slow and is

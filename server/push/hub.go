@@ -126,8 +126,7 @@ func (h *Hub) Settled(c store.PushChallenge, deviceIDs []string) {
 	f := push.EncodeSettled(push.Settled{ChallengeID: c.ID, Outcome: string(c.State)})
 	for _, id := range deviceIDs {
 		if cn := h.conn(id); cn != nil {
-			cn.forget(c.ID)
-			cn.send(f, time.Time{})
+			cn.settle(c.ID, f)
 		}
 	}
 	h.wake(c.ID)
