@@ -62,7 +62,49 @@ export function createPushUI(core, { status, message, label, refresh }) {
   let current = null; // the prompt in the dialog
   let picked = 0;
   let timer = 0;
+  let waitTimer = 0;
   let active = false;
+  // The prompts' expiry is the server's clock; the page knows the device's
+  // offset from it as the correction codes use (vault status).
+  let offsetMs = 0;
+  const serverNow = () => Date.now() + offsetMs;
+  function loadOffset() {
+    return core.status().then((st) => { offsetMs = (st && st.clockOffsetMs) || 0; }, () => {});
+  }
+
+  // ------------------------------------------------------------ waiting
+  // A banner in the codes view while prompts wait and the dialog is closed
+  // (Escape leaves them waiting): "Review" opens the oldest.
+  const waiting = document.getElementById("push-waiting");
+  const waitingMsg = document.getElementById("push-waiting-msg");
+  const review = document.getElementById("push-review");
+
+  function requests(n) {
+    return n === 1 ? "1 sign-in request" : `${n} sign-in requests`;
+  }
+
+  // prune drops expired prompts and keeps them oldest first.
+  function prune() {
+    const now = serverNow();
+    prompts = prompts.filter((p) => p.expiresMs > now);
+    prompts.sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  function renderWaiting() {
+    clearTimeout(waitTimer);
+    prune();
+    const n = prompts.length;
+    if (waiting) {
+      waiting.hidden = n === 0 || current !== null;
+      if (waitingMsg) waitingMsg.textContent = n ? `${requests(n)} waiting for your answer.` : "";
+    }
+    queue.textContent = n > 1 ? `${requests(n)} waiting; this is the oldest.` : "";
+    queue.hidden = n <= 1;
+    if (n && !current) {
+      const soonest = Math.min(...prompts.map((p) => p.expiresMs));
+      waitTimer = setTimeout(renderWaiting, Math.max(0, soonest - serverNow()) + 50);
+    }
+  }
 
   // ------------------------------------------------------------ the dialog
   const numbers = el("div", { class: "push-numbers", role: "group", "aria-label": "The number shown on the sign-in page" });
@@ -71,17 +113,20 @@ export function createPushUI(core, { status, message, label, refresh }) {
   const deny = el("button", { type: "button", class: "ghost", id: "push-deny", text: "Deny" });
   const report = el("button", { type: "button", class: "danger-ghost", id: "push-report", text: "Deny, this wasn’t me" });
   const error = el("p", { class: "error", id: "push-error", role: "alert", hidden: true });
+  const typedMsg = el("p", { class: "hint bad", id: "push-typed-msg", "aria-live": "polite" });
+  const queue = el("p", { class: "push-queue muted", id: "push-queue", hidden: true });
   const countdown = el("p", { class: "push-countdown muted", id: "push-countdown" });
   const who = el("p", { class: "push-who", id: "push-who" });
   const details = el("dl", { class: "push-details", id: "push-details" });
   const form = el("form", { id: "push-form", noValidate: true },
     el("p", { text: "Pick the number shown on the sign-in page:" }),
     numbers,
-    el("div", { class: "field push-type" }, el("label", { for: "push-typed", text: "Or type it" }), typed),
+    el("div", { class: "field push-type" }, el("label", { for: "push-typed", text: "Or type it" }), typed, typedMsg),
     error,
     el("div", { class: "actions push-actions" }, approve, deny, report));
   const dialog = el("dialog", { id: "push-dialog", "aria-labelledby": "push-title", "aria-describedby": "push-who" },
-    el("h2", { id: "push-title", text: "Approve this sign-in?" }), who, details, countdown, form);
+    el("h2", { id: "push-title", text: "Approve this sign-in?" }), queue, who, details, countdown, form);
+  typed.setAttribute("aria-describedby", "push-typed-msg");
   document.body.append(dialog);
 
   function showError(text) {
@@ -98,7 +143,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
   function tickCountdown() {
     clearTimeout(timer);
     if (!current) return;
-    const left = Math.ceil((current.expiresMs - Date.now()) / 1000);
+    const left = Math.ceil((current.expiresMs - serverNow()) / 1000);
     if (left <= 0) {
       drop(current.id);
       status(OUTCOMES.expired);
@@ -108,9 +153,16 @@ export function createPushUI(core, { status, message, label, refresh }) {
     timer = setTimeout(tickCountdown, 1000 - (Date.now() % 1000) + 10);
   }
 
+  function hideTypedHint() {
+    typedMsg.textContent = "";
+    typed.removeAttribute("aria-invalid");
+  }
+
   function show(p) {
+    if (!current) loadOffset(); // the correction may have changed in Settings
     current = p;
     showError("");
+    hideTypedHint();
     who.textContent = `Someone is signing in to ${p.service || "a service"} as ${p.account || "you"}.`;
     const rows = [
       ["From", p.clientAddress || "unknown address"],
@@ -124,11 +176,13 @@ export function createPushUI(core, { status, message, label, refresh }) {
     pick(0);
     if (!dialog.open) dialog.showModal();
     numbers.firstElementChild.focus();
+    renderWaiting();
     tickCountdown();
   }
 
+  // next shows the oldest waiting prompt, or closes the dialog.
   function next() {
-    prompts = prompts.filter((p) => p.expiresMs > Date.now());
+    prune();
     if (prompts.length > 0) {
       show(prompts[0]);
       return;
@@ -136,11 +190,13 @@ export function createPushUI(core, { status, message, label, refresh }) {
     current = null;
     clearTimeout(timer);
     if (dialog.open) dialog.close();
+    renderWaiting();
   }
 
   function drop(id) {
     prompts = prompts.filter((p) => p.id !== id);
     if (current && current.id === id) next();
+    else renderWaiting();
   }
 
   async function answer(decision) {
@@ -170,6 +226,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
     const b = ev.target.closest(".push-number");
     if (b) {
       typed.value = "";
+      hideTypedHint();
       pick(Number(b.dataset.number));
     }
   });
@@ -177,12 +234,36 @@ export function createPushUI(core, { status, message, label, refresh }) {
     const v = typed.value.replace(/\D/g, "");
     if (v !== typed.value) typed.value = v;
     pick(v.length === 2 ? Number(v) : 0);
+    if (picked || v === "") hideTypedHint();
   });
-  form.addEventListener("submit", (ev) => { ev.preventDefault(); if (picked) answer("approve"); });
+  // Enter in "Or type it" with fewer than two digits does not submit (Approve
+  // is disabled): say why, and stay in the field.
+  function needTwoDigits() {
+    typedMsg.textContent = "Type the two-digit number shown on the sign-in page.";
+    typed.setAttribute("aria-invalid", "true");
+    typed.focus();
+  }
+  typed.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !picked) {
+      ev.preventDefault();
+      needTwoDigits();
+    }
+  });
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (picked) answer("approve");
+    else needTwoDigits();
+  });
   deny.addEventListener("click", () => answer("deny"));
   report.addEventListener("click", () => answer("report"));
   // Escape leaves the prompt waiting (it is still listed); it does not deny.
-  dialog.addEventListener("cancel", () => { current = null; clearTimeout(timer); });
+  // The banner in the codes view brings it back.
+  dialog.addEventListener("close", () => {
+    current = null;
+    clearTimeout(timer);
+    renderWaiting();
+  });
+  if (review) review.addEventListener("click", () => { if (!current) next(); });
 
   // ------------------------------------------------------------ accounts
   function row(acc) {
@@ -281,7 +362,9 @@ export function createPushUI(core, { status, message, label, refresh }) {
         if (e.prompt && !prompts.some((p) => p.id === e.prompt.id)) {
           prompts.push(e.prompt);
           notify(e.prompt);
-          if (!current) show(e.prompt);
+          // The oldest waiting prompt first, not necessarily this one.
+          if (!current) next();
+          else renderWaiting();
         }
         break;
       case "settled": {
@@ -300,12 +383,13 @@ export function createPushUI(core, { status, message, label, refresh }) {
     async start() {
       if (!core.hasPush) return;
       active = true;
+      await loadOffset();
       await core.pushStart();
       await loadStatus();
       for (const p of await core.pushPrompts()) {
         if (!prompts.some((q) => q.id === p.id)) prompts.push(p);
       }
-      if (!current && prompts.length) show(prompts[0]);
+      if (!current) next();
     },
     // reset forgets everything shown (lock: Go has closed the connections).
     reset() {
@@ -315,6 +399,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       current = null;
       clearTimeout(timer);
       if (dialog.open) dialog.close();
+      renderWaiting();
     },
   };
 }
