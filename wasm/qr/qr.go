@@ -137,6 +137,18 @@ func tryDecode(lum []byte, width, height int) (string, bool) {
 			return res.GetText(), true
 		}
 	}
+	// A clean, upright code that fills the image (an uploaded enrollment
+	// QR, a cropped screenshot) can still defeat the finder-pattern search
+	// when its data happens to contain finder-like runs (about 1 in 130 of
+	// the server's own enrollment codes did); read it as a pure barcode.
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	if err != nil {
+		return "", false
+	}
+	pure := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+	if res, err := reader.Decode(bmp, pure); err == nil {
+		return res.GetText(), true
+	}
 	return "", false
 }
 
