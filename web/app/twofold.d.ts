@@ -314,10 +314,13 @@ export interface StorageAPI {
 
 // ---------------------------------------------------------------- push
 
-// Push sign-in prompts (docs/push.md). The device key is made in Go, kept
-// only in the encrypted vault and never returned; registration and answers
-// are signed in Go. Connections use the browser's WebSocket (binary frames)
-// and stop on lock. Events arrive as "twofold-push" CustomEvents on
+// Push sign-in prompts (docs/push.md). The device key is an Ed25519 key
+// made by the browser's WebCrypto (crypto.subtle; Chrome 137, Firefox 129,
+// Safari 17 or later, secure contexts only), kept only in the encrypted vault
+// and never returned to the page; Go signs hellos and answers with it through
+// WebCrypto, as a non-extractable key imported for the session. Without
+// Ed25519 in WebCrypto, enable() and start() reject with "push_unavailable".
+// Connections use the browser's WebSocket (binary frames) and stop on lock. Events arrive as "twofold-push" CustomEvents on
 // globalThis with a PushEvent as detail.
 
 export interface PushStatus {
@@ -374,7 +377,10 @@ export interface PushAPI {
   disable(accountId: string): Promise<void>;
   /** Every account's push state, in display order. */
   status(): Promise<PushStatus[]>;
-  /** Connects every registered account not connected (call after unlock). */
+  /**
+   * Connects every registered account not connected (call after unlock).
+   * "push_unavailable" (no fetch, WebSocket or WebCrypto Ed25519), "locked".
+   */
   start(): Promise<void>;
   /** Closes every connection (lock does it too). */
   stop(): Promise<void>;
