@@ -71,13 +71,14 @@ func benchSetup(b *testing.B, opts ...func(*harnessOptions)) (*harness, []benchU
 
 // noopNs measures the no-op route on h's router with n requests from as
 // many goroutines as RunParallel uses. (testing.Benchmark cannot be nested
-// in a running benchmark.)
-func noopNs(b *testing.B, c *testClient, n int) float64 {
+// in a running benchmark.) It returns wall time and process CPU time per
+// request.
+func noopNs(b *testing.B, c *testClient, n int) (wall, cpu float64) {
 	n = max(n, 2000)
 	workers := benchParallelism * runtime.GOMAXPROCS(0)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -91,13 +92,21 @@ func noopNs(b *testing.B, c *testClient, n int) float64 {
 		}()
 	}
 	wg.Wait()
-	return float64(time.Since(start).Nanoseconds()) / float64(n)
+	return float64(time.Since(start).Nanoseconds()) / float64(n), float64(processCPU()-startCPU) / float64(n)
 }
 
-func report(b *testing.B, noop float64, failures int64) {
+// report adds the ratios to the benchmark's figures. The CPU figures (the
+// whole process's CPU time per request: client, server and database) are
+// the steadier ones on a shared machine, where the wall-clock ratio swings
+// with whatever else runs.
+func report(b *testing.B, noop, noopCPU float64, startCPU time.Duration, failures int64) {
 	per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	b.ReportMetric(noop/per, "verify/noop")
 	b.ReportMetric(noop, "noop-ns/op")
+	if cpu := float64(processCPU()-startCPU) / float64(b.N); cpu > 0 {
+		b.ReportMetric(cpu, "cpu-ns/op")
+		b.ReportMetric(noopCPU/cpu, "cpu-verify/noop")
+	}
 	b.ReportMetric(float64(failures), "failures")
 }
 
@@ -124,11 +133,12 @@ func benchVerify(b *testing.B, sync string) {
 	commits.Store(0)
 	calls.Store(0)
 	commitNs.Store(0)
-	noop := noopNs(b, users[0].c, b.N)
+	noop, noopCPU := noopNs(b, users[0].c, b.N)
 	var next, failures atomic.Int64
 	var round atomic.Int64 // highest 30 s step the clock has been moved to
 	start := h.clock.Now()
 	b.ResetTimer()
+	startCPU := processCPU()
 	b.SetParallelism(benchParallelism)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -146,7 +156,7 @@ func benchVerify(b *testing.B, sync string) {
 		}
 	})
 	b.StopTimer()
-	report(b, noop, failures.Load())
+	report(b, noop, noopCPU, startCPU, failures.Load())
 	if c := commits.Load(); c > 0 {
 		b.ReportMetric(float64(calls.Load())/float64(c), "calls/commit")
 		b.ReportMetric(float64(commitNs.Load())/float64(c)/1e3, "µs/commit")
@@ -173,9 +183,10 @@ func BenchmarkWrongCodeStorm(b *testing.B) {
 	} {
 		b.Run(variant.name, func(b *testing.B) {
 			h, users := benchSetup(b, variant.opt)
-			noop := noopNs(b, users[0].c, b.N)
+			noop, noopCPU := noopNs(b, users[0].c, b.N)
 			var next, accepted atomic.Int64
 			b.ResetTimer()
+			startCPU := processCPU()
 			b.SetParallelism(benchParallelism)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -191,7 +202,7 @@ func BenchmarkWrongCodeStorm(b *testing.B) {
 				}
 			})
 			b.StopTimer()
-			report(b, noop, accepted.Load())
+			report(b, noop, noopCPU, startCPU, accepted.Load())
 		})
 	}
 }

@@ -231,12 +231,9 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 		purpose = PurposeSignIn
 	}
 	_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
-		apply: func(ctx context.Context, tx store.Tx, method, deviceID string) error {
+		apply: func(ctx context.Context, tx store.Tx, v verified) error {
 			now := s.now()
-			u, mfa, err := tx.Account(ctx, sess.UserID)
-			if err != nil {
-				return err
-			}
+			method, deviceID, u, mfa := v.method, v.deviceID, v.user, v.mfaEnrolled
 			if sess.Stage == store.StagePartial {
 				ns, err := s.newSession(c, sess.UserID, store.StageFull, []string{MethodPassword, method})
 				if err != nil {

@@ -114,7 +114,7 @@ func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session
 	switch {
 	case f.Given():
 		_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: f, purpose: PurposeAddDevice,
-			apply: func(ctx context.Context, tx store.Tx, _, _ string) error { return create(ctx, tx) }})
+			apply: func(ctx context.Context, tx store.Tx, _ verified) error { return create(ctx, tx) }})
 	case s.FreshMFA(sess):
 		err = s.store.Update(ctx, func(tx store.Tx) error { return create(ctx, tx) })
 	default:
@@ -196,7 +196,7 @@ func (s *Service) ActivateDevice(ctx context.Context, c Client, userID, id, code
 	}
 	issued := false
 	_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: Factor{Code: code}, purpose: PurposeActivate, device: &d,
-		apply: func(ctx context.Context, tx store.Tx, _, _ string) error {
+		apply: func(ctx context.Context, tx store.Tx, _ verified) error {
 			if err := tx.ActivateDevice(ctx, id, s.now()); err != nil {
 				return err
 			}
@@ -259,7 +259,7 @@ func (s *Service) withFreshFactor(ctx context.Context, c Client, sess store.Sess
 	apply func(ctx context.Context, tx store.Tx) error) error {
 	if f.Given() {
 		_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
-			apply: func(ctx context.Context, tx store.Tx, _, _ string) error { return apply(ctx, tx) }})
+			apply: func(ctx context.Context, tx store.Tx, _ verified) error { return apply(ctx, tx) }})
 		return err
 	}
 	if !s.FreshMFA(sess) {

@@ -143,7 +143,7 @@ func (s *Service) RegisterPush(ctx context.Context, c Client, deviceID, code str
 	}
 	reg := store.PushRegistration{DeviceID: d.ID, UserID: d.UserID, PublicKey: publicKey, CreatedAt: s.now()}
 	_, err = s.verify(ctx, verifyReq{client: c, userID: d.UserID, factor: Factor{Code: code}, purpose: PurposePushRegister, device: &d,
-		apply: func(ctx context.Context, tx store.Tx, _, _ string) error {
+		apply: func(ctx context.Context, tx store.Tx, _ verified) error {
 			if err := tx.PutPushRegistration(ctx, reg); err != nil {
 				return err
 			}

@@ -70,9 +70,19 @@ type verifyReq struct {
 	// device, when set, is the only candidate (activation of a pending
 	// device); recovery codes are then refused.
 	device *store.Device
-	// apply runs in the same transaction after a success, with the method
-	// used; its error rolls everything back.
-	apply func(ctx context.Context, tx store.Tx, method, deviceID string) error
+	// apply runs in the same transaction after a success; its error rolls
+	// everything back.
+	apply func(ctx context.Context, tx store.Tx, v verified) error
+}
+
+// verified is what a success hands to apply: the method and device used,
+// and the account as the verification read it in the same transaction (so
+// apply need not read it again).
+type verified struct {
+	method      string
+	deviceID    string
+	user        store.User // without PasswordHash
+	mfaEnrolled bool       // the account has an active TOTP device
 }
 
 // verify checks a second factor. Success returns the method; every failure
@@ -124,7 +134,7 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 	policy := s.cfg.Throttle
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		outcome = OutcomeError
-		th, active, err := tx.VerifierState(ctx, r.userID)
+		user, th, active, err := tx.VerifierState(ctx, r.userID)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrUnauthenticated // the account is gone
 		}
@@ -208,7 +218,7 @@ func (s *Service) verify(ctx context.Context, r verifyReq) (method string, err e
 				}
 			}
 			if r.apply != nil {
-				return r.apply(ctx, tx, method, deviceID)
+				return r.apply(ctx, tx, verified{method: method, deviceID: deviceID, user: user, mfaEnrolled: len(active) > 0})
 			}
 			return nil
 		}

@@ -44,6 +44,7 @@ type SQLiteOptions struct {
 type SQLite struct {
 	reads  // on the pool
 	w      *sql.DB
+	wc     *sql.Conn // w's one connection, pinned for the writer goroutine
 	r      *sql.DB
 	opts   SQLiteOptions
 	ops    chan *op
@@ -100,6 +101,11 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 		w.Close()
 		return nil, err
 	}
+	wc, err := w.Conn(context.Background())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: writer connection: %w", err)
+	}
 	r := sql.OpenDB(connector{dsn: path + "?_query_only=true&" + common})
 	cp := sql.OpenDB(connector{dsn: path + "?" + common})
 	cp.SetMaxOpenConns(1)
@@ -108,6 +114,7 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 	s := &SQLite{
 		reads:  reads{q: r},
 		w:      w,
+		wc:     wc,
 		r:      r,
 		opts:   opts,
 		ops:    make(chan *op, opts.MaxBatch),
@@ -216,9 +223,9 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 }
 
 // writer owns the write connection. It opens a transaction for the first
-// queued call and keeps running calls, each under its own savepoint, as
-// long as more are queued (up to MaxBatch), taking in those that arrive
-// while it works; then it commits once for all of them.
+// queued call and keeps running calls as long as more are queued (up to
+// MaxBatch), taking in those that arrive while it works; then it commits
+// once for all of them.
 func (s *SQLite) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, s.opts.MaxBatch)
@@ -243,8 +250,19 @@ func (s *SQLite) writer() {
 
 // runBatch runs batch and whatever else is queued meanwhile in one
 // transaction and reports every call's outcome after the commit.
+//
+// A call's error must undo only its own writes. The transaction's first
+// call runs bare: if it fails, the transaction holds nothing else, so it is
+// rolled back whole (and the next call starts a new one). Every later call
+// runs under a savepoint, rolled back to on its error. Under light load
+// most transactions hold a single call, which then costs no savepoint
+// statements at all.
+//
+// The transaction is plain BEGIN IMMEDIATE / COMMIT on the pinned
+// connection rather than a database/sql Tx: a Tx's context is cancellable,
+// so database/sql starts a goroutine to watch it for every query run in
+// it, a cost paid for cancellation the writer never uses.
 func (s *SQLite) runBatch(batch []*op) []*op {
-	ctx := context.Background() // never a caller's: cancelling it would abort the shared transaction
 	finish := func(err error) []*op {
 		for _, o := range batch {
 			if o.err == nil {
@@ -254,55 +272,106 @@ func (s *SQLite) runBatch(batch []*op) []*op {
 		}
 		return batch
 	}
-	began := time.Now()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		s.dbError(err)
-		return finish(fmt.Errorf("store: begin: %w", err))
-	}
-	t := &sqliteTx{writes{reads{q: txQuerier{tx}, onErr: s.dbError}}}
-	ran := 0
+	t := &sqliteTx{writes{reads{q: writerQuerier{s.wc}, onErr: s.dbError}}}
+	open := false // a transaction is open
+	ran := 0      // calls run in it
+	var began time.Time
+	yielded := false
 	for i := 0; i < len(batch); i++ {
 		o := batch[i]
-		if err := o.ctx.Err(); err != nil {
-			o.err = err // given up on before it started: skipped
-		} else {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-				s.dbError(err)
-				tx.Rollback()
-				return finish(fmt.Errorf("store: savepoint: %w", err))
+		switch {
+		case o.ctx.Err() != nil:
+			o.err = o.ctx.Err() // given up on before it started: skipped
+		case !open:
+			began = time.Now()
+			if err := s.exec("BEGIN IMMEDIATE"); err != nil {
+				return finish(fmt.Errorf("store: begin: %w", err))
 			}
+			open, ran = true, 0
+			fallthrough // the first call of the transaction
+		case ran == 0:
 			if o.err = runOp(o, t); o.err != nil {
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
-					// The transaction is in an unknown state: fail them all.
-					s.dbError(err)
-					tx.Rollback()
-					return finish(fmt.Errorf("store: rollback to savepoint: %w", err))
-				}
+				s.exec("ROLLBACK") // an error here is reported; the next BEGIN tells whether the connection is usable
+				open = false
+				break
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
-				s.dbError(err)
-				tx.Rollback()
-				return finish(fmt.Errorf("store: release savepoint: %w", err))
+			ran++
+		default:
+			if o.err = s.runSavepoint(o, t); errors.Is(o.err, errTxBroken) {
+				s.exec("ROLLBACK")
+				return finish(o.err)
 			}
 			ran++
 		}
 		if i == len(batch)-1 && len(batch) < s.opts.MaxBatch {
-			select {
-			case more := <-s.ops:
+			if more, ok := s.next(&yielded); ok {
 				batch = append(batch, more)
-			default:
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		s.dbError(err)
+	if !open {
+		return finish(nil) // every call failed or was skipped
+	}
+	if err := s.exec("COMMIT"); err != nil {
+		// SQLite may leave the transaction open after a failed COMMIT;
+		// a ROLLBACK when none is open is harmless.
+		s.exec("ROLLBACK")
 		return finish(fmt.Errorf("store: commit: %w", err))
 	}
-	if s.opts.OnCommit != nil && ran > 0 {
+	if s.opts.OnCommit != nil {
 		s.opts.OnCommit(ran, time.Since(began))
 	}
 	return finish(nil)
+}
+
+// next takes a queued call without waiting for one. When the queue is
+// empty it first yields the processor, once per batch (*yielded): under
+// load, request goroutines that are runnable get to queue their calls into
+// this transaction instead of paying for a commit of their own; when the
+// server is idle nothing is runnable and the yield returns at once.
+func (s *SQLite) next(yielded *bool) (*op, bool) {
+	for {
+		select {
+		case o := <-s.ops:
+			return o, true
+		default:
+		}
+		if *yielded {
+			return nil, false
+		}
+		*yielded = true
+		runtime.Gosched()
+	}
+}
+
+// exec runs a statement without arguments on the writer's connection,
+// reporting its error.
+func (s *SQLite) exec(stmt string) error {
+	_, err := s.wc.ExecContext(context.Background(), stmt)
+	s.dbError(err)
+	return err
+}
+
+// errTxBroken marks a savepoint statement's failure: the transaction is then
+// in an unknown state, and every call in it fails.
+var errTxBroken = errors.New("store: transaction broken")
+
+// runSavepoint runs o under a savepoint in the open transaction, undoing
+// only its writes if it fails.
+func (s *SQLite) runSavepoint(o *op, t Tx) error {
+	if err := s.exec("SAVEPOINT op"); err != nil {
+		return fmt.Errorf("%w: savepoint: %w", errTxBroken, err)
+	}
+	opErr := runOp(o, t)
+	if opErr != nil {
+		if err := s.exec("ROLLBACK TO op"); err != nil {
+			return fmt.Errorf("%w: rollback to savepoint: %w", errTxBroken, err)
+		}
+	}
+	if err := s.exec("RELEASE op"); err != nil {
+		return fmt.Errorf("%w: release savepoint: %w", errTxBroken, err)
+	}
+	return opErr
 }
 
 // runOp runs one call, turning a panic into its error so the writer lives on.
@@ -351,7 +420,7 @@ func (s *SQLite) Close() error {
 	close(s.quit)
 	<-s.done
 	<-s.cpDone
-	return errors.Join(s.r.Close(), s.cp.Close(), s.w.Close())
+	return errors.Join(s.r.Close(), s.cp.Close(), s.wc.Close(), s.w.Close())
 }
 
 type sqliteTx struct{ writes }
@@ -363,21 +432,21 @@ func isUnique(err error) bool {
 	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
-// txQuerier runs a shared transaction's statements under the writer's own
-// context: a caller's cancelled context would interrupt SQLite, which rolls
-// back the whole transaction, other callers' work included.
-type txQuerier struct{ tx *sql.Tx }
+// writerQuerier runs a shared transaction's statements under the writer's
+// own context: a caller's cancelled context would interrupt SQLite, which
+// rolls back the whole transaction, other callers' work included.
+type writerQuerier struct{ c *sql.Conn }
 
-func (t txQuerier) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(context.Background(), query, args...)
+func (w writerQuerier) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return w.c.ExecContext(context.Background(), query, args...)
 }
 
-func (t txQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(context.Background(), query, args...)
+func (w writerQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return w.c.QueryContext(context.Background(), query, args...)
 }
 
-func (t txQuerier) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(context.Background(), query, args...)
+func (w writerQuerier) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return w.c.QueryRowContext(context.Background(), query, args...)
 }
 
 // mmapSize lets SQLite read the database file through a memory map: a

@@ -64,7 +64,7 @@ func TestOpenAppliesMigrationsOnceAndSetsPragmas(t *testing.T) {
 		t.Fatalf("foreign_keys %d %v", fk, err)
 	}
 	var sync int
-	if err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 1 {
+	if err := s.wc.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 1 {
 		t.Fatalf("writer synchronous %d (want 1, NORMAL) %v", sync, err)
 	}
 	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "x.db"), SQLiteOptions{Sync: "sometimes"}); err == nil {
@@ -250,6 +250,103 @@ func TestUpdateBatchIsolatesFailures(t *testing.T) {
 	if err := s.Update(ctx, func(Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("update after close: %v", err)
 	}
+}
+
+// The first call of a transaction runs without a savepoint; when it fails,
+// the whole transaction is rolled back and the calls queued behind it still
+// run, in a new one (the first of them bare, the others under savepoints).
+func TestUpdateFirstCallFailsAloneQueuedCallsCommit(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	create := func(tx Tx, id string) error {
+		return tx.CreateUser(ctx, User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
+	}
+	started := make(chan struct{})
+	firstErr := make(chan error, 1)
+	go func() {
+		firstErr <- s.Update(ctx, func(tx Tx) error {
+			if err := create(tx, "usr_first"); err != nil {
+				return err
+			}
+			close(started)
+			for len(s.ops) < 3 { // hold the writer until the others are queued
+				time.Sleep(time.Millisecond)
+			}
+			return boom
+		})
+	}()
+	<-started
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i, id := range []string{"usr_b", "usr_c", "usr_d"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Update(ctx, func(tx Tx) error {
+				if err := create(tx, id); err != nil {
+					return err
+				}
+				if id == "usr_c" {
+					return boom
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := <-firstErr; !errors.Is(err, boom) {
+		t.Fatalf("first: %v", err)
+	}
+	for i, id := range []string{"usr_b", "usr_c", "usr_d"} {
+		_, lookErr := s.UserByID(ctx, id)
+		if id == "usr_c" {
+			if !errors.Is(errs[i], boom) || !errors.Is(lookErr, ErrNotFound) {
+				t.Errorf("%s: %v / %v", id, errs[i], lookErr)
+			}
+		} else if errs[i] != nil || lookErr != nil {
+			t.Errorf("%s: %v / %v", id, errs[i], lookErr)
+		}
+	}
+	if _, err := s.UserByID(ctx, "usr_first"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("failed first call's write: %v", err)
+	}
+}
+
+// VerifierState reads the user with its throttle record and active devices
+// in the verification's transaction.
+func TestVerifierState(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	seedUser(t, s, "usr_a")
+	seedDevice(t, s, "usr_a", "dev_a", DeviceActive)
+	seedDevice(t, s, "usr_a", "dev_p", DevicePending)
+	update(t, s, func(tx Tx) error {
+		u, th, ds, err := tx.VerifierState(ctx, "usr_a")
+		if err != nil {
+			return err
+		}
+		if u.ID != "usr_a" || u.Email != "usr_a@example.com" || !u.CreatedAt.Equal(t0) || u.PasswordHash != "" {
+			t.Errorf("user: %+v", u)
+		}
+		if th != (Throttle{UserID: "usr_a"}) {
+			t.Errorf("no throttle record: %+v", th)
+		}
+		if len(ds) != 1 || ds[0].ID != "dev_a" || ds[0].State != DeviceActive || ds[0].UserID != "usr_a" {
+			t.Errorf("devices: %+v", ds)
+		}
+		want := Throttle{UserID: "usr_a", ConsecutiveFailures: 2, WindowStart: t0, WindowFailures: 3, LockedUntil: t0.Add(time.Minute)}
+		if err := tx.PutThrottle(ctx, want); err != nil {
+			return err
+		}
+		if _, th, _, err = tx.VerifierState(ctx, "usr_a"); err != nil || th != want {
+			t.Errorf("throttle: %+v, %v", th, err)
+		}
+		if _, _, _, err := tx.VerifierState(ctx, "usr_missing"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing user: %v", err)
+		}
+		return nil
+	})
 }
 
 func TestDevicesRecoveryThrottleAudit(t *testing.T) {

@@ -13,10 +13,11 @@ type Reader interface {
 	// Account is a user and whether they have an active TOTP device, in one
 	// query.
 	Account(ctx context.Context, userID string) (u User, mfaEnrolled bool, err error)
-	// VerifierState is what a verification reads first: the account's
-	// throttle record and its active devices (ID, UserID, State, KeyID,
-	// SecretSealed, Algorithm, Digits and Period filled in).
-	VerifierState(ctx context.Context, userID string) (Throttle, []Device, error)
+	// VerifierState is what a verification reads first: the user (without
+	// PasswordHash), the account's throttle record (zero if none) and its
+	// active devices (ID, UserID, State, KeyID, SecretSealed, Algorithm,
+	// Digits and Period filled in). ErrNotFound if the user does not exist.
+	VerifierState(ctx context.Context, userID string) (User, Throttle, []Device, error)
 	SessionByHash(ctx context.Context, tokenHash []byte) (Session, error)
 	Devices(ctx context.Context, userID string) ([]Device, error)
 	Device(ctx context.Context, userID, id string) (Device, error)

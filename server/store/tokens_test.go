@@ -72,7 +72,7 @@ func TestReplacePendingSecretOnlyPending(t *testing.T) {
 func TestMigrateAppliesMissingEarlierVersion(t *testing.T) {
 	s, path := openTest(t)
 	ctx := context.Background()
-	if _, err := s.w.ExecContext(ctx, `DROP TABLE app_tokens; DELETE FROM schema_migrations WHERE version = 2;
+	if _, err := s.wc.ExecContext(ctx, `DROP TABLE app_tokens; DELETE FROM schema_migrations WHERE version = 2;
 		INSERT OR IGNORE INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_later.sql', 0)`); err != nil {
 		t.Fatal(err)
 	}
