@@ -32,7 +32,8 @@ type pushSetup struct {
 
 // newPushSetup signs up on the site, scans its enrollment QR code into the
 // authenticator, activates the device with the authenticator's code and
-// turns prompts on (as TestPushSignIn does).
+// turns prompts on; TestPushSignIn and the tests of its other states start
+// from here.
 func newPushSetup(t *testing.T) *pushSetup {
 	t.Helper()
 	site := newSiteTab(t)
