@@ -24,10 +24,11 @@ const (
 
 // Session is a signed-in browser or client. Only the token's hash is kept.
 type Session struct {
+	ID            string // public id ("ses_..."); the hash is the key
 	TokenHash     []byte
 	UserID        string
 	Stage         Stage
-	AMR           []string  // authentication methods, RFC 8176 names: pwd, otp, and later push
+	AMR           []string  // authentication methods, RFC 8176 names where one exists: pwd, otp, recovery, push
 	MFAVerifiedAt time.Time // last time a second factor was checked in this session
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
@@ -62,6 +63,9 @@ type Device struct {
 	ExpiresAt    time.Time // pending devices only
 	ActivatedAt  time.Time
 	LastUsedAt   time.Time
+	// CreatedBy is the session id or application token id that created the
+	// device: a pending device's seed and activation belong to it alone.
+	CreatedBy string
 }
 
 // RecoveryCode is one recovery code's hash.
@@ -104,4 +108,17 @@ type AppToken struct {
 	ExpiresAt    time.Time // zero: never expires
 	LastUsedAt   time.Time
 	LastUsedAddr string
+}
+
+// KnownBrowser is a browser that completed a sign-in to an account (a
+// device cookie): during a password lock it may still sign in, against its
+// own failure record. Only the token's hash is kept.
+type KnownBrowser struct {
+	TokenHash           []byte
+	UserID              string
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	LastUsedAt          time.Time
+	ConsecutiveFailures int
+	LockedUntil         time.Time
 }

@@ -162,26 +162,54 @@ func (x writes) CreateUser(ctx context.Context, u User) error {
 
 // Sessions.
 
-func (x reads) SessionByHash(ctx context.Context, tokenHash []byte) (Session, error) {
+const sessionColumns = `id, token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent`
+
+func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	var s Session
+	var id sql.NullString
 	var amr string
 	var verified, created, expires sql.NullInt64
-	err := x.q.QueryRowContext(ctx, `SELECT token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent
-		FROM sessions WHERE token_hash = ?`, tokenHash).
-		Scan(&s.TokenHash, &s.UserID, &s.Stage, &amr, &verified, &created, &expires, &s.ClientAddr, &s.UserAgent)
-	if err != nil {
-		return Session{}, x.fail("session", err)
+	if err := sc.Scan(&id, &s.TokenHash, &s.UserID, &s.Stage, &amr, &verified, &created, &expires, &s.ClientAddr, &s.UserAgent); err != nil {
+		return Session{}, err
 	}
+	s.ID = id.String
 	s.AMR = strings.Fields(amr)
 	s.MFAVerifiedAt, s.CreatedAt, s.ExpiresAt = fromMS(verified), fromMS(created), fromMS(expires)
 	return s, nil
 }
 
+func (x reads) SessionByHash(ctx context.Context, tokenHash []byte) (Session, error) {
+	s, err := scanSession(x.q.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
+	if err != nil {
+		return Session{}, x.fail("session", err)
+	}
+	return s, nil
+}
+
+func (x reads) Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND expires_at > ?
+		ORDER BY created_at DESC, id`, userID, ms(now))
+	if err != nil {
+		return nil, x.fail("sessions", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, x.fail("sessions", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, x.fail("sessions", err)
+	}
+	return out, nil
+}
+
 func (x writes) CreateSession(ctx context.Context, s Session) error {
-	_, err := x.q.ExecContext(ctx, `INSERT INTO sessions
-		(token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.TokenHash, s.UserID, string(s.Stage), strings.Join(s.AMR, " "), nullMS(s.MFAVerifiedAt),
+	_, err := x.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.TokenHash, s.UserID, string(s.Stage), strings.Join(s.AMR, " "), nullMS(s.MFAVerifiedAt),
 		ms(s.CreatedAt), ms(s.ExpiresAt), s.ClientAddr, s.UserAgent)
 	if err != nil {
 		return x.fail("create session", err)
@@ -205,6 +233,20 @@ func (x writes) DeleteUserSessions(ctx context.Context, userID string) (int64, e
 	return x.count("delete sessions", res, err)
 }
 
+func (x writes) DeleteSessionByID(ctx context.Context, userID, id string) error {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id = ?`, userID, id)
+	return x.one("delete session", res, err)
+}
+
+func (x writes) DeleteOtherSessions(ctx context.Context, userID, keepID string, unverifiedOnly bool) (int64, error) {
+	q := `DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?`
+	if unverifiedOnly {
+		q += ` AND mfa_verified_at IS NULL`
+	}
+	res, err := x.q.ExecContext(ctx, q, userID, keepID)
+	return x.count("delete other sessions", res, err)
+}
+
 func (x writes) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
 	return x.count("delete expired sessions", res, err)
@@ -213,13 +255,13 @@ func (x writes) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64
 // Devices.
 
 const deviceColumns = `id, user_id, name, state, key_id, secret_sealed, algorithm, digits, period,
-	last_step, created_at, expires_at, activated_at, last_used_at`
+	last_step, created_at, expires_at, activated_at, last_used_at, created_by`
 
 func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
 	var d Device
 	var lastStep, created, expires, activated, used sql.NullInt64
 	err := sc.Scan(&d.ID, &d.UserID, &d.Name, &d.State, &d.KeyID, &d.SecretSealed, &d.Algorithm, &d.Digits, &d.Period,
-		&lastStep, &created, &expires, &activated, &used)
+		&lastStep, &created, &expires, &activated, &used, &d.CreatedBy)
 	if err != nil {
 		return Device{}, err
 	}
@@ -268,9 +310,9 @@ func (x reads) Device(ctx context.Context, userID, id string) (Device, error) {
 }
 
 func (x writes) CreateDevice(ctx context.Context, d Device) error {
-	_, err := x.q.ExecContext(ctx, `INSERT INTO totp_devices (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL)`,
+	_, err := x.q.ExecContext(ctx, `INSERT INTO totp_devices (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?)`,
 		d.ID, d.UserID, d.Name, string(d.State), d.KeyID, d.SecretSealed, d.Algorithm, d.Digits, d.Period,
-		ms(d.CreatedAt), nullMS(d.ExpiresAt))
+		ms(d.CreatedAt), nullMS(d.ExpiresAt), d.CreatedBy)
 	if err != nil {
 		return x.fail("create device", err)
 	}
@@ -299,8 +341,8 @@ func (x writes) RenameDevice(ctx context.Context, userID, id, name string) error
 	return x.one("rename device", res, err)
 }
 
-func (x writes) DeleteDevice(ctx context.Context, userID, id string) error {
-	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ? AND id = ?`, userID, id)
+func (x writes) DeleteDevice(ctx context.Context, userID, id string, state DeviceState) error {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ? AND id = ? AND state = ?`, userID, id, string(state))
 	return x.one("delete device", res, err)
 }
 
@@ -317,6 +359,12 @@ func (x writes) DeleteExpiredPendingDevices(ctx context.Context, now time.Time) 
 func (x writes) DeleteAllDevices(ctx context.Context, userID string) (int64, error) {
 	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ?`, userID)
 	return x.count("delete devices", res, err)
+}
+
+func (x writes) ReplacePendingSecret(ctx context.Context, userID, id, createdBy, keyID string, sealed []byte, expiresAt time.Time) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET key_id = ?, secret_sealed = ?, expires_at = ?, last_step = NULL
+		WHERE user_id = ? AND id = ? AND state = 'pending' AND created_by = ?`, keyID, sealed, ms(expiresAt), userID, id, createdBy)
+	return x.one("replace pending secret", res, err)
 }
 
 func (x writes) ResealDevice(ctx context.Context, id, keyID string, sealed []byte) error {
@@ -379,10 +427,27 @@ func (x writes) DeleteRecoveryCodes(ctx context.Context, userID string) error {
 // Throttle.
 
 func (x reads) Throttle(ctx context.Context, userID string) (Throttle, error) {
+	return x.throttle(ctx, "verification_throttle", userID)
+}
+
+func (x reads) PasswordThrottle(ctx context.Context, userID string) (Throttle, error) {
+	return x.throttle(ctx, "password_throttle", userID)
+}
+
+func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
+	return x.putThrottle(ctx, "verification_throttle", t)
+}
+
+func (x writes) PutPasswordThrottle(ctx context.Context, t Throttle) error {
+	return x.putThrottle(ctx, "password_throttle", t)
+}
+
+// throttle reads a failure record of table (a constant, never input).
+func (x reads) throttle(ctx context.Context, table, userID string) (Throttle, error) {
 	t := Throttle{UserID: userID}
 	var start, locked sql.NullInt64
 	err := x.q.QueryRowContext(ctx, `SELECT consecutive_failures, window_start, window_failures, locked_until
-		FROM verification_throttle WHERE user_id = ?`, userID).Scan(&t.ConsecutiveFailures, &start, &t.WindowFailures, &locked)
+		FROM `+table+` WHERE user_id = ?`, userID).Scan(&t.ConsecutiveFailures, &start, &t.WindowFailures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, nil
 	}
@@ -398,7 +463,7 @@ func (x reads) Throttle(ctx context.Context, userID string) (Throttle, error) {
 	return t, nil
 }
 
-func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
+func (x writes) putThrottle(ctx context.Context, table string, t Throttle) error {
 	var start, locked int64
 	if !t.WindowStart.IsZero() {
 		start = ms(t.WindowStart)
@@ -406,7 +471,7 @@ func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
 	if !t.LockedUntil.IsZero() {
 		locked = ms(t.LockedUntil)
 	}
-	_, err := x.q.ExecContext(ctx, `INSERT INTO verification_throttle
+	_, err := x.q.ExecContext(ctx, `INSERT INTO `+table+`
 		(user_id, consecutive_failures, window_start, window_failures, locked_until) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
 		window_start = excluded.window_start, window_failures = excluded.window_failures, locked_until = excluded.locked_until`,
@@ -415,6 +480,50 @@ func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
 		return x.fail("put throttle", err)
 	}
 	return nil
+}
+
+// Known browsers.
+
+func (x reads) KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser, error) {
+	var b KnownBrowser
+	var created, expires, used, locked sql.NullInt64
+	err := x.q.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at, expires_at, last_used_at, consecutive_failures, locked_until
+		FROM known_browsers WHERE token_hash = ?`, tokenHash).
+		Scan(&b.TokenHash, &b.UserID, &created, &expires, &used, &b.ConsecutiveFailures, &locked)
+	if err != nil {
+		return KnownBrowser{}, x.fail("known browser", err)
+	}
+	b.CreatedAt, b.ExpiresAt, b.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	if locked.Int64 != 0 {
+		b.LockedUntil = fromMS(locked)
+	}
+	return b, nil
+}
+
+func (x writes) PutKnownBrowser(ctx context.Context, b KnownBrowser) error {
+	var locked int64
+	if !b.LockedUntil.IsZero() {
+		locked = ms(b.LockedUntil)
+	}
+	_, err := x.q.ExecContext(ctx, `INSERT INTO known_browsers
+		(token_hash, user_id, created_at, expires_at, last_used_at, consecutive_failures, locked_until) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at, last_used_at = excluded.last_used_at,
+		consecutive_failures = excluded.consecutive_failures, locked_until = excluded.locked_until`,
+		b.TokenHash, b.UserID, ms(b.CreatedAt), ms(b.ExpiresAt), ms(b.LastUsedAt), b.ConsecutiveFailures, locked)
+	if err != nil {
+		return x.fail("put known browser", err)
+	}
+	return nil
+}
+
+func (x writes) DeleteKnownBrowsers(ctx context.Context, userID string) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM known_browsers WHERE user_id = ?`, userID)
+	return x.count("delete known browsers", res, err)
+}
+
+func (x writes) DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM known_browsers WHERE expires_at <= ?`, ms(now))
+	return x.count("delete expired known browsers", res, err)
 }
 
 // Audit.

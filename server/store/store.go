@@ -19,10 +19,16 @@ type Reader interface {
 	// Digits and Period filled in). ErrNotFound if the user does not exist.
 	VerifierState(ctx context.Context, userID string) (User, Throttle, []Device, error)
 	SessionByHash(ctx context.Context, tokenHash []byte) (Session, error)
+	// Sessions lists the user's unexpired sessions, newest first.
+	Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
 	Devices(ctx context.Context, userID string) ([]Device, error)
 	Device(ctx context.Context, userID, id string) (Device, error)
 	UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error)
 	Throttle(ctx context.Context, userID string) (Throttle, error) // zero record (with UserID) if none
+	// PasswordThrottle is the account's password failure record (zero if
+	// none), kept apart from the second factor's.
+	PasswordThrottle(ctx context.Context, userID string) (Throttle, error)
+	KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser, error)
 	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
 	// AllDevices is for maintenance (rekey): every device of every user.
 	AllDevices(ctx context.Context) ([]Device, error)
@@ -45,6 +51,11 @@ type Tx interface {
 	UpgradeSession(ctx context.Context, tokenHash []byte, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	DeleteSessionByID(ctx context.Context, userID, id string) error
+	// DeleteOtherSessions ends the user's sessions but keepID's (all of them
+	// for ""), or with unverifiedOnly those that never verified a second
+	// factor.
+	DeleteOtherSessions(ctx context.Context, userID, keepID string, unverifiedOnly bool) (int64, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	CreateDevice(ctx context.Context, d Device) error
@@ -56,14 +67,18 @@ type Tx interface {
 	ConsumeStep(ctx context.Context, deviceID string, state DeviceState, step uint64, now time.Time) (bool, error)
 	ActivateDevice(ctx context.Context, deviceID string, now time.Time) error
 	RenameDevice(ctx context.Context, userID, id, name string) error
-	DeleteDevice(ctx context.Context, userID, id string) error
+	// DeleteDevice deletes the user's device only if it is in state:
+	// deciding on the state in the statement keeps a device activated in
+	// the meantime from being deleted under the pending rule.
+	DeleteDevice(ctx context.Context, userID, id string, state DeviceState) error
 	DeletePendingDevices(ctx context.Context, userID string) (int64, error)
 	DeleteExpiredPendingDevices(ctx context.Context, now time.Time) (int64, error)
 	DeleteAllDevices(ctx context.Context, userID string) (int64, error)
 	ResealDevice(ctx context.Context, id, keyID string, sealed []byte) error
 	// ReplacePendingSecret gives a pending device a new sealed secret and
-	// expiry; ErrNotFound if the device is not the user's or not pending.
-	ReplacePendingSecret(ctx context.Context, userID, id, keyID string, sealed []byte, expiresAt time.Time) error
+	// expiry; ErrNotFound if the device is not the user's, not pending or
+	// not created by createdBy.
+	ReplacePendingSecret(ctx context.Context, userID, id, createdBy, keyID string, sealed []byte, expiresAt time.Time) error
 
 	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error
 	// UseRecoveryCode marks an unused code used; false if it was used already
@@ -72,6 +87,12 @@ type Tx interface {
 	DeleteRecoveryCodes(ctx context.Context, userID string) error
 
 	PutThrottle(ctx context.Context, t Throttle) error
+	PutPasswordThrottle(ctx context.Context, t Throttle) error
+	// PutKnownBrowser inserts a known browser or updates its expiry, last
+	// use and failure record.
+	PutKnownBrowser(ctx context.Context, b KnownBrowser) error
+	DeleteKnownBrowsers(ctx context.Context, userID string) (int64, error)
+	DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (int64, error)
 
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	PushWriter // push.go

@@ -69,9 +69,3 @@ func (x writes) TouchAppToken(ctx context.Context, id, addr string, now time.Tim
 	n, err := x.count("touch app token", res, err)
 	return n == 1, err
 }
-
-func (x writes) ReplacePendingSecret(ctx context.Context, userID, id, keyID string, sealed []byte, expiresAt time.Time) error {
-	res, err := x.q.ExecContext(ctx, `UPDATE totp_devices SET key_id = ?, secret_sealed = ?, expires_at = ?, last_step = NULL
-		WHERE user_id = ? AND id = ? AND state = 'pending'`, keyID, sealed, ms(expiresAt), userID, id)
-	return x.one("replace pending secret", res, err)
-}

@@ -54,16 +54,21 @@ func TestReplacePendingSecretOnlyPending(t *testing.T) {
 	seedDevice(t, s, "usr_a", "dev_p", DevicePending)
 	seedDevice(t, s, "usr_a", "dev_x", DeviceActive)
 	update(t, s, func(tx Tx) error {
-		return tx.ReplacePendingSecret(ctx, "usr_a", "dev_p", "k2", []byte{9}, t0.Add(time.Hour))
+		return tx.ReplacePendingSecret(ctx, "usr_a", "dev_p", "", "k2", []byte{9}, t0.Add(time.Hour))
 	})
 	d, _ := s.Device(ctx, "usr_a", "dev_p")
 	if d.KeyID != "k2" || string(d.SecretSealed) != "\x09" || !d.ExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("replaced %+v", d)
 	}
 	if err := s.Update(ctx, func(tx Tx) error {
-		return tx.ReplacePendingSecret(ctx, "usr_a", "dev_x", "k2", []byte{9}, t0)
+		return tx.ReplacePendingSecret(ctx, "usr_a", "dev_x", "", "k2", []byte{9}, t0)
 	}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("active device: %v", err)
+	}
+	if err := s.Update(ctx, func(tx Tx) error {
+		return tx.ReplacePendingSecret(ctx, "usr_a", "dev_p", "ses_other", "k3", []byte{9}, t0)
+	}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another creator: %v", err)
 	}
 }
 
