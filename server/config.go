@@ -32,9 +32,13 @@ type Config struct {
 	// NewMasterKey is rekey's target when MasterKey is given (base64).
 	NewMasterKey string
 
-	BaseURL   string // public URL (default http://localhost:PORT)
-	LogLevel  string // debug, info, warn, error (default info)
-	LogFormat string // text or json (default text)
+	BaseURL string // public URL (default http://localhost:PORT)
+	// MetricsAddr is where /metrics is served, on its own listener ("" for
+	// nowhere, the default). Its outcome labels say why attempts failed, so
+	// keep it on loopback or an operators' network, never public.
+	MetricsAddr string
+	LogLevel    string // debug, info, warn, error (default info)
+	LogFormat   string // text or json (default text)
 	// DBSync is SQLite's synchronous mode for commits: "normal" (default;
 	// no fsync per commit, safe from corruption) or "full" (an fsync per
 	// group commit). See docs/security.md.

@@ -125,6 +125,15 @@ func checkKeyIDs(st store.Store, keys *secrets.Keyring) error {
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// MetricsHandler serves /metrics (and nothing else), for the metrics
+// listener: never on the public handler, since the outcome labels tell why
+// attempts failed.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
+}
+
 // Auth is the core service (tests, tools).
 func (s *Server) Auth() *auth.Service { return s.auth }
 
@@ -161,9 +170,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.auth.RunSweeper(sweepCtx, s.cfg.SweepInterval)
 	go s.push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "db", s.cfg.DBPath)
+	var msrv *http.Server
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv = &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		s.log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -173,6 +197,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
 	s.push.Close() // hijacked websockets are not the http.Server's to close
+	if msrv != nil {
+		msrv.Close()
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}

@@ -115,16 +115,16 @@ func enrollDevice(t *testing.T, srv *Server) (store.Session, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	c := auth.Client{Addr: "192.0.2.1"}
-	u, ns, err := srv.Auth().SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse")
+	_, ns, err := srv.Auth().SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := srv.Auth().CreateDevice(ctx, c, u.ID, "phone")
+	enr, err := srv.Auth().EnrollDevice(ctx, c, ns.Session, "phone", auth.Factor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _ := otpcode.TOTP(enr.Key.Secret, otpcode.Params{Algorithm: "SHA1", Digits: 6, Period: 30}, srv.cfg.Now().Add(-30*time.Second))
-	if _, _, err := srv.Auth().ActivateDevice(ctx, c, u.ID, enr.Device.ID, code); err != nil {
+	if _, err := srv.Auth().ActivateDevice(ctx, c, ns.Session, enr.Device.ID, code); err != nil {
 		t.Fatal(err)
 	}
 	return ns.Session, enr.Key.Secret

@@ -112,6 +112,7 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", "data"), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", getenv("TWOFOLD_MASTER_KEY_FILE"), "master key file (TWOFOLD_MASTER_KEY_FILE; default DATA/master.key)")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("TWOFOLD_METRICS_ADDR"), "serve /metrics on this separate address, e.g. 127.0.0.1:9464; off when empty (TWOFOLD_METRICS_ADDR)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", "info"), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", "text"), "text or json (TWOFOLD_LOG_FORMAT)")
 	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", "normal"), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")

@@ -9,7 +9,7 @@ import (
 
 const deviceUsage = `Usage:
   twofold mfa-totp-device list
-  twofold mfa-totp-device create [--name NAME] [--totp CODE | --recovery-code CODE]
+  twofold mfa-totp-device create [--name NAME] [--totp CODE | --recovery-code CODE] [--email EMAIL] [--password-stdin]
   twofold mfa-totp-device activate DEVICE_ID --totp CODE
   twofold mfa-totp-device generate-totp-seed DEVICE_ID
   twofold mfa-totp-device delete DEVICE_ID [--totp CODE | --recovery-code CODE]
@@ -18,9 +18,12 @@ const deviceUsage = `Usage:
 Your TOTP devices, as in Oracle Cloud's 'oci iam mfa-totp-device'. 'create'
 makes a pending device and prints its seed (key and otpauth URI) once: add it
 to your authenticator and activate it with a current code within 10
-minutes. Once you have an active device, creating another needs a current
-code from it (or a recovery code): application tokens carry no second
-factor. 'generate-totp-seed' gives a pending device a new seed (and a fresh
+minutes. Your first device is set up in a signed-in session, not with the
+application token (a token must not be able to turn MFA on with an
+authenticator of its own): 'create' then asks for your password, and keeps
+that session in the config file until you activate the device. Once you
+have an active device, creating another needs a current code from it (or a
+recovery code): application tokens carry no second factor. 'generate-totp-seed' gives a pending device a new seed (and a fresh
 10 minutes); an active device's seed is never shown again. Deleting an
 active device needs a current code or a recovery code. The first activation
 prints your recovery codes, once.
@@ -30,6 +33,8 @@ Flags:
   --totp CODE          a current code from the device (activate), or from an
                        active device (create another, delete)
   --recovery-code CODE a recovery code instead (create another, delete)
+  --email EMAIL        your email, when the first device needs a sign-in (create)
+  --password-stdin     read that password from standard input (create)
 ` + remoteFlagsHelp + `
 Example:
   twofold mfa-totp-device create --name phone
@@ -93,6 +98,30 @@ func printEnrollment(e *env, c *apiClient, enr enrollment) {
 	fmt.Fprintf(e.stdout, "\n%s\n\nThen: twofold mfa-totp-device activate %s --totp CODE\n", k.OTPAuthURI, enr.Device.ID)
 }
 
+// createFirstDevice creates an account's first device in a signed-in
+// session (a token may not) and keeps that session in the config file for
+// the device's activation.
+func createFirstDevice(e *env, c *apiClient, sf *signInFlags, payload any, enr *enrollment) error {
+	fmt.Fprintln(e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
+	session := *c
+	session.token = ""
+	if _, err := signIn(e, &session, sf); err != nil {
+		return err
+	}
+	if err := session.call("POST", "/totp-devices", payload, enr); err != nil {
+		return err
+	}
+	cfg, _, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	cfg.Enrollment = &enrollmentSession{URL: c.base, DeviceID: enr.Device.ID, Cookie: session.sessionCookie()}
+	if _, err := saveConfig(cfg); err != nil {
+		return fmt.Errorf("device %s created but the session to activate it was not saved: %v", enr.Device.ID, err)
+	}
+	return nil
+}
+
 func factorBody(totp, recovery string) (map[string]string, error) {
 	switch {
 	case totp != "" && recovery != "":
@@ -127,6 +156,8 @@ func runDevice(e *env, args []string) int {
 	name := fs.String("name", "", "")
 	totp := fs.String("totp", "", "")
 	recovery := fs.String("recovery-code", "", "")
+	email := fs.String("email", "", "")
+	passwordStdin := fs.Bool("password-stdin", false, "")
 	rest, status, done := parseFlags(e, fs, args, deviceUsage)
 	if done {
 		return status
@@ -149,6 +180,11 @@ func runDevice(e *env, args []string) int {
 	c, err := rf.client(e, true)
 	if err != nil {
 		return fail(e, exitUsage, "%s: %v", verb, err)
+	}
+	cfg, _, _ := loadConfig()
+	enrolling := cfg.Enrollment != nil && cfg.Enrollment.URL == c.base && len(rest) == 1 && cfg.Enrollment.DeviceID == rest[0]
+	if enrolling && (sub == "activate" || sub == "generate-totp-seed") {
+		c.useSession(cfg.Enrollment.Cookie)
 	}
 	switch sub {
 	case "list":
@@ -183,9 +219,13 @@ func runDevice(e *env, args []string) int {
 		if body != nil {
 			payload = body
 		}
-		if err := c.call("POST", "/totp-devices", payload, &enr); err != nil {
-			var ae *errAPI
-			if errors.As(err, &ae) && ae.Code == "mfa_required" {
+		err = c.call("POST", "/totp-devices", payload, &enr)
+		var ae *errAPI
+		if errors.As(err, &ae) && ae.Code == "token_not_allowed" {
+			err = createFirstDevice(e, c, &signInFlags{email: *email, passwordStdin: *passwordStdin}, payload, &enr)
+		}
+		if err != nil {
+			if errors.As(err, &ae) && ae.Code == "fresh_factor_required" {
 				return fail(e, exitFail, "%s: you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE", verb)
 			}
 			return remoteFail(e, verb, err)
@@ -204,6 +244,13 @@ func runDevice(e *env, args []string) int {
 		}
 		if err := c.call("POST", "/totp-devices/"+rest[0]+"/activate", map[string]string{"code": *totp}, &out); err != nil {
 			return remoteFail(e, verb, err)
+		}
+		if enrolling {
+			_ = c.call("DELETE", "/session", nil, nil) // its work is done
+			cfg.Enrollment = nil
+			if _, err := saveConfig(cfg); err != nil {
+				fmt.Fprintf(e.stderr, "twofold: %s: could not update the config file: %v\n", verb, err)
+			}
 		}
 		if c.output == "json" {
 			printJSON(e.stdout, out)

@@ -30,6 +30,19 @@ const defaultServerURL = "http://localhost:8080"
 type config struct {
 	URL   string `json:"url"`
 	Token string `json:"token"`
+	// Enrollment is the signed-in session that created an account's first
+	// device: an application token cannot make the first device (it could
+	// turn MFA on with an authenticator of its own), and a pending device
+	// belongs to the session that created it, so 'activate' and
+	// 'generate-totp-seed' use this session for that device. It is
+	// dropped (and signed out) when the device is activated.
+	Enrollment *enrollmentSession `json:"enrollment,omitempty"`
+}
+
+type enrollmentSession struct {
+	URL      string `json:"url"`
+	DeviceID string `json:"device_id"`
+	Cookie   string `json:"cookie"` // name=value of the session cookie
 }
 
 func configPath() (string, error) {
@@ -150,6 +163,27 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// sessionCookie is the session cookie the jar holds for the server, as
+// name=value.
+func (c *apiClient) sessionCookie() string {
+	u, _ := url.Parse(c.base)
+	for _, k := range c.http.Jar.Cookies(u) {
+		if k.Name == "twofold_session" || k.Name == "__Host-twofold_session" {
+			return k.Name + "=" + k.Value
+		}
+	}
+	return ""
+}
+
+// useSession makes c a cookie-session client for a saved enrollment
+// session (name=value), instead of its token.
+func (c *apiClient) useSession(cookie string) {
+	name, value, _ := strings.Cut(cookie, "=")
+	u, _ := url.Parse(c.base)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+	c.token = ""
 }
 
 // call sends a JSON request to /api/v1+path and decodes the answer into out

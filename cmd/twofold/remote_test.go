@@ -132,10 +132,15 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 		t.Fatalf("config file: %v %v", fi, err)
 	}
 
+	// The first device is made in a signed-in session, not with the token.
 	var created cliEnrollment
-	decodeOut(t, must(t, "", "mfa-totp-device", "create", "--name", "phone", "-o", "json"), &created)
+	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "--name", "phone", "-o", "json",
+		"--email", "oracle@example.com", "--password-stdin"), &created)
 	if created.Device.State != "pending" || created.Enrollment.Secret == "" {
 		t.Fatalf("created %+v", created)
+	}
+	if cfg, _ := os.ReadFile(cfgPath); !strings.Contains(string(cfg), created.Device.ID) {
+		t.Fatalf("the enrollment session is not kept for the device: %s", cfg)
 	}
 	id := created.Device.ID
 	// A pending device may get a new seed; the old one then stops working.
@@ -151,6 +156,9 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 		t.Fatalf("activate said %q", act)
 	}
 	recovery := strings.TrimSpace(strings.Split(strings.SplitN(act, "not shown again):\n", 2)[1], "\n")[0])
+	if cfg, _ := os.ReadFile(cfgPath); strings.Contains(string(cfg), "enrollment") {
+		t.Fatalf("the enrollment session outlived the activation: %s", cfg)
+	}
 	mustFail(t, "", "already active", "mfa-totp-device", "generate-totp-seed", id)
 
 	if list := must(t, "", "mfa-totp-device", "list"); !strings.Contains(list, id) || !strings.Contains(list, "ACTIVE") {
@@ -186,7 +194,7 @@ func TestCLITokenSequence(t *testing.T) {
 
 	// With MFA on, creating a token asks for the code too.
 	var created cliEnrollment
-	decodeOut(t, must(t, "", "mfa-totp-device", "create", "-o", "json"), &created)
+	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "-o", "json", "--email", "tokens@example.com", "--password-stdin"), &created)
 	must(t, "", "mfa-totp-device", "activate", created.Device.ID, "--totp", codeAt(t, created.Enrollment.Secret, time.Now()))
 	mustFail(t, cliPassword+"\n", "not accepted", "token", "create", "--name", "ci", "--email", "tokens@example.com", "--password-stdin", "--totp", "000000")
 

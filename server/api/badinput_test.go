@@ -56,7 +56,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 		{"garbage session", anon, "POST", mfa, `{"code":"123456"}`, []string{"Cookie", "twofold_session=<script>"}, 401, "unauthenticated"},
 		{"partial session lists devices", pending, "GET", "/api/v1/totp-devices", nil, nil, 403, "second_factor_required"},
 		{"partial session creates device", pending, "POST", "/api/v1/totp-devices", `{}`, nil, 403, "second_factor_required"},
-		{"another device, no fresh factor", a.c, "POST", "/api/v1/totp-devices", `{"name":"x"}`, nil, 403, "mfa_required"},
+		{"another device, no fresh factor", a.c, "POST", "/api/v1/totp-devices", `{"name":"x"}`, nil, 403, "fresh_factor_required"},
 		{"another device, 5 digits", a.c, "POST", "/api/v1/totp-devices", `{"code":"12345"}`, nil, 400, "invalid_code_format"},
 		{"another device, two factors", a.c, "POST", "/api/v1/totp-devices", `{"code":"123456","recovery_code":"` + a.recovery[0] + `"}`, nil, 400, "factor_required"},
 		{"activate, 5 digits", a.c, "POST", "/api/v1/totp-devices/" + created.Device.ID + "/activate", `{"code":"12345"}`, nil, 400, "invalid_code_format"},

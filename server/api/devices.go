@@ -22,7 +22,7 @@ func (d devices) Routes() chi.Router {
 	r.Patch("/{id}", d.handle(d.rename))
 	r.With(d.limit).Delete("/{id}", d.handle(d.delete))
 	r.With(d.limit).Post("/{id}/activate", d.handle(d.activate))
-	r.Post("/{id}/seed", d.handle(d.regenerateSeed))
+	r.With(d.limit).Post("/{id}/seed", d.handle(d.regenerateSeed)) // may carry a code
 	return r
 }
 
@@ -103,11 +103,16 @@ func enrollmentResponse(enr auth.Enrollment) (createDeviceResponse, error) {
 
 // regenerateSeed gives a pending device a new seed (Oracle's
 // generate-totp-seed); an active device's seed is never shown again.
+// It yields a seed, so it asks what creating a device asks: a second
+// factor in the body when the account has MFA and the session's is not
+// fresh.
 func (d devices) regenerateSeed(w http.ResponseWriter, r *http.Request) error {
-	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+	var req factorRequest
+	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	enr, err := d.auth.RegenerateSeed(r.Context(), client(r), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id"))
+	enr, err := d.auth.RegenerateSeed(r.Context(), client(r), mustPrincipal(r).Session, chi.URLParam(r, "id"),
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}
@@ -149,6 +154,9 @@ type activateRequest struct {
 type activateResponse struct {
 	Device        deviceView `json:"device"`
 	RecoveryCodes []string   `json:"recovery_codes,omitempty"`
+	// SignedOutSessions counts the other sessions that ended because this
+	// activation turned MFA on and they had only the password.
+	SignedOutSessions int64 `json:"signed_out_sessions"`
 }
 
 func (d devices) activate(w http.ResponseWriter, r *http.Request) error {
@@ -156,11 +164,12 @@ func (d devices) activate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	dev, codes, err := d.auth.ActivateDevice(r.Context(), client(r), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id"), req.Code)
+	res, err := d.auth.ActivateDevice(r.Context(), client(r), mustPrincipal(r).Session, chi.URLParam(r, "id"), req.Code)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, activateResponse{Device: viewDevice(dev), RecoveryCodes: codes})
+	return writeJSON(w, http.StatusOK, activateResponse{Device: viewDevice(res.Device), RecoveryCodes: res.RecoveryCodes,
+		SignedOutSessions: res.SignedOut})
 }
 
 func (d devices) delete(w http.ResponseWriter, r *http.Request) error {

@@ -94,26 +94,30 @@ func TestRenameAndDeleteNeedsFreshFactorHTTP(t *testing.T) {
 }
 
 // Adding a device once one is active needs a fresh second factor, from a
-// session or an application token alike; the first one does not.
+// session or an application token alike; the first one needs none from a
+// session, and a token cannot make it.
 func TestAddDeviceNeedsFreshFactorHTTP(t *testing.T) {
 	h := newHarness(t)
 	c := h.signUp("add@example.com")
 	token, _ := newToken(t, c, map[string]string{"name": "cli"})
 	anon := h.client()
-	// No active device: the session and the token both may add (pending) devices.
+	// No active device: the session may add (pending) devices, the token not.
 	var first createDeviceResponse
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"phone"}`).decode(t, &first)
-	anon.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`, bearer(token)...)
+	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`)
+	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"spare"}`, bearer(token)...); r.status != 403 || r.errorCode() != "token_not_allowed" {
+		t.Fatalf("token, first device: %d %s", r.status, r.body)
+	}
 	secret := secretOf(t, first.Enrollment.Secret)
 	c.must(200, "POST", "/api/v1/totp-devices/"+first.Device.ID+"/activate", map[string]string{"code": h.code(secret)})
 
 	// Active now: the sign-up session (MFA never verified) and the token
 	// are refused, and nothing is stored.
 	before := h.rowCounts()["totp_devices"]
-	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`); r.status != 403 || r.errorCode() != "mfa_required" {
+	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`); r.status != 403 || r.errorCode() != "fresh_factor_required" {
 		t.Fatalf("session without fresh factor: %d %s", r.status, r.body)
 	}
-	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`, bearer(token)...); r.status != 403 || r.errorCode() != "mfa_required" {
+	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"tablet"}`, bearer(token)...); r.status != 403 || r.errorCode() != "fresh_factor_required" {
 		t.Fatalf("token without factor: %d %s", r.status, r.body)
 	}
 	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"tablet","code":"000000"}`); r.status != 403 || r.errorCode() != "verification_failed" {
@@ -135,7 +139,7 @@ func TestAddDeviceNeedsFreshFactorHTTP(t *testing.T) {
 	c.must(200, "POST", "/api/v1/session/mfa", map[string]string{"code": h.code(secret)})
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"laptop"}`)
 	h.clock.Advance(5*time.Minute + time.Second)
-	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"desk"}`); r.errorCode() != "mfa_required" {
+	if r := c.do("POST", "/api/v1/totp-devices", `{"name":"desk"}`); r.errorCode() != "fresh_factor_required" {
 		t.Fatalf("stale step-up: %d %s", r.status, r.body)
 	}
 }

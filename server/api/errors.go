@@ -40,6 +40,7 @@ var (
 	errUnsupportedMedia   = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
 	errBodyTooLarge       = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
 	errMalformedJSON      = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
+	errInvalidUTF8        = errorf(http.StatusBadRequest, "invalid_utf8", "The request body is not valid UTF-8 (or has an unpaired \\u surrogate escape).")
 	errEmptyBody          = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
 	errCrossOrigin        = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
 	errRateLimited        = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
@@ -75,6 +76,10 @@ var authErrors = []struct {
 	{auth.ErrInvalidExpiry, errorf(http.StatusBadRequest, "invalid_expiry", "A token expires in the future and within 366 days (or leave the expiry out).")},
 	{auth.ErrTooManyTokens, errorf(http.StatusConflict, "too_many_tokens", "You have the most application tokens allowed (20); revoke one first.")},
 	{auth.ErrTokenNotFound, errorf(http.StatusNotFound, "not_found", "No such application token.")},
+	{auth.ErrTokenNotAllowed, errTokenNotAllowed},
+	{auth.ErrDeviceNotYours, errorf(http.StatusForbidden, "device_not_yours",
+		"This device is being set up in another session; finish it there, or delete it and add a new one here.")},
+	{auth.ErrSessionNotFound, errorf(http.StatusNotFound, "not_found", "No such session.")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.

@@ -157,14 +157,23 @@ func clientAddr(r *http.Request) string {
 }
 
 func client(r *http.Request) auth.Client {
-	return auth.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}
+	c := auth.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}
+	for _, name := range []string{browserCookieName, secureBrowserCookieName} {
+		if k, err := r.Cookie(name); err == nil && k.Value != "" {
+			c.BrowserToken = k.Value
+		}
+	}
+	return c
 }
 
 // Sessions travel in a cookie. Behind TLS it is Secure with the __Host-
-// prefix (host-only, path /).
+// prefix (host-only, path /). The known-browser cookie (auth/password.go)
+// lives 90 days and is read only by the credential routes.
 const (
-	cookieName       = "twofold_session"
-	secureCookieName = "__Host-twofold_session"
+	cookieName              = "twofold_session"
+	secureCookieName        = "__Host-twofold_session"
+	browserCookieName       = "twofold_browser"
+	secureBrowserCookieName = "__Host-twofold_browser"
 )
 
 func (a *api) secure(r *http.Request) bool { return r.TLS != nil || a.baseHTTPS }
@@ -182,6 +191,16 @@ func (a *api) setSessionCookie(w http.ResponseWriter, r *http.Request, ns auth.N
 		MaxAge:   max(1, int(ns.Session.ExpiresAt.Sub(a.now()).Seconds())),
 		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
 	})
+	if ns.BrowserToken != "" {
+		name := browserCookieName
+		if a.secure(r) {
+			name = secureBrowserCookieName
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: name, Value: ns.BrowserToken, Path: "/", MaxAge: int(auth.KnownBrowserTTL.Seconds()),
+			HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
+		})
+	}
 }
 
 func (a *api) clearSessionCookie(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
+	pushproto "github.com/twofold-auth/twofold/shared/push"
 )
 
 // PushHub is what the API needs of the push router: device websockets at
@@ -29,7 +30,7 @@ func (p pushRoutes) Routes() chi.Router {
 	r := p.subrouter()
 	r.Use(p.requirePush)
 	r.Get("/ws", func(w http.ResponseWriter, r *http.Request) { p.push.ServeHTTP(w, r) })
-	r.With(p.limit).Post("/registrations", p.handle(p.register))
+	r.With(p.registerLimit).Post("/registrations", p.handle(p.register))
 	r.With(p.limit, p.requireSession).Post("/challenges", p.handle(p.create))
 	r.With(p.requireSession).Get("/challenges/{id}", p.handle(p.get))
 	r.With(p.requireSession).Get("/challenges/{id}/events", p.handle(p.events))
@@ -46,6 +47,9 @@ var (
 	errPushNotFound    = errorf(http.StatusNotFound, "not_found", "No such sign-in prompt.")
 	errPushNotApproved = errorf(http.StatusForbidden, "verification_failed", "This sign-in prompt was not approved (or has expired); send a new one or enter a code.")
 	errPushNotPartial  = errorf(http.StatusConflict, "not_signing_in", "Prompts are for finishing a sign-in: sign in with your password first.")
+	errPushProof       = errorf(http.StatusBadRequest, "invalid_proof", "proof is a registration proof: 32 bytes in base64url (see docs/push.md).")
+	errPushRejected    = errorf(http.StatusForbidden, "registration_rejected",
+		"The server did not accept this registration: the account must be active on this server and the authenticator's clock within 5 minutes of the server's.")
 )
 
 func (p pushRoutes) requirePush(next http.Handler) http.Handler {
@@ -72,6 +76,8 @@ func pushError(err error) error {
 		return errPushTooMany
 	case errors.Is(err, auth.ErrPushDisabled):
 		return errPushOff
+	case errors.Is(err, auth.ErrPushRejected):
+		return errPushRejected
 	}
 	return err
 }
@@ -79,7 +85,8 @@ func pushError(err error) error {
 type pushRegistrationRequest struct {
 	DeviceID  string `json:"device_id"`
 	PublicKey string `json:"public_key"`
-	Code      string `json:"code"`
+	At        int64  `json:"at"`    // Unix seconds the proof was made at
+	Proof     string `json:"proof"` // shared/push registration proof, base64url
 }
 
 type pushRegistrationView struct {
@@ -88,8 +95,9 @@ type pushRegistrationView struct {
 }
 
 // register records an authenticator's public key for one TOTP device. No
-// session: the current code of that device is the proof, and it goes
-// through the account's throttle.
+// session: an HMAC under the device's seed is the proof (shared/push). It
+// spends no time step and books nothing in the account's throttle; its own
+// per-address limit (registerLimit) bounds the requests.
 func (p pushRoutes) register(w http.ResponseWriter, r *http.Request) error {
 	var req pushRegistrationRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -99,7 +107,11 @@ func (p pushRoutes) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errPushKey
 	}
-	reg, err := p.auth.RegisterPush(r.Context(), client(r), req.DeviceID, req.Code, key)
+	proof, err := base64.RawURLEncoding.DecodeString(req.Proof)
+	if err != nil || len(proof) != pushproto.ProofSize {
+		return errPushProof
+	}
+	reg, err := p.auth.RegisterPush(r.Context(), client(r), req.DeviceID, key, req.At, proof)
 	if err != nil {
 		return pushError(err)
 	}

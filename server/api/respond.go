@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -123,6 +124,12 @@ func decodeBytes(r *http.Request, body []byte, v any) error {
 	if err := checkContentType(r); err != nil {
 		return err
 	}
+	// encoding/json would turn invalid UTF-8 and lone surrogate escapes into
+	// U+FFFD, so two different byte strings (two passwords) would become
+	// one: refuse them instead.
+	if !utf8.Valid(body) || !pairedSurrogates(body) {
+		return errInvalidUTF8
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -137,4 +144,94 @@ func decodeBytes(r *http.Request, body []byte, v any) error {
 			Message: "The request body has data after the JSON object."}
 	}
 	return nil
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate
+// in a JSON text is a high surrogate followed by a low one.
+func pairedSurrogates(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // an escaped character, perhaps a backslash
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		switch {
+		case !ok:
+			return true // not an escape the decoder takes: it reports the syntax error
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+11 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' {
+				return false
+			}
+			if lo, ok := hex4(b, i+8); !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return true
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
+}
+
+// jsonOnly refuses a state-changing request whose body is not JSON: with a
+// Content-Type other than application/json, or with a body and no
+// Content-Type. A browser form (urlencoded, multipart, text/plain) can
+// thus never reach a handler, even with an empty body that the handler
+// would not read.
+func jsonOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Content-Type") != "" {
+			if checkContentType(r) != nil {
+				writeError(w, errUnsupportedMedia)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		var first [1]byte
+		n, _ := io.ReadFull(r.Body, first[:])
+		if n > 0 {
+			writeError(w, errUnsupportedMedia)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeError writes a public error where no api (and so no logger) is at
+// hand: only for errors that need no logging.
+func writeError(w http.ResponseWriter, e *APIError) {
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
 }

@@ -61,7 +61,10 @@ type api struct {
 	now       func() time.Time
 	baseHTTPS bool
 	limit     func(http.Handler) http.Handler
-	push      PushHub
+	// registerLimit is push registration's own per-address limit, so that
+	// registrations neither use up nor are used up by sign-in attempts.
+	registerLimit func(http.Handler) http.Handler
+	push          PushHub
 }
 
 // NewRouter builds the whole HTTP handler.
@@ -78,6 +81,7 @@ func NewRouter(d Deps) http.Handler {
 	}
 	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
 	a.limit = a.rateLimiter(d.RateLimit)
+	a.registerLimit = a.rateLimiter(d.RateLimit)
 	a.push = d.Push
 
 	r := chi.NewRouter()
@@ -91,7 +95,8 @@ func NewRouter(d Deps) http.Handler {
 	r.MethodNotAllowed(a.handle(func(http.ResponseWriter, *http.Request) error { return errMethodNotAllowed }))
 
 	r.Get("/healthz", a.handle(a.healthz))
-	r.Method(http.MethodGet, "/metrics", a.metrics.Handler())
+	// /metrics is not here: it tells why attempts failed (outcome labels),
+	// so it has its own listener (server.Config.MetricsAddr).
 	if d.Site != nil {
 		a.mountSite(r, d.Site)
 	} else {
@@ -101,7 +106,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/app", appHandler(d.App))
 	}
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(limitBody, noStore, a.authenticate)
+		r.Use(limitBody, noStore, jsonOnly, a.authenticate)
 		r.Get("/openapi.json", a.handle(a.openAPI))
 		r.Get("/time", a.handle(a.serverTime))
 		r.Mount("/users", users{a}.Routes())

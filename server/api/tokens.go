@@ -83,7 +83,7 @@ type appTokens struct{ *api }
 func (t appTokens) Routes() chi.Router {
 	r := t.subrouter()
 	r.With(t.requireFullOrToken).Get("/", t.handle(t.list))
-	r.With(t.requireFull).Post("/", t.handle(t.create))
+	r.With(t.limit, t.requireFull).Post("/", t.handle(t.create)) // may carry a code
 	r.With(t.requireFullOrToken).Delete("/{id}", t.handle(t.revoke))
 	return r
 }
@@ -118,9 +118,13 @@ func (t appTokens) list(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// createAppTokenRequest names the token; with MFA enrolled it carries a
+// second factor unless the session verified one within the last minutes.
 type createAppTokenRequest struct {
-	Name      string     `json:"name"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	Name         string     `json:"name"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+	Code         string     `json:"code"`
+	RecoveryCode string     `json:"recovery_code"`
 }
 
 // createAppTokenResponse is the one response that carries a token.
@@ -138,7 +142,8 @@ func (t appTokens) create(w http.ResponseWriter, r *http.Request) error {
 	if req.ExpiresAt != nil {
 		expires = *req.ExpiresAt
 	}
-	nt, err := t.auth.CreateAppToken(r.Context(), client(r), mustPrincipal(r).Session, req.Name, expires)
+	nt, err := t.auth.CreateAppToken(r.Context(), client(r), mustPrincipal(r).Session, req.Name, expires,
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}

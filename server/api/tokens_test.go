@@ -44,9 +44,10 @@ func TestAppTokenLifecycleAndLimits(t *testing.T) {
 	if strings.Contains(string(r.body), secret) || !strings.Contains(string(r.body), `"name":"laptop"`) {
 		t.Fatalf("list: %s", r.body)
 	}
-	// A token manages devices...
-	var created createDeviceResponse
-	anon.must(201, "POST", "/api/v1/totp-devices", `{"name":"cli"}`, bearer(secret)...).decode(t, &created)
+	// A token lists devices, but cannot make an account's first one...
+	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"cli"}`, bearer(secret)...); r.status != 403 || r.errorCode() != "token_not_allowed" {
+		t.Fatalf("token enrolling the first device: %d %s", r.status, r.body)
+	}
 	anon.must(200, "GET", "/api/v1/totp-devices", nil, bearer(secret)...)
 	// ...but does not mint tokens, read the session or the audit log.
 	for _, op := range [][2]string{{"POST", "/api/v1/app-tokens"}, {"GET", "/api/v1/session"}, {"DELETE", "/api/v1/sessions"},
@@ -133,18 +134,19 @@ func TestBearerSkipsCrossOriginOnly(t *testing.T) {
 	c := h.signUp("xo-tok@example.com")
 	secret, _ := newToken(t, c, map[string]string{"name": "x"})
 	cross := []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}
-	if r := c.do("POST", "/api/v1/totp-devices", `{}`, cross...); r.status != 403 || r.errorCode() != "cross_origin_request" {
+	if r := c.do("DELETE", "/api/v1/totp-devices/inactive", nil, cross...); r.status != 403 || r.errorCode() != "cross_origin_request" {
 		t.Fatalf("cookie cross-origin: %d %s", r.status, r.body)
 	}
-	h.client().must(201, "POST", "/api/v1/totp-devices", `{}`, append(cross, bearer(secret)...)...)
+	h.client().must(200, "DELETE", "/api/v1/totp-devices/inactive", nil, append(cross, bearer(secret)...)...)
 }
 
-// With MFA, a token comes only from a session that verified its second
-// factor; a token deleting an active device must give a code.
+// With MFA, a token comes only from a session with a fresh second factor
+// (or a code in the request); a token deleting an active device must give
+// a code.
 func TestAppTokenNeedsVerifiedSessionAndCodes(t *testing.T) {
 	h := newHarness(t)
 	a := h.enroll("mfa-tok@example.com") // signed up before enrolling: no verified factor
-	if r := a.c.do("POST", "/api/v1/app-tokens", `{"name":"x"}`); r.status != 403 || r.errorCode() != "mfa_required" {
+	if r := a.c.do("POST", "/api/v1/app-tokens", `{"name":"x"}`); r.status != 403 || r.errorCode() != "fresh_factor_required" {
 		t.Fatalf("unverified session: %d %s", r.status, r.body)
 	}
 	h.clock.Advance(time.Minute)

@@ -25,6 +25,9 @@ const (
 type NewSession struct {
 	Token   string
 	Session store.Session
+	// BrowserToken, when set, is a new known-browser token for the
+	// client's cookie (password.go).
+	BrowserToken string
 	// User and MFAEnrolled are filled in by SecondFactor, read in its
 	// transaction, so the caller needs no further read to answer.
 	User        store.User
@@ -80,6 +83,9 @@ func (s *Service) SignUp(ctx context.Context, c Client, email, password string) 
 		if err := tx.CreateSession(ctx, ns.Session); err != nil {
 			return err
 		}
+		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, id); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, c, id, EventSignUp, "", "")
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -97,6 +103,10 @@ func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []s
 	if err != nil {
 		return NewSession{}, err
 	}
+	id, err := s.newID("ses")
+	if err != nil {
+		return NewSession{}, err
+	}
 	now := s.now()
 	ttl := s.cfg.SessionTTL
 	if stage == store.StagePartial {
@@ -107,13 +117,16 @@ func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []s
 		ua = ua[:256]
 	}
 	return NewSession{Token: token, Session: store.Session{
-		TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
+		ID: id, TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
 		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua,
 	}}, nil
 }
 
-// SignIn checks a password. With MFA enrolled it returns a partial session,
-// good only for the second factor; without, a full session (amr [pwd]).
+// SignIn checks a password, under the per-account guess bounds of
+// password.go. With MFA enrolled it returns a partial session, good only for
+// the second factor; without, a full session (amr [pwd]). Every failure,
+// whatever its cause (unknown account, wrong password, a lock), is
+// ErrInvalidCredentials after the same password-hashing work.
 func (s *Service) SignIn(ctx context.Context, c Client, email, password string) (NewSession, error) {
 	normalized, emailErr := NormalizeEmail(email)
 	var u store.User
@@ -122,30 +135,24 @@ func (s *Service) SignIn(ctx context.Context, c Client, email, password string) 
 		u, err = s.store.UserByEmail(ctx, normalized)
 	}
 	if emailErr != nil || errors.Is(err, store.ErrNotFound) {
-		credential.VerifyPassword(password, s.dummyHash) // same work as for a real account
-		s.log.Info("sign-in failed", "reason", "unknown account")
-		if err := s.store.Update(ctx, func(tx store.Tx) error {
-			return s.audit(ctx, tx, c, "", EventSignInFailure, "", "password")
-		}); err != nil {
-			return NewSession{}, err
-		}
-		return NewSession{}, ErrInvalidCredentials
+		return NewSession{}, s.signInFailed(ctx, c, "", "unknown account", password, passwordAttempt{})
 	}
 	if err != nil {
 		return NewSession{}, err
+	}
+	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
+	if err != nil {
+		return NewSession{}, err
+	}
+	if locked {
+		return NewSession{}, s.signInFailed(ctx, c, u.ID, "locked", password, attempt)
 	}
 	ok, err := credential.VerifyPassword(password, u.PasswordHash)
 	if err != nil {
 		return NewSession{}, err
 	}
 	if !ok {
-		s.log.Info("sign-in failed", "reason", "wrong password", "user_id", u.ID)
-		if err := s.store.Update(ctx, func(tx store.Tx) error {
-			return s.audit(ctx, tx, c, u.ID, EventSignInFailure, "", "password")
-		}); err != nil {
-			return NewSession{}, err
-		}
-		return NewSession{}, ErrInvalidCredentials
+		return NewSession{}, s.signInFailed(ctx, c, u.ID, "wrong password", "", attempt)
 	}
 	enrolled, err := s.MFAEnrolled(ctx, u.ID)
 	if err != nil {
@@ -160,19 +167,49 @@ func (s *Service) SignIn(ctx context.Context, c Client, email, password string) 
 		return NewSession{}, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
+			return err
+		}
 		if err := tx.CreateSession(ctx, ns.Session); err != nil {
 			return err
 		}
-		if stage == store.StageFull {
-			return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", MethodPassword)
+		if stage == store.StagePartial {
+			return nil
 		}
-		return nil
+		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", MethodPassword)
 	})
 	if err != nil {
 		return NewSession{}, err
 	}
 	s.log.Info("password accepted", "user_id", u.ID, "stage", stage)
 	return ns, nil
+}
+
+// signInFailed audits a failed password step and answers it. When the
+// password was not checked (unknown account, a lock), password is hashed
+// against a dummy so the answer takes the same time.
+func (s *Service) signInFailed(ctx context.Context, c Client, userID, reason, password string, a passwordAttempt) error {
+	if reason != "wrong password" {
+		credential.VerifyPassword(password, s.dummyHash)
+	}
+	s.log.Info("sign-in failed", "reason", reason, "user_id", userID)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.audit(ctx, tx, c, userID, EventSignInFailure, "", "password"); err != nil {
+			return err
+		}
+		if a.lockout == "" {
+			return nil
+		}
+		s.log.Warn("password guesses locked", "user_id", userID, "lock", a.lockout)
+		return s.audit(ctx, tx, c, userID, EventPasswordLockout, "", a.lockout)
+	})
+	if err != nil {
+		return err
+	}
+	return ErrInvalidCredentials
 }
 
 // MFAEnrolled reports whether the user has an active TOTP device.
@@ -235,23 +272,10 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 			now := s.now()
 			method, deviceID, u, mfa := v.method, v.deviceID, v.user, v.mfaEnrolled
 			if sess.Stage == store.StagePartial {
-				ns, err := s.newSession(c, sess.UserID, store.StageFull, []string{MethodPassword, method})
-				if err != nil {
-					return err
-				}
-				ns.Session.MFAVerifiedAt = now
-				if err := tx.DeleteSession(ctx, sess.TokenHash); err != nil {
-					return err // signed out or swept meanwhile: roll back
-				}
-				if err := tx.CreateSession(ctx, ns.Session); err != nil {
-					return err
-				}
+				ns, err := s.completeSignIn(ctx, tx, c, sess, method, deviceID)
 				out = ns
 				out.User, out.MFAEnrolled = u, mfa
-				if err := s.resumePush(ctx, tx, c, sess.UserID); err != nil {
-					return err
-				}
-				return s.audit(ctx, tx, c, sess.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
+				return err
 			}
 			amr := sess.AMR
 			if !slices.Contains(amr, method) {
@@ -271,6 +295,31 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 		return NewSession{}, err
 	}
 	return out, nil
+}
+
+// completeSignIn replaces a partial session by a full one after its second
+// factor (a code, a recovery code or a push approval), in the transaction
+// that verified it: new token, amr [pwd, method], MFA verified now, a known
+// browser, push resumed, audited. It is the one place a sign-in completes.
+func (s *Service) completeSignIn(ctx context.Context, tx store.Tx, c Client, partial store.Session, method, deviceID string) (NewSession, error) {
+	ns, err := s.newSession(c, partial.UserID, store.StageFull, []string{MethodPassword, method})
+	if err != nil {
+		return NewSession{}, err
+	}
+	ns.Session.MFAVerifiedAt = s.now()
+	if err := tx.DeleteSession(ctx, partial.TokenHash); err != nil {
+		return NewSession{}, err // signed out or swept meanwhile: roll back
+	}
+	if err := tx.CreateSession(ctx, ns.Session); err != nil {
+		return NewSession{}, err
+	}
+	if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, partial.UserID); err != nil {
+		return NewSession{}, err
+	}
+	if err := s.resumePush(ctx, tx, c, partial.UserID); err != nil {
+		return NewSession{}, err
+	}
+	return ns, s.audit(ctx, tx, c, partial.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
 }
 
 // SignOut ends one session.

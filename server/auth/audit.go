@@ -24,6 +24,9 @@ const (
 	EventMFADisabled            = "mfa_disabled"
 	EventRecoveryCodeUsed       = "recovery_code_used"
 	EventRecoveryCodesCreated   = "recovery_codes_generated"
+	// EventUnverifiedSessionsEnded: turning MFA on ended the user's other
+	// sessions that had only the password (detail: how many).
+	EventUnverifiedSessionsEnded = "unverified_sessions_ended"
 )
 
 func (s *Service) audit(ctx context.Context, tx store.Tx, c Client, userID, typ, deviceID, detail string) error {

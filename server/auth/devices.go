@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -55,21 +56,18 @@ func public(d store.Device) store.Device {
 	return d
 }
 
-// CreateDevice enrolls a new pending TOTP device with no second factor:
-// only for an account without an active device (the first enrollment);
-// otherwise ErrMFARequired. See EnrollDevice.
+// CreateDevice enrolls a new pending TOTP device for an account without an
+// active device, as an internal caller with no session (tests, tools); see
+// EnrollDevice.
 func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name string) (Enrollment, error) {
 	return s.EnrollDevice(ctx, c, store.Session{UserID: userID}, name, Factor{})
 }
 
 // EnrollDevice enrolls a new pending TOTP device with a fresh 160-bit secret
-// (SHA1, 6 digits, 30 s). It expires unless activated within the pending
-// TTL. When the account already has an active device, adding another needs
-// the same fresh second factor as deleting one: f, verified now, or an MFA
-// sign-in within the fresh window; without either it is ErrMFARequired, so a
-// session (or application token) that never verified a second factor
-// cannot add a device. The active-device check runs in the transaction that
-// creates the device.
+// (SHA1, 6 digits, 30 s), returned this once. It expires unless activated
+// within the pending TTL, and belongs to the session (or token) that
+// created it: only that one may activate it or see a new seed for it.
+// Whether the principal may have a seed at all is authorize's one rule.
 func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session, name string, f Factor) (Enrollment, error) {
 	userID := sess.UserID
 	name, err := NormalizeName(name, true)
@@ -80,64 +78,76 @@ func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session
 	if err != nil {
 		return Enrollment{}, err
 	}
-	existing, err := s.Devices(ctx, userID)
-	if err != nil {
-		return Enrollment{}, err
-	}
-	if len(existing) >= s.cfg.MaxDevices {
-		return Enrollment{}, ErrTooManyDevices
-	}
 	id, err := s.newID("dev")
 	if err != nil {
 		return Enrollment{}, err
 	}
-	secret := make([]byte, SecretBytes)
-	if _, err := io.ReadFull(s.rand, secret); err != nil {
-		return Enrollment{}, err
-	}
-	keyID, sealed, err := s.keys.Seal(secret, DeviceAAD(id, userID))
+	secret, keyID, sealed, err := s.newSecret(id, userID)
 	if err != nil {
 		return Enrollment{}, err
 	}
+	defer clear(secret)
 	now := s.now()
 	d := store.Device{
 		ID: id, UserID: userID, Name: name, State: store.DevicePending, KeyID: keyID, SecretSealed: sealed,
 		Algorithm: string(otpauth.DefaultAlgorithm), Digits: otpauth.DefaultDigits, Period: otpauth.DefaultPeriod,
-		CreatedAt: now, ExpiresAt: now.Add(s.cfg.PendingDeviceTTL),
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.PendingDeviceTTL), CreatedBy: sess.ID,
 	}
-	create := func(ctx context.Context, tx store.Tx) error {
+	err = s.authorize(ctx, c, sess, f, PurposeAddDevice, func(ctx context.Context, tx store.Tx) error {
+		all, err := tx.Devices(ctx, userID)
+		if err != nil {
+			return err
+		}
+		live := slices.DeleteFunc(all, func(d store.Device) bool { return d.State == store.DevicePending && !now.Before(d.ExpiresAt) })
+		if len(live) >= s.cfg.MaxDevices {
+			return ErrTooManyDevices
+		}
 		if err := tx.CreateDevice(ctx, d); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, userID, EventDeviceEnrolled, id, "")
-	}
-	switch {
-	case f.Given():
-		_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: f, purpose: PurposeAddDevice,
-			apply: func(ctx context.Context, tx store.Tx, _ verified) error { return create(ctx, tx) }})
-	case s.FreshMFA(sess):
-		err = s.store.Update(ctx, func(tx store.Tx) error { return create(ctx, tx) })
-	default:
-		err = s.store.Update(ctx, func(tx store.Tx) error {
-			all, err := tx.Devices(ctx, userID)
-			if err != nil {
-				return err
-			}
-			if slices.ContainsFunc(all, func(d store.Device) bool { return d.State == store.DeviceActive }) {
-				return ErrMFARequired
-			}
-			return create(ctx, tx)
-		})
-	}
+	})
 	if err != nil {
 		return Enrollment{}, err
 	}
 	s.log.Info("device enrolled", "user_id", userID, "device_id", id)
+	return s.enrollment(u, d, secret), nil
+}
+
+// newSecret draws a device secret and seals it for the device's row.
+func (s *Service) newSecret(deviceID, userID string) (secret []byte, keyID string, sealed []byte, err error) {
+	secret = make([]byte, SecretBytes)
+	if _, err := io.ReadFull(s.rand, secret); err != nil {
+		return nil, "", nil, err
+	}
+	keyID, sealed, err = s.keys.Seal(secret, DeviceAAD(deviceID, userID))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return secret, keyID, sealed, nil
+}
+
+// enrollment is what every path that shows a seed returns: the device and
+// its key with the push parameters, built in this one place.
+func (s *Service) enrollment(u store.User, d store.Device, secret []byte) Enrollment {
 	return Enrollment{Device: public(d), Key: otpauth.Key{
-		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: secret,
-		Algorithm: otpauth.DefaultAlgorithm, Digits: otpauth.DefaultDigits, Period: otpauth.DefaultPeriod,
-		Extra: s.pushParams(id),
-	}}, nil
+		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: slices.Clone(secret),
+		Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period,
+		Extra: s.pushParams(d.ID),
+	}}
+}
+
+// ownPending checks that d is a live pending device created by sess.
+func (s *Service) ownPending(d store.Device, sess store.Session) error {
+	switch {
+	case d.State != store.DevicePending:
+		return ErrDeviceActive
+	case !s.now().Before(d.ExpiresAt):
+		return ErrDeviceExpired
+	case d.CreatedBy != sess.ID:
+		return ErrDeviceNotYours
+	}
+	return nil
 }
 
 // Devices lists the user's devices without their secrets; pending devices
@@ -178,55 +188,95 @@ func (s *Service) device(ctx context.Context, userID, id string) (store.Device, 
 	return d, nil
 }
 
-// ActivateDevice activates a pending device with a current code from it. The
-// matched time step is recorded, so the same code cannot sign in afterwards.
-// The first activation of an account also creates its recovery codes,
-// returned here once.
-func (s *Service) ActivateDevice(ctx context.Context, c Client, userID, id, code string) (store.Device, []string, error) {
+// ActivateResult is a device just activated.
+type ActivateResult struct {
+	Device store.Device // without secret fields
+	// RecoveryCodes are the account's first recovery codes, shown once;
+	// nil when the account already had some.
+	RecoveryCodes []string
+	// SignedOut is how many other sessions of the user ended because this
+	// activation turned MFA on and they never verified a second factor.
+	SignedOut int64
+}
+
+// ActivateDevice activates a pending device, created by this session or
+// token, with a current code from it. The matched time step is recorded, so
+// the same code cannot sign in afterwards. When this turns MFA on (the
+// account had no active device), in the same transaction: the account gets
+// its recovery codes (returned once), the user's other sessions that never
+// verified a second factor end (a password alone no longer signs in, so a
+// session that had only the password must not outlive that). This session
+// stays as it is: activating a device is not a sign-in, and the step-up
+// areas still ask it for a code.
+func (s *Service) ActivateDevice(ctx context.Context, c Client, sess store.Session, id, code string) (ActivateResult, error) {
+	userID := sess.UserID
 	d, err := s.device(ctx, userID, id)
 	if err != nil {
-		return store.Device{}, nil, err
+		return ActivateResult{}, err
 	}
-	if d.State != store.DevicePending {
-		return store.Device{}, nil, ErrDeviceActive
+	if err := s.ownPending(d, sess); err != nil {
+		return ActivateResult{}, err
 	}
 	codes, hashes, err := s.newRecoveryCodes()
 	if err != nil {
-		return store.Device{}, nil, err
+		return ActivateResult{}, err
 	}
+	var res ActivateResult
 	issued := false
 	_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: Factor{Code: code}, purpose: PurposeActivate, device: &d,
-		apply: func(ctx context.Context, tx store.Tx, _ verified) error {
-			if err := tx.ActivateDevice(ctx, id, s.now()); err != nil {
+		apply: func(ctx context.Context, tx store.Tx, v verified) error {
+			now := s.now()
+			if err := tx.ActivateDevice(ctx, id, now); err != nil {
 				return err
 			}
 			if err := s.audit(ctx, tx, c, userID, EventDeviceActivated, id, ""); err != nil {
 				return err
+			}
+			if !v.mfaEnrolled {
+				if err := s.mfaTurnedOn(ctx, tx, c, sess, &res); err != nil {
+					return err
+				}
 			}
 			existing, err := tx.UnusedRecoveryCodes(ctx, userID)
 			if err != nil || len(existing) > 0 {
 				return err
 			}
 			issued = true
-			if err := tx.ReplaceRecoveryCodes(ctx, userID, hashes, s.now()); err != nil {
+			if err := tx.ReplaceRecoveryCodes(ctx, userID, hashes, now); err != nil {
 				return err
 			}
 			return s.audit(ctx, tx, c, userID, EventRecoveryCodesCreated, "", "first activation")
 		}})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Device{}, nil, ErrNotFound
+		return ActivateResult{}, ErrNotFound
 	}
 	if err != nil {
-		return store.Device{}, nil, err
+		return ActivateResult{}, err
 	}
-	d, err = s.Device(ctx, userID, id)
+	if res.Device, err = s.Device(ctx, userID, id); err != nil {
+		return ActivateResult{}, err
+	}
+	if issued {
+		res.RecoveryCodes = codes
+	}
+	if res.SignedOut > 0 {
+		s.log.Info("MFA turned on: unverified sessions ended", "user_id", userID, "sessions", res.SignedOut)
+	}
+	return res, nil
+}
+
+// mfaTurnedOn ends the user's sessions, other than sess, that never
+// verified a second factor.
+func (s *Service) mfaTurnedOn(ctx context.Context, tx store.Tx, c Client, sess store.Session, res *ActivateResult) error {
+	n, err := tx.DeleteOtherSessions(ctx, sess.UserID, sess.ID, true)
 	if err != nil {
-		return store.Device{}, nil, err
+		return err
 	}
-	if !issued {
-		codes = nil
+	res.SignedOut = n
+	if n == 0 {
+		return nil
 	}
-	return d, codes, nil
+	return s.audit(ctx, tx, c, sess.UserID, EventUnverifiedSessionsEnded, "", strconv.FormatInt(n, 10))
 }
 
 // RenameDevice changes a device's name.
@@ -253,56 +303,45 @@ func (s *Service) RenameDevice(ctx context.Context, c Client, userID, id, name s
 	return s.Device(ctx, userID, id)
 }
 
-// withFreshFactor runs apply in one transaction if the request carries a
-// second factor that verifies now, or if the session's MFA is fresh.
-func (s *Service) withFreshFactor(ctx context.Context, c Client, sess store.Session, f Factor, purpose Purpose,
-	apply func(ctx context.Context, tx store.Tx) error) error {
-	if f.Given() {
-		_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
-			apply: func(ctx context.Context, tx store.Tx, _ verified) error { return apply(ctx, tx) }})
-		return err
-	}
-	if !s.FreshMFA(sess) {
-		return ErrFreshFactorRequired
-	}
-	return s.store.Update(ctx, func(tx store.Tx) error { return apply(ctx, tx) })
-}
-
-// DeleteDevice deletes a device. A pending one goes at once; an active one
-// needs a fresh second factor (f, or an MFA sign-in within the fresh window).
-// Deleting the last active device turns MFA off and drops the recovery codes.
+// DeleteDevice deletes a device. A pending one goes at once, whoever
+// created it; an active one only under authorize's rule. Each decision is
+// made on the state in the transaction that deletes (a conditional delete),
+// so a device activated meanwhile is never deleted under the pending rule.
+// Deleting the last active device turns MFA off and drops the recovery
+// codes.
 func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session, id string, f Factor) error {
-	d, err := s.store.Device(ctx, sess.UserID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrNotFound
+	userID := sess.UserID
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteDevice(ctx, userID, id, store.DevicePending); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventDeviceDeleted, id, string(store.DevicePending))
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		return err // deleted as pending, or failed
 	}
-	if err != nil {
+	if _, err := s.store.Device(ctx, userID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNotFound
+		}
 		return err
 	}
-	del := func(ctx context.Context, tx store.Tx) error {
-		if err := tx.DeleteDevice(ctx, sess.UserID, id); err != nil {
+	err = s.authorize(ctx, c, sess, f, PurposeDelete, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.DeleteDevice(ctx, userID, id, store.DeviceActive); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, c, sess.UserID, EventDeviceDeleted, id, string(d.State)); err != nil {
+		if err := s.audit(ctx, tx, c, userID, EventDeviceDeleted, id, string(store.DeviceActive)); err != nil {
 			return err
 		}
-		rest, err := tx.Devices(ctx, sess.UserID)
-		if err != nil {
+		enrolled, err := hasActiveDevice(ctx, tx, userID)
+		if err != nil || enrolled {
 			return err
 		}
-		if d.State == store.DeviceActive && !slices.ContainsFunc(rest, func(d store.Device) bool { return d.State == store.DeviceActive }) {
-			if err := tx.DeleteRecoveryCodes(ctx, sess.UserID); err != nil {
-				return err
-			}
-			return s.audit(ctx, tx, c, sess.UserID, EventMFADisabled, "", "last device deleted")
+		if err := tx.DeleteRecoveryCodes(ctx, userID); err != nil {
+			return err
 		}
-		return nil
-	}
-	if d.State == store.DevicePending {
-		err = s.store.Update(ctx, func(tx store.Tx) error { return del(ctx, tx) })
-	} else {
-		err = s.withFreshFactor(ctx, c, sess, f, PurposeDelete, del)
-	}
+		return s.audit(ctx, tx, c, userID, EventMFADisabled, "", "last device deleted")
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
@@ -325,21 +364,29 @@ func (s *Service) DeleteInactiveDevices(ctx context.Context, c Client, userID st
 	return n, err
 }
 
-// DisableMFA deletes every device and recovery code of the user, with a
-// fresh second factor.
+// DisableMFA deletes every device and recovery code of the user, under
+// authorize's rule.
 func (s *Service) DisableMFA(ctx context.Context, c Client, sess store.Session, f Factor) error {
-	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
-	if err != nil {
-		return err
-	}
-	if !enrolled {
+	// Checked first for a clear answer (a factor given to an account
+	// without MFA could not verify), and again in the transaction.
+	if enrolled, err := s.MFAEnrolled(ctx, sess.UserID); err != nil || !enrolled {
+		if err != nil {
+			return err
+		}
 		return ErrMFANotEnrolled
 	}
 	regs, err := s.store.PushRegistrations(ctx, sess.UserID)
 	if err != nil {
 		return err
 	}
-	err = s.withFreshFactor(ctx, c, sess, f, PurposeDisableMFA, func(ctx context.Context, tx store.Tx) error {
+	err = s.authorize(ctx, c, sess, f, PurposeDisableMFA, func(ctx context.Context, tx store.Tx) error {
+		enrolled, err := hasActiveDevice(ctx, tx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if !enrolled {
+			return ErrMFANotEnrolled
+		}
 		if _, err := tx.DeleteAllDevices(ctx, sess.UserID); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func TestPendingDeviceExpiresAndIsSwept(t *testing.T) {
 	u, _, _ := e.svc.SignUp(ctx, cl, "gus@example.com", "correct horse battery")
 	enr, _ := e.svc.CreateDevice(ctx, cl, u.ID, "phone")
 	e.clock.Advance(10 * time.Minute)
-	if _, _, err := e.svc.ActivateDevice(ctx, cl, u.ID, enr.Device.ID, e.code(enr.Key.Secret)); !errors.Is(err, ErrDeviceExpired) {
+	if _, err := e.svc.ActivateDevice(ctx, cl, store.Session{UserID: u.ID}, enr.Device.ID, e.code(enr.Key.Secret)); !errors.Is(err, ErrDeviceExpired) {
 		t.Fatalf("activate expired: %v", err)
 	}
 	if list, _ := e.svc.Devices(ctx, u.ID); len(list) != 0 {
@@ -107,7 +107,7 @@ func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.svc.ActivateDevice(ctx, cl, a.user.ID, second.Device.ID, e.code(second.Key.Secret)); err != nil {
+	if _, err := e.svc.ActivateDevice(ctx, cl, ns.Session, second.Device.ID, e.code(second.Key.Secret)); err != nil {
 		t.Fatal(err)
 	}
 	// A current code does it.
@@ -146,10 +146,11 @@ func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
 	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "spare", Factor{}); err != nil {
 		t.Fatalf("second pending device, none active: %v", err)
 	}
-	_, recovery, err := e.svc.ActivateDevice(ctx, cl, u.ID, first.Device.ID, e.code(first.Key.Secret))
+	res, err := e.svc.ActivateDevice(ctx, cl, sess, first.Device.ID, e.code(first.Key.Secret))
 	if err != nil {
 		t.Fatal(err)
 	}
+	recovery := res.RecoveryCodes
 	count := func() int {
 		all, err := e.st.Devices(ctx, u.ID)
 		if err != nil {
@@ -159,10 +160,10 @@ func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
 	}
 
 	// Active now: no factor is refused, and nothing is stored.
-	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{}); !errors.Is(err, ErrMFARequired) {
+	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
 		t.Fatalf("no factor: %v", err)
 	}
-	if _, err := e.svc.CreateDevice(ctx, cl, u.ID, "tablet"); !errors.Is(err, ErrMFARequired) {
+	if _, err := e.svc.CreateDevice(ctx, cl, u.ID, "tablet"); !errors.Is(err, ErrFreshFactorRequired) {
 		t.Fatalf("CreateDevice without a session factor: %v", err)
 	}
 	if _, err := e.svc.EnrollDevice(ctx, cl, sess, "tablet", Factor{Code: "000000"}); !errors.Is(err, ErrVerificationFailed) {
@@ -195,7 +196,7 @@ func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
 		t.Fatalf("fresh MFA session: %v", err)
 	}
 	e.clock.Advance(5*time.Minute + time.Second)
-	if _, err := e.svc.EnrollDevice(ctx, cl, up.Session, "desk", Factor{}); !errors.Is(err, ErrMFARequired) {
+	if _, err := e.svc.EnrollDevice(ctx, cl, up.Session, "desk", Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
 		t.Fatalf("stale MFA session: %v", err)
 	}
 	if n := count(); n != 5 {

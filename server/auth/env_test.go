@@ -118,15 +118,15 @@ func (e *env) enroll(email string) enrolled {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	enr, err := e.svc.CreateDevice(ctx, cl, u.ID, "phone")
+	enr, err := e.svc.EnrollDevice(ctx, cl, ns.Session, "phone", Factor{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	d, codes, err := e.svc.ActivateDevice(ctx, cl, u.ID, enr.Device.ID, e.code(enr.Key.Secret))
+	res, err := e.svc.ActivateDevice(ctx, cl, ns.Session, enr.Device.ID, e.code(enr.Key.Secret))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return enrolled{user: u, session: ns.Session, device: d, secret: enr.Key.Secret, recovery: codes}
+	return enrolled{user: u, session: ns.Session, device: res.Device, secret: enr.Key.Secret, recovery: res.RecoveryCodes}
 }
 
 // partial signs in with the password and returns the partial session.

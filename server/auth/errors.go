@@ -27,4 +27,7 @@ var (
 	ErrInvalidExpiry       = errors.New("auth: token expiry out of range")
 	ErrTooManyTokens       = errors.New("auth: too many application tokens")
 	ErrTokenNotFound       = errors.New("auth: no such application token")
+	ErrTokenNotAllowed     = errors.New("auth: application tokens cannot do this")
+	ErrDeviceNotYours      = errors.New("auth: pending device was created by another session or token")
+	ErrSessionNotFound     = errors.New("auth: no such session")
 )

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -89,6 +90,9 @@ type PushNotifier interface {
 	Settled(c store.PushChallenge, deviceIDs []string)
 	// Revoked drops the devices' connections (device deleted, MFA reset).
 	Revoked(deviceIDs []string)
+	// Replaced drops the device's connections made with a key other than
+	// publicKey: a newer registration took over.
+	Replaced(deviceID string, publicKey []byte)
 }
 
 type pushSetup struct {
@@ -124,35 +128,80 @@ func (s *Service) revokedPush(deviceIDs []string) {
 }
 
 // RegisterPush registers an authenticator's Ed25519 public key for one
-// active TOTP device, proved by a current code of that device. The code goes
-// through verify: its step is consumed and a wrong code counts in the
-// account's throttle like any other.
-func (s *Service) RegisterPush(ctx context.Context, c Client, deviceID, code string, publicKey []byte) (store.PushRegistration, error) {
+// active TOTP device. The proof is shared/push's registration proof: an
+// HMAC of the registration under the device's seed, not a TOTP code, so
+// registering spends no time step the person still needs, and a wrong
+// proof books nothing in the account's throttle (a stranger who knows a
+// device id cannot lock its owner out). A wrong proof, an unknown or
+// pending device and a stale time all get ErrPushRejected. Replacing a key
+// closes the connections made with the old one.
+func (s *Service) RegisterPush(ctx context.Context, c Client, deviceID string, publicKey []byte, at int64, proof []byte) (store.PushRegistration, error) {
 	if s.push == nil {
 		return store.PushRegistration{}, ErrPushDisabled
 	}
 	if len(publicKey) != ed25519.PublicKeySize {
 		return store.PushRegistration{}, ErrPushKey
 	}
+	start := time.Now()
+	outcome := OutcomeError
+	defer func() {
+		if s.obs != nil {
+			s.obs.Verification(PurposePushRegister, outcome, time.Since(start))
+		}
+		s.log.LogAttrs(ctx, levelOf(outcome), "push registration", slog.String("device_id", deviceID), slog.String("outcome", string(outcome)))
+	}()
 	d, err := s.store.DeviceByID(ctx, deviceID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && d.State != store.DeviceActive {
-		return store.PushRegistration{}, ErrNotFound
+		outcome = OutcomeWrong
+		return store.PushRegistration{}, ErrPushRejected
 	}
 	if err != nil {
 		return store.PushRegistration{}, err
 	}
-	reg := store.PushRegistration{DeviceID: d.ID, UserID: d.UserID, PublicKey: publicKey, CreatedAt: s.now()}
-	_, err = s.verify(ctx, verifyReq{client: c, userID: d.UserID, factor: Factor{Code: code}, purpose: PurposePushRegister, device: &d,
-		apply: func(ctx context.Context, tx store.Tx, _ verified) error {
-			if err := tx.PutPushRegistration(ctx, reg); err != nil {
-				return err
-			}
-			return s.audit(ctx, tx, c, d.UserID, EventPushRegistered, d.ID, "")
-		}})
-	if errors.Is(err, store.ErrNotFound) {
-		return store.PushRegistration{}, ErrNotFound
+	secret, err := s.keys.Open(d.KeyID, d.SecretSealed, DeviceAAD(d.ID, d.UserID))
+	if err != nil {
+		return store.PushRegistration{}, err
 	}
-	return reg, err
+	ok := push.CheckRegistrationProof(secret, s.push.cfg.Origin, d.ID, publicKey, at, proof, s.now())
+	clear(secret)
+	if !ok {
+		outcome = OutcomeWrong
+		return store.PushRegistration{}, ErrPushRejected
+	}
+	reg := store.PushRegistration{DeviceID: d.ID, UserID: d.UserID, PublicKey: publicKey, CreatedAt: s.now()}
+	replaced := false
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		old, err := tx.PushRegistration(ctx, d.ID)
+		switch {
+		case err == nil:
+			replaced = !sameBytes(old.PublicKey, publicKey)
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		if err := tx.PutPushRegistration(ctx, reg); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, d.UserID, EventPushRegistered, d.ID, "")
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		outcome = OutcomeWrong // the device went meanwhile
+		return store.PushRegistration{}, ErrPushRejected
+	}
+	if err != nil {
+		return store.PushRegistration{}, err
+	}
+	outcome = OutcomeSuccess
+	if replaced && s.push.notifier != nil {
+		s.push.notifier.Replaced(d.ID, publicKey)
+	}
+	return reg, nil
+}
+
+func levelOf(o Outcome) slog.Level {
+	if o == OutcomeSuccess {
+		return slog.LevelInfo
+	}
+	return slog.LevelWarn
 }
 
 // AuthenticateDevice checks a device connection's hello: the signature over
@@ -487,12 +536,9 @@ func (s *Service) RedeemPush(ctx context.Context, c Client, sess store.Session, 
 		}
 		s.log.Info("push redeem", "user_id", sess.UserID, "challenge_id", challengeID, "outcome", string(outcome))
 	}()
-	ns, err := s.newSession(c, sess.UserID, store.StageFull, []string{MethodPassword, MethodPush})
-	if err != nil {
-		return NewSession{}, err
-	}
+	var ns NewSession
 	policy := s.cfg.Throttle
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		now := s.now()
 		th, err := tx.Throttle(ctx, sess.UserID)
 		if err != nil {
@@ -524,14 +570,8 @@ func (s *Service) RedeemPush(ctx context.Context, c Client, sess store.Session, 
 				return err
 			}
 		}
-		ns.Session.MFAVerifiedAt = now
-		if err := tx.DeleteSession(ctx, sess.TokenHash); err != nil {
-			return err
-		}
-		if err := tx.CreateSession(ctx, ns.Session); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, c, sess.UserID, EventSignInSuccess, ch.DeviceID, strings.Join(ns.Session.AMR, " "))
+		ns, err = s.completeSignIn(ctx, tx, c, sess, MethodPush, ch.DeviceID)
+		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		outcome = OutcomeError

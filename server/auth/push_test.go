@@ -21,6 +21,14 @@ type notes struct {
 	prompts []store.PushChallenge
 	settled []store.PushChallenge
 	revoked []string
+	// replaced records each Replaced call as device id and key.
+	replaced []string
+}
+
+func (n *notes) Replaced(id string, key []byte) {
+	n.mu.Lock()
+	n.replaced = append(n.replaced, id+" "+string(key))
+	n.mu.Unlock()
 }
 
 func (n *notes) Prompt(c store.PushChallenge, _ []string) {
@@ -63,13 +71,18 @@ type device struct {
 func (e pushEnv) register(email string, seedByte byte) device {
 	e.t.Helper()
 	en := e.enroll(email)
-	e.clock.Advance(30 * time.Second) // the activation code's step is used
 	seed := bytes.Repeat([]byte{seedByte}, ed25519.SeedSize)
-	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), push.PublicKey(seed))
+	reg, err := e.registerKey(en, push.PublicKey(seed))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return device{enrolled: en, seed: seed, reg: reg}
+}
+
+// registerKey registers key for en's device with a proof made now.
+func (e pushEnv) registerKey(en enrolled, key []byte) (store.PushRegistration, error) {
+	at := e.clock.Now().Unix()
+	return e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at))
 }
 
 func (d device) answer(id string, dec push.Decision, n int) push.AnswerFrame {
@@ -256,31 +269,74 @@ func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
 	}
 }
 
-func TestPushRegistrationNeedsCurrentCodeAndDeleteRevokes(t *testing.T) {
+// Registration is proved by the seed (an HMAC, not a code): it spends no
+// time step, so the code the person sees still signs in, and wrong proofs
+// book nothing in the account's throttle, so a stranger who knows the
+// device id cannot lock the owner out (issue 11, items 3 and 14).
+func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	e := newPushEnv(t)
 	en := e.enroll("a@example.com")
+	e.clock.Advance(30 * time.Second)
 	key := push.PublicKey(bytes.Repeat([]byte{1}, 32))
-	// The activation code's step is spent: replaying it fails and counts.
-	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), key); !errors.Is(err, ErrVerificationFailed) {
-		t.Fatalf("replayed code: %v", err)
+	at := e.clock.Now().Unix()
+	good := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at)
+	for name, try := range map[string]func() error{
+		"wrong proof": func() error {
+			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, bytes.Repeat([]byte{0}, push.ProofSize))
+			return err
+		},
+		"another server's proof": func() error {
+			p := push.RegistrationProof(en.secret, "https://evil.example.com", en.device.ID, key, at)
+			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, p)
+			return err
+		},
+		"stale proof": func() error {
+			old := at - int64(push.RegistrationSkew/time.Second) - 1
+			p := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, old)
+			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, old, p)
+			return err
+		},
+		"unknown device": func() error {
+			_, err := e.svc.RegisterPush(ctx, cl, "dev_nope", key, at, good)
+			return err
+		},
+	} {
+		for range 50 { // far past the throttle's free failures
+			if err := try(); !errors.Is(err, ErrPushRejected) {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
 	}
-	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, "000000", key[:5]); !errors.Is(err, ErrPushKey) {
+	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key[:5], at, good); !errors.Is(err, ErrPushKey) {
 		t.Fatalf("short key: %v", err)
 	}
-	if _, err := e.svc.RegisterPush(ctx, cl, "dev_nope", "000000", key); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("unknown device: %v", err)
+	if th, _ := e.st.Throttle(ctx, en.user.ID); th.ConsecutiveFailures != 0 || !th.LockedUntil.IsZero() {
+		t.Fatalf("a stranger's registrations booked failures: %+v", th)
 	}
-	if th, _ := e.st.Throttle(ctx, en.user.ID); th.ConsecutiveFailures != 1 {
-		t.Fatalf("throttle %+v", th)
+	if _, err := e.st.PushRegistration(ctx, en.device.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused registration was stored: %v", err)
 	}
-	e.clock.Advance(30 * time.Second)
-	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, e.code(en.secret), key)
+	// The right proof registers, and the code on screen still signs in.
+	code := e.code(en.secret)
+	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.DeleteDevice(ctx, cl, en.session, en.device.ID, Factor{}); !errors.Is(err, ErrFreshFactorRequired) {
+	if _, err := e.svc.SecondFactor(ctx, cl, e.partial("a@example.com"), Factor{Code: code}); err != nil {
+		t.Fatalf("the code shown while registering no longer signs in: %v", err)
+	}
+	if len(e.notes.replaced) != 0 {
+		t.Fatalf("a first registration replaced %v", e.notes.replaced)
+	}
+	// A new key replaces the old one: the router drops the old key's connections.
+	key2 := push.PublicKey(bytes.Repeat([]byte{2}, 32))
+	if _, err := e.registerKey(en, key2); err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Equal(e.notes.replaced, []string{en.device.ID + " " + string(key2)}) {
+		t.Fatalf("replaced %q", e.notes.replaced)
+	}
+	// Deleting the device revokes the registration.
 	e.clock.Advance(30 * time.Second)
 	if err := e.svc.DeleteDevice(ctx, cl, en.session, en.device.ID, Factor{Code: e.code(en.secret)}); err != nil {
 		t.Fatal(err)

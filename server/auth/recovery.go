@@ -22,21 +22,29 @@ func (s *Service) newRecoveryCodes() (codes []string, hashes [][]byte, err error
 }
 
 // RegenerateRecoveryCodes replaces the user's recovery codes with a fresh
-// set, returned once; the old set stops working. It needs MFA enrolled and a
-// fresh second factor.
+// set, returned once; the old set stops working. It needs MFA enrolled and
+// passes authorize's rule.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Client, sess store.Session, f Factor) ([]string, error) {
-	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
+	// Checked first for a clear answer (a factor given to an account
+	// without MFA could not verify), and again in the transaction.
+	if enrolled, err := s.MFAEnrolled(ctx, sess.UserID); err != nil || !enrolled {
+		if err != nil {
+			return nil, err
+		}
 		return nil, ErrMFANotEnrolled
 	}
 	codes, hashes, err := s.newRecoveryCodes()
 	if err != nil {
 		return nil, err
 	}
-	err = s.withFreshFactor(ctx, c, sess, f, PurposeRegenerate, func(ctx context.Context, tx store.Tx) error {
+	err = s.authorize(ctx, c, sess, f, PurposeRegenerate, func(ctx context.Context, tx store.Tx) error {
+		enrolled, err := hasActiveDevice(ctx, tx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if !enrolled {
+			return ErrMFANotEnrolled
+		}
 		if err := tx.ReplaceRecoveryCodes(ctx, sess.UserID, hashes, s.now()); err != nil {
 			return err
 		}

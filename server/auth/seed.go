@@ -3,10 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
-	"io"
 
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
 // EventDeviceSeedRegenerated is audited when a pending device gets a new
@@ -14,32 +12,32 @@ import (
 const EventDeviceSeedRegenerated = "device_seed_regenerated"
 
 // RegenerateSeed gives a pending device a fresh secret and a fresh pending
-// window, and returns it: the only way to see a seed again, as Oracle's
-// `generate-totp-seed` does. An active device is refused (ErrDeviceActive):
-// after activation no API returns a seed. The old secret stops working.
-func (s *Service) RegenerateSeed(ctx context.Context, c Client, userID, id string) (Enrollment, error) {
+// window, and returns it, as Oracle's `generate-totp-seed` does. It yields a
+// seed, so it goes through authorize's rule exactly like EnrollDevice, and
+// only the session or token that created the device may call it. An active
+// device is refused (ErrDeviceActive): after activation no API returns a
+// seed. The old secret stops working.
+func (s *Service) RegenerateSeed(ctx context.Context, c Client, sess store.Session, id string, f Factor) (Enrollment, error) {
+	userID := sess.UserID
 	d, err := s.device(ctx, userID, id)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	if d.State != store.DevicePending {
-		return Enrollment{}, ErrDeviceActive
+	if err := s.ownPending(d, sess); err != nil {
+		return Enrollment{}, err
 	}
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	secret := make([]byte, SecretBytes)
-	if _, err := io.ReadFull(s.rand, secret); err != nil {
-		return Enrollment{}, err
-	}
-	keyID, sealed, err := s.keys.Seal(secret, DeviceAAD(id, userID))
+	secret, keyID, sealed, err := s.newSecret(id, userID)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	d.ExpiresAt = s.now().Add(s.cfg.PendingDeviceTTL)
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.ReplacePendingSecret(ctx, userID, id, keyID, sealed, d.ExpiresAt); err != nil {
+	defer clear(secret)
+	d.KeyID, d.SecretSealed, d.ExpiresAt = keyID, sealed, s.now().Add(s.cfg.PendingDeviceTTL)
+	err = s.authorize(ctx, c, sess, f, PurposeRegenerateSeed, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.ReplacePendingSecret(ctx, userID, id, sess.ID, keyID, sealed, d.ExpiresAt); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, userID, EventDeviceSeedRegenerated, id, "")
@@ -51,8 +49,5 @@ func (s *Service) RegenerateSeed(ctx context.Context, c Client, userID, id strin
 		return Enrollment{}, err
 	}
 	s.log.Info("device seed regenerated", "user_id", userID, "device_id", id)
-	return Enrollment{Device: public(d), Key: otpauth.Key{
-		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: secret,
-		Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period,
-	}}, nil
+	return s.enrollment(u, d, secret), nil
 }

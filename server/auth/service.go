@@ -18,13 +18,14 @@ import (
 type Config struct {
 	Issuer            string // otpauth issuer shown in authenticator apps (default "Twofold")
 	Argon2            credential.Argon2Params
-	SessionTTL        time.Duration // full sessions (default 12 h)
-	PartialSessionTTL time.Duration // password checked, second factor pending (default 5 min)
-	PendingDeviceTTL  time.Duration // unactivated devices (default 10 min)
-	FreshFactorWindow time.Duration // how long an MFA sign-in counts as fresh (default 5 min)
-	MaxDevices        int           // devices per user, pending included (default 10)
-	Skew              uint          // accepted steps either side of now (default 1)
-	Throttle          ThrottlePolicy
+	SessionTTL        time.Duration  // full sessions (default 12 h)
+	PartialSessionTTL time.Duration  // password checked, second factor pending (default 5 min)
+	PendingDeviceTTL  time.Duration  // unactivated devices (default 10 min)
+	FreshFactorWindow time.Duration  // how long an MFA sign-in counts as fresh (default 5 min)
+	MaxDevices        int            // devices per user, pending included (default 10)
+	Skew              uint           // accepted steps either side of now (default 1)
+	Throttle          ThrottlePolicy // second-factor guesses per account
+	PasswordThrottle  ThrottlePolicy // password guesses per account (password.go)
 }
 
 func (c Config) withDefaults() Config {
@@ -53,6 +54,7 @@ func (c Config) withDefaults() Config {
 		c.Skew = 1
 	}
 	c.Throttle = c.Throttle.withDefaults()
+	c.PasswordThrottle = c.PasswordThrottle.withDefaultsFrom(DefaultPasswordThrottle)
 	return c
 }
 
@@ -114,6 +116,9 @@ func (s *Service) Config() Config { return s.cfg }
 type Client struct {
 	Addr      string
 	UserAgent string
+	// BrowserToken is the known-browser cookie the request carried, if any
+	// (password.go).
+	BrowserToken string
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

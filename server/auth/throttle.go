@@ -37,8 +37,10 @@ var DefaultThrottle = ThrottlePolicy{
 	WindowBudget: 100,
 }
 
-func (p ThrottlePolicy) withDefaults() ThrottlePolicy {
-	d := DefaultThrottle
+func (p ThrottlePolicy) withDefaults() ThrottlePolicy { return p.withDefaultsFrom(DefaultThrottle) }
+
+// withDefaultsFrom fills p's zero fields from d.
+func (p ThrottlePolicy) withDefaultsFrom(d ThrottlePolicy) ThrottlePolicy {
 	if p.FreeFailures > 0 {
 		d.FreeFailures = p.FreeFailures
 	}
@@ -74,16 +76,9 @@ func (p ThrottlePolicy) Fail(t store.Throttle, now time.Time, weight int) (next 
 	before := t.WindowFailures
 	t.WindowFailures += weight
 	t.ConsecutiveFailures++
-	until := time.Time{}
-	if extra := t.ConsecutiveFailures - p.FreeFailures; extra > 0 {
-		d := p.MaxDelay
-		if extra <= 30 {
-			d = min(p.BaseDelay<<(extra-1), p.MaxDelay)
-		}
-		until = now.Add(d)
-		if extra == 1 {
-			lockout = "backoff"
-		}
+	until := p.backoffUntil(t.ConsecutiveFailures, now)
+	if t.ConsecutiveFailures == p.FreeFailures+1 {
+		lockout = "backoff"
 	}
 	if t.WindowFailures >= p.WindowBudget {
 		if end := t.WindowStart.Add(p.Window); end.After(until) {

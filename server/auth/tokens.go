@@ -59,11 +59,12 @@ func normalizeTokenName(name string) (string, error) {
 	return name, nil
 }
 
-// CreateAppToken creates a token for the session's user. A user with MFA
-// must have verified a second factor in this session (a token made from a
-// password alone would outlive the password's protection); expiresAt is
-// zero for a token that never expires, or within MaxAppTokenLifetime.
-func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Session, name string, expiresAt time.Time) (NewAppToken, error) {
+// CreateAppToken creates a token for the session's user. A token signs in
+// without the second factor, so minting one is a power under authorize's
+// rule: with MFA, f verified now or a fresh second factor in this session;
+// expiresAt is zero for a token that never expires, or within
+// MaxAppTokenLifetime.
+func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Session, name string, expiresAt time.Time, f Factor) (NewAppToken, error) {
 	name, err := normalizeTokenName(name)
 	if err != nil {
 		return NewAppToken{}, err
@@ -72,15 +73,8 @@ func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Sessi
 	if !expiresAt.IsZero() && (!expiresAt.After(now) || expiresAt.Sub(now) > MaxAppTokenLifetime) {
 		return NewAppToken{}, ErrInvalidExpiry
 	}
-	if err := s.requireVerifiedIfEnrolled(ctx, sess); err != nil {
-		return NewAppToken{}, err
-	}
-	existing, err := s.store.AppTokens(ctx, sess.UserID)
-	if err != nil {
-		return NewAppToken{}, err
-	}
-	if len(existing) >= MaxAppTokens {
-		return NewAppToken{}, ErrTooManyTokens
+	if viaToken(sess) {
+		return NewAppToken{}, ErrTokenNotAllowed // a token must not mint tokens that outlive it
 	}
 	raw, _, err := credential.NewToken(s.rand)
 	if err != nil {
@@ -94,7 +88,14 @@ func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Sessi
 	}
 	t := store.AppToken{ID: id, UserID: sess.UserID, Name: name, TokenHash: credential.HashToken(secret),
 		CreatedAt: now, ExpiresAt: expiresAt}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
+	err = s.authorize(ctx, c, sess, f, PurposeCreateToken, func(ctx context.Context, tx store.Tx) error {
+		existing, err := tx.AppTokens(ctx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if len(existing) >= MaxAppTokens {
+			return ErrTooManyTokens
+		}
 		if err := tx.CreateAppToken(ctx, t); err != nil {
 			return err
 		}
@@ -105,22 +106,6 @@ func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Sessi
 	}
 	s.log.Info("app token created", "user_id", sess.UserID, "token_id", id)
 	return NewAppToken{Secret: secret, Token: publicToken(t)}, nil
-}
-
-// requireVerifiedIfEnrolled refuses a session without a verified second
-// factor when its user has MFA.
-func (s *Service) requireVerifiedIfEnrolled(ctx context.Context, sess store.Session) error {
-	if !sess.MFAVerifiedAt.IsZero() {
-		return nil
-	}
-	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
-	if err != nil {
-		return err
-	}
-	if enrolled {
-		return ErrMFARequired
-	}
-	return nil
 }
 
 // RequireMFAVerified is the step-up policy of protected areas: the session
@@ -213,6 +198,6 @@ func (s *Service) AuthenticateAppToken(ctx context.Context, c Client, secret str
 // request: full stage (it passed its only factor), amr [app_token], and no
 // second factor, so actions that need a fresh factor ask for a code.
 func TokenSession(t store.AppToken) store.Session {
-	return store.Session{UserID: t.UserID, Stage: store.StageFull, AMR: []string{MethodAppToken},
+	return store.Session{ID: t.ID, UserID: t.UserID, Stage: store.StageFull, AMR: []string{MethodAppToken},
 		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
 }

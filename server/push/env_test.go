@@ -121,20 +121,30 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	if !ok || origin != e.srv.URL || devID != enr.Device.ID {
 		e.t.Fatalf("enrollment URI push endpoint %q %q %v", origin, devID, ok)
 	}
-	if _, _, err := e.svc.ActivateDevice(ctx, auth.Client{}, userID, enr.Device.ID, e.code(enr.Key.Secret)); err != nil {
+	if _, err := e.svc.ActivateDevice(ctx, auth.Client{}, fresh, enr.Device.ID, e.code(enr.Key.Secret)); err != nil {
 		e.t.Fatal(err)
 	}
-	e.clock.Advance(30 * time.Second) // a fresh step for the registration's code
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
-	body, _ := json.Marshal(map[string]string{"device_id": devID, "code": e.code(enr.Key.Secret),
-		"public_key": b64(push.PublicKey(seed))})
+	if resp := e.register(devID, enr.Key.Secret, push.PublicKey(seed)); resp.StatusCode != http.StatusCreated {
+		e.t.Fatalf("register: %v", resp.Status)
+	}
+	return &testDevice{e: e, id: devID, seed: seed}, enr.Key.Secret
+}
+
+// register posts a push registration of pub for the device, proved with
+// secret (the device's seed, or anything else for a stranger's attempt).
+func (e *env) register(deviceID string, secret, pub []byte) *http.Response {
+	e.t.Helper()
+	at := e.clock.Now().Unix()
+	body, _ := json.Marshal(map[string]any{"device_id": deviceID, "public_key": b64(pub), "at": at,
+		"proof": b64(push.RegistrationProof(secret, e.srv.URL, deviceID, pub, at))})
 	resp, err := http.Post(e.srv.URL+"/api/v1/push/registrations", "application/json", bytes.NewReader(body))
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		e.t.Fatalf("register: %v %v", resp.Status, err)
+	if err != nil {
+		e.t.Fatal(err)
 	}
 	resp.Body.Close()
-	return &testDevice{e: e, id: devID, seed: seed}, enr.Key.Secret
+	return resp
 }
 
 // signIn signs the account's browser in with its password: a partial

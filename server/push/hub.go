@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"io"
 	"log/slog"
 	"sync"
@@ -138,6 +139,16 @@ func (h *Hub) Revoked(deviceIDs []string) {
 		if cn := h.conn(id); cn != nil {
 			cn.close(statusRevoked, "registration revoked")
 		}
+	}
+}
+
+// Replaced closes the device's connection if it was made with another key
+// than publicKey (a newer registration took over): it must not receive the
+// account's prompts any longer. The close code tells the authenticator
+// that holds the old key to stop, without dropping anything.
+func (h *Hub) Replaced(deviceID string, publicKey []byte) {
+	if cn := h.conn(deviceID); cn != nil && subtle.ConstantTimeCompare(cn.reg.PublicKey, publicKey) != 1 {
+		cn.close(statusReplaced, "registration replaced")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -140,5 +141,37 @@ func TestEndpointFromEnrollmentURI(t *testing.T) {
 		if _, _, ok := Endpoint(*parsed); ok {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestRegistrationProof(t *testing.T) {
+	seed := []byte("12345678901234567890")
+	pub := bytes.Repeat([]byte{7}, 32)
+	now := time.Unix(1_800_000_000, 0)
+	proof := RegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix())
+	if len(proof) != ProofSize {
+		t.Fatalf("proof is %d bytes", len(proof))
+	}
+	if !CheckRegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix(), proof, now.Add(4*time.Minute)) {
+		t.Fatal("a fresh proof does not check")
+	}
+	other := bytes.Repeat([]byte{8}, 32)
+	for name, ok := range map[string]bool{
+		"other seed":   CheckRegistrationProof([]byte("12345678901234567891"), "https://id.example.com", "dev_a", pub, now.Unix(), proof, now),
+		"other origin": CheckRegistrationProof(seed, "https://evil.example.com", "dev_a", pub, now.Unix(), proof, now),
+		"other device": CheckRegistrationProof(seed, "https://id.example.com", "dev_b", pub, now.Unix(), proof, now),
+		"other key":    CheckRegistrationProof(seed, "https://id.example.com", "dev_a", other, now.Unix(), proof, now),
+		"other time":   CheckRegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix()+1, proof, now),
+		"too old":      CheckRegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix(), proof, now.Add(RegistrationSkew+time.Second)),
+		"too new":      CheckRegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix(), proof, now.Add(-RegistrationSkew-time.Second)),
+		"truncated":    CheckRegistrationProof(seed, "https://id.example.com", "dev_a", pub, now.Unix(), proof[:31], now),
+	} {
+		if ok {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// Fields are length-prefixed: moving a byte between fields changes the proof.
+	if bytes.Equal(RegistrationProof(seed, "https://a.example", "bdev", pub, 1), RegistrationProof(seed, "https://a.exampleb", "dev", pub, 1)) {
+		t.Fatal("field boundaries are not part of the proof")
 	}
 }

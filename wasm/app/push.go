@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twofold-auth/twofold/shared/otpcode"
 	sp "github.com/twofold-auth/twofold/shared/push"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/push"
@@ -91,14 +90,16 @@ func statusOf(id string, c *push.Client) PushStatus {
 }
 
 // PushEnable registers a new device key for the account with the server its
-// enrollment URI named, proving it with the account's current code
-// (computed here), keeps the key in the vault and connects.
+// enrollment URI named, proving it with the account's seed (a registration
+// proof, not a code: no time step is spent), keeps the key in the vault and
+// connects.
 func (a *App) PushEnable(id string) (PushStatus, error) {
 	if a.pushCfg.HTTP == nil || a.pushCfg.Dial == nil || a.pushCfg.Keys == nil {
 		return PushStatus{}, errPushUnavailable
 	}
 	var reg push.Registration
-	var codes [2]string
+	var secret []byte
+	var at time.Time
 	err := a.read(func(s *accounts.State) error {
 		acct, ok := s.Find(id)
 		if !ok {
@@ -109,18 +110,14 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 			return accounts.ErrPushNotOffered
 		}
 		reg.Server, reg.DeviceID = origin, device
-		now := a.now().Add(s.ClockOffset())
-		p := otpcode.ParamsOf(&acct.Key)
-		var err error
-		if codes[0], err = otpcode.TOTP(acct.Key.Secret, p, now); err != nil {
-			return err
-		}
-		codes[1], err = otpcode.TOTP(acct.Key.Secret, p, now.Add(time.Duration(acct.Key.Period)*time.Second))
-		return err
+		secret = append([]byte(nil), acct.Key.Secret...)
+		at = a.now().Add(s.ClockOffset())
+		return nil
 	})
 	if err != nil {
 		return PushStatus{}, err
 	}
+	defer clear(secret)
 	seed, pub, err := a.pushCfg.Keys.Generate(a.rand)
 	if err != nil {
 		return PushStatus{}, err
@@ -130,15 +127,7 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if reg.Signer, err = a.pushCfg.Keys.Load(seed); err != nil {
 		return PushStatus{}, err
 	}
-	// The current code may have been used a moment ago (to activate the
-	// device): the server takes each step once, and the next step's code
-	// within its skew window.
-	err = push.Register(a.pushCfg.HTTP, reg, codes[0])
-	var se *push.ServerError
-	if errors.As(err, &se) && se.Code == "verification_failed" {
-		err = push.Register(a.pushCfg.HTTP, reg, codes[1])
-	}
-	if err != nil {
+	if err := push.Register(a.pushCfg.HTTP, reg, secret, at); err != nil {
 		return PushStatus{}, err
 	}
 	var old *accounts.PushRegistration

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"math/rand/v2"
@@ -22,25 +23,35 @@ const pushURI = "otpauth://totp/Twofold:ana@example.com?secret=JBSWY3DPEHPK3PXPJ
 // fakeServer plays the registration endpoint and the device socket.
 type fakeServer struct {
 	mu     sync.Mutex
-	pub    []byte   // the registered public key
-	codes  []string // codes seen by the registration
-	refuse int      // refuse this many registrations as a replay
+	pub    []byte // the registered public key
+	posts  int    // registrations received
+	refuse int    // refuse this many registrations
 	conns  chan *serverConn
 }
 
+// pushSeed is pushURI's secret: the fake checks registration proofs with it.
+var pushSeed, _ = base32.StdEncoding.DecodeString("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+
 func (f *fakeServer) Post(r push.Request) (push.Response, error) {
-	var body map[string]string
+	var body struct {
+		DeviceID  string `json:"device_id"`
+		PublicKey string `json:"public_key"`
+		At        int64  `json:"at"`
+		Proof     string `json:"proof"`
+	}
 	if err := json.Unmarshal(r.Body, &body); err != nil || r.URL != "https://id.example.com/api/v1/push/registrations" {
 		return push.Response{Status: 400, Code: "bad_request", Message: "bad"}, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.codes = append(f.codes, body["code"])
-	if f.refuse > 0 {
-		f.refuse--
-		return push.Response{Status: 401, Code: "verification_failed", Message: "The code is not valid."}, nil
+	f.posts++
+	pub, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
+	proof, _ := base64.RawURLEncoding.DecodeString(body.Proof)
+	if f.refuse > 0 || !sp.CheckRegistrationProof(pushSeed, "https://id.example.com", body.DeviceID, pub, body.At, proof, t0) {
+		f.refuse = max(f.refuse-1, 0)
+		return push.Response{Status: 403, Code: "registration_rejected", Message: "The server did not accept this registration."}, nil
 	}
-	f.pub, _ = base64.RawURLEncoding.DecodeString(body["public_key"])
+	f.pub = pub
 	return push.Response{Status: 201}, nil
 }
 
@@ -145,13 +156,20 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	if err != nil || !acct.PushOffered || acct.Push || acct.PushServer != "https://id.example.com" {
 		t.Fatalf("%+v %v", acct, err)
 	}
-	// The current code was just used (activation): the next one is sent.
+	// A refusal is the server's sentence, and nothing is kept.
 	f.refuse = 1
+	if _, err := a.PushEnable(acct.ID); err == nil || err.Error() != "The server did not accept this registration." {
+		t.Fatalf("refused registration: %v", err)
+	}
+	if list, _ := a.List(); list[1].Push {
+		t.Fatal("a refused registration is in the vault")
+	}
+	// One registration, proved by the seed (no code: no time step spent).
 	if _, err := a.PushEnable(acct.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.codes) != 2 || f.codes[0] == f.codes[1] {
-		t.Fatalf("codes sent %v", f.codes)
+	if f.posts != 2 {
+		t.Fatalf("%d registrations sent", f.posts)
 	}
 	c := f.conn(t)
 	c.in <- sp.EncodePrompt(sp.Prompt{ChallengeID: "pch_1", Numbers: [3]int{11, 22, 33}, Service: "Twofold",

@@ -416,14 +416,16 @@ func TestBackoffBounds(t *testing.T) {
 }
 
 func TestRegisterRequest(t *testing.T) {
-	req, err := RegisterRequest(Registration{Server: origin, DeviceID: "dev_abc", PublicKey: pub}, "123456")
+	seed, at := []byte("12345678901234567890"), time.Unix(1_800_000_000, 0)
+	req, err := RegisterRequest(Registration{Server: origin, DeviceID: "dev_abc", PublicKey: pub}, seed, at)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var body struct {
 		DeviceID  string `json:"device_id"`
 		PublicKey string `json:"public_key"`
-		Code      string `json:"code"`
+		At        int64  `json:"at"`
+		Proof     string `json:"proof"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(req.Body))
 	dec.DisallowUnknownFields()
@@ -431,7 +433,9 @@ func TestRegisterRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
-	if req.URL != origin+"/api/v1/push/registrations" || body.DeviceID != "dev_abc" || body.Code != "123456" || !bytes.Equal(got, pub) {
+	proof, _ := base64.RawURLEncoding.DecodeString(body.Proof)
+	if req.URL != origin+"/api/v1/push/registrations" || body.DeviceID != "dev_abc" || body.At != at.Unix() || !bytes.Equal(got, pub) ||
+		!sp.CheckRegistrationProof(seed, origin, "dev_abc", pub, body.At, proof, at) {
 		t.Fatalf("%s %s", req.URL, req.Body)
 	}
 	for name, r := range map[string]Registration{
@@ -440,7 +444,7 @@ func TestRegisterRequest(t *testing.T) {
 		"bad origin":      {Server: "ftp://x", DeviceID: "dev", PublicKey: pub},
 		"short key":       {Server: origin, DeviceID: "dev", PublicKey: pub[:5]},
 	} {
-		if _, err := RegisterRequest(r, "123456"); err == nil {
+		if _, err := RegisterRequest(r, seed, at); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -473,15 +477,15 @@ func (p *poster) Post(r Request) (Response, error) { p.got = r; return p.resp, p
 
 func TestRegisterAnswers(t *testing.T) {
 	reg := Registration{Server: origin, DeviceID: "dev_1", PublicKey: pub}
-	if err := Register(&poster{resp: Response{Status: 201}}, reg, "123456"); err != nil {
+	if err := Register(&poster{resp: Response{Status: 201}}, reg, []byte("seed"), time.Unix(1e9, 0)); err != nil {
 		t.Fatal(err)
 	}
-	err := Register(&poster{resp: Response{Status: 401, Code: "verification_failed", Message: "The code is not valid."}}, reg, "123456")
+	err := Register(&poster{resp: Response{Status: 403, Code: "registration_rejected", Message: "The server did not accept this registration."}}, reg, []byte("seed"), time.Unix(1e9, 0))
 	var se *ServerError
-	if !errors.As(err, &se) || se.Code != "verification_failed" || se.Message != "The code is not valid." {
+	if !errors.As(err, &se) || se.Code != "registration_rejected" || se.Message != "The server did not accept this registration." {
 		t.Fatalf("%v", err)
 	}
-	if err := Register(&poster{err: errors.New("offline")}, reg, "123456"); !errors.As(err, &se) {
+	if err := Register(&poster{err: errors.New("offline")}, reg, []byte("seed"), time.Unix(1e9, 0)); !errors.As(err, &se) {
 		t.Fatalf("%v", err)
 	}
 }

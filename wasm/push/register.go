@@ -2,7 +2,9 @@ package push
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	sp "github.com/twofold-auth/twofold/shared/push"
@@ -42,22 +44,26 @@ type Poster interface {
 	Post(r Request) (Response, error)
 }
 
-// RegisterRequest builds POST /api/v1/push/registrations for reg with the
-// current code of the TOTP device. The JSON is written by hand (the wasm has
-// no encoding/json): every value is checked to need no escaping.
-func RegisterRequest(reg Registration, code string) (Request, error) {
+// RegisterRequest builds POST /api/v1/push/registrations for reg, proved
+// by the TOTP device's seed at time at (shared/push's registration proof:
+// no code is computed, so no time step is spent). The JSON is written by
+// hand (the wasm has no encoding/json): every value is checked to need no
+// escaping.
+func RegisterRequest(reg Registration, seed []byte, at time.Time) (Request, error) {
 	if len(reg.PublicKey) != PublicKeySize {
 		return Request{}, ErrKeySize
 	}
-	if !plain(reg.DeviceID) || !plain(code) || code == "" || reg.DeviceID == "" {
+	if !plain(reg.DeviceID) || reg.DeviceID == "" || len(seed) == 0 {
 		return Request{}, ErrNotOffered
 	}
 	origin, err := sp.CanonicalOrigin(reg.Server)
 	if err != nil {
 		return Request{}, ErrNotOffered
 	}
-	pub := base64.RawURLEncoding.EncodeToString(reg.PublicKey)
-	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + pub + `","code":"` + code + `"}`
+	proof := sp.RegistrationProof(seed, origin, reg.DeviceID, reg.PublicKey, at.Unix())
+	enc := base64.RawURLEncoding
+	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + enc.EncodeToString(reg.PublicKey) +
+		`","at":` + strconv.FormatInt(at.Unix(), 10) + `,"proof":"` + enc.EncodeToString(proof) + `"}`
 	return Request{URL: origin + "/api/v1/push/registrations", Body: []byte(body)}, nil
 }
 
@@ -73,8 +79,8 @@ func plain(s string) bool {
 }
 
 // Register sends the registration and classifies the answer.
-func Register(p Poster, reg Registration, code string) error {
-	req, err := RegisterRequest(reg, code)
+func Register(p Poster, reg Registration, seed []byte, at time.Time) error {
+	req, err := RegisterRequest(reg, seed, at)
 	if err != nil {
 		return err
 	}

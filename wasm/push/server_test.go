@@ -114,10 +114,10 @@ func TestRealServer(t *testing.T) {
 		c, _ := otpcode.TOTP(enr.Key.Secret, otpcode.ParamsOf(&enr.Key), clk.Now())
 		return c
 	}
-	if _, _, err := svc.ActivateDevice(ctx, auth.Client{}, u.ID, enr.Device.ID, code()); err != nil {
+	if _, err := svc.ActivateDevice(ctx, auth.Client{}, store.Session{UserID: u.ID}, enr.Device.ID, code()); err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(30 * time.Second) // a fresh step for the registration's code
+	clk.Advance(10 * time.Second) // still the activation's step: registering must not need a fresh one
 
 	// The authenticator's side: the URI's parameters, a key, registration.
 	origin, deviceID, ok := Endpoint(enr.Key)
@@ -133,13 +133,13 @@ func TestRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := Registration{Server: origin, DeviceID: deviceID, PublicKey: pub, Signer: signer}
-	if err := Register(httpPoster{}, reg, code()); err != nil {
-		t.Fatal(err)
-	}
-	// The same code again is a replay: refused with the server's sentence.
+	// A proof made with another seed is refused with the server's sentence.
 	var se *ServerError
-	if err := Register(httpPoster{}, reg, code()); !errors.As(err, &se) || se.Status != http.StatusUnauthorized && se.Status != http.StatusBadRequest && se.Status != http.StatusForbidden {
-		t.Fatalf("replayed registration: %v", err)
+	if err := Register(httpPoster{}, reg, []byte("another seed of 20 B"), clk.Now()); !errors.As(err, &se) || se.Status != http.StatusForbidden || se.Code != "registration_rejected" {
+		t.Fatalf("registration with another seed: %v", err)
+	}
+	if err := Register(httpPoster{}, reg, enr.Key.Secret, clk.Now()); err != nil {
+		t.Fatal(err)
 	}
 
 	events := make(chan Event, 64)

@@ -1,0 +1,83 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/shared/push"
+)
+
+// A stranger who knows a device id (it is in the enrollment URI) and
+// floods the registration endpoint with proofs it cannot make locks
+// nothing: the owner's next code still signs in (issue 11, item 3).
+func TestStrangerRegistrationsLockNobodyOut(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.enroll("a@example.com")
+	stranger := push.PublicKey(bytes.Repeat([]byte{9}, 32))
+	for range 40 {
+		if resp := e.register(a.device.id, []byte("not the seed, 20 bytes"), stranger); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("stranger's registration: %s", resp.Status)
+		}
+	}
+	if th, _ := e.st.Throttle(context.Background(), a.userID); th.ConsecutiveFailures != 0 || !th.LockedUntil.IsZero() {
+		t.Fatalf("throttle after a stranger's registrations: %+v", th)
+	}
+	e.clock.Advance(30 * time.Second)
+	e.signIn(a)
+	resp := e.call(a, "POST", "/api/v1/session/mfa", map[string]string{"code": e.code(a.secret)})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("owner's code after a stranger's registrations: %s", resp.Status)
+	}
+	reg, err := e.st.PushRegistration(context.Background(), a.device.id)
+	if err != nil || bytes.Equal(reg.PublicKey, stranger) {
+		t.Fatalf("registration %+v %v", reg, err)
+	}
+}
+
+// When an account's push key is replaced (the person turned prompts on in
+// another browser), the connection made with the old key is closed at once
+// and receives no further prompt (issue 11, item 8).
+func TestReplacedKeyConnectionClosed(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.enroll("a@example.com")
+	a.device.connect()
+	old := *a.device
+	newSeed := bytes.Repeat([]byte{5}, 32)
+	if resp := e.register(a.device.id, a.secret, push.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("re-register: %s", resp.Status)
+	}
+	if code := old.closeStatus(); code != statusReplaced {
+		t.Fatalf("old key's connection closed with %d, want %d", code, statusReplaced)
+	}
+	// The new key connects and gets the prompts; the old one cannot.
+	a.device.seed = newSeed
+	a.device.connect()
+	e.signIn(a)
+	ch := e.ask(a)
+	if p := a.device.prompt(); p.ChallengeID != ch.ID {
+		t.Fatalf("prompt %+v", p)
+	}
+	if err := old.connectWith(old.seed); err != nil {
+		t.Fatal(err)
+	}
+	if code := old.closeStatus(); code != statusAuth {
+		t.Fatalf("old key reconnecting: close %d", code)
+	}
+	// Registering the same key again changes nothing live.
+	if resp := e.register(a.device.id, a.secret, push.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("re-register same key: %s", resp.Status)
+	}
+	sess := store.Session{UserID: a.userID, Stage: store.StageFull}
+	e.clock.Advance(30 * time.Second)
+	if err := e.svc.DeleteDevice(context.Background(), auth.Client{}, sess, a.device.id, auth.Factor{Code: e.code(a.secret)}); err != nil {
+		t.Fatal(err)
+	}
+	if code := a.device.closeStatus(); code != statusRevoked {
+		t.Fatalf("the same key's connection after re-registering and deleting: close %d", code)
+	}
+}
