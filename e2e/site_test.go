@@ -161,12 +161,11 @@ func TestSiteJourneys(t *testing.T) {
 	tb.shot("recovery-codes")
 	tb.click(".rc-saved")
 	tb.click(".rc-done")
-	tb.waitPath("/account")
-	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
 
-	// Journey 6: this session has not verified a factor, so the protected
-	// area asks for one (a message, not a 403 page), then lets you in.
-	tb.visit("/protected")
+	// Journey 6: enrollment returns to where the visitor was going (the
+	// protected area); this session has not verified a factor, so the
+	// protected area asks for one (a message, not a 403 page), then lets
+	// you in.
 	tb.waitPath("/second-factor")
 	tb.fieldErrorShown("#flash", "fresh confirmation")
 	tb.shot("step-up")
@@ -175,6 +174,8 @@ func TestSiteJourneys(t *testing.T) {
 	tb.waitPath("/protected")
 	poll[bool](tb, `!document.querySelector('#inside').hidden`, 10*time.Second)
 	tb.shot("protected")
+	tb.visit("/account")
+	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
 
 	// Journey 7: application tokens.
 	tb.visit("/tokens")

@@ -414,6 +414,42 @@ pages['account'] = async () => {
   await render();
 };
 
+// The pending device this tab is setting up, so that reloading the page
+// reuses it (with a new key, said plainly) instead of leaving a pending
+// device behind on every load.
+const pendingKey = 'twofold.enable-mfa.pending';
+
+// enrollOrReuse gives the enrollment to show: a new key for the tab's own
+// pending device when there is one, else a new device. It returns null
+// after sending the visitor to confirm with a code.
+async function enrollOrReuse(s) {
+  const stepUp = (x) => {
+    if (x.code === 'fresh_factor_required' || x.code === 'mfa_required') {
+      go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa' + location.search);
+      return true;
+    }
+    return false;
+  };
+  const pending = sessionStorage.getItem(pendingKey);
+  if (pending) {
+    try {
+      const enr = await api('POST', '/totp-devices/' + encodeURIComponent(pending) + '/seed');
+      return { enr, reused: true };
+    } catch (x) {
+      if (stepUp(x)) return null;
+      sessionStorage.removeItem(pendingKey); // activated, expired, deleted or another session's: start afresh
+    }
+  }
+  try {
+    const enr = await api('POST', '/totp-devices', { name: s.user.mfa_enrolled ? 'Another authenticator' : 'Authenticator' });
+    sessionStorage.setItem(pendingKey, enr.device.id);
+    return { enr, reused: false };
+  } catch (x) {
+    if (stepUp(x)) return null;
+    throw x;
+  }
+}
+
 pages['enable-mfa'] = async () => {
   const s = await requireSignedIn();
   if (!s) return;
@@ -422,17 +458,17 @@ pages['enable-mfa'] = async () => {
     return;
   }
   const setupErr = $('#setup-error');
-  let enr;
+  let got;
   try {
-    enr = await api('POST', '/totp-devices', { name: s.user.mfa_enrolled ? 'Another authenticator' : 'Authenticator' });
+    got = await enrollOrReuse(s);
   } catch (x) {
-    // The server wants a fresh second factor to add another device: the
-    // session verified one, but more than 5 minutes ago.
-    if (x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa'); return; }
     setupErr.textContent = x.message;
     setupErr.hidden = false;
     return;
   }
+  if (!got) return;
+  const enr = got.enr;
+  $('#reused-notice').hidden = !got.reused;
   const k = enr.enrollment;
   $('#qr').src = k.qr_png;
   $('#k-issuer').textContent = k.issuer;
@@ -452,11 +488,18 @@ pages['enable-mfa'] = async () => {
     busy(form, async () => {
       try {
         const r = await api('POST', '/totp-devices/' + enr.device.id + '/activate', { code: digitsOnly(code.value) });
+        sessionStorage.removeItem(pendingKey);
         $('#setup').hidden = true;
         $('#done').hidden = false;
+        if (r.signed_out_sessions > 0) {
+          const n = r.signed_out_sessions;
+          $('#signed-out-notice').textContent = 'We signed out ' + n + (n === 1 ? ' other session' : ' other sessions') +
+            ' that had signed in with only your password. If that was not you, change your password.';
+          $('#signed-out-notice').hidden = false;
+        }
         if (r.recovery_codes && r.recovery_codes.length) {
           $('#done-actions').hidden = true;
-          showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, () => go('/account', 'mfa-on'));
+          showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, () => go(nextPath('/account'), 'mfa-on'));
         } else {
           $('#done-title').focus();
         }
@@ -529,7 +572,7 @@ pages['tokens'] = async () => {
         $('#copy-token').onclick = () => copyText(r.secret, $('#token-status'));
         await render();
       } catch (x) {
-        if (x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-tokens', '/tokens'); return; }
+        if (x.code === 'fresh_factor_required' || x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-tokens', '/tokens'); return; }
         fieldError(err, name, x.message);
       }
     });
