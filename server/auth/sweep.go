@@ -7,7 +7,8 @@ import (
 	"github.com/twofold-auth/twofold/server/store"
 )
 
-// Sweep deletes pending devices past their expiry and expired sessions.
+// Sweep deletes pending devices past their expiry, expired sessions and
+// expired known browsers.
 func (s *Service) Sweep(ctx context.Context) (devices, sessions int64, err error) {
 	now := s.now()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -15,7 +16,10 @@ func (s *Service) Sweep(ctx context.Context) (devices, sessions int64, err error
 		if devices, err = tx.DeleteExpiredPendingDevices(ctx, now); err != nil {
 			return err
 		}
-		sessions, err = tx.DeleteExpiredSessions(ctx, now)
+		if sessions, err = tx.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		_, err = tx.DeleteExpiredKnownBrowsers(ctx, now)
 		return err
 	})
 	if err == nil && devices+sessions > 0 {
