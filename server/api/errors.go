@@ -80,6 +80,8 @@ var authErrors = []struct {
 	{auth.ErrDeviceNotYours, errorf(http.StatusForbidden, "device_not_yours",
 		"This device is being set up in another session; finish it there, or delete it and add a new one here.")},
 	{auth.ErrSessionNotFound, errorf(http.StatusNotFound, "not_found", "No such session.")},
+	{auth.ErrWrongPassword, errorf(http.StatusForbidden, "wrong_password",
+		"That is not your current password. (After many failed attempts, wait a few minutes before trying again.)")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.

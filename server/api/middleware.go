@@ -191,16 +191,23 @@ func (a *api) setSessionCookie(w http.ResponseWriter, r *http.Request, ns auth.N
 		MaxAge:   max(1, int(ns.Session.ExpiresAt.Sub(a.now()).Seconds())),
 		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
 	})
-	if ns.BrowserToken != "" {
-		name := browserCookieName
-		if a.secure(r) {
-			name = secureBrowserCookieName
-		}
-		http.SetCookie(w, &http.Cookie{
-			Name: name, Value: ns.BrowserToken, Path: "/", MaxAge: int(auth.KnownBrowserTTL.Seconds()),
-			HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
-		})
+	a.setBrowserCookie(w, r, ns.BrowserToken)
+}
+
+// setBrowserCookie sets a new known-browser token (auth/password.go), if
+// there is one.
+func (a *api) setBrowserCookie(w http.ResponseWriter, r *http.Request, token string) {
+	if token == "" {
+		return
 	}
+	name := browserCookieName
+	if a.secure(r) {
+		name = secureBrowserCookieName
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: token, Path: "/", MaxAge: int(auth.KnownBrowserTTL.Seconds()),
+		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
+	})
 }
 
 func (a *api) clearSessionCookie(w http.ResponseWriter, r *http.Request) {

@@ -112,6 +112,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/users", users{a}.Routes())
 		r.Mount("/session", session{a}.Routes())
 		r.Mount("/sessions", sessions{a}.Routes())
+		r.Mount("/password", passwords{a}.Routes())
 		r.Mount("/totp-devices", devices{a}.Routes())
 		r.Mount("/recovery-codes", recoveryCodes{a}.Routes())
 		r.Mount("/mfa", mfa{a}.Routes())

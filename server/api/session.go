@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -110,13 +111,99 @@ func (s session) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, resp)
 }
 
-// sessions is every session of the user.
+// sessions is every session of the user: the list, ending one, ending all.
 type sessions struct{ *api }
 
 func (s sessions) Routes() chi.Router {
 	r := s.subrouter()
-	r.With(s.requireFull).Delete("/", s.handle(s.signOutEverywhere))
+	r.Use(s.requireFull)
+	r.Get("/", s.handle(s.list))
+	r.Delete("/", s.handle(s.signOutEverywhere))
+	r.Delete("/{id}", s.handle(s.end))
 	return r
+}
+
+type sessionListItem struct {
+	ID         string     `json:"id"`
+	Current    bool       `json:"current"`
+	Stage      string     `json:"stage"`
+	AMR        []string   `json:"amr"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	VerifiedAt *time.Time `json:"mfa_verified_at"`
+	ClientAddr string     `json:"client_addr"`
+	Browser    string     `json:"browser"`
+}
+
+type sessionList struct {
+	Sessions []sessionListItem `json:"sessions"`
+}
+
+func (s sessions) list(w http.ResponseWriter, r *http.Request) error {
+	me := mustPrincipal(r).Session
+	all, err := s.auth.Sessions(r.Context(), me.UserID)
+	if err != nil {
+		return err
+	}
+	out := sessionList{Sessions: make([]sessionListItem, len(all))}
+	for i, x := range all {
+		amr := x.AMR
+		if amr == nil {
+			amr = []string{}
+		}
+		out.Sessions[i] = sessionListItem{ID: x.ID, Current: x.ID == me.ID, Stage: string(x.Stage), AMR: amr,
+			CreatedAt: x.CreatedAt.UTC(), ExpiresAt: x.ExpiresAt.UTC(), VerifiedAt: optTime(x.MFAVerifiedAt),
+			ClientAddr: x.ClientAddr, Browser: auth.BrowserSummary(x.UserAgent)}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// end signs one session out (this one too, then the cookie goes).
+func (s sessions) end(w http.ResponseWriter, r *http.Request) error {
+	me := mustPrincipal(r).Session
+	id := chi.URLParam(r, "id")
+	if err := s.auth.EndSession(r.Context(), client(r), me.UserID, id); err != nil {
+		return err
+	}
+	if id == me.ID {
+		s.clearSessionCookie(w, r)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// passwords is the user's password: changing it.
+type passwords struct{ *api }
+
+func (p passwords) Routes() chi.Router {
+	r := p.subrouter()
+	r.With(p.limit, p.requireFull).Post("/", p.handle(p.change))
+	return r
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+	Code            string `json:"code"`
+	RecoveryCode    string `json:"recovery_code"`
+}
+
+type changePasswordResponse struct {
+	SignedOutSessions int64 `json:"signed_out_sessions"`
+}
+
+func (p passwords) change(w http.ResponseWriter, r *http.Request) error {
+	var req changePasswordRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	res, err := p.auth.ChangePassword(r.Context(), client(r), mustPrincipal(r).Session, req.CurrentPassword, req.NewPassword,
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
+	if err != nil {
+		return err
+	}
+	p.setBrowserCookie(w, r, res.BrowserToken)
+	return writeJSON(w, http.StatusOK, changePasswordResponse{SignedOutSessions: res.SignedOut})
 }
 
 func (s sessions) signOutEverywhere(w http.ResponseWriter, r *http.Request) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -357,4 +358,110 @@ func (s *Service) FreshMFA(sess store.Session) bool {
 	}
 	age := s.now().Sub(sess.MFAVerifiedAt)
 	return age >= 0 && age < s.cfg.FreshFactorWindow
+}
+
+// Audit events of the account itself.
+const (
+	EventPasswordChanged = "password_changed"
+	EventSessionEnded    = "session_ended"
+)
+
+// ChangePasswordResult is what a password change did.
+type ChangePasswordResult struct {
+	// SignedOut counts the other sessions that ended.
+	SignedOut int64
+	// BrowserToken is the current browser's new known-browser token (the
+	// others are forgotten).
+	BrowserToken string
+}
+
+// ChangePassword sets a new password for a signed-in session's user. The
+// current password is checked under the same per-account guess bounds as a
+// sign-in (a stolen session must not become a password oracle), and the
+// change is a power under authorize's rule (with MFA: a code, or a second
+// factor verified within the fresh window). In one transaction it replaces
+// the hash, ends every other session and forgets every known browser but
+// this one: whoever else knew the old password is signed out everywhere.
+// Application tokens stay (they are revoked one by one); the page says so.
+func (s *Service) ChangePassword(ctx context.Context, c Client, sess store.Session, current, next string, f Factor) (ChangePasswordResult, error) {
+	if viaToken(sess) {
+		return ChangePasswordResult{}, ErrTokenNotAllowed
+	}
+	if err := checkPassword(next); err != nil {
+		return ChangePasswordResult{}, err
+	}
+	u, err := s.User(ctx, sess.UserID)
+	if err != nil {
+		return ChangePasswordResult{}, err
+	}
+	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
+	if err != nil {
+		return ChangePasswordResult{}, err
+	}
+	if locked {
+		credential.VerifyPassword(current, s.dummyHash)
+		return ChangePasswordResult{}, ErrWrongPassword
+	}
+	ok, err := credential.VerifyPassword(current, u.PasswordHash)
+	if err != nil {
+		return ChangePasswordResult{}, err
+	}
+	if !ok {
+		s.log.Info("password change refused", "user_id", u.ID, "reason", "wrong current password")
+		if err := s.store.Update(ctx, func(tx store.Tx) error {
+			return s.audit(ctx, tx, c, u.ID, EventSignInFailure, "", "password change")
+		}); err != nil {
+			return ChangePasswordResult{}, err
+		}
+		return ChangePasswordResult{}, ErrWrongPassword
+	}
+	hash, err := credential.HashPassword(s.rand, next, s.cfg.Argon2)
+	if err != nil {
+		return ChangePasswordResult{}, err
+	}
+	var res ChangePasswordResult
+	err = s.authorize(ctx, c, sess, f, PurposeChangePassword, func(ctx context.Context, tx store.Tx) error {
+		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		n, err := tx.DeleteOtherSessions(ctx, u.ID, sess.ID, false)
+		if err != nil {
+			return err
+		}
+		res.SignedOut = n
+		if _, err := tx.DeleteKnownBrowsers(ctx, u.ID); err != nil {
+			return err
+		}
+		if res.BrowserToken, err = s.rememberBrowser(ctx, tx, Client{}, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, u.ID, EventPasswordChanged, "", strconv.FormatInt(n, 10)+" other sessions ended")
+	})
+	if err != nil {
+		return ChangePasswordResult{}, err
+	}
+	s.log.Info("password changed", "user_id", u.ID, "sessions_ended", res.SignedOut)
+	return res, nil
+}
+
+// Sessions lists the user's live sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, userID string) ([]store.Session, error) {
+	return s.store.Sessions(ctx, userID, s.now())
+}
+
+// EndSession ends one of the user's sessions by its id.
+func (s *Service) EndSession(ctx context.Context, c Client, userID, id string) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSessionByID(ctx, userID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventSessionEnded, "", id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrSessionNotFound
+	}
+	return err
 }

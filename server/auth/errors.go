@@ -30,4 +30,5 @@ var (
 	ErrTokenNotAllowed     = errors.New("auth: application tokens cannot do this")
 	ErrDeviceNotYours      = errors.New("auth: pending device was created by another session or token")
 	ErrSessionNotFound     = errors.New("auth: no such session")
+	ErrWrongPassword       = errors.New("auth: the current password is wrong")
 )

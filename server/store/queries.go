@@ -160,6 +160,11 @@ func (x writes) CreateUser(ctx context.Context, u User) error {
 	return nil
 }
 
+func (x writes) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	return x.one("set password", res, err)
+}
+
 // Sessions.
 
 const sessionColumns = `id, token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent`

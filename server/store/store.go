@@ -44,6 +44,7 @@ type Tx interface {
 	Reader
 
 	CreateUser(ctx context.Context, u User) error // ErrConflict for a taken email
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 
 	CreateSession(ctx context.Context, s Session) error
 	// UpgradeSession records a second factor on a session: stage, methods,
