@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 // querier is what *sql.DB and *sql.Tx share.
@@ -46,14 +48,14 @@ func fromMS(v sql.NullInt64) time.Time {
 func (x reads) fail(what string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return ErrNotFound
+		return store.ErrNotFound
 	case isUnique(err):
-		return ErrConflict
+		return store.ErrConflict
 	}
 	if x.onErr != nil {
 		x.onErr(err)
 	}
-	return fmt.Errorf("store: %s: %w", what, err)
+	return fmt.Errorf("sqlite: %s: %w", what, err)
 }
 
 // one checks that a write changed exactly one row.
@@ -66,7 +68,7 @@ func (x reads) one(what string, res sql.Result, err error) error {
 		return x.fail(what, err)
 	}
 	if n == 0 {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	return nil
 }
@@ -84,74 +86,74 @@ func (x reads) count(what string, res sql.Result, err error) (int64, error) {
 
 // Users.
 
-func (x reads) UserByID(ctx context.Context, id string) (User, error) {
+func (x reads) UserByID(ctx context.Context, id string) (store.User, error) {
 	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE id = ?`, id)
 }
 
-func (x reads) UserByEmail(ctx context.Context, email string) (User, error) {
+func (x reads) UserByEmail(ctx context.Context, email string) (store.User, error) {
 	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE email = ?`, email)
 }
 
-func (x reads) user(ctx context.Context, query, arg string) (User, error) {
-	var u User
+func (x reads) user(ctx context.Context, query, arg string) (store.User, error) {
+	var u store.User
 	var created sql.NullInt64
 	if err := x.q.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.PasswordHash, &created); err != nil {
-		return User{}, x.fail("user", err)
+		return store.User{}, x.fail("user", err)
 	}
 	u.CreatedAt = fromMS(created)
 	return u, nil
 }
 
-func (x reads) Account(ctx context.Context, userID string) (User, bool, error) {
-	var u User
+func (x reads) Account(ctx context.Context, userID string) (store.User, bool, error) {
+	var u store.User
 	var created sql.NullInt64
 	var mfa bool
 	err := x.q.QueryRowContext(ctx, `SELECT id, email, password_hash, created_at,
 		EXISTS (SELECT 1 FROM totp_devices d WHERE d.user_id = users.id AND d.state = 'active')
 		FROM users WHERE id = ?`, userID).Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &mfa)
 	if err != nil {
-		return User{}, false, x.fail("account", err)
+		return store.User{}, false, x.fail("account", err)
 	}
 	u.CreatedAt = fromMS(created)
 	return u, mfa, nil
 }
 
-func (x reads) VerifierState(ctx context.Context, userID string) (User, Throttle, []Device, error) {
+func (x reads) VerifierState(ctx context.Context, userID string) (store.User, store.Throttle, []store.Device, error) {
 	// Three single-table statements on indexes. Joining the throttle record
 	// to the user (LEFT JOIN) made SQLite re-prepare the statement on every
 	// run (its plan depended on the bound id), which cost more than the
 	// three statements together; joining the devices in measured 4× slower.
-	u := User{ID: userID}
+	u := store.User{ID: userID}
 	var created sql.NullInt64
 	if err := x.q.QueryRowContext(ctx, `SELECT email, created_at FROM users WHERE id = ?`, userID).Scan(&u.Email, &created); err != nil {
-		return User{}, Throttle{}, nil, x.fail("verifier state", err)
+		return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 	}
 	u.CreatedAt = fromMS(created)
 	t, err := x.Throttle(ctx, userID)
 	if err != nil {
-		return User{}, Throttle{}, nil, err
+		return store.User{}, store.Throttle{}, nil, err
 	}
 	rows, err := x.q.QueryContext(ctx, `SELECT id, key_id, secret_sealed, algorithm, digits, period
 		FROM totp_devices WHERE user_id = ? AND state = 'active'`, userID)
 	if err != nil {
-		return User{}, Throttle{}, nil, x.fail("verifier state", err)
+		return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 	}
 	defer rows.Close()
-	var devices []Device
+	var devices []store.Device
 	for rows.Next() {
-		d := Device{UserID: userID, State: DeviceActive}
+		d := store.Device{UserID: userID, State: store.DeviceActive}
 		if err := rows.Scan(&d.ID, &d.KeyID, &d.SecretSealed, &d.Algorithm, &d.Digits, &d.Period); err != nil {
-			return User{}, Throttle{}, nil, x.fail("verifier state", err)
+			return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 		}
 		devices = append(devices, d)
 	}
 	if err := rows.Err(); err != nil {
-		return User{}, Throttle{}, nil, x.fail("verifier state", err)
+		return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 	}
 	return u, t, devices, nil
 }
 
-func (x writes) CreateUser(ctx context.Context, u User) error {
+func (x writes) CreateUser(ctx context.Context, u store.User) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)`,
 		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt))
 	if err != nil {
@@ -169,13 +171,13 @@ func (x writes) SetPasswordHash(ctx context.Context, userID, hash string) error 
 
 const sessionColumns = `id, token_hash, user_id, stage, amr, mfa_verified_at, created_at, expires_at, client_addr, user_agent`
 
-func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
-	var s Session
+func scanSession(sc interface{ Scan(...any) error }) (store.Session, error) {
+	var s store.Session
 	var id sql.NullString
 	var amr string
 	var verified, created, expires sql.NullInt64
 	if err := sc.Scan(&id, &s.TokenHash, &s.UserID, &s.Stage, &amr, &verified, &created, &expires, &s.ClientAddr, &s.UserAgent); err != nil {
-		return Session{}, err
+		return store.Session{}, err
 	}
 	s.ID = id.String
 	s.AMR = strings.Fields(amr)
@@ -183,22 +185,22 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	return s, nil
 }
 
-func (x reads) SessionByHash(ctx context.Context, tokenHash []byte) (Session, error) {
+func (x reads) SessionByHash(ctx context.Context, tokenHash []byte) (store.Session, error) {
 	s, err := scanSession(x.q.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
 	if err != nil {
-		return Session{}, x.fail("session", err)
+		return store.Session{}, x.fail("session", err)
 	}
 	return s, nil
 }
 
-func (x reads) Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
+func (x reads) Sessions(ctx context.Context, userID string, now time.Time) ([]store.Session, error) {
 	rows, err := x.q.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND expires_at > ?
 		ORDER BY created_at DESC, id`, userID, ms(now))
 	if err != nil {
 		return nil, x.fail("sessions", err)
 	}
 	defer rows.Close()
-	var out []Session
+	var out []store.Session
 	for rows.Next() {
 		s, err := scanSession(rows)
 		if err != nil {
@@ -212,7 +214,7 @@ func (x reads) Sessions(ctx context.Context, userID string, now time.Time) ([]Se
 	return out, nil
 }
 
-func (x writes) CreateSession(ctx context.Context, s Session) error {
+func (x writes) CreateSession(ctx context.Context, s store.Session) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.TokenHash, s.UserID, string(s.Stage), strings.Join(s.AMR, " "), nullMS(s.MFAVerifiedAt),
 		ms(s.CreatedAt), ms(s.ExpiresAt), s.ClientAddr, s.UserAgent)
@@ -222,14 +224,14 @@ func (x writes) CreateSession(ctx context.Context, s Session) error {
 	return nil
 }
 
-func (x writes) UpgradeSession(ctx context.Context, tokenHash []byte, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error {
-	res, err := x.q.ExecContext(ctx, `UPDATE sessions SET stage = ?, amr = ?, mfa_verified_at = ?, expires_at = ? WHERE token_hash = ?`,
-		string(stage), strings.Join(amr, " "), nullMS(verifiedAt), ms(expiresAt), tokenHash)
+func (x writes) UpgradeSession(ctx context.Context, id string, stage store.Stage, amr []string, verifiedAt, expiresAt time.Time) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE sessions SET stage = ?, amr = ?, mfa_verified_at = ?, expires_at = ? WHERE id = ?`,
+		string(stage), strings.Join(amr, " "), nullMS(verifiedAt), ms(expiresAt), id)
 	return x.one("upgrade session", res, err)
 }
 
-func (x writes) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+func (x writes) DeleteSession(ctx context.Context, id string) error {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return x.one("delete session", res, err)
 }
 
@@ -262,13 +264,13 @@ func (x writes) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64
 const deviceColumns = `id, user_id, name, state, key_id, secret_sealed, algorithm, digits, period,
 	last_step, created_at, expires_at, activated_at, last_used_at, created_by`
 
-func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
-	var d Device
+func scanDevice(sc interface{ Scan(...any) error }) (store.Device, error) {
+	var d store.Device
 	var lastStep, created, expires, activated, used sql.NullInt64
 	err := sc.Scan(&d.ID, &d.UserID, &d.Name, &d.State, &d.KeyID, &d.SecretSealed, &d.Algorithm, &d.Digits, &d.Period,
 		&lastStep, &created, &expires, &activated, &used, &d.CreatedBy)
 	if err != nil {
-		return Device{}, err
+		return store.Device{}, err
 	}
 	if lastStep.Valid {
 		step := uint64(lastStep.Int64)
@@ -278,13 +280,13 @@ func scanDevice(sc interface{ Scan(...any) error }) (Device, error) {
 	return d, nil
 }
 
-func (x reads) devices(ctx context.Context, query string, args ...any) ([]Device, error) {
+func (x reads) devices(ctx context.Context, query string, args ...any) ([]store.Device, error) {
 	rows, err := x.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, x.fail("devices", err)
 	}
 	defer rows.Close()
-	var out []Device
+	var out []store.Device
 	for rows.Next() {
 		d, err := scanDevice(rows)
 		if err != nil {
@@ -298,23 +300,23 @@ func (x reads) devices(ctx context.Context, query string, args ...any) ([]Device
 	return out, nil
 }
 
-func (x reads) Devices(ctx context.Context, userID string) ([]Device, error) {
+func (x reads) Devices(ctx context.Context, userID string) ([]store.Device, error) {
 	return x.devices(ctx, `SELECT `+deviceColumns+` FROM totp_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
 }
 
-func (x reads) AllDevices(ctx context.Context) ([]Device, error) {
+func (x reads) AllDevices(ctx context.Context) ([]store.Device, error) {
 	return x.devices(ctx, `SELECT `+deviceColumns+` FROM totp_devices ORDER BY id`)
 }
 
-func (x reads) Device(ctx context.Context, userID, id string) (Device, error) {
+func (x reads) Device(ctx context.Context, userID, id string) (store.Device, error) {
 	d, err := scanDevice(x.q.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM totp_devices WHERE user_id = ? AND id = ?`, userID, id))
 	if err != nil {
-		return Device{}, x.fail("device", err)
+		return store.Device{}, x.fail("device", err)
 	}
 	return d, nil
 }
 
-func (x writes) CreateDevice(ctx context.Context, d Device) error {
+func (x writes) CreateDevice(ctx context.Context, d store.Device) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO totp_devices (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?)`,
 		d.ID, d.UserID, d.Name, string(d.State), d.KeyID, d.SecretSealed, d.Algorithm, d.Digits, d.Period,
 		ms(d.CreatedAt), nullMS(d.ExpiresAt), d.CreatedBy)
@@ -324,7 +326,7 @@ func (x writes) CreateDevice(ctx context.Context, d Device) error {
 	return nil
 }
 
-func (x writes) ConsumeStep(ctx context.Context, deviceID string, state DeviceState, step uint64, now time.Time) (bool, error) {
+func (x writes) ConsumeStep(ctx context.Context, deviceID string, state store.DeviceState, step uint64, now time.Time) (bool, error) {
 	if step > 1<<62 {
 		return false, nil
 	}
@@ -346,7 +348,7 @@ func (x writes) RenameDevice(ctx context.Context, userID, id, name string) error
 	return x.one("rename device", res, err)
 }
 
-func (x writes) DeleteDevice(ctx context.Context, userID, id string, state DeviceState) error {
+func (x writes) DeleteDevice(ctx context.Context, userID, id string, state store.DeviceState) error {
 	res, err := x.q.ExecContext(ctx, `DELETE FROM totp_devices WHERE user_id = ? AND id = ? AND state = ?`, userID, id, string(state))
 	return x.one("delete device", res, err)
 }
@@ -379,16 +381,16 @@ func (x writes) ResealDevice(ctx context.Context, id, keyID string, sealed []byt
 
 // Recovery codes.
 
-func (x reads) UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error) {
+func (x reads) UnusedRecoveryCodes(ctx context.Context, userID string) ([]store.RecoveryCode, error) {
 	rows, err := x.q.QueryContext(ctx, `SELECT user_id, code_hash, created_at FROM recovery_codes
 		WHERE user_id = ? AND used_at IS NULL ORDER BY code_hash`, userID)
 	if err != nil {
 		return nil, x.fail("recovery codes", err)
 	}
 	defer rows.Close()
-	var out []RecoveryCode
+	var out []store.RecoveryCode
 	for rows.Next() {
-		var c RecoveryCode
+		var c store.RecoveryCode
 		var created sql.NullInt64
 		if err := rows.Scan(&c.UserID, &c.Hash, &created); err != nil {
 			return nil, x.fail("recovery codes", err)
@@ -431,25 +433,25 @@ func (x writes) DeleteRecoveryCodes(ctx context.Context, userID string) error {
 
 // Throttle.
 
-func (x reads) Throttle(ctx context.Context, userID string) (Throttle, error) {
+func (x reads) Throttle(ctx context.Context, userID string) (store.Throttle, error) {
 	return x.throttle(ctx, "verification_throttle", userID)
 }
 
-func (x reads) PasswordThrottle(ctx context.Context, userID string) (Throttle, error) {
+func (x reads) PasswordThrottle(ctx context.Context, userID string) (store.Throttle, error) {
 	return x.throttle(ctx, "password_throttle", userID)
 }
 
-func (x writes) PutThrottle(ctx context.Context, t Throttle) error {
+func (x writes) PutThrottle(ctx context.Context, t store.Throttle) error {
 	return x.putThrottle(ctx, "verification_throttle", t)
 }
 
-func (x writes) PutPasswordThrottle(ctx context.Context, t Throttle) error {
+func (x writes) PutPasswordThrottle(ctx context.Context, t store.Throttle) error {
 	return x.putThrottle(ctx, "password_throttle", t)
 }
 
 // throttle reads a failure record of table (a constant, never input).
-func (x reads) throttle(ctx context.Context, table, userID string) (Throttle, error) {
-	t := Throttle{UserID: userID}
+func (x reads) throttle(ctx context.Context, table, userID string) (store.Throttle, error) {
+	t := store.Throttle{UserID: userID}
 	var start, locked sql.NullInt64
 	err := x.q.QueryRowContext(ctx, `SELECT consecutive_failures, window_start, window_failures, locked_until
 		FROM `+table+` WHERE user_id = ?`, userID).Scan(&t.ConsecutiveFailures, &start, &t.WindowFailures, &locked)
@@ -457,7 +459,7 @@ func (x reads) throttle(ctx context.Context, table, userID string) (Throttle, er
 		return t, nil
 	}
 	if err != nil {
-		return Throttle{}, x.fail("throttle", err)
+		return store.Throttle{}, x.fail("throttle", err)
 	}
 	if start.Int64 != 0 {
 		t.WindowStart = fromMS(start)
@@ -468,7 +470,7 @@ func (x reads) throttle(ctx context.Context, table, userID string) (Throttle, er
 	return t, nil
 }
 
-func (x writes) putThrottle(ctx context.Context, table string, t Throttle) error {
+func (x writes) putThrottle(ctx context.Context, table string, t store.Throttle) error {
 	var start, locked int64
 	if !t.WindowStart.IsZero() {
 		start = ms(t.WindowStart)
@@ -489,14 +491,14 @@ func (x writes) putThrottle(ctx context.Context, table string, t Throttle) error
 
 // Known browsers.
 
-func (x reads) KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser, error) {
-	var b KnownBrowser
+func (x reads) KnownBrowser(ctx context.Context, tokenHash []byte) (store.KnownBrowser, error) {
+	var b store.KnownBrowser
 	var created, expires, used, locked sql.NullInt64
 	err := x.q.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at, expires_at, last_used_at, consecutive_failures, locked_until
 		FROM known_browsers WHERE token_hash = ?`, tokenHash).
 		Scan(&b.TokenHash, &b.UserID, &created, &expires, &used, &b.ConsecutiveFailures, &locked)
 	if err != nil {
-		return KnownBrowser{}, x.fail("known browser", err)
+		return store.KnownBrowser{}, x.fail("known browser", err)
 	}
 	b.CreatedAt, b.ExpiresAt, b.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
 	if locked.Int64 != 0 {
@@ -505,7 +507,7 @@ func (x reads) KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser
 	return b, nil
 }
 
-func (x writes) PutKnownBrowser(ctx context.Context, b KnownBrowser) error {
+func (x writes) PutKnownBrowser(ctx context.Context, b store.KnownBrowser) error {
 	var locked int64
 	if !b.LockedUntil.IsZero() {
 		locked = ms(b.LockedUntil)
@@ -533,7 +535,7 @@ func (x writes) DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (
 
 // Audit.
 
-func (x writes) AddAuditEvent(ctx context.Context, e AuditEvent) error {
+func (x writes) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
 	var user any
 	if e.UserID != "" {
 		user = e.UserID
@@ -546,7 +548,7 @@ func (x writes) AddAuditEvent(ctx context.Context, e AuditEvent) error {
 	return nil
 }
 
-func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error) {
+func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]store.AuditEvent, error) {
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
@@ -556,9 +558,9 @@ func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, l
 		return nil, x.fail("audit events", err)
 	}
 	defer rows.Close()
-	var out []AuditEvent
+	var out []store.AuditEvent
 	for rows.Next() {
-		var e AuditEvent
+		var e store.AuditEvent
 		var user sql.NullString
 		var at sql.NullInt64
 		if err := rows.Scan(&e.ID, &user, &e.Type, &at, &e.ClientAddr, &e.DeviceID, &e.Detail); err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -17,13 +17,15 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// SQLiteOptions tune the SQLite store; zero values get defaults.
-type SQLiteOptions struct {
+// Options tune the SQLite store; zero values get defaults.
+type Options struct {
 	ReadConns int                                 // size of the read-only pool (default 2×GOMAXPROCS, at least 4)
 	MaxBatch  int                                 // Update calls grouped into one commit at most (default 256)
 	OnDBError func(error)                         // called for every unexpected database error (metrics)
@@ -38,15 +40,15 @@ type SQLiteOptions struct {
 	Now  func() time.Time
 }
 
-// SQLite is the embedded Store: one writer connection fed by a single
+// Store is the embedded store.Store: one writer connection fed by a single
 // goroutine that groups concurrent Update calls into one transaction, and a
 // pool of read-only connections.
-type SQLite struct {
+type Store struct {
 	reads  // on the pool
 	w      *sql.DB
 	wc     *sql.Conn // w's one connection, pinned for the writer goroutine
 	r      *sql.DB
-	opts   SQLiteOptions
+	opts   Options
 	ops    chan *op
 	quit   chan struct{}
 	done   chan struct{}
@@ -56,20 +58,20 @@ type SQLite struct {
 	closed bool
 }
 
-var _ Store = (*SQLite)(nil)
+var _ store.Store = (*Store)(nil)
 
 type op struct {
 	ctx  context.Context
-	fn   func(Tx) error
+	fn   func(store.Tx) error
 	err  error
 	done chan struct{}
 }
 
-// OpenSQLite opens (creating if needed) the database file at path, applies
+// Open opens (creating if needed) the database file at path, applies
 // the embedded migrations and starts the writer.
-func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
+func Open(path string, opts Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("store: database path %q must not contain ? or #", path)
+		return nil, fmt.Errorf("sqlite: database path %q must not contain ? or #", path)
 	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
@@ -82,7 +84,7 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 		opts.Sync = "normal"
 	case "normal", "full":
 	default:
-		return nil, fmt.Errorf("store: sync %q: want normal or full", opts.Sync)
+		return nil, fmt.Errorf("sqlite: sync %q: want normal or full", opts.Sync)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -104,14 +106,14 @@ func OpenSQLite(path string, opts SQLiteOptions) (*SQLite, error) {
 	wc, err := w.Conn(context.Background())
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("store: writer connection: %w", err)
+		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
 	r := sql.OpenDB(connector{dsn: path + "?_query_only=true&" + common})
 	cp := sql.OpenDB(connector{dsn: path + "?" + common})
 	cp.SetMaxOpenConns(1)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s := &SQLite{
+	s := &Store{
 		reads:  reads{q: r},
 		w:      w,
 		wc:     wc,
@@ -137,24 +139,24 @@ func migrate(db *sql.DB, now time.Time) error {
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("store: migrations table: %w", err)
+		return fmt.Errorf("sqlite: migrations table: %w", err)
 	}
 	applied := map[int]bool{}
 	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return fmt.Errorf("store: schema version: %w", err)
+		return fmt.Errorf("sqlite: schema version: %w", err)
 	}
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
 			rows.Close()
-			return fmt.Errorf("store: schema version: %w", err)
+			return fmt.Errorf("sqlite: schema version: %w", err)
 		}
 		applied[v] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: schema version: %w", err)
+		return fmt.Errorf("sqlite: schema version: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -165,7 +167,7 @@ func migrate(db *sql.DB, now time.Time) error {
 		base := path.Base(name)
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("store: migration %s: name must start with its version", base)
+			return fmt.Errorf("sqlite: migration %s: name must start with its version", base)
 		}
 		if applied[version] {
 			continue
@@ -176,26 +178,26 @@ func migrate(db *sql.DB, now time.Time) error {
 		}
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			return fmt.Errorf("store: migration %s: %w", base, err)
+			return fmt.Errorf("sqlite: migration %s: %w", base, err)
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("store: migration %s: %w", base, err)
+			return fmt.Errorf("sqlite: migration %s: %w", base, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			version, base, ms(now)); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("store: migration %s: %w", base, err)
+			return fmt.Errorf("sqlite: migration %s: %w", base, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migration %s: %w", base, err)
+			return fmt.Errorf("sqlite: migration %s: %w", base, err)
 		}
 	}
 	return nil
 }
 
 // SchemaVersion is the highest applied migration.
-func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
@@ -204,12 +206,12 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 // Update queues fn for the writer and waits for its commit. A call whose
 // context ends before the writer reaches it is skipped; once started, it runs
 // to the end and Update reports its real outcome.
-func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return ErrClosed
+		return store.ErrClosed
 	}
 	select {
 	case s.ops <- o:
@@ -226,7 +228,7 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 // queued call and keeps running calls as long as more are queued (up to
 // MaxBatch), taking in those that arrive while it works; then it commits
 // once for all of them.
-func (s *SQLite) writer() {
+func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, s.opts.MaxBatch)
 	for {
@@ -262,7 +264,7 @@ func (s *SQLite) writer() {
 // connection rather than a database/sql Tx: a Tx's context is cancellable,
 // so database/sql starts a goroutine to watch it for every query run in
 // it, a cost paid for cancellation the writer never uses.
-func (s *SQLite) runBatch(batch []*op) []*op {
+func (s *Store) runBatch(batch []*op) []*op {
 	finish := func(err error) []*op {
 		for _, o := range batch {
 			if o.err == nil {
@@ -285,7 +287,7 @@ func (s *SQLite) runBatch(batch []*op) []*op {
 		case !open:
 			began = time.Now()
 			if err := s.exec("BEGIN IMMEDIATE"); err != nil {
-				return finish(fmt.Errorf("store: begin: %w", err))
+				return finish(fmt.Errorf("sqlite: begin: %w", err))
 			}
 			open, ran = true, 0
 			fallthrough // the first call of the transaction
@@ -316,7 +318,7 @@ func (s *SQLite) runBatch(batch []*op) []*op {
 		// SQLite may leave the transaction open after a failed COMMIT;
 		// a ROLLBACK when none is open is harmless.
 		s.exec("ROLLBACK")
-		return finish(fmt.Errorf("store: commit: %w", err))
+		return finish(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	if s.opts.OnCommit != nil {
 		s.opts.OnCommit(ran, time.Since(began))
@@ -329,7 +331,7 @@ func (s *SQLite) runBatch(batch []*op) []*op {
 // load, request goroutines that are runnable get to queue their calls into
 // this transaction instead of paying for a commit of their own; when the
 // server is idle nothing is runnable and the yield returns at once.
-func (s *SQLite) next(yielded *bool) (*op, bool) {
+func (s *Store) next(yielded *bool) (*op, bool) {
 	for {
 		select {
 		case o := <-s.ops:
@@ -346,7 +348,7 @@ func (s *SQLite) next(yielded *bool) (*op, bool) {
 
 // exec runs a statement without arguments on the writer's connection,
 // reporting its error.
-func (s *SQLite) exec(stmt string) error {
+func (s *Store) exec(stmt string) error {
 	_, err := s.wc.ExecContext(context.Background(), stmt)
 	s.dbError(err)
 	return err
@@ -354,11 +356,11 @@ func (s *SQLite) exec(stmt string) error {
 
 // errTxBroken marks a savepoint statement's failure: the transaction is then
 // in an unknown state, and every call in it fails.
-var errTxBroken = errors.New("store: transaction broken")
+var errTxBroken = errors.New("sqlite: transaction broken")
 
 // runSavepoint runs o under a savepoint in the open transaction, undoing
 // only its writes if it fails.
-func (s *SQLite) runSavepoint(o *op, t Tx) error {
+func (s *Store) runSavepoint(o *op, t store.Tx) error {
 	if err := s.exec("SAVEPOINT op"); err != nil {
 		return fmt.Errorf("%w: savepoint: %w", errTxBroken, err)
 	}
@@ -375,17 +377,17 @@ func (s *SQLite) runSavepoint(o *op, t Tx) error {
 }
 
 // runOp runs one call, turning a panic into its error so the writer lives on.
-func runOp(o *op, t Tx) (err error) {
+func runOp(o *op, t store.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("store: update panicked: %v", p)
+			err = fmt.Errorf("sqlite: update panicked: %v", p)
 		}
 	}()
 	return o.fn(t)
 }
 
-func (s *SQLite) dbError(err error) {
-	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) ||
+func (s *Store) dbError(err error) {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
@@ -395,7 +397,7 @@ func (s *SQLite) dbError(err error) {
 }
 
 // Ping checks both connections.
-func (s *SQLite) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		s.dbError(err)
 		return err
@@ -405,11 +407,11 @@ func (s *SQLite) Ping(ctx context.Context) error {
 		s.dbError(err)
 		return err
 	}
-	return s.Update(ctx, func(Tx) error { return nil })
+	return s.Update(ctx, func(store.Tx) error { return nil })
 }
 
 // Close stops the writer after the queued calls and closes the database.
-func (s *SQLite) Close() error {
+func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -425,7 +427,7 @@ func (s *SQLite) Close() error {
 
 type sqliteTx struct{ writes }
 
-var _ Tx = (*sqliteTx)(nil)
+var _ store.Tx = (*sqliteTx)(nil)
 
 func isUnique(err error) bool {
 	var se sqlite3.Error
@@ -485,7 +487,7 @@ const checkpointInterval = 250 * time.Millisecond
 
 // checkpointer runs passive checkpoints (which never block the writer or
 // readers) until Close.
-func (s *SQLite) checkpointer() {
+func (s *Store) checkpointer() {
 	defer close(s.cpDone)
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()

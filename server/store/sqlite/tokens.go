@@ -1,40 +1,42 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 // Application tokens and the pending-device seed replacement.
 
 const appTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at, last_used_addr`
 
-func scanAppToken(sc interface{ Scan(...any) error }) (AppToken, error) {
-	var t AppToken
+func scanAppToken(sc interface{ Scan(...any) error }) (store.AppToken, error) {
+	var t store.AppToken
 	var created, expires, used sql.NullInt64
 	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &created, &expires, &used, &t.LastUsedAddr); err != nil {
-		return AppToken{}, err
+		return store.AppToken{}, err
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
 	return t, nil
 }
 
-func (x reads) AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error) {
+func (x reads) AppTokenByHash(ctx context.Context, tokenHash []byte) (store.AppToken, error) {
 	t, err := scanAppToken(x.q.QueryRowContext(ctx, `SELECT `+appTokenColumns+` FROM app_tokens WHERE token_hash = ?`, tokenHash))
 	if err != nil {
-		return AppToken{}, x.fail("app token", err)
+		return store.AppToken{}, x.fail("app token", err)
 	}
 	return t, nil
 }
 
-func (x reads) AppTokens(ctx context.Context, userID string) ([]AppToken, error) {
+func (x reads) AppTokens(ctx context.Context, userID string) ([]store.AppToken, error) {
 	rows, err := x.q.QueryContext(ctx, `SELECT `+appTokenColumns+` FROM app_tokens WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, x.fail("app tokens", err)
 	}
 	defer rows.Close()
-	var out []AppToken
+	var out []store.AppToken
 	for rows.Next() {
 		t, err := scanAppToken(rows)
 		if err != nil {
@@ -48,7 +50,7 @@ func (x reads) AppTokens(ctx context.Context, userID string) ([]AppToken, error)
 	return out, nil
 }
 
-func (x writes) CreateAppToken(ctx context.Context, t AppToken) error {
+func (x writes) CreateAppToken(ctx context.Context, t store.AppToken) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO app_tokens (`+appTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, NULL, '')`,
 		t.ID, t.UserID, t.Name, t.TokenHash, ms(t.CreatedAt), nullMS(t.ExpiresAt))
 	if err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 // BenchmarkRead measures one read query on the pool, alone and while a
@@ -13,7 +15,7 @@ import (
 func BenchmarkRead(b *testing.B) {
 	for _, writing := range []bool{false, true} {
 		b.Run(fmt.Sprintf("writer=%v", writing), func(b *testing.B) {
-			s, err := OpenSQLite(b.TempDir()+"/b.db", SQLiteOptions{})
+			s, err := Open(b.TempDir()+"/b.db", Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -21,8 +23,8 @@ func BenchmarkRead(b *testing.B) {
 			ctx := context.Background()
 			for i := range 100 {
 				id := fmt.Sprintf("usr_%d", i)
-				s.Update(ctx, func(tx Tx) error {
-					return tx.CreateUser(ctx, User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
+				s.Update(ctx, func(tx store.Tx) error {
+					return tx.CreateUser(ctx, store.User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
 				})
 			}
 			var stop atomic.Bool
@@ -30,8 +32,8 @@ func BenchmarkRead(b *testing.B) {
 			go func() {
 				defer close(done)
 				for n := 0; writing && !stop.Load(); n++ {
-					s.Update(ctx, func(tx Tx) error {
-						return tx.AddAuditEvent(ctx, AuditEvent{UserID: "usr_1", Type: "x", At: time.Now()})
+					s.Update(ctx, func(tx store.Tx) error {
+						return tx.AddAuditEvent(ctx, store.AuditEvent{UserID: "usr_1", Type: "x", At: time.Now()})
 					})
 				}
 			}()
@@ -54,7 +56,7 @@ func BenchmarkRead(b *testing.B) {
 func BenchmarkUpdate(b *testing.B) {
 	var batches, calls atomic.Int64
 	var commitNs atomic.Int64
-	s, err := OpenSQLite(b.TempDir()+"/b.db", SQLiteOptions{OnCommit: func(n int, took time.Duration) {
+	s, err := Open(b.TempDir()+"/b.db", Options{OnCommit: func(n int, took time.Duration) {
 		batches.Add(1)
 		calls.Add(int64(n))
 		commitNs.Add(int64(took))
@@ -67,8 +69,8 @@ func BenchmarkUpdate(b *testing.B) {
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			s.Update(ctx, func(tx Tx) error {
-				return tx.AddAuditEvent(ctx, AuditEvent{UserID: "usr_1", Type: "x", At: time.Now()})
+			s.Update(ctx, func(tx store.Tx) error {
+				return tx.AddAuditEvent(ctx, store.AuditEvent{UserID: "usr_1", Type: "x", At: time.Now()})
 			})
 		}
 	})
@@ -77,7 +79,7 @@ func BenchmarkUpdate(b *testing.B) {
 }
 
 func BenchmarkDevicesRead(b *testing.B) {
-	s, err := OpenSQLite(b.TempDir()+"/b.db", SQLiteOptions{})
+	s, err := Open(b.TempDir()+"/b.db", Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,9 +87,9 @@ func BenchmarkDevicesRead(b *testing.B) {
 	ctx := context.Background()
 	for i := range 512 {
 		id := fmt.Sprintf("usr_%d", i)
-		s.Update(ctx, func(tx Tx) error {
-			tx.CreateUser(ctx, User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
-			return tx.CreateDevice(ctx, Device{ID: "dev_" + id, UserID: id, Name: "p", State: DeviceActive, KeyID: "k", SecretSealed: make([]byte, 48), Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: t0})
+		s.Update(ctx, func(tx store.Tx) error {
+			tx.CreateUser(ctx, store.User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
+			return tx.CreateDevice(ctx, store.Device{ID: "dev_" + id, UserID: id, Name: "p", State: store.DeviceActive, KeyID: "k", SecretSealed: make([]byte, 48), Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: t0})
 		})
 	}
 	var plan string
@@ -107,7 +109,7 @@ func BenchmarkDevicesRead(b *testing.B) {
 }
 
 func BenchmarkQueryVariants(b *testing.B) {
-	s, err := OpenSQLite(b.TempDir()+"/b.db", SQLiteOptions{})
+	s, err := Open(b.TempDir()+"/b.db", Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,9 +117,9 @@ func BenchmarkQueryVariants(b *testing.B) {
 	ctx := context.Background()
 	for i := range 512 {
 		id := fmt.Sprintf("usr_%d", i)
-		s.Update(ctx, func(tx Tx) error {
-			tx.CreateUser(ctx, User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
-			return tx.CreateDevice(ctx, Device{ID: "dev_" + id, UserID: id, Name: "p", State: DeviceActive, KeyID: "k", SecretSealed: make([]byte, 48), Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: t0})
+		s.Update(ctx, func(tx store.Tx) error {
+			tx.CreateUser(ctx, store.User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0})
+			return tx.CreateDevice(ctx, store.Device{ID: "dev_" + id, UserID: id, Name: "p", State: store.DeviceActive, KeyID: "k", SecretSealed: make([]byte, 48), Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: t0})
 		})
 	}
 	for name, q := range map[string]string{
