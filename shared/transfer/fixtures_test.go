@@ -70,9 +70,9 @@ func only(entries []Entry, keep func(e *Entry) bool) []Entry {
 	return out
 }
 
-func notSteam(e *Entry) bool { return e.Type != Steam }
+func notSteam(e *Entry) bool         { return e.Type != Steam }
 func onlyTOTPAndSteam(e *Entry) bool { return e.Type != HOTP }
-func googleFits(e *Entry) bool { return e.Type == HOTP || e.Type == TOTP && e.Period == 30 }
+func googleFits(e *Entry) bool       { return e.Type == HOTP || e.Type == TOTP && e.Period == 30 }
 
 // testRand is a deterministic source for salts, nonces and keys.
 func testRand(seed byte) io.Reader {
@@ -185,7 +185,7 @@ func writeAegisVault(entries []Entry, extra []obj, password string, n int) []byt
 	sealed := sealGCM(master, dbNonce, mustJSON(db))
 	slot := obj{"type": 1, "uuid": "11111111-2222-4333-8444-555555555555", "key": hex.EncodeToString(wrapped[:32]),
 		"key_params": obj{"nonce": hex.EncodeToString(keyNonce), "tag": hex.EncodeToString(wrapped[32:])},
-		"n": n, "r": 8, "p": 1, "salt": hex.EncodeToString(salt), "repaired": true, "is_backup": false}
+		"n":          n, "r": 8, "p": 1, "salt": hex.EncodeToString(salt), "repaired": true, "is_backup": false}
 	biometric := obj{"type": 2, "uuid": "66666666-2222-4333-8444-555555555555", "key": hex.EncodeToString(randBytes(r, 32)),
 		"key_params": obj{"nonce": hex.EncodeToString(randBytes(r, 12)), "tag": hex.EncodeToString(randBytes(r, 16))}}
 	return mustJSON(obj{"version": 1,
@@ -301,7 +301,7 @@ func writeBitwardenJSON(entries []Entry) []byte {
 		e := &entries[i]
 		items = append(items, obj{"id": fmt.Sprint(i), "organizationId": nil, "folderId": nil, "type": 1, "reprompt": 0,
 			"name": e.Issuer, "notes": nil, "favorite": false,
-			"login": obj{"uris": []any{obj{"match": nil, "uri": "https://example.com"}}, "username": e.Account, "password": "pw", "totp": bitwardenTOTP(i, e)},
+			"login":         obj{"uris": []any{obj{"match": nil, "uri": "https://example.com"}}, "username": e.Account, "password": "pw", "totp": bitwardenTOTP(i, e)},
 			"collectionIds": nil})
 	}
 	items = append(items, obj{"type": 1, "name": "Yandex", "login": obj{"username": "y", "totp": "otpauth://yandex/y?secret=" + b32(seed20)}})

@@ -3,8 +3,8 @@ package transfer
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
