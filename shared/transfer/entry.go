@@ -147,6 +147,9 @@ func (f fields) entry() (Entry, error) {
 	if e.Algorithm == "" {
 		e.Algorithm = otpauth.SHA1
 	}
+	if e.Type != HOTP {
+		e.Counter = 0
+	}
 	switch e.Type {
 	case Steam:
 		if e.Issuer == "" {

@@ -63,7 +63,11 @@ func decodeSteamSecret(s string) ([]byte, error) {
 // parseOTPAuth reads an otpauth:// URI of any type Twofold knows of.
 func parseOTPAuth(uri, fallbackIssuer, fallbackAccount string) (fields, error) {
 	f := fields{issuer: fallbackIssuer, account: fallbackAccount}
-	rest := uri[len("otpauth://"):]
+	const scheme = "otpauth://"
+	if len(uri) < len(scheme) || !strings.EqualFold(uri[:len(scheme)], scheme) {
+		return f, fmt.Errorf("%w: not an otpauth:// URI", ErrInvalidEntry)
+	}
+	rest := uri[len(scheme):]
 	end := strings.IndexAny(rest, "/?")
 	if end < 0 {
 		end = len(rest)
