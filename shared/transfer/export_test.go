@@ -10,6 +10,7 @@ import (
 
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/transfer/transfertest"
 )
 
 // roundTrip imports a written file and checks it gives want back.
@@ -84,7 +85,7 @@ func TestWriteGoogle(t *testing.T) {
 			t.Errorf("skipped[%d] = %v, want entry %d not exportable", i, &skipped[i], want)
 		}
 	}
-	roundTrip(t, []byte(strings.Join(uris, "\n")), FormatGoogle, only(sample, googleFits))
+	roundTrip(t, []byte(strings.Join(uris, "\n")), FormatGoogle, fromTest(only(transfertest.Sample, googleFits)))
 }
 
 // TestWriteGoogleBatches: ten accounts a code at most, every code of one

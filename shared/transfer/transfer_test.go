@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/transfer/transfertest"
 )
 
 const (
@@ -91,39 +92,40 @@ func writeTestTwofold(entries []Entry) []byte {
 
 func fixtures(t testing.TB) []fixture {
 	fixturesOnce.Do(func() {
-		noSteam := only(sample, notSteam)
-		totpSteam := only(sample, onlyTOTPAndSteam)
-		google := only(sample, googleFits)
+		tt := transfertest.Sample
+		noSteam := only(tt, notSteam)
+		totpSteam := only(tt, onlyTOTPAndSteam)
+		google := only(tt, googleFits)
 		unsupported := []error{ErrUnsupportedType, ErrUnsupportedType, ErrUnsupportedAlgorithm}
-		steam := sample[len(sample)-1]
+		steam := tt[len(tt)-1]
 		allFixtures = []fixture{
-			{name: "aegis plain", format: FormatAegis, file: writeAegisVault(sample, aegisUnsupported, "", 0), want: sample, skipped: unsupported},
-			{name: "aegis encrypted", format: FormatAegis, file: writeAegisVault(sample, aegisUnsupported, password, 1<<10), password: password,
+			{name: "aegis plain", format: FormatAegis, file: transfertest.AegisVault(tt, transfertest.AegisUnsupported, "", 0), want: sample, skipped: unsupported},
+			{name: "aegis encrypted", format: FormatAegis, file: transfertest.AegisVault(tt, transfertest.AegisUnsupported, password, 1<<10), password: password,
 				want: sample, skipped: unsupported, distinct: true, kind: kindSealedJSON},
-			{name: "2fas plain", format: Format2FAS, file: write2FAS(sample, "", false), want: sample, skipped: []error{ErrUnsupportedAlgorithm}},
-			{name: "2fas encrypted", format: Format2FAS, file: write2FAS(sample, password, true), password: password,
+			{name: "2fas plain", format: Format2FAS, file: transfertest.TwoFAS(tt, "", false), want: sample, skipped: []error{ErrUnsupportedAlgorithm}},
+			{name: "2fas encrypted", format: Format2FAS, file: transfertest.TwoFAS(tt, password, true), password: password,
 				want: sample, skipped: []error{ErrUnsupportedAlgorithm}, distinct: true, kind: kindSealedJSON},
-			{name: "2fas encrypted without reference", format: Format2FAS, file: write2FAS(sample, password, false), password: password,
+			{name: "2fas encrypted without reference", format: Format2FAS, file: transfertest.TwoFAS(tt, password, false), password: password,
 				want: sample, skipped: []error{ErrUnsupportedAlgorithm}, kind: kindSealedJSON},
-			{name: "andotp plain", format: FormatAndOTP, file: writeAndOTP(sample, "", 0), want: sample, skipped: []error{ErrUnsupportedType}},
-			{name: "andotp encrypted", format: FormatAndOTP, file: writeAndOTP(sample, password, 1000), password: password,
+			{name: "andotp plain", format: FormatAndOTP, file: transfertest.AndOTP(tt, "", 0), want: sample, skipped: []error{ErrUnsupportedType}},
+			{name: "andotp encrypted", format: FormatAndOTP, file: transfertest.AndOTP(tt, password, 1000), password: password,
 				want: sample, skipped: []error{ErrUnsupportedType}, kind: kindBinary},
-			{name: "andotp old encrypted", format: FormatAndOTP, file: writeAndOTP(sample, password, 0), password: password,
+			{name: "andotp old encrypted", format: FormatAndOTP, file: transfertest.AndOTP(tt, password, 0), password: password,
 				want: sample, skipped: []error{ErrUnsupportedType}, kind: kindBinary, explicit: true},
-			{name: "bitwarden json", format: FormatBitwarden, file: writeBitwardenJSON(sample), want: sample, skipped: []error{ErrUnsupportedType}},
-			{name: "bitwarden csv", format: FormatBitwarden, file: writeBitwardenCSV(sample), want: sample, skipped: []error{ErrUnsupportedType}, kind: kindCSV},
-			{name: "freeotp+", format: FormatFreeOTPPlus, file: writeFreeOTPPlus(sample), want: sample, skipped: []error{ErrUnsupportedAlgorithm}},
-			{name: "ente", format: FormatEnte, file: writeURIList(sample, true), want: sample, skipped: []error{ErrUnsupportedType, otpauth.ErrDigits}, kind: kindList},
-			{name: "proton", format: FormatProton, file: writeProton(totpSteam), want: totpSteam, skipped: []error{ErrUnsupportedAlgorithm}},
-			{name: "stratum plain", format: FormatStratum, file: writeStratum(sample, "", false), want: sample, skipped: unsupported[:2]},
-			{name: "stratum encrypted", format: FormatStratum, file: writeStratum(sample, password, false), password: password,
+			{name: "bitwarden json", format: FormatBitwarden, file: transfertest.BitwardenJSON(tt), want: sample, skipped: []error{ErrUnsupportedType}},
+			{name: "bitwarden csv", format: FormatBitwarden, file: transfertest.BitwardenCSV(tt), want: sample, skipped: []error{ErrUnsupportedType}, kind: kindCSV},
+			{name: "freeotp+", format: FormatFreeOTPPlus, file: transfertest.FreeOTPPlus(tt), want: sample, skipped: []error{ErrUnsupportedAlgorithm}},
+			{name: "ente", format: FormatEnte, file: transfertest.URIList(tt, true), want: sample, skipped: []error{ErrUnsupportedType, otpauth.ErrDigits}, kind: kindList},
+			{name: "proton", format: FormatProton, file: transfertest.Proton(totpSteam), want: fromTest(totpSteam), skipped: []error{ErrUnsupportedAlgorithm}},
+			{name: "stratum plain", format: FormatStratum, file: transfertest.Stratum(tt, "", false), want: sample, skipped: unsupported[:2]},
+			{name: "stratum encrypted", format: FormatStratum, file: transfertest.Stratum(tt, password, false), password: password,
 				want: sample, skipped: unsupported[:2], kind: kindBinary},
-			{name: "stratum legacy encrypted", format: FormatStratum, file: writeStratum(sample, password, true), password: password,
+			{name: "stratum legacy encrypted", format: FormatStratum, file: transfertest.Stratum(tt, password, true), password: password,
 				want: sample, skipped: unsupported[:2], kind: kindBinary},
-			{name: "steam maFile", format: FormatSteam, file: writeMaFile(&steam), want: []Entry{steam}},
-			{name: "google", format: FormatGoogle, file: writeGoogle(t, google), want: google, skipped: []error{ErrUnsupportedAlgorithm}, kind: kindList},
-			{name: "otpauth list", format: FormatOTPAuth, file: writeURIList(sample, false), want: sample, skipped: []error{ErrUnsupportedType, otpauth.ErrDigits}, kind: kindList},
-			{name: "twofold (test opener)", format: FormatTwofold, file: writeTestTwofold(noSteam), password: password, want: noSteam, distinct: true, kind: kindBinary},
+			{name: "steam maFile", format: FormatSteam, file: transfertest.MaFile(&steam), want: fromTest([]transfertest.Entry{steam})},
+			{name: "google", format: FormatGoogle, file: transfertest.Google(google), want: fromTest(google), skipped: []error{ErrUnsupportedAlgorithm}, kind: kindList},
+			{name: "otpauth list", format: FormatOTPAuth, file: transfertest.URIList(tt, false), want: sample, skipped: []error{ErrUnsupportedType, otpauth.ErrDigits}, kind: kindList},
+			{name: "twofold (test opener)", format: FormatTwofold, file: writeTestTwofold(fromTest(noSteam)), password: password, want: fromTest(noSteam), distinct: true, kind: kindBinary},
 		}
 	})
 	return allFixtures
