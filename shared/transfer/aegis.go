@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"golang.org/x/crypto/scrypt"
 )
@@ -195,6 +194,3 @@ func (s *aegisSlot) unwrap(password []byte) ([]byte, error) {
 	}
 	return master, nil
 }
-
-// aegisTypeName is how Aegis spells a type.
-func aegisTypeName(t Type) string { return strings.ToLower(string(t)) }

@@ -73,16 +73,6 @@ var Sample = []Entry{
 	{Type: steam, Issuer: "Steam", Account: "gaben", Secret: SteamSecret, Algorithm: "SHA1", Digits: 5, Period: 30},
 }
 
-func only(entries []Entry, keep func(e *Entry) bool) []Entry {
-	var out []Entry
-	for i := range entries {
-		if keep(&entries[i]) {
-			out = append(out, entries[i])
-		}
-	}
-	return out
-}
-
 // Rand is a deterministic source for salts, nonces and keys.
 func Rand(seed byte) io.Reader {
 	var s [32]byte
