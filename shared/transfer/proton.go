@@ -1,6 +1,9 @@
 package transfer
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Proton Authenticator's JSON export (ExportedAuthenticatorEntry in
 // Proton's authenticator core, read this way by Aegis's
@@ -10,7 +13,7 @@ import "fmt"
 // entry's name is the account name shown.
 
 type protonFile struct {
-	Version int           `json:"version"`
+	Version json.Number   `json:"version"` // a number, or (in some writers) a string
 	Entries []protonEntry `json:"entries"`
 }
 
@@ -29,10 +32,11 @@ func parseProton(data []byte, opt *Options) (*Result, error) {
 	if err := decodeJSON(data, &f); err != nil {
 		return nil, err
 	}
-	if f.Entries == nil || f.Version == 0 {
+	version, err := f.Version.Int64()
+	if f.Entries == nil || err != nil || version < 1 {
 		return nil, fmt.Errorf("%w (not a Proton Authenticator export)", ErrNotFormat)
 	}
-	if f.Version > protonMaxVersion {
+	if version > protonMaxVersion {
 		return nil, fmt.Errorf("%w (a Proton Authenticator export of a newer version)", ErrUnsupported)
 	}
 	var c collector

@@ -361,3 +361,18 @@ func assertNoSecrets(t *testing.T, msg string) {
 		t.Errorf("message %q holds the password", msg)
 	}
 }
+
+// TestProtonVersionAsString: some writers put the version in quotes.
+func TestProtonVersionAsString(t *testing.T) {
+	file := bytes.Replace(transfertest.Proton(only(transfertest.Sample, onlyTOTPAndSteam)), []byte(`"version": 1`), []byte(`"version": "1"`), 1)
+	if !bytes.Contains(file, []byte(`"version": "1"`)) {
+		t.Fatal("no version to quote")
+	}
+	res, err := Import(file, Options{})
+	if err != nil || res.Format != FormatProton || len(res.Entries) != 4 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	if _, err := Import(bytes.Replace(file, []byte(`"version": "1"`), []byte(`"version": "2"`), 1), Options{}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("version 2: %v, want ErrUnsupported", err)
+	}
+}
