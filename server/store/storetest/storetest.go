@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"UpdateIsAtomic", testUpdateIsAtomic},
 		{"UpdatesAreSerializable", testUpdatesAreSerializable},
 		{"UsersAndConflicts", testUsersAndConflicts},
+		{"FailedWriteKeepsTransaction", testFailedWriteKeepsTransaction},
 		{"SessionsByIDAndHash", testSessions},
 		{"SessionCascadeAndExpiry", testSessionCascadeAndExpiry},
 		{"ConsumeStepOnceUnderContention", testConsumeStepOnce},
@@ -58,6 +59,7 @@ func Run(t *testing.T, open Open) {
 		{"PushChallengeSingleUse", testPushChallengeSingleUse},
 		{"PushFatiguePauseExpiry", testPushFatigue},
 		{"TimesRoundTripToMilliseconds", testTimes},
+		{"TextAndBytesRoundTrip", testTextAndBytes},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
