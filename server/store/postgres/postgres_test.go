@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(childMain(role)) // a process of TestConcurrentProcesses
+	}
 	pgtest.Main(m)
 }
 
