@@ -32,6 +32,11 @@ import (
 //     key returns ErrConflict.
 //   - Contexts: an engine may stop work when ctx ends; a transaction that
 //     stops rolls back.
+//   - Text is stored as given if it is valid UTF-8 without NUL bytes (the
+//     suite checks accents, emoji, quotes). Other text is the caller's to
+//     clean first: PostgreSQL refuses it (an error, nothing written) where
+//     SQLite keeps it, so text from outside (a User-Agent cut at a byte
+//     count, a device name) must be made valid before it is stored.
 //
 // How an engine batches commits, pools connections or names its tables is
 // its own business (sqlite: group commit on one writer; see its package).
