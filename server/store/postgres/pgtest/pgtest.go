@@ -92,6 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeStale()
 	dir, err := os.MkdirTemp("", "twofold-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
@@ -201,6 +202,28 @@ func (c *Cluster) start(ctx context.Context, bin string, cfg Config) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("pgtest: postgres did not accept connections: %w\n%s", err, c.logTail())
 		}
+	}
+}
+
+// removeStale removes the directories of clusters whose test binary died
+// without stopping them (a test timeout, a kill): the server died with it
+// (see setProc), but its files, some 40 MB, stayed. A directory counts as
+// stale when it is an hour old and no live server's pid is in it; a
+// younger one may belong to a test binary starting right now.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "twofold-pg-*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid")); err == nil {
+			pid, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		}
+		os.RemoveAll(dir)
 	}
 }
 

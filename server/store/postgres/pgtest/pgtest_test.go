@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,44 @@ func TestMissingPostgresSkipsOrFailsUnderCI(t *testing.T) {
 			t.Errorf("outside CI: %v\n%s", err, out)
 		case ci == "true" && (err == nil || !strings.Contains(string(out), "--- FAIL") || strings.Contains(string(out), "--- SKIP")):
 			t.Errorf("under CI=true: %v\n%s", err, out)
+		}
+	}
+}
+
+// Directories of clusters whose test binary died are removed at the next
+// start: an hour old and no live server in them; not a young one, nor one
+// whose server lives.
+func TestRemoveStale(t *testing.T) {
+	old := time.Now().Add(-2 * time.Hour)
+	mk := func(pid int, mtime time.Time) string {
+		dir, err := os.MkdirTemp("", "twofold-pg-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if pid != 0 {
+			os.MkdirAll(dir+"/data", 0o700)
+			if err := os.WriteFile(dir+"/data/postmaster.pid", []byte(strconv.Itoa(pid)+"\n/x\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chtimes(dir, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := mk(dead.Process.Pid, old)
+	noPid := mk(0, old)
+	live := mk(os.Getpid(), old)
+	young := mk(dead.Process.Pid, time.Now())
+	removeStale()
+	for dir, want := range map[string]bool{stale: false, noPid: false, live: true, young: true} {
+		if _, err := os.Stat(dir); (err == nil) != want {
+			t.Errorf("%s: kept %v, want %v", dir, err == nil, want)
 		}
 	}
 }
