@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/store"
 )
@@ -21,67 +22,54 @@ const (
 	maxEmailLen    = 254
 )
 
-// NewSession is a session just created: the token goes to the client once
-// (as a cookie); only its hash is stored.
-type NewSession struct {
-	Token   string
-	Session store.Session
-	// BrowserToken, when set, is a new known-browser token for the
-	// client's cookie (password.go).
-	BrowserToken string
-	// User and MFAEnrolled are filled in by SecondFactor, read in its
-	// transaction, so the caller needs no further read to answer.
-	User        store.User
-	MFAEnrolled bool
-}
-
 // NormalizeEmail lower-cases and checks an email address.
 func NormalizeEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > maxEmailLen {
-		return "", ErrInvalidEmail
+		return "", auth.ErrInvalidEmail
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" {
-		return "", ErrInvalidEmail
+		return "", auth.ErrInvalidEmail
 	}
 	return email, nil
 }
 
 func checkPassword(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLen || len(pw) > MaxPasswordLen || !utf8.ValidString(pw) {
-		return ErrInvalidPassword
+		return auth.ErrInvalidPassword
 	}
 	return nil
 }
 
 // SignUp creates an account and signs it in (password only: no MFA yet).
-func (s *Service) SignUp(ctx context.Context, c Client, email, password string) (store.User, NewSession, error) {
+func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	if err := checkPassword(password); err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	hash, err := credential.HashPassword(s.rand, password, s.cfg.Argon2)
 	if err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	id, err := s.newID("usr")
 	if err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	u := store.User{ID: id, Email: email, PasswordHash: hash, CreatedAt: s.now()}
-	ns, err := s.newSession(c, id, store.StageFull, []string{MethodPassword})
+	row, ns, err := s.newSession(c, id, store.StageFull, []string{auth.MethodPassword})
 	if err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
+	ns.User = userView(u, false)
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(ctx, ns.Session); err != nil {
+		if err := tx.CreateSession(ctx, row); err != nil {
 			return err
 		}
 		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, id); err != nil {
@@ -90,23 +78,25 @@ func (s *Service) SignUp(ctx context.Context, c Client, email, password string) 
 		return s.audit(ctx, tx, c, id, EventSignUp, "", "")
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return store.User{}, NewSession{}, ErrEmailTaken
+		return auth.NewSession{}, auth.ErrEmailTaken
 	}
 	if err != nil {
-		return store.User{}, NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	s.log.Info("signed up", "user_id", id)
-	return u, ns, nil
+	return ns, nil
 }
 
-func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []string) (NewSession, error) {
+// newSession makes a session: the row to store (with the token's hash)
+// and what goes to the caller (with the token itself).
+func (s *core) newSession(c auth.Client, userID string, stage store.Stage, amr []string) (store.Session, auth.NewSession, error) {
 	token, hash, err := credential.NewToken(s.rand)
 	if err != nil {
-		return NewSession{}, err
+		return store.Session{}, auth.NewSession{}, err
 	}
 	id, err := s.newID("ses")
 	if err != nil {
-		return NewSession{}, err
+		return store.Session{}, auth.NewSession{}, err
 	}
 	now := s.now()
 	ttl := s.cfg.SessionTTL
@@ -117,10 +107,9 @@ func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []s
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
-	return NewSession{Token: token, Session: store.Session{
-		ID: id, TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
-		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua,
-	}}, nil
+	row := store.Session{ID: id, TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua}
+	return row, auth.NewSession{Token: token, Session: sessionView(row)}, nil
 }
 
 // SignIn checks a password, under the per-account guess bounds of
@@ -128,7 +117,7 @@ func (s *Service) newSession(c Client, userID string, stage store.Stage, amr []s
 // the second factor; without, a full session (amr [pwd]). Every failure,
 // whatever its cause (unknown account, wrong password, a lock), is
 // ErrInvalidCredentials after the same password-hashing work.
-func (s *Service) SignIn(ctx context.Context, c Client, email, password string) (NewSession, error) {
+func (s *Accounts) SignIn(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
 	normalized, emailErr := NormalizeEmail(email)
 	var u store.User
 	var err error
@@ -136,42 +125,43 @@ func (s *Service) SignIn(ctx context.Context, c Client, email, password string) 
 		u, err = s.store.UserByEmail(ctx, normalized)
 	}
 	if emailErr != nil || errors.Is(err, store.ErrNotFound) {
-		return NewSession{}, s.signInFailed(ctx, c, "", "unknown account", password, passwordAttempt{})
+		return auth.NewSession{}, s.signInFailed(ctx, c, "", "unknown account", password, passwordAttempt{})
 	}
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	if locked {
-		return NewSession{}, s.signInFailed(ctx, c, u.ID, "locked", password, attempt)
+		return auth.NewSession{}, s.signInFailed(ctx, c, u.ID, "locked", password, attempt)
 	}
 	ok, err := credential.VerifyPassword(password, u.PasswordHash)
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	if !ok {
-		return NewSession{}, s.signInFailed(ctx, c, u.ID, "wrong password", "", attempt)
+		return auth.NewSession{}, s.signInFailed(ctx, c, u.ID, "wrong password", "", attempt)
 	}
-	enrolled, err := s.MFAEnrolled(ctx, u.ID)
+	enrolled, err := s.mfaEnrolled(ctx, u.ID)
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	stage := store.StageFull
 	if enrolled {
 		stage = store.StagePartial
 	}
-	ns, err := s.newSession(c, u.ID, stage, []string{MethodPassword})
+	row, ns, err := s.newSession(c, u.ID, stage, []string{auth.MethodPassword})
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
+	ns.User = userView(u, enrolled)
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(ctx, ns.Session); err != nil {
+		if err := tx.CreateSession(ctx, row); err != nil {
 			return err
 		}
 		if stage == store.StagePartial {
@@ -180,10 +170,10 @@ func (s *Service) SignIn(ctx context.Context, c Client, email, password string) 
 		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", MethodPassword)
+		return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", auth.MethodPassword)
 	})
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	s.log.Info("password accepted", "user_id", u.ID, "stage", stage)
 	return ns, nil
@@ -192,7 +182,7 @@ func (s *Service) SignIn(ctx context.Context, c Client, email, password string) 
 // signInFailed audits a failed password step and answers it. When the
 // password was not checked (unknown account, a lock), password is hashed
 // against a dummy so the answer takes the same time.
-func (s *Service) signInFailed(ctx context.Context, c Client, userID, reason, password string, a passwordAttempt) error {
+func (s *core) signInFailed(ctx context.Context, c auth.Client, userID, reason, password string, a passwordAttempt) error {
 	if reason != "wrong password" {
 		credential.VerifyPassword(password, s.dummyHash)
 	}
@@ -210,11 +200,11 @@ func (s *Service) signInFailed(ctx context.Context, c Client, userID, reason, pa
 	if err != nil {
 		return err
 	}
-	return ErrInvalidCredentials
+	return auth.ErrInvalidCredentials
 }
 
 // MFAEnrolled reports whether the user has an active TOTP device.
-func (s *Service) MFAEnrolled(ctx context.Context, userID string) (bool, error) {
+func (s *core) mfaEnrolled(ctx context.Context, userID string) (bool, error) {
 	ds, err := s.store.Devices(ctx, userID)
 	if err != nil {
 		return false, err
@@ -222,38 +212,41 @@ func (s *Service) MFAEnrolled(ctx context.Context, userID string) (bool, error) 
 	return slices.ContainsFunc(ds, func(d store.Device) bool { return d.State == store.DeviceActive }), nil
 }
 
-// Account returns a user and whether MFA is enrolled, in one read.
-func (s *Service) Account(ctx context.Context, userID string) (store.User, bool, error) {
+// Account returns a user, with whether MFA is enrolled, in one read.
+func (s *Accounts) Account(ctx context.Context, userID string) (auth.User, error) {
 	u, mfa, err := s.store.Account(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, false, ErrUnauthenticated
+		return auth.User{}, auth.ErrUnauthenticated
 	}
-	return u, mfa, err
+	if err != nil {
+		return auth.User{}, err
+	}
+	return userView(u, mfa), nil
 }
 
-// Authenticate finds the live session of a token.
-func (s *Service) Authenticate(ctx context.Context, token string) (store.Session, error) {
+// Authenticate finds the live session of a session token (the cookie).
+func (s *Accounts) Authenticate(ctx context.Context, token string) (auth.Session, error) {
 	if !credential.ValidTokenSyntax(token) {
-		return store.Session{}, ErrUnauthenticated
+		return auth.Session{}, auth.ErrUnauthenticated
 	}
 	sess, err := s.store.SessionByHash(ctx, credential.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Session{}, ErrUnauthenticated
+		return auth.Session{}, auth.ErrUnauthenticated
 	}
 	if err != nil {
-		return store.Session{}, err
+		return auth.Session{}, err
 	}
 	if !s.now().Before(sess.ExpiresAt) {
-		return store.Session{}, ErrUnauthenticated
+		return auth.Session{}, auth.ErrUnauthenticated
 	}
-	return sess, nil
+	return sessionView(sess), nil
 }
 
 // User returns an account.
-func (s *Service) User(ctx context.Context, id string) (store.User, error) {
+func (s *core) user(ctx context.Context, id string) (store.User, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, ErrUnauthenticated
+		return store.User{}, auth.ErrUnauthenticated
 	}
 	return u, err
 }
@@ -262,38 +255,38 @@ func (s *Service) User(ctx context.Context, id string) (store.User, error) {
 // session is replaced by a new full one (new token, amr [pwd, otp|recovery]);
 // a full session is stepped up in place (its MFA time renewed), and the
 // returned NewSession has no token.
-func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session, f Factor) (NewSession, error) {
-	var out NewSession
+func (s *Accounts) SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) (auth.NewSession, error) {
+	var out auth.NewSession
 	purpose := PurposeStepUp
-	if sess.Stage == store.StagePartial {
+	if sess.Stage == auth.StagePartial {
 		purpose = PurposeSignIn
 	}
 	_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
 		apply: func(ctx context.Context, tx store.Tx, v verified) error {
 			now := s.now()
-			method, deviceID, u, mfa := v.method, v.deviceID, v.user, v.mfaEnrolled
-			if sess.Stage == store.StagePartial {
+			method, deviceID := v.method, v.deviceID
+			if sess.Stage == auth.StagePartial {
 				ns, err := s.completeSignIn(ctx, tx, c, sess, method, deviceID)
 				out = ns
-				out.User, out.MFAEnrolled = u, mfa
+				out.User = userView(v.user, v.mfaEnrolled)
 				return err
 			}
 			amr := sess.AMR
 			if !slices.Contains(amr, method) {
 				amr = append(slices.Clip(amr), method)
 			}
-			if err := tx.UpgradeSession(ctx, sess.TokenHash, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
+			if err := tx.UpgradeSession(ctx, sess.ID, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
 				return err
 			}
-			out = NewSession{Session: sess, User: u, MFAEnrolled: mfa}
+			out = auth.NewSession{Session: sess, User: userView(v.user, v.mfaEnrolled)}
 			out.Session.AMR, out.Session.MFAVerifiedAt = amr, now
 			return s.audit(ctx, tx, c, sess.UserID, EventStepUp, deviceID, method)
 		}})
 	if errors.Is(err, store.ErrNotFound) {
-		return NewSession{}, ErrUnauthenticated
+		return auth.NewSession{}, auth.ErrUnauthenticated
 	}
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	return out, nil
 }
@@ -302,31 +295,32 @@ func (s *Service) SecondFactor(ctx context.Context, c Client, sess store.Session
 // factor (a code, a recovery code or a push approval), in the transaction
 // that verified it: new token, amr [pwd, method], MFA verified now, a known
 // browser, push resumed, audited. It is the one place a sign-in completes.
-func (s *Service) completeSignIn(ctx context.Context, tx store.Tx, c Client, partial store.Session, method, deviceID string) (NewSession, error) {
-	ns, err := s.newSession(c, partial.UserID, store.StageFull, []string{MethodPassword, method})
+func (s *core) completeSignIn(ctx context.Context, tx store.Tx, c auth.Client, partial auth.Session, method, deviceID string) (auth.NewSession, error) {
+	row, ns, err := s.newSession(c, partial.UserID, store.StageFull, []string{auth.MethodPassword, method})
 	if err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
-	ns.Session.MFAVerifiedAt = s.now()
-	if err := tx.DeleteSession(ctx, partial.TokenHash); err != nil {
-		return NewSession{}, err // signed out or swept meanwhile: roll back
+	row.MFAVerifiedAt = s.now()
+	ns.Session.MFAVerifiedAt = row.MFAVerifiedAt
+	if err := tx.DeleteSession(ctx, partial.ID); err != nil {
+		return auth.NewSession{}, err // signed out or swept meanwhile: roll back
 	}
-	if err := tx.CreateSession(ctx, ns.Session); err != nil {
-		return NewSession{}, err
+	if err := tx.CreateSession(ctx, row); err != nil {
+		return auth.NewSession{}, err
 	}
 	if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, partial.UserID); err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	if err := s.resumePush(ctx, tx, c, partial.UserID); err != nil {
-		return NewSession{}, err
+		return auth.NewSession{}, err
 	}
 	return ns, s.audit(ctx, tx, c, partial.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
 }
 
 // SignOut ends one session.
-func (s *Service) SignOut(ctx context.Context, c Client, sess store.Session) error {
+func (s *Accounts) SignOut(ctx context.Context, c auth.Client, sess auth.Session) error {
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteSession(ctx, sess.TokenHash); err != nil {
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, sess.UserID, EventSignOut, "", "")
@@ -338,7 +332,7 @@ func (s *Service) SignOut(ctx context.Context, c Client, sess store.Session) err
 }
 
 // SignOutEverywhere ends every session of the user, this one included.
-func (s *Service) SignOutEverywhere(ctx context.Context, c Client, userID string) (int64, error) {
+func (s *Accounts) SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error) {
 	var n int64
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -352,7 +346,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, c Client, userID string
 
 // FreshMFA reports whether the session's last second factor is recent
 // enough for sensitive changes without asking again.
-func (s *Service) FreshMFA(sess store.Session) bool {
+func (s *core) freshMFA(sess auth.Session) bool {
 	if sess.MFAVerifiedAt.IsZero() {
 		return false
 	}
@@ -366,15 +360,6 @@ const (
 	EventSessionEnded    = "session_ended"
 )
 
-// ChangePasswordResult is what a password change did.
-type ChangePasswordResult struct {
-	// SignedOut counts the other sessions that ended.
-	SignedOut int64
-	// BrowserToken is the current browser's new known-browser token (the
-	// others are forgotten).
-	BrowserToken string
-}
-
 // ChangePassword sets a new password for a signed-in session's user. The
 // current password is checked under the same per-account guess bounds as a
 // sign-in (a stolen session must not become a password oracle), and the
@@ -383,43 +368,43 @@ type ChangePasswordResult struct {
 // the hash, ends every other session and forgets every known browser but
 // this one: whoever else knew the old password is signed out everywhere.
 // Application tokens stay (they are revoked one by one); the page says so.
-func (s *Service) ChangePassword(ctx context.Context, c Client, sess store.Session, current, next string, f Factor) (ChangePasswordResult, error) {
-	if viaToken(sess) {
-		return ChangePasswordResult{}, ErrTokenNotAllowed
+func (s *Accounts) ChangePassword(ctx context.Context, c auth.Client, sess auth.Session, current, next string, f auth.Factor) (auth.ChangePasswordResult, error) {
+	if sess.ViaToken() {
+		return auth.ChangePasswordResult{}, auth.ErrTokenNotAllowed
 	}
 	if err := checkPassword(next); err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
-	u, err := s.User(ctx, sess.UserID)
+	u, err := s.user(ctx, sess.UserID)
 	if err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
 	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
 	if err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
 	if locked {
 		credential.VerifyPassword(current, s.dummyHash)
-		return ChangePasswordResult{}, ErrWrongPassword
+		return auth.ChangePasswordResult{}, auth.ErrWrongPassword
 	}
 	ok, err := credential.VerifyPassword(current, u.PasswordHash)
 	if err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
 	if !ok {
 		s.log.Info("password change refused", "user_id", u.ID, "reason", "wrong current password")
 		if err := s.store.Update(ctx, func(tx store.Tx) error {
 			return s.audit(ctx, tx, c, u.ID, EventSignInFailure, "", "password change")
 		}); err != nil {
-			return ChangePasswordResult{}, err
+			return auth.ChangePasswordResult{}, err
 		}
-		return ChangePasswordResult{}, ErrWrongPassword
+		return auth.ChangePasswordResult{}, auth.ErrWrongPassword
 	}
 	hash, err := credential.HashPassword(s.rand, next, s.cfg.Argon2)
 	if err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
-	var res ChangePasswordResult
+	var res auth.ChangePasswordResult
 	err = s.authorize(ctx, c, sess, f, PurposeChangePassword, func(ctx context.Context, tx store.Tx) error {
 		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
 			return err
@@ -435,25 +420,26 @@ func (s *Service) ChangePassword(ctx context.Context, c Client, sess store.Sessi
 		if _, err := tx.DeleteKnownBrowsers(ctx, u.ID); err != nil {
 			return err
 		}
-		if res.BrowserToken, err = s.rememberBrowser(ctx, tx, Client{}, u.ID); err != nil {
+		if res.BrowserToken, err = s.rememberBrowser(ctx, tx, auth.Client{}, u.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, u.ID, EventPasswordChanged, "", strconv.FormatInt(n, 10)+" other sessions ended")
 	})
 	if err != nil {
-		return ChangePasswordResult{}, err
+		return auth.ChangePasswordResult{}, err
 	}
 	s.log.Info("password changed", "user_id", u.ID, "sessions_ended", res.SignedOut)
 	return res, nil
 }
 
 // Sessions lists the user's live sessions, newest first.
-func (s *Service) Sessions(ctx context.Context, userID string) ([]store.Session, error) {
-	return s.store.Sessions(ctx, userID, s.now())
+func (s *Accounts) Sessions(ctx context.Context, userID string) ([]auth.Session, error) {
+	all, err := s.store.Sessions(ctx, userID, s.now())
+	return views(all, sessionView), err
 }
 
 // EndSession ends one of the user's sessions by its id.
-func (s *Service) EndSession(ctx context.Context, c Client, userID, id string) error {
+func (s *Accounts) EndSession(ctx context.Context, c auth.Client, userID, id string) error {
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteSessionByID(ctx, userID, id); err != nil {
 			return err
@@ -461,7 +447,7 @@ func (s *Service) EndSession(ctx context.Context, c Client, userID, id string) e
 		return s.audit(ctx, tx, c, userID, EventSessionEnded, "", id)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrSessionNotFound
+		return auth.ErrSessionNotFound
 	}
 	return err
 }

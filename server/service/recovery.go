@@ -1,13 +1,14 @@
-package auth
+package service
 
 import (
 	"context"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
-func (s *Service) newRecoveryCodes() (codes []string, hashes [][]byte, err error) {
+func (s *core) newRecoveryCodes() (codes []string, hashes [][]byte, err error) {
 	codes, err = credential.NewRecoveryCodes(s.rand, credential.RecoveryCodeCount)
 	if err != nil {
 		return nil, nil, err
@@ -24,14 +25,14 @@ func (s *Service) newRecoveryCodes() (codes []string, hashes [][]byte, err error
 // RegenerateRecoveryCodes replaces the user's recovery codes with a fresh
 // set, returned once; the old set stops working. It needs MFA enrolled and
 // passes authorize's rule.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Client, sess store.Session, f Factor) ([]string, error) {
+func (s *Devices) RegenerateRecoveryCodes(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) ([]string, error) {
 	// Checked first for a clear answer (a factor given to an account
 	// without MFA could not verify), and again in the transaction.
-	if enrolled, err := s.MFAEnrolled(ctx, sess.UserID); err != nil || !enrolled {
+	if enrolled, err := s.mfaEnrolled(ctx, sess.UserID); err != nil || !enrolled {
 		if err != nil {
 			return nil, err
 		}
-		return nil, ErrMFANotEnrolled
+		return nil, auth.ErrMFANotEnrolled
 	}
 	codes, hashes, err := s.newRecoveryCodes()
 	if err != nil {
@@ -43,7 +44,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Client, sess st
 			return err
 		}
 		if !enrolled {
-			return ErrMFANotEnrolled
+			return auth.ErrMFANotEnrolled
 		}
 		if err := tx.ReplaceRecoveryCodes(ctx, sess.UserID, hashes, s.now()); err != nil {
 			return err
@@ -57,7 +58,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Client, sess st
 }
 
 // RecoveryCodesRemaining counts the user's unused recovery codes.
-func (s *Service) RecoveryCodesRemaining(ctx context.Context, userID string) (int, error) {
+func (s *Devices) RecoveryCodesRemaining(ctx context.Context, userID string) (int, error) {
 	codes, err := s.store.UnusedRecoveryCodes(ctx, userID)
 	return len(codes), err
 }

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
@@ -18,8 +19,8 @@ const testOrigin = "https://id.example.com"
 // notes records what the service tells the push router.
 type notes struct {
 	mu      sync.Mutex
-	prompts []store.PushChallenge
-	settled []store.PushChallenge
+	prompts []auth.PushChallenge
+	settled []auth.PushChallenge
 	revoked []string
 	// replaced records each Replaced call as device id and key.
 	replaced []string
@@ -31,12 +32,12 @@ func (n *notes) Replaced(id string, key []byte) {
 	n.mu.Unlock()
 }
 
-func (n *notes) Prompt(c store.PushChallenge, _ []string) {
+func (n *notes) Prompt(c auth.PushChallenge, _ []string) {
 	n.mu.Lock()
 	n.prompts = append(n.prompts, c)
 	n.mu.Unlock()
 }
-func (n *notes) Settled(c store.PushChallenge, _ []string) {
+func (n *notes) Settled(c auth.PushChallenge, _ []string) {
 	n.mu.Lock()
 	n.settled = append(n.settled, c)
 	n.mu.Unlock()
@@ -55,7 +56,7 @@ type pushEnv struct {
 func newPushEnv(t *testing.T) pushEnv {
 	e := newEnv(t)
 	n := &notes{}
-	if err := e.svc.EnablePush(PushConfig{Origin: testOrigin}, n); err != nil {
+	if err := e.svc.Push.Enable(PushConfig{Origin: testOrigin}, n); err != nil {
 		t.Fatal(err)
 	}
 	return pushEnv{e, n}
@@ -65,7 +66,7 @@ func newPushEnv(t *testing.T) pushEnv {
 type device struct {
 	enrolled
 	seed []byte
-	reg  store.PushRegistration
+	reg  auth.PushRegistration
 }
 
 func (e pushEnv) register(email string, seedByte byte) device {
@@ -80,9 +81,9 @@ func (e pushEnv) register(email string, seedByte byte) device {
 }
 
 // registerKey registers key for en's device with a proof made now.
-func (e pushEnv) registerKey(en enrolled, key []byte) (store.PushRegistration, error) {
+func (e pushEnv) registerKey(en enrolled, key []byte) (auth.PushRegistration, error) {
 	at := e.clock.Now().Unix()
-	return e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at))
+	return e.svc.Push.Register(ctx, cl, en.device.ID, key, at, push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at))
 }
 
 func (d device) answer(id string, dec push.Decision, n int) push.AnswerFrame {
@@ -90,7 +91,7 @@ func (d device) answer(id string, dec push.Decision, n int) push.AnswerFrame {
 	return push.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: push.Sign(d.seed, a.Message())}
 }
 
-func wrongNumber(c store.PushChallenge) int {
+func wrongNumber(c auth.PushChallenge) int {
 	for _, n := range c.Candidates {
 		if n != c.Number {
 			return n
@@ -103,32 +104,32 @@ func TestPushApproveRedeemsOnceWithAMRPush(t *testing.T) {
 	e := newPushEnv(t)
 	d := e.register("a@example.com", 1)
 	sess := e.partial("a@example.com")
-	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	ch, err := e.svc.Push.Challenge(ctx, cl, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(ch.Candidates[:], ch.Number) || ch.Number < 10 || ch.Number > 99 || len(e.notes.prompts) != 1 {
 		t.Fatalf("challenge %+v", ch)
 	}
-	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID); !errors.Is(err, auth.ErrPushNotApproved) {
 		t.Fatalf("redeem before approval: %v", err)
 	}
-	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
-	if err != nil || got.State != store.PushApproved {
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	if err != nil || got.State != auth.PushApproved {
 		t.Fatalf("approve: %+v %v", got, err)
 	}
-	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Fatalf("second answer: %v", err)
 	}
 	other := e.partial("a@example.com")
-	if _, err := e.svc.RedeemPush(ctx, cl, other, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Push.Redeem(ctx, cl, other, ch.ID); !errors.Is(err, auth.ErrPushNotApproved) {
 		t.Fatalf("redeemed by another session: %v", err)
 	}
-	ns, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID)
-	if err != nil || ns.Session.Stage != store.StageFull || !slices.Equal(ns.Session.AMR, []string{MethodPassword, MethodPush}) {
+	ns, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID)
+	if err != nil || ns.Session.Stage != auth.StageFull || !slices.Equal(ns.Session.AMR, []string{auth.MethodPassword, auth.MethodPush}) {
 		t.Fatalf("redeem: %+v %v", ns.Session, err)
 	}
-	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); err == nil {
+	if _, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID); err == nil {
 		t.Fatal("redeemed twice")
 	}
 }
@@ -139,12 +140,12 @@ func TestPushWrongNumberCountsInThrottleAndLockoutRefusesApproval(t *testing.T) 
 	sess := e.partial("a@example.com")
 	policy := e.svc.Config().Throttle
 	for i := range policy.FreeFailures + 1 {
-		ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+		ch, err := e.svc.Push.Challenge(ctx, cl, sess)
 		if err != nil {
 			t.Fatal(i, err)
 		}
-		got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, wrongNumber(ch)))
-		if err != nil || got.State != store.PushFailed || e.obs.last() != OutcomeWrong {
+		got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, wrongNumber(ch)))
+		if err != nil || got.State != auth.PushFailed || e.obs.last() != OutcomeWrong {
 			t.Fatalf("wrong number %d: %+v %v", i, got.State, err)
 		}
 	}
@@ -153,15 +154,15 @@ func TestPushWrongNumberCountsInThrottleAndLockoutRefusesApproval(t *testing.T) 
 		t.Fatalf("throttle %+v", th)
 	}
 	// Approval with the right number while locked: refused, challenge failed.
-	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	ch, err := e.svc.Push.Challenge(ctx, cl, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
-	if err != nil || got.State != store.PushFailed || e.obs.last() != OutcomeLocked {
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	if err != nil || got.State != auth.PushFailed || e.obs.last() != OutcomeLocked {
 		t.Fatalf("locked approval: %+v %v", got.State, err)
 	}
-	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID); !errors.Is(err, auth.ErrPushNotApproved) {
 		t.Fatal("redeemed while locked")
 	}
 }
@@ -170,15 +171,15 @@ func TestPushApprovedThenLockedIsRefusedAtRedemption(t *testing.T) {
 	e := newPushEnv(t)
 	d := e.register("a@example.com", 1)
 	sess := e.partial("a@example.com")
-	ch, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
-	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); err != nil {
+	ch, _ := e.svc.Push.Challenge(ctx, cl, sess)
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); err != nil {
 		t.Fatal(err)
 	}
 	// An attacker's guesses lock the account between approval and redemption.
 	e.st.Update(ctx, func(tx store.Tx) error {
 		return tx.PutThrottle(ctx, store.Throttle{UserID: d.user.ID, LockedUntil: e.clock.Now().Add(time.Minute)})
 	})
-	if _, err := e.svc.RedeemPush(ctx, cl, sess, ch.ID); !errors.Is(err, ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
+	if _, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID); !errors.Is(err, auth.ErrPushNotApproved) || e.obs.last() != OutcomeLocked {
 		t.Fatalf("redeem while locked: %v", err)
 	}
 }
@@ -188,24 +189,24 @@ func TestPushAnswerChecks(t *testing.T) {
 	d := e.register("a@example.com", 1)
 	b := e.register("b@example.com", 2)
 	sess := e.partial("a@example.com")
-	ch, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
+	ch, _ := e.svc.Push.Challenge(ctx, cl, sess)
 
 	forged := d.answer(ch.ID, push.Approve, ch.Number)
 	forged.Signature = b.answer(ch.ID, push.Approve, ch.Number).Signature // b's key, claiming d
-	if _, err := e.svc.AnswerPush(ctx, d.reg, forged); !errors.Is(err, ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, forged); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("another device's signature: %v", err)
 	}
-	if _, err := e.svc.AnswerPush(ctx, b.reg, b.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, b.reg, b.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("another user's challenge: %v", err)
 	}
-	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer("pch_unknown", push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer("pch_unknown", push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("unknown challenge: %v", err)
 	}
 	e.clock.Advance(61 * time.Second)
-	if _, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("expired: %v", err)
 	}
-	if n, err := e.svc.ExpirePush(ctx); n != 1 || err != nil {
+	if n, err := e.svc.Push.Expire(ctx); n != 1 || err != nil {
 		t.Errorf("expire: %d %v", n, err)
 	}
 	if got, _ := e.st.PushChallenge(ctx, ch.ID); got.State != store.PushExpired {
@@ -220,39 +221,39 @@ func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
 	e := newPushEnv(t)
 	d := e.register("a@example.com", 1)
 	sess := e.partial("a@example.com")
-	cfg := e.svc.PushConfig()
+	cfg := e.svc.Push.Config()
 	for range cfg.MaxPending {
-		if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); err != nil {
+		if _, err := e.svc.Push.Challenge(ctx, cl, sess); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushTooMany) {
+	if _, err := e.svc.Push.Challenge(ctx, cl, sess); !errors.Is(err, auth.ErrPushTooMany) {
 		t.Fatalf("over the pending cap: %v", err)
 	}
 	for i := cfg.MaxPending; i < cfg.MaxPerWindow; i++ {
 		e.clock.Advance(cfg.ChallengeTTL)
-		if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); err != nil {
+		if _, err := e.svc.Push.Challenge(ctx, cl, sess); err != nil {
 			t.Fatal(i, err)
 		}
 	}
 	e.clock.Advance(cfg.ChallengeTTL)
-	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushTooMany) {
+	if _, err := e.svc.Push.Challenge(ctx, cl, sess); !errors.Is(err, auth.ErrPushTooMany) {
 		t.Fatalf("over the window cap: %v", err)
 	}
 	e.clock.Advance(cfg.Window)
-	ch, err := e.svc.CreatePushChallenge(ctx, cl, sess)
+	ch, err := e.svc.Push.Challenge(ctx, cl, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, _ := e.svc.CreatePushChallenge(ctx, cl, sess)
-	got, err := e.svc.AnswerPush(ctx, d.reg, d.answer(ch.ID, push.Report, 0))
-	if err != nil || got.State != store.PushReported {
+	pending, _ := e.svc.Push.Challenge(ctx, cl, sess)
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Report, 0))
+	if err != nil || got.State != auth.PushReported {
 		t.Fatalf("report: %+v %v", got.State, err)
 	}
 	if c, _ := e.st.PushChallenge(ctx, pending.ID); c.State != store.PushCancelled {
 		t.Fatalf("other pending prompt %s", c.State)
 	}
-	if _, err := e.svc.CreatePushChallenge(ctx, cl, sess); !errors.Is(err, ErrPushPaused) {
+	if _, err := e.svc.Push.Challenge(ctx, cl, sess); !errors.Is(err, auth.ErrPushPaused) {
 		t.Fatalf("after report: %v", err)
 	}
 	events, _ := e.st.AuditEvents(ctx, d.user.ID, 0, 50)
@@ -261,10 +262,10 @@ func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
 	}
 	// Signing in with a code lifts the pause.
 	e.clock.Advance(30 * time.Second)
-	if _, err := e.svc.SecondFactor(ctx, cl, e.partial("a@example.com"), Factor{Code: e.code(d.secret)}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: e.code(d.secret)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CreatePushChallenge(ctx, cl, e.partial("a@example.com")); err != nil {
+	if _, err := e.svc.Push.Challenge(ctx, cl, e.partial("a@example.com")); err != nil {
 		t.Fatalf("after another sign-in: %v", err)
 	}
 }
@@ -282,32 +283,32 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	good := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at)
 	for name, try := range map[string]func() error{
 		"wrong proof": func() error {
-			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, bytes.Repeat([]byte{0}, push.ProofSize))
+			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, bytes.Repeat([]byte{0}, push.ProofSize))
 			return err
 		},
 		"another server's proof": func() error {
 			p := push.RegistrationProof(en.secret, "https://evil.example.com", en.device.ID, key, at)
-			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, p)
+			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, p)
 			return err
 		},
 		"stale proof": func() error {
 			old := at - int64(push.RegistrationSkew/time.Second) - 1
 			p := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, old)
-			_, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, old, p)
+			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, old, p)
 			return err
 		},
 		"unknown device": func() error {
-			_, err := e.svc.RegisterPush(ctx, cl, "dev_nope", key, at, good)
+			_, err := e.svc.Push.Register(ctx, cl, "dev_nope", key, at, good)
 			return err
 		},
 	} {
 		for range 50 { // far past the throttle's free failures
-			if err := try(); !errors.Is(err, ErrPushRejected) {
+			if err := try(); !errors.Is(err, auth.ErrPushRejected) {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
 	}
-	if _, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key[:5], at, good); !errors.Is(err, ErrPushKey) {
+	if _, err := e.svc.Push.Register(ctx, cl, en.device.ID, key[:5], at, good); !errors.Is(err, auth.ErrPushKey) {
 		t.Fatalf("short key: %v", err)
 	}
 	if th, _ := e.st.Throttle(ctx, en.user.ID); th.ConsecutiveFailures != 0 || !th.LockedUntil.IsZero() {
@@ -318,11 +319,11 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	}
 	// The right proof registers, and the code on screen still signs in.
 	code := e.code(en.secret)
-	reg, err := e.svc.RegisterPush(ctx, cl, en.device.ID, key, at, good)
+	reg, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.SecondFactor(ctx, cl, e.partial("a@example.com"), Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: code}); err != nil {
 		t.Fatalf("the code shown while registering no longer signs in: %v", err)
 	}
 	if len(e.notes.replaced) != 0 {
@@ -338,7 +339,7 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	}
 	// Deleting the device revokes the registration.
 	e.clock.Advance(30 * time.Second)
-	if err := e.svc.DeleteDevice(ctx, cl, en.session, en.device.ID, Factor{Code: e.code(en.secret)}); err != nil {
+	if err := e.svc.Devices.Delete(ctx, cl, en.session, en.device.ID, auth.Factor{Code: e.code(en.secret)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.st.PushRegistration(ctx, reg.DeviceID); !errors.Is(err, store.ErrNotFound) {
@@ -356,7 +357,7 @@ func TestBrowserSummary(t *testing.T) {
 		"curl/8.0": "curl",
 		"":         "A browser",
 	} {
-		if got := BrowserSummary(ua); got != want {
+		if got := auth.BrowserSummary(ua); got != want {
 			t.Errorf("%q: %q", ua, got)
 		}
 	}

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/store"
 )
@@ -26,8 +27,6 @@ const (
 	MaxAppTokens          = 20
 	MaxAppTokenLifetime   = 366 * 24 * time.Hour
 	AppTokenAuditInterval = time.Minute
-	// MethodAppToken is the amr of a request authenticated by a token.
-	MethodAppToken = "app_token"
 )
 
 // Audit events of application tokens. Detail holds the token's id, never
@@ -38,22 +37,16 @@ const (
 	EventAppTokenUsed    = "app_token_used"
 )
 
-// NewAppToken is a token just created: Secret goes to the user once.
-type NewAppToken struct {
-	Secret string
-	Token  store.AppToken
-}
-
 // normalizeTokenName trims and checks a token name: 1 to 64 printable
 // characters.
 func normalizeTokenName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
-		return "", ErrInvalidTokenName
+		return "", auth.ErrInvalidTokenName
 	}
 	for _, r := range name {
 		if !unicode.IsPrint(r) {
-			return "", ErrInvalidTokenName
+			return "", auth.ErrInvalidTokenName
 		}
 	}
 	return name, nil
@@ -64,27 +57,27 @@ func normalizeTokenName(name string) (string, error) {
 // rule: with MFA, f verified now or a fresh second factor in this session;
 // expiresAt is zero for a token that never expires, or within
 // MaxAppTokenLifetime.
-func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Session, name string, expiresAt time.Time, f Factor) (NewAppToken, error) {
+func (s *Tokens) Create(ctx context.Context, c auth.Client, sess auth.Session, name string, expiresAt time.Time, f auth.Factor) (auth.NewAppToken, error) {
 	name, err := normalizeTokenName(name)
 	if err != nil {
-		return NewAppToken{}, err
+		return auth.NewAppToken{}, err
 	}
 	now := s.now()
 	if !expiresAt.IsZero() && (!expiresAt.After(now) || expiresAt.Sub(now) > MaxAppTokenLifetime) {
-		return NewAppToken{}, ErrInvalidExpiry
+		return auth.NewAppToken{}, auth.ErrInvalidExpiry
 	}
-	if viaToken(sess) {
-		return NewAppToken{}, ErrTokenNotAllowed // a token must not mint tokens that outlive it
+	if sess.ViaToken() {
+		return auth.NewAppToken{}, auth.ErrTokenNotAllowed // a token must not mint tokens that outlive it
 	}
 	raw, _, err := credential.NewToken(s.rand)
 	if err != nil {
-		return NewAppToken{}, err
+		return auth.NewAppToken{}, err
 	}
 	// The stored hash covers the prefix too: it is the whole secret's.
 	secret := AppTokenPrefix + raw
 	id, err := s.newID("tok")
 	if err != nil {
-		return NewAppToken{}, err
+		return auth.NewAppToken{}, err
 	}
 	t := store.AppToken{ID: id, UserID: sess.UserID, Name: name, TokenHash: credential.HashToken(secret),
 		CreatedAt: now, ExpiresAt: expiresAt}
@@ -94,7 +87,7 @@ func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Sessi
 			return err
 		}
 		if len(existing) >= MaxAppTokens {
-			return ErrTooManyTokens
+			return auth.ErrTooManyTokens
 		}
 		if err := tx.CreateAppToken(ctx, t); err != nil {
 			return err
@@ -102,48 +95,37 @@ func (s *Service) CreateAppToken(ctx context.Context, c Client, sess store.Sessi
 		return s.audit(ctx, tx, c, sess.UserID, EventAppTokenCreated, "", id)
 	})
 	if err != nil {
-		return NewAppToken{}, err
+		return auth.NewAppToken{}, err
 	}
 	s.log.Info("app token created", "user_id", sess.UserID, "token_id", id)
-	return NewAppToken{Secret: secret, Token: publicToken(t)}, nil
+	return auth.NewAppToken{Secret: secret, Token: tokenView(t)}, nil
 }
 
 // RequireMFAVerified is the step-up policy of protected areas: the session
 // must carry mfa_totp_verified (ErrMFARequired when MFA is enrolled but not
 // verified in this session, ErrMFANotEnrolled when there is none to verify).
-func (s *Service) RequireMFAVerified(ctx context.Context, sess store.Session) error {
+func (s *Accounts) RequireMFAVerified(ctx context.Context, sess auth.Session) error {
 	if !sess.MFAVerifiedAt.IsZero() {
 		return nil
 	}
-	enrolled, err := s.MFAEnrolled(ctx, sess.UserID)
+	enrolled, err := s.mfaEnrolled(ctx, sess.UserID)
 	if err != nil {
 		return err
 	}
 	if !enrolled {
-		return ErrMFANotEnrolled
+		return auth.ErrMFANotEnrolled
 	}
-	return ErrMFARequired
+	return auth.ErrMFARequired
 }
 
-func publicToken(t store.AppToken) store.AppToken {
-	t.TokenHash = nil
-	return t
-}
-
-// AppTokens lists the user's tokens (without hashes), oldest first.
-func (s *Service) AppTokens(ctx context.Context, userID string) ([]store.AppToken, error) {
+// List lists the user's tokens, oldest first.
+func (s *Tokens) List(ctx context.Context, userID string) ([]auth.AppToken, error) {
 	ts, err := s.store.AppTokens(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ts {
-		ts[i] = publicToken(ts[i])
-	}
-	return ts, nil
+	return views(ts, tokenView), err
 }
 
-// RevokeAppToken deletes one of the user's tokens.
-func (s *Service) RevokeAppToken(ctx context.Context, c Client, userID, id string) error {
+// Revoke deletes one of the user's tokens.
+func (s *Tokens) Revoke(ctx context.Context, c auth.Client, userID, id string) error {
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteAppToken(ctx, userID, id); err != nil {
 			return err
@@ -151,30 +133,30 @@ func (s *Service) RevokeAppToken(ctx context.Context, c Client, userID, id strin
 		return s.audit(ctx, tx, c, userID, EventAppTokenRevoked, "", id)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrTokenNotFound
+		return auth.ErrTokenNotFound
 	}
 	return err
 }
 
-// AuthenticateAppToken finds the live token of an Authorization: Bearer
+// Authenticate finds the live token of an Authorization: Bearer
 // value and records its use (audited once per token per
 // AppTokenAuditInterval). Unknown, revoked and expired tokens are all
 // ErrInvalidToken.
-func (s *Service) AuthenticateAppToken(ctx context.Context, c Client, secret string) (store.AppToken, error) {
+func (s *Tokens) Authenticate(ctx context.Context, c auth.Client, secret string) (auth.AppToken, error) {
 	raw, ok := strings.CutPrefix(secret, AppTokenPrefix)
 	if !ok || !credential.ValidTokenSyntax(raw) {
-		return store.AppToken{}, ErrInvalidToken
+		return auth.AppToken{}, auth.ErrInvalidToken
 	}
 	t, err := s.store.AppTokenByHash(ctx, credential.HashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.AppToken{}, ErrInvalidToken
+		return auth.AppToken{}, auth.ErrInvalidToken
 	}
 	if err != nil {
-		return store.AppToken{}, err
+		return auth.AppToken{}, err
 	}
 	now := s.now()
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
-		return store.AppToken{}, ErrInvalidToken
+		return auth.AppToken{}, auth.ErrInvalidToken
 	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= AppTokenAuditInterval {
 		err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -185,19 +167,11 @@ func (s *Service) AuthenticateAppToken(ctx context.Context, c Client, secret str
 			return s.audit(ctx, tx, c, t.UserID, EventAppTokenUsed, "", t.ID)
 		})
 		if errors.Is(err, store.ErrNotFound) {
-			return store.AppToken{}, ErrInvalidToken // revoked meanwhile
+			return auth.AppToken{}, auth.ErrInvalidToken // revoked meanwhile
 		}
 		if err != nil {
-			return store.AppToken{}, err
+			return auth.AppToken{}, err
 		}
 	}
-	return publicToken(t), nil
-}
-
-// TokenSession is the session-shaped principal of a token-authenticated
-// request: full stage (it passed its only factor), amr [app_token], and no
-// second factor, so actions that need a fresh factor ask for a code.
-func TokenSession(t store.AppToken) store.Session {
-	return store.Session{ID: t.ID, UserID: t.UserID, Stage: store.StageFull, AMR: []string{MethodAppToken},
-		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+	return tokenView(t), nil
 }

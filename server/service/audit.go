@@ -1,8 +1,9 @@
-package auth
+package service
 
 import (
 	"context"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
@@ -29,20 +30,18 @@ const (
 	EventUnverifiedSessionsEnded = "unverified_sessions_ended"
 )
 
-func (s *Service) audit(ctx context.Context, tx store.Tx, c Client, userID, typ, deviceID, detail string) error {
+func (s *core) audit(ctx context.Context, tx store.Tx, c auth.Client, userID, typ, deviceID, detail string) error {
 	return tx.AddAuditEvent(ctx, store.AuditEvent{
 		UserID: userID, Type: typ, At: s.now(), ClientAddr: c.Addr, DeviceID: deviceID, Detail: detail,
 	})
 }
 
-// MaxAuditPage is the most events AuditEvents returns at once.
-const MaxAuditPage = 200
-
-// AuditEvents lists the user's own events, newest first, before the event id
+// Events lists the user's own events, newest first, before the event id
 // beforeID (0 for the newest).
-func (s *Service) AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]store.AuditEvent, error) {
-	if limit <= 0 || limit > MaxAuditPage {
-		limit = MaxAuditPage
+func (s *Audit) Events(ctx context.Context, userID string, beforeID int64, limit int) ([]auth.AuditEvent, error) {
+	if limit <= 0 || limit > auth.MaxAuditPage {
+		limit = auth.MaxAuditPage
 	}
-	return s.store.AuditEvents(ctx, userID, beforeID, limit)
+	evs, err := s.store.AuditEvents(ctx, userID, beforeID, limit)
+	return views(evs, auditView), err
 }

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"crypto/rand"
@@ -58,12 +58,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Observer receives verification outcomes (for metrics).
+// Observer receives the outcome of every second-factor check (metrics).
+// Purpose and outcome are the service's Purpose and Outcome names.
 type Observer interface {
-	Verification(purpose Purpose, outcome Outcome, took time.Duration)
+	Verification(purpose, outcome string, took time.Duration)
 }
 
-// Deps are what the service needs from outside.
+// Deps are what the services need from outside.
 type Deps struct {
 	Store    store.Store
 	Keys     *secrets.Keyring
@@ -73,8 +74,10 @@ type Deps struct {
 	Observer Observer         // optional
 }
 
-// Service is the verification server's core.
-type Service struct {
+// core is what every service shares: the store, the master keyring, the
+// clock and randomness, the log, and the helpers that are one rule each
+// (attempt, authorize, the audit writer, completing a sign-in).
+type core struct {
 	cfg       Config
 	store     store.Store
 	keys      *secrets.Keyring
@@ -83,51 +86,64 @@ type Service struct {
 	log       *slog.Logger
 	obs       Observer
 	dummyHash string     // verified against for unknown accounts, so timing does not tell
-	push      *pushSetup // nil until EnablePush (push.go)
+	push      *pushSetup // nil until Push.Enable
 }
 
-// New builds a Service.
+// The services, one concern each, over one core.
+type (
+	// Accounts is sign-up, two-step sign-in, sessions and the password.
+	Accounts struct{ *core }
+	// Devices is TOTP devices with their seeds, MFA on and off, and
+	// recovery codes.
+	Devices struct{ *core }
+	// Tokens is application tokens.
+	Tokens struct{ *core }
+	// Push is push sign-in: registrations, prompts, answers, redemption.
+	Push struct{ *core }
+	// Audit is the audit log.
+	Audit struct{ *core }
+)
+
+// Service holds the services and the maintenance that spans them.
+type Service struct {
+	Accounts *Accounts
+	Devices  *Devices
+	Tokens   *Tokens
+	Push     *Push
+	Audit    *Audit
+	core     *core
+}
+
+// New builds the services.
 func New(cfg Config, d Deps) (*Service, error) {
-	s := &Service{cfg: cfg.withDefaults(), store: d.Store, keys: d.Keys, now: d.Now, rand: d.Rand, log: d.Log, obs: d.Observer}
-	if s.now == nil {
-		s.now = time.Now
+	c := &core{cfg: cfg.withDefaults(), store: d.Store, keys: d.Keys, now: d.Now, rand: d.Rand, log: d.Log, obs: d.Observer}
+	if c.now == nil {
+		c.now = time.Now
 	}
-	if s.rand == nil {
-		s.rand = rand.Reader
+	if c.rand == nil {
+		c.rand = rand.Reader
 	}
-	if s.log == nil {
-		s.log = slog.Default()
+	if c.log == nil {
+		c.log = slog.Default()
 	}
-	if s.store == nil || s.keys == nil {
-		return nil, fmt.Errorf("auth: store and keyring are required")
+	if c.store == nil || c.keys == nil {
+		return nil, fmt.Errorf("service: store and keyring are required")
 	}
-	h, err := credential.HashPassword(s.rand, "twofold dummy password", s.cfg.Argon2)
+	h, err := credential.HashPassword(c.rand, "twofold dummy password", c.cfg.Argon2)
 	if err != nil {
 		return nil, err
 	}
-	s.dummyHash = h
-	return s, nil
-}
-
-// Config returns the effective configuration.
-func (s *Service) Config() Config { return s.cfg }
-
-// Client describes who sent a request, for sessions and the audit log.
-type Client struct {
-	Addr      string
-	UserAgent string
-	// BrowserToken is the known-browser cookie the request carried, if any
-	// (password.go).
-	BrowserToken string
+	c.dummyHash = h
+	return &Service{Accounts: &Accounts{c}, Devices: &Devices{c}, Tokens: &Tokens{c}, Push: &Push{c}, Audit: &Audit{c}, core: c}, nil
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newID makes "prefix_" + 16 base32 characters (80 random bits).
-func (s *Service) newID(prefix string) (string, error) {
+func (s *core) newID(prefix string) (string, error) {
 	b := make([]byte, 10)
 	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "", fmt.Errorf("auth: id: %w", err)
+		return "", fmt.Errorf("service: id: %w", err)
 	}
 	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b)), nil
 }
@@ -137,3 +153,6 @@ func (s *Service) newID(prefix string) (string, error) {
 func DeviceAAD(id, userID string) []byte {
 	return []byte("totp_device:" + id + ":" + userID)
 }
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.core.cfg }

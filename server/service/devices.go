@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -22,13 +23,6 @@ const (
 	defaultDevName = "Authenticator"
 )
 
-// Enrollment is a device just created: the only moment its key leaves the
-// server.
-type Enrollment struct {
-	Device store.Device // without secret fields
-	Key    otpauth.Key  // for the URI, the grouped key and the QR code
-}
-
 // NormalizeName trims and checks a device name: 1 to 64 printable
 // characters; empty gives the default.
 func NormalizeName(name string, allowEmpty bool) (string, error) {
@@ -37,54 +31,48 @@ func NormalizeName(name string, allowEmpty bool) (string, error) {
 		if allowEmpty {
 			return defaultDevName, nil
 		}
-		return "", ErrInvalidName
+		return "", auth.ErrInvalidName
 	}
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
-		return "", ErrInvalidName
+		return "", auth.ErrInvalidName
 	}
 	for _, r := range name {
 		if !unicode.IsPrint(r) {
-			return "", ErrInvalidName
+			return "", auth.ErrInvalidName
 		}
 	}
 	return name, nil
 }
 
-// public drops the sealed secret from a device before it leaves the package.
-func public(d store.Device) store.Device {
-	d.SecretSealed, d.KeyID = nil, ""
-	return d
-}
-
-// CreateDevice enrolls a new pending TOTP device for an account without an
+// Create enrolls a new pending TOTP device for an account without an
 // active device, as an internal caller with no session (tests, tools); see
-// EnrollDevice.
-func (s *Service) CreateDevice(ctx context.Context, c Client, userID, name string) (Enrollment, error) {
-	return s.EnrollDevice(ctx, c, store.Session{UserID: userID}, name, Factor{})
+// Enroll.
+func (s *Devices) Create(ctx context.Context, c auth.Client, userID, name string) (auth.Enrollment, error) {
+	return s.Enroll(ctx, c, auth.Session{UserID: userID}, name, auth.Factor{})
 }
 
-// EnrollDevice enrolls a new pending TOTP device with a fresh 160-bit secret
+// Enroll enrolls a new pending TOTP device with a fresh 160-bit secret
 // (SHA1, 6 digits, 30 s), returned this once. It expires unless activated
 // within the pending TTL, and belongs to the session (or token) that
 // created it: only that one may activate it or see a new seed for it.
 // Whether the principal may have a seed at all is authorize's one rule.
-func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session, name string, f Factor) (Enrollment, error) {
+func (s *Devices) Enroll(ctx context.Context, c auth.Client, sess auth.Session, name string, f auth.Factor) (auth.Enrollment, error) {
 	userID := sess.UserID
 	name, err := NormalizeName(name, true)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
-	u, err := s.User(ctx, userID)
+	u, err := s.user(ctx, userID)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	id, err := s.newID("dev")
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	secret, keyID, sealed, err := s.newSecret(id, userID)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	defer clear(secret)
 	now := s.now()
@@ -100,7 +88,7 @@ func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session
 		}
 		live := slices.DeleteFunc(all, func(d store.Device) bool { return d.State == store.DevicePending && !now.Before(d.ExpiresAt) })
 		if len(live) >= s.cfg.MaxDevices {
-			return ErrTooManyDevices
+			return auth.ErrTooManyDevices
 		}
 		if err := tx.CreateDevice(ctx, d); err != nil {
 			return err
@@ -108,14 +96,14 @@ func (s *Service) EnrollDevice(ctx context.Context, c Client, sess store.Session
 		return s.audit(ctx, tx, c, userID, EventDeviceEnrolled, id, "")
 	})
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	s.log.Info("device enrolled", "user_id", userID, "device_id", id)
 	return s.enrollment(u, d, secret), nil
 }
 
 // newSecret draws a device secret and seals it for the device's row.
-func (s *Service) newSecret(deviceID, userID string) (secret []byte, keyID string, sealed []byte, err error) {
+func (s *core) newSecret(deviceID, userID string) (secret []byte, keyID string, sealed []byte, err error) {
 	secret = make([]byte, SecretBytes)
 	if _, err := io.ReadFull(s.rand, secret); err != nil {
 		return nil, "", nil, err
@@ -129,8 +117,8 @@ func (s *Service) newSecret(deviceID, userID string) (secret []byte, keyID strin
 
 // enrollment is what every path that shows a seed returns: the device and
 // its key with the push parameters, built in this one place.
-func (s *Service) enrollment(u store.User, d store.Device, secret []byte) Enrollment {
-	return Enrollment{Device: public(d), Key: otpauth.Key{
+func (s *core) enrollment(u store.User, d store.Device, secret []byte) auth.Enrollment {
+	return auth.Enrollment{Device: deviceView(d), Key: otpauth.Key{
 		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: slices.Clone(secret),
 		Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period,
 		Extra: s.pushParams(d.ID),
@@ -138,68 +126,60 @@ func (s *Service) enrollment(u store.User, d store.Device, secret []byte) Enroll
 }
 
 // ownPending checks that d is a live pending device created by sess.
-func (s *Service) ownPending(d store.Device, sess store.Session) error {
+func (s *core) ownPending(d store.Device, sess auth.Session) error {
 	switch {
 	case d.State != store.DevicePending:
-		return ErrDeviceActive
+		return auth.ErrDeviceActive
 	case !s.now().Before(d.ExpiresAt):
-		return ErrDeviceExpired
+		return auth.ErrDeviceExpired
 	case d.CreatedBy != sess.ID:
-		return ErrDeviceNotYours
+		return auth.ErrDeviceNotYours
 	}
 	return nil
 }
 
-// Devices lists the user's devices without their secrets; pending devices
-// past their expiry are left out (the sweep deletes them).
-func (s *Service) Devices(ctx context.Context, userID string) ([]store.Device, error) {
+// List lists the user's devices; pending devices past their expiry are
+// left out (the sweep deletes them).
+func (s *Devices) List(ctx context.Context, userID string) ([]auth.Device, error) {
 	all, err := s.store.Devices(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	out := make([]store.Device, 0, len(all))
+	out := make([]auth.Device, 0, len(all))
 	for _, d := range all {
 		if d.State == store.DevicePending && !now.Before(d.ExpiresAt) {
 			continue
 		}
-		out = append(out, public(d))
+		out = append(out, deviceView(d))
 	}
 	return out, nil
 }
 
-// Device returns one of the user's devices without its secret.
-func (s *Service) Device(ctx context.Context, userID, id string) (store.Device, error) {
+// Get returns one of the user's devices.
+func (s *Devices) Get(ctx context.Context, userID, id string) (auth.Device, error) {
 	d, err := s.device(ctx, userID, id)
-	return public(d), err
+	if err != nil {
+		return auth.Device{}, err
+	}
+	return deviceView(d), nil
 }
 
-func (s *Service) device(ctx context.Context, userID, id string) (store.Device, error) {
+func (s *core) device(ctx context.Context, userID, id string) (store.Device, error) {
 	d, err := s.store.Device(ctx, userID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Device{}, ErrNotFound
+		return store.Device{}, auth.ErrDeviceNotFound
 	}
 	if err != nil {
 		return store.Device{}, err
 	}
 	if d.State == store.DevicePending && !s.now().Before(d.ExpiresAt) {
-		return store.Device{}, ErrDeviceExpired
+		return store.Device{}, auth.ErrDeviceExpired
 	}
 	return d, nil
 }
 
-// ActivateResult is a device just activated.
-type ActivateResult struct {
-	Device store.Device // without secret fields
-	// RecoveryCodes are the account's first recovery codes, shown once;
-	// nil when the account already had some.
-	RecoveryCodes []string
-	// SignedOut is how many other sessions of the user ended because this
-	// activation turned MFA on and they never verified a second factor.
-	SignedOut int64
-}
-
-// ActivateDevice activates a pending device, created by this session or
+// Activate activates a pending device, created by this session or
 // token, with a current code from it. The matched time step is recorded, so
 // the same code cannot sign in afterwards. When this turns MFA on (the
 // account had no active device), in the same transaction: the account gets
@@ -208,22 +188,22 @@ type ActivateResult struct {
 // session that had only the password must not outlive that). This session
 // stays as it is: activating a device is not a sign-in, and the step-up
 // areas still ask it for a code.
-func (s *Service) ActivateDevice(ctx context.Context, c Client, sess store.Session, id, code string) (ActivateResult, error) {
+func (s *Devices) Activate(ctx context.Context, c auth.Client, sess auth.Session, id, code string) (auth.ActivateResult, error) {
 	userID := sess.UserID
 	d, err := s.device(ctx, userID, id)
 	if err != nil {
-		return ActivateResult{}, err
+		return auth.ActivateResult{}, err
 	}
 	if err := s.ownPending(d, sess); err != nil {
-		return ActivateResult{}, err
+		return auth.ActivateResult{}, err
 	}
 	codes, hashes, err := s.newRecoveryCodes()
 	if err != nil {
-		return ActivateResult{}, err
+		return auth.ActivateResult{}, err
 	}
-	var res ActivateResult
+	var res auth.ActivateResult
 	issued := false
-	_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: Factor{Code: code}, purpose: PurposeActivate, device: &d,
+	_, err = s.verify(ctx, verifyReq{client: c, userID: userID, factor: auth.Factor{Code: code}, purpose: PurposeActivate, device: &d,
 		apply: func(ctx context.Context, tx store.Tx, v verified) error {
 			now := s.now()
 			if err := tx.ActivateDevice(ctx, id, now); err != nil {
@@ -248,13 +228,13 @@ func (s *Service) ActivateDevice(ctx context.Context, c Client, sess store.Sessi
 			return s.audit(ctx, tx, c, userID, EventRecoveryCodesCreated, "", "first activation")
 		}})
 	if errors.Is(err, store.ErrNotFound) {
-		return ActivateResult{}, ErrNotFound
+		return auth.ActivateResult{}, auth.ErrDeviceNotFound
 	}
 	if err != nil {
-		return ActivateResult{}, err
+		return auth.ActivateResult{}, err
 	}
-	if res.Device, err = s.Device(ctx, userID, id); err != nil {
-		return ActivateResult{}, err
+	if res.Device, err = s.Get(ctx, userID, id); err != nil {
+		return auth.ActivateResult{}, err
 	}
 	if issued {
 		res.RecoveryCodes = codes
@@ -267,7 +247,7 @@ func (s *Service) ActivateDevice(ctx context.Context, c Client, sess store.Sessi
 
 // mfaTurnedOn ends the user's sessions, other than sess, that never
 // verified a second factor.
-func (s *Service) mfaTurnedOn(ctx context.Context, tx store.Tx, c Client, sess store.Session, res *ActivateResult) error {
+func (s *core) mfaTurnedOn(ctx context.Context, tx store.Tx, c auth.Client, sess auth.Session, res *auth.ActivateResult) error {
 	n, err := tx.DeleteOtherSessions(ctx, sess.UserID, sess.ID, true)
 	if err != nil {
 		return err
@@ -279,14 +259,14 @@ func (s *Service) mfaTurnedOn(ctx context.Context, tx store.Tx, c Client, sess s
 	return s.audit(ctx, tx, c, sess.UserID, EventUnverifiedSessionsEnded, "", strconv.FormatInt(n, 10))
 }
 
-// RenameDevice changes a device's name.
-func (s *Service) RenameDevice(ctx context.Context, c Client, userID, id, name string) (store.Device, error) {
+// Rename changes a device's name.
+func (s *Devices) Rename(ctx context.Context, c auth.Client, userID, id, name string) (auth.Device, error) {
 	name, err := NormalizeName(name, false)
 	if err != nil {
-		return store.Device{}, err
+		return auth.Device{}, err
 	}
 	if _, err := s.device(ctx, userID, id); err != nil {
-		return store.Device{}, err
+		return auth.Device{}, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.RenameDevice(ctx, userID, id, name); err != nil {
@@ -295,21 +275,21 @@ func (s *Service) RenameDevice(ctx context.Context, c Client, userID, id, name s
 		return s.audit(ctx, tx, c, userID, EventDeviceRenamed, id, "")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Device{}, ErrNotFound
+		return auth.Device{}, auth.ErrDeviceNotFound
 	}
 	if err != nil {
-		return store.Device{}, err
+		return auth.Device{}, err
 	}
-	return s.Device(ctx, userID, id)
+	return s.Get(ctx, userID, id)
 }
 
-// DeleteDevice deletes a device. A pending one goes at once, whoever
+// Delete deletes a device. A pending one goes at once, whoever
 // created it; an active one only under authorize's rule. Each decision is
 // made on the state in the transaction that deletes (a conditional delete),
 // so a device activated meanwhile is never deleted under the pending rule.
 // Deleting the last active device turns MFA off and drops the recovery
 // codes.
-func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session, id string, f Factor) error {
+func (s *Devices) Delete(ctx context.Context, c auth.Client, sess auth.Session, id string, f auth.Factor) error {
 	userID := sess.UserID
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteDevice(ctx, userID, id, store.DevicePending); err != nil {
@@ -322,7 +302,7 @@ func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session
 	}
 	if _, err := s.store.Device(ctx, userID, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return ErrNotFound
+			return auth.ErrDeviceNotFound
 		}
 		return err
 	}
@@ -343,7 +323,7 @@ func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session
 		return s.audit(ctx, tx, c, userID, EventMFADisabled, "", "last device deleted")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrNotFound
+		return auth.ErrDeviceNotFound
 	}
 	if err == nil {
 		s.revokedPush([]string{id})
@@ -351,8 +331,8 @@ func (s *Service) DeleteDevice(ctx context.Context, c Client, sess store.Session
 	return err
 }
 
-// DeleteInactiveDevices deletes all of the user's pending devices.
-func (s *Service) DeleteInactiveDevices(ctx context.Context, c Client, userID string) (int64, error) {
+// DeleteInactive deletes all of the user's pending devices.
+func (s *Devices) DeleteInactive(ctx context.Context, c auth.Client, userID string) (int64, error) {
 	var n int64
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -366,14 +346,14 @@ func (s *Service) DeleteInactiveDevices(ctx context.Context, c Client, userID st
 
 // DisableMFA deletes every device and recovery code of the user, under
 // authorize's rule.
-func (s *Service) DisableMFA(ctx context.Context, c Client, sess store.Session, f Factor) error {
+func (s *Devices) DisableMFA(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) error {
 	// Checked first for a clear answer (a factor given to an account
 	// without MFA could not verify), and again in the transaction.
-	if enrolled, err := s.MFAEnrolled(ctx, sess.UserID); err != nil || !enrolled {
+	if enrolled, err := s.mfaEnrolled(ctx, sess.UserID); err != nil || !enrolled {
 		if err != nil {
 			return err
 		}
-		return ErrMFANotEnrolled
+		return auth.ErrMFANotEnrolled
 	}
 	regs, err := s.store.PushRegistrations(ctx, sess.UserID)
 	if err != nil {
@@ -385,7 +365,7 @@ func (s *Service) DisableMFA(ctx context.Context, c Client, sess store.Session, 
 			return err
 		}
 		if !enrolled {
-			return ErrMFANotEnrolled
+			return auth.ErrMFANotEnrolled
 		}
 		if _, err := tx.DeleteAllDevices(ctx, sess.UserID); err != nil {
 			return err

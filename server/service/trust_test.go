@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/otpauth"
@@ -39,7 +40,7 @@ func TestDeleteDecidesInsideTheTransaction(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("race@example.com")
 	e.clock.Advance(30 * time.Second)
-	pending, err := e.svc.EnrollDevice(ctx, cl, a.session, "tablet", Factor{Code: e.code(a.secret)})
+	pending, err := e.svc.Devices.Enroll(ctx, cl, a.session, "tablet", auth.Factor{Code: e.code(a.secret)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,16 +52,16 @@ func TestDeleteDecidesInsideTheTransaction(t *testing.T) {
 	}
 	activated := false
 	rs.hook = func() {
-		if _, err := svc.ActivateDevice(ctx, cl, a.session, pending.Device.ID, e.code(pending.Key.Secret)); err == nil {
+		if _, err := svc.Devices.Activate(ctx, cl, a.session, pending.Device.ID, e.code(pending.Key.Secret)); err == nil {
 			activated = true
 		}
 	}
-	err = svc.DeleteDevice(ctx, cl, a.session, pending.Device.ID, Factor{}) // a.session has no fresh factor
+	err = svc.Devices.Delete(ctx, cl, a.session, pending.Device.ID, auth.Factor{}) // a.session has no fresh factor
 	d, getErr := e.st.Device(ctx, a.user.ID, pending.Device.ID)
 	switch {
 	case activated && errors.Is(getErr, store.ErrNotFound):
 		t.Fatalf("an active device was deleted without a factor (delete: %v)", err)
-	case activated && !errors.Is(err, ErrFreshFactorRequired):
+	case activated && !errors.Is(err, auth.ErrFreshFactorRequired):
 		t.Fatalf("delete of the just-activated device: %v", err)
 	case !activated && (err != nil || !errors.Is(getErr, store.ErrNotFound)):
 		t.Fatalf("pending device: delete %v, then %+v %v", err, d, getErr)
@@ -71,15 +72,15 @@ func TestDeleteDecidesInsideTheTransaction(t *testing.T) {
 // included: a regenerated seed's URI carries them as enrollment's does.
 func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 	e := newPushEnv(t)
-	_, ns, err := e.svc.SignUp(ctx, cl, "seed@example.com", "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "seed@example.com", "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := e.svc.EnrollDevice(ctx, cl, ns.Session, "phone", Factor{})
+	enr, err := e.svc.Devices.Enroll(ctx, cl, ns.Session, "phone", auth.Factor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.svc.RegenerateSeed(ctx, cl, ns.Session, enr.Device.ID, Factor{})
+	again, err := e.svc.Devices.RegenerateSeed(ctx, cl, ns.Session, enr.Device.ID, auth.Factor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +96,14 @@ func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 		t.Fatal("same secret")
 	}
 	// Another session of the same user may not take the device's seed.
-	other, err := e.svc.SignIn(ctx, cl, "seed@example.com", "correct horse battery")
+	other, err := e.svc.Accounts.SignIn(ctx, cl, "seed@example.com", "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.RegenerateSeed(ctx, cl, other.Session, enr.Device.ID, Factor{}); !errors.Is(err, ErrDeviceNotYours) {
+	if _, err := e.svc.Devices.RegenerateSeed(ctx, cl, other.Session, enr.Device.ID, auth.Factor{}); !errors.Is(err, auth.ErrDeviceNotYours) {
 		t.Fatalf("another session: %v", err)
 	}
-	if _, err := e.svc.ActivateDevice(ctx, cl, other.Session, enr.Device.ID, e.code(again.Key.Secret)); !errors.Is(err, ErrDeviceNotYours) {
+	if _, err := e.svc.Devices.Activate(ctx, cl, other.Session, enr.Device.ID, e.code(again.Key.Secret)); !errors.Is(err, auth.ErrDeviceNotYours) {
 		t.Fatalf("another session activating: %v", err)
 	}
 }
@@ -112,21 +113,22 @@ func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 // codes (issue 11, item 1).
 func TestTokenCannotEnrollFirstDevice(t *testing.T) {
 	e := newEnv(t)
-	u, ns, err := e.svc.SignUp(ctx, cl, "tok@example.com", "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "tok@example.com", "correct horse battery")
+	u := ns.User
 	if err != nil {
 		t.Fatal(err)
 	}
-	nt, err := e.svc.CreateAppToken(ctx, cl, ns.Session, "cli", time.Time{}, Factor{})
+	nt, err := e.svc.Tokens.Create(ctx, cl, ns.Session, "cli", time.Time{}, auth.Factor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.EnrollDevice(ctx, cl, TokenSession(nt.Token), "mine", Factor{}); !errors.Is(err, ErrTokenNotAllowed) {
+	if _, err := e.svc.Devices.Enroll(ctx, cl, auth.TokenSession(nt.Token), "mine", auth.Factor{}); !errors.Is(err, auth.ErrTokenNotAllowed) {
 		t.Fatalf("token enrolling the first device: %v", err)
 	}
 	if ds, _ := e.st.Devices(ctx, u.ID); len(ds) != 0 {
 		t.Fatalf("devices %+v", ds)
 	}
-	if _, err := e.svc.CreateAppToken(ctx, cl, TokenSession(nt.Token), "more", time.Time{}, Factor{}); !errors.Is(err, ErrTokenNotAllowed) {
+	if _, err := e.svc.Tokens.Create(ctx, cl, auth.TokenSession(nt.Token), "more", time.Time{}, auth.Factor{}); !errors.Is(err, auth.ErrTokenNotAllowed) {
 		t.Fatalf("token minting a token: %v", err)
 	}
 }

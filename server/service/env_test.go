@@ -1,18 +1,22 @@
-package auth
+package service
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
@@ -35,7 +39,7 @@ var (
 	fastArgon2 = credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	testKey    = bytes.Repeat([]byte{7}, secrets.KeySize)
 	ctx        = context.Background()
-	cl         = Client{Addr: "192.0.2.1", UserAgent: "test"}
+	cl         = auth.Client{Addr: "192.0.2.1", UserAgent: "test"}
 	totpParams = otpcode.Params{Algorithm: "SHA1", Digits: 6, Period: 30}
 )
 
@@ -43,7 +47,7 @@ type env struct {
 	t     *testing.T
 	path  string
 	clock *clock
-	st    *store.SQLite
+	st    *sqlite.Store
 	svc   *Service
 	logs  *bytes.Buffer
 	obs   *recorder
@@ -55,9 +59,9 @@ type recorder struct {
 	outcomes []Outcome
 }
 
-func (r *recorder) Verification(_ Purpose, o Outcome, _ time.Duration) {
+func (r *recorder) Verification(_ string, o string, _ time.Duration) {
 	r.mu.Lock()
-	r.outcomes = append(r.outcomes, o)
+	r.outcomes = append(r.outcomes, Outcome(o))
 	r.mu.Unlock()
 }
 
@@ -75,7 +79,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) open() {
-	st, err := store.OpenSQLite(e.path, store.SQLiteOptions{Now: e.clock.Now})
+	st, err := sqlite.Open(e.path, sqlite.Options{Now: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -105,24 +109,25 @@ func (e *env) code(secret []byte) string {
 
 // enrolled signs up a user and activates one device.
 type enrolled struct {
-	user     store.User
-	session  store.Session // full, from sign-up
-	device   store.Device
+	user     auth.User
+	session  auth.Session // full, from sign-up
+	device   auth.Device
 	secret   []byte
 	recovery []string
 }
 
 func (e *env) enroll(email string) enrolled {
 	e.t.Helper()
-	u, ns, err := e.svc.SignUp(ctx, cl, email, "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, email, "correct horse battery")
+	u := ns.User
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	enr, err := e.svc.EnrollDevice(ctx, cl, ns.Session, "phone", Factor{})
+	enr, err := e.svc.Devices.Enroll(ctx, cl, ns.Session, "phone", auth.Factor{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := e.svc.ActivateDevice(ctx, cl, ns.Session, enr.Device.ID, e.code(enr.Key.Secret))
+	res, err := e.svc.Devices.Activate(ctx, cl, ns.Session, enr.Device.ID, e.code(enr.Key.Secret))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -130,14 +135,31 @@ func (e *env) enroll(email string) enrolled {
 }
 
 // partial signs in with the password and returns the partial session.
-func (e *env) partial(email string) store.Session {
+func (e *env) partial(email string) auth.Session {
 	e.t.Helper()
-	ns, err := e.svc.SignIn(ctx, cl, email, "correct horse battery")
+	ns, err := e.svc.Accounts.SignIn(ctx, cl, email, "correct horse battery")
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if ns.Session.Stage != store.StagePartial {
+	if ns.Session.Stage != auth.StagePartial {
 		e.t.Fatalf("stage %s, want partial", ns.Session.Stage)
 	}
 	return ns.Session
+}
+
+// session reports whether a session id is still in the database
+// (store.ErrNotFound when it is gone), read straight from the file.
+func (e *env) session(id string) (string, error) {
+	e.t.Helper()
+	db, err := sql.Open("sqlite3", e.path+"?_query_only=true")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer db.Close()
+	var userID string
+	err = db.QueryRow(`SELECT user_id FROM sessions WHERE id = ?`, id).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	return userID, err
 }

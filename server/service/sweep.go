@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 
 // Sweep deletes pending devices past their expiry, expired sessions and
 // expired known browsers.
-func (s *Service) Sweep(ctx context.Context) (devices, sessions int64, err error) {
+func (sv *Service) Sweep(ctx context.Context) (devices, sessions int64, err error) {
+	s := sv.core
 	now := s.now()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -29,7 +30,7 @@ func (s *Service) Sweep(ctx context.Context) (devices, sessions int64, err error
 }
 
 // RunSweeper sweeps every interval until ctx ends.
-func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+func (sv *Service) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -37,8 +38,8 @@ func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("sweep failed", "err", err)
+			if _, _, err := sv.Sweep(ctx); err != nil && ctx.Err() == nil {
+				sv.core.log.Error("sweep failed", "err", err)
 			}
 		}
 	}

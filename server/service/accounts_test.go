@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
@@ -15,49 +16,50 @@ func TestSignUpValidation(t *testing.T) {
 		email, pw string
 		want      error
 	}{
-		{"", "correct horse", ErrInvalidEmail},
-		{"not-an-email", "correct horse", ErrInvalidEmail},
-		{"Name <a@example.com>", "correct horse", ErrInvalidEmail},
-		{"a@example.com", "short", ErrInvalidPassword},
-		{"a@example.com", string(make([]byte, MaxPasswordLen+1)), ErrInvalidPassword},
+		{"", "correct horse", auth.ErrInvalidEmail},
+		{"not-an-email", "correct horse", auth.ErrInvalidEmail},
+		{"Name <a@example.com>", "correct horse", auth.ErrInvalidEmail},
+		{"a@example.com", "short", auth.ErrInvalidPassword},
+		{"a@example.com", string(make([]byte, MaxPasswordLen+1)), auth.ErrInvalidPassword},
 	} {
-		if _, _, err := e.svc.SignUp(ctx, cl, tc.email, tc.pw); !errors.Is(err, tc.want) {
+		if _, err := e.svc.Accounts.SignUp(ctx, cl, tc.email, tc.pw); !errors.Is(err, tc.want) {
 			t.Errorf("SignUp(%q) = %v, want %v", tc.email, err, tc.want)
 		}
 	}
-	u, ns, err := e.svc.SignUp(ctx, cl, "  Alice@Example.com ", "correct horse")
-	if err != nil || u.Email != "alice@example.com" || ns.Session.Stage != store.StageFull ||
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "  Alice@Example.com ", "correct horse")
+	u := ns.User
+	if err != nil || u.Email != "alice@example.com" || ns.Session.Stage != auth.StageFull ||
 		!slices.Equal(ns.Session.AMR, []string{"pwd"}) || !ns.Session.MFAVerifiedAt.IsZero() {
 		t.Fatalf("SignUp = %+v %+v %v", u, ns.Session, err)
 	}
-	if _, _, err := e.svc.SignUp(ctx, cl, "alice@example.com", "correct horse"); !errors.Is(err, ErrEmailTaken) {
+	if _, err := e.svc.Accounts.SignUp(ctx, cl, "alice@example.com", "correct horse"); !errors.Is(err, auth.ErrEmailTaken) {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
 
 func TestSignInWithoutMFAIsPasswordOnly(t *testing.T) {
 	e := newEnv(t)
-	e.svc.SignUp(ctx, cl, "bob@example.com", "correct horse battery")
-	ns, err := e.svc.SignIn(ctx, cl, "BOB@example.com", "correct horse battery")
-	if err != nil || ns.Session.Stage != store.StageFull || !slices.Equal(ns.Session.AMR, []string{"pwd"}) {
+	e.svc.Accounts.SignUp(ctx, cl, "bob@example.com", "correct horse battery")
+	ns, err := e.svc.Accounts.SignIn(ctx, cl, "BOB@example.com", "correct horse battery")
+	if err != nil || ns.Session.Stage != auth.StageFull || !slices.Equal(ns.Session.AMR, []string{"pwd"}) {
 		t.Fatalf("%+v %v", ns.Session, err)
 	}
 	for _, tc := range [][2]string{{"bob@example.com", "wrong password"}, {"nobody@example.com", "correct horse battery"}, {"bad", "x"}} {
-		if _, err := e.svc.SignIn(ctx, cl, tc[0], tc[1]); !errors.Is(err, ErrInvalidCredentials) {
+		if _, err := e.svc.Accounts.SignIn(ctx, cl, tc[0], tc[1]); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Errorf("SignIn(%q) = %v", tc[0], err)
 		}
 	}
-	got, err := e.svc.Authenticate(ctx, ns.Token)
+	got, err := e.svc.Accounts.Authenticate(ctx, ns.Token)
 	if err != nil || got.UserID != ns.Session.UserID {
 		t.Fatal(got, err)
 	}
 	for _, bad := range []string{"", "garbage", ns.Token[:42] + "A"} {
-		if _, err := e.svc.Authenticate(ctx, bad); !errors.Is(err, ErrUnauthenticated) {
+		if _, err := e.svc.Accounts.Authenticate(ctx, bad); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Errorf("Authenticate(%q) = %v", bad, err)
 		}
 	}
 	e.clock.Advance(e.svc.Config().SessionTTL)
-	if _, err := e.svc.Authenticate(ctx, ns.Token); !errors.Is(err, ErrUnauthenticated) {
+	if _, err := e.svc.Accounts.Authenticate(ctx, ns.Token); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("expired session accepted: %v", err)
 	}
 }
@@ -70,35 +72,35 @@ func TestTwoStepSignIn(t *testing.T) {
 	}
 	e.clock.Advance(30 * time.Second)
 	p := e.partial("carol@example.com")
-	ns, err := e.svc.SecondFactor(ctx, cl, p, Factor{Code: e.code(a.secret)})
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := ns.Session
-	if s.Stage != store.StageFull || !slices.Equal(s.AMR, []string{"pwd", "otp"}) || !s.MFAVerifiedAt.Equal(e.clock.Now()) || ns.Token == "" {
+	if s.Stage != auth.StageFull || !slices.Equal(s.AMR, []string{"pwd", "otp"}) || !s.MFAVerifiedAt.Equal(e.clock.Now()) || ns.Token == "" {
 		t.Fatalf("session %+v", s)
 	}
 	// The partial session is gone: a new token replaced it.
-	if _, err := e.st.SessionByHash(ctx, p.TokenHash); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.session(p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("partial session still there: %v", err)
 	}
 	// Recovery code as the second factor.
 	p = e.partial("carol@example.com")
-	ns, err = e.svc.SecondFactor(ctx, cl, p, Factor{RecoveryCode: a.recovery[0]})
+	ns, err = e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]})
 	if err != nil || !slices.Equal(ns.Session.AMR, []string{"pwd", "recovery"}) {
 		t.Fatalf("recovery sign-in: %+v %v", ns.Session, err)
 	}
-	if n, _ := e.svc.RecoveryCodesRemaining(ctx, a.user.ID); n != 9 {
+	if n, _ := e.svc.Devices.RecoveryCodesRemaining(ctx, a.user.ID); n != 9 {
 		t.Fatalf("%d codes left", n)
 	}
 	// Single use.
 	p = e.partial("carol@example.com")
-	if _, err := e.svc.SecondFactor(ctx, cl, p, Factor{RecoveryCode: a.recovery[0]}); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]}); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("used recovery code: %v", err)
 	}
 	// Expired partial session.
 	e.clock.Advance(e.svc.Config().PartialSessionTTL)
-	if _, err := e.svc.Authenticate(ctx, "x"); !errors.Is(err, ErrUnauthenticated) {
+	if _, err := e.svc.Accounts.Authenticate(ctx, "x"); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatal(err)
 	}
 }
@@ -109,21 +111,21 @@ func TestInvariant2_ActivationCodeNotReusable(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("dave@example.com") // activated with the code of this step
 	p := e.partial("dave@example.com")
-	if _, err := e.svc.SecondFactor(ctx, cl, p, Factor{Code: e.code(a.secret)}); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)}); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("activation code reused at sign-in: %v", err)
 	}
 	e.clock.Advance(30 * time.Second)
 	code := e.code(a.secret)
-	if _, err := e.svc.SecondFactor(ctx, cl, p, Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: code}); err != nil {
 		t.Fatal(err)
 	}
 	// Same code twice: the second time fails (step-up on the new session).
-	if _, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code}); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("same code accepted twice: %v", err)
 	}
 	// Nor does the previous step's code, though it is inside the skew.
 	e.clock.Advance(10 * time.Second)
-	if _, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code}); !errors.Is(err, ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("old code accepted: %v", err)
 	}
 }
@@ -132,23 +134,23 @@ func TestStepUpAndSignOut(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("erin@example.com")
 	e.clock.Advance(30 * time.Second)
-	ns, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: e.code(a.secret)})
-	if err != nil || ns.Token != "" || !slices.Equal(ns.Session.AMR, []string{"pwd", "otp"}) || !e.svc.FreshMFA(ns.Session) {
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)})
+	if err != nil || ns.Token != "" || !slices.Equal(ns.Session.AMR, []string{"pwd", "otp"}) || !e.svc.core.freshMFA(ns.Session) {
 		t.Fatalf("step-up: %+v %v", ns, err)
 	}
 	e.clock.Advance(e.svc.Config().FreshFactorWindow)
-	if e.svc.FreshMFA(ns.Session) {
+	if e.svc.core.freshMFA(ns.Session) {
 		t.Fatal("still fresh after the window")
 	}
 	p := e.partial("erin@example.com")
-	n, err := e.svc.SignOutEverywhere(ctx, cl, a.user.ID)
+	n, err := e.svc.Accounts.SignOutEverywhere(ctx, cl, a.user.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("sign out everywhere: %d %v", n, err)
 	}
-	if _, err := e.st.SessionByHash(ctx, p.TokenHash); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.session(p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("session survived sign-out everywhere")
 	}
-	if err := e.svc.SignOut(ctx, cl, p); err != nil {
+	if err := e.svc.Accounts.SignOut(ctx, cl, p); err != nil {
 		t.Fatalf("sign out of a gone session: %v", err)
 	}
 }

@@ -1,24 +1,12 @@
-package auth
+package service
 
 import (
 	"context"
 	"slices"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 )
-
-// Purposes of the powers authorize grants (and of the verifications it runs).
-const (
-	PurposeRegenerateSeed Purpose = "regenerate_seed"
-	PurposeCreateToken    Purpose = "create_app_token"
-	PurposeChangePassword Purpose = "change_password"
-)
-
-// viaToken reports whether the principal is an application token (see
-// TokenSession) rather than a signed-in session.
-func viaToken(sess store.Session) bool {
-	return slices.Contains(sess.AMR, MethodAppToken)
-}
 
 // authorize is the one rule for every power over an account: a seed (a new
 // device, a pending device's new seed), a token, deleting an active
@@ -37,14 +25,14 @@ func viaToken(sess store.Session) bool {
 //
 // Otherwise the answer is ErrFreshFactorRequired, before anything is read
 // or written for the power itself.
-func (s *Service) authorize(ctx context.Context, c Client, sess store.Session, f Factor, purpose Purpose,
+func (s *core) authorize(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor, purpose Purpose,
 	apply func(ctx context.Context, tx store.Tx) error) error {
 	if f.Given() {
 		_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
 			apply: func(ctx context.Context, tx store.Tx, _ verified) error { return apply(ctx, tx) }})
 		return err
 	}
-	if s.FreshMFA(sess) {
+	if s.freshMFA(sess) {
 		return s.store.Update(ctx, func(tx store.Tx) error { return apply(ctx, tx) })
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
@@ -53,9 +41,9 @@ func (s *Service) authorize(ctx context.Context, c Client, sess store.Session, f
 		case err != nil:
 			return err
 		case enrolled:
-			return ErrFreshFactorRequired
-		case viaToken(sess):
-			return ErrTokenNotAllowed
+			return auth.ErrFreshFactorRequired
+		case sess.ViaToken():
+			return auth.ErrTokenNotAllowed
 		}
 		return apply(ctx, tx)
 	})

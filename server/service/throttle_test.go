@@ -1,10 +1,11 @@
-package auth
+package service
 
 import (
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
@@ -84,25 +85,25 @@ func TestInvariant3_LockoutSameAnswerAndSurvivesRestart(t *testing.T) {
 	e.clock.Advance(30 * time.Second)
 	code := e.code(a.secret)
 	for range p.FreeFailures + 1 {
-		if _, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: wrongCode(t, a.secret, e.clock.Now())}); !errors.Is(err, ErrVerificationFailed) {
+		if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: wrongCode(t, a.secret, e.clock.Now())}); !errors.Is(err, auth.ErrVerificationFailed) {
 			t.Fatal(err)
 		}
 	}
 	e.restart()
-	_, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code})
-	if !errors.Is(err, ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
+	_, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code})
+	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
 		t.Fatalf("right code while locked after restart: %v (%s)", err, e.obs.last())
 	}
 	e.clock.Advance(p.BaseDelay)
-	if _, err := e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); err != nil {
 		t.Fatalf("after the backoff: %v", err)
 	}
 	// Replayed: same error value.
-	_, err = e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: code})
-	if !errors.Is(err, ErrVerificationFailed) || e.obs.last() != OutcomeReplay {
+	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code})
+	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeReplay {
 		t.Fatalf("replay: %v %s", err, e.obs.last())
 	}
-	evs, _ := e.svc.AuditEvents(ctx, a.user.ID, 0, 0)
+	evs, _ := e.svc.Audit.Events(ctx, a.user.ID, 0, 0)
 	found := false
 	for _, ev := range evs {
 		found = found || (ev.Type == EventLockout && ev.Detail == "backoff")
@@ -113,10 +114,10 @@ func TestInvariant3_LockoutSameAnswerAndSurvivesRestart(t *testing.T) {
 	// Recovery codes go through the same throttle.
 	e.obs.outcomes = nil
 	for range p.FreeFailures + 1 {
-		e.svc.SecondFactor(ctx, cl, a.session, Factor{RecoveryCode: "0000-0000-0000-0000"})
+		e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: "0000-0000-0000-0000"})
 	}
-	_, err = e.svc.SecondFactor(ctx, cl, a.session, Factor{RecoveryCode: a.recovery[0]})
-	if !errors.Is(err, ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
+	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: a.recovery[0]})
+	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
 		t.Fatalf("recovery code while locked: %v %s", err, e.obs.last())
 	}
 }
@@ -137,10 +138,10 @@ func TestInvariant3_DailyGuessBudget(t *testing.T) {
 	for e.clock.Now().Before(end) {
 		now := e.clock.Now()
 		if !now.Before(nextOwner) {
-			e.svc.SecondFactor(ctx, cl, a.session, Factor{Code: e.code(a.secret)})
+			e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)})
 			nextOwner = nextOwner.Add(2 * time.Hour)
 		}
-		_, err := e.svc.SecondFactor(ctx, cl, attacker, Factor{Code: wrongCode(t, a.secret, now)})
+		_, err := e.svc.Accounts.SecondFactor(ctx, cl, attacker, auth.Factor{Code: wrongCode(t, a.secret, now)})
 		if err == nil {
 			t.Fatal("wrong code accepted")
 		}

@@ -1,9 +1,10 @@
-package auth
+package service
 
 import (
 	"context"
 	"errors"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
@@ -17,22 +18,22 @@ const EventDeviceSeedRegenerated = "device_seed_regenerated"
 // only the session or token that created the device may call it. An active
 // device is refused (ErrDeviceActive): after activation no API returns a
 // seed. The old secret stops working.
-func (s *Service) RegenerateSeed(ctx context.Context, c Client, sess store.Session, id string, f Factor) (Enrollment, error) {
+func (s *Devices) RegenerateSeed(ctx context.Context, c auth.Client, sess auth.Session, id string, f auth.Factor) (auth.Enrollment, error) {
 	userID := sess.UserID
 	d, err := s.device(ctx, userID, id)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	if err := s.ownPending(d, sess); err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
-	u, err := s.User(ctx, userID)
+	u, err := s.user(ctx, userID)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	secret, keyID, sealed, err := s.newSecret(id, userID)
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	defer clear(secret)
 	d.KeyID, d.SecretSealed, d.ExpiresAt = keyID, sealed, s.now().Add(s.cfg.PendingDeviceTTL)
@@ -43,10 +44,10 @@ func (s *Service) RegenerateSeed(ctx context.Context, c Client, sess store.Sessi
 		return s.audit(ctx, tx, c, userID, EventDeviceSeedRegenerated, id, "")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Enrollment{}, ErrDeviceActive // activated (or deleted) meanwhile
+		return auth.Enrollment{}, auth.ErrDeviceActive // activated (or deleted) meanwhile
 	}
 	if err != nil {
-		return Enrollment{}, err
+		return auth.Enrollment{}, err
 	}
 	s.log.Info("device seed regenerated", "user_id", userID, "device_id", id)
 	return s.enrollment(u, d, secret), nil

@@ -1,10 +1,11 @@
-package auth
+package service
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/store"
 )
@@ -40,7 +41,6 @@ var DefaultPasswordThrottle = ThrottlePolicy{
 
 // Known browsers.
 const (
-	KnownBrowserTTL = 90 * 24 * time.Hour
 	// EventPasswordLockout: password guesses locked the account's record
 	// (detail "backoff" or "budget") or a known browser's ("browser
 	// backoff").
@@ -57,7 +57,7 @@ type passwordAttempt struct {
 
 // knownBrowser returns the live known-browser record of token for userID,
 // or nil.
-func (s *Service) knownBrowser(ctx context.Context, r store.Reader, token, userID string, now time.Time) (*store.KnownBrowser, error) {
+func (s *core) knownBrowser(ctx context.Context, r store.Reader, token, userID string, now time.Time) (*store.KnownBrowser, error) {
 	if token == "" || !credential.ValidTokenSyntax(token) {
 		return nil, nil
 	}
@@ -77,7 +77,7 @@ func (s *Service) knownBrowser(ctx context.Context, r store.Reader, token, userI
 // bookPasswordAttempt books an attempt on the channel's record before the
 // password is checked; locked is true when the channel is locked now (then
 // nothing is booked and the password must not be checked).
-func (s *Service) bookPasswordAttempt(ctx context.Context, c Client, userID string) (a passwordAttempt, locked bool, err error) {
+func (s *core) bookPasswordAttempt(ctx context.Context, c auth.Client, userID string) (a passwordAttempt, locked bool, err error) {
 	a.userID = userID
 	policy := s.cfg.PasswordThrottle
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -119,7 +119,7 @@ func (s *Service) bookPasswordAttempt(ctx context.Context, c Client, userID stri
 // passwordAccepted takes back an attempt's booking after the right
 // password: the backoff restarts; the daily budget keeps only others'
 // failures.
-func (s *Service) passwordAccepted(ctx context.Context, tx store.Tx, a passwordAttempt) error {
+func (s *core) passwordAccepted(ctx context.Context, tx store.Tx, a passwordAttempt) error {
 	if a.browser != nil {
 		b, err := tx.KnownBrowser(ctx, a.browser.TokenHash)
 		if errors.Is(err, store.ErrNotFound) {
@@ -147,14 +147,14 @@ func (s *Service) passwordAccepted(ctx context.Context, tx store.Tx, a passwordA
 // rememberBrowser makes the client a known browser of userID at the end of
 // a sign-in: it refreshes the record of the token it brought, or creates a
 // new one and returns its token (for the cookie).
-func (s *Service) rememberBrowser(ctx context.Context, tx store.Tx, c Client, userID string) (string, error) {
+func (s *core) rememberBrowser(ctx context.Context, tx store.Tx, c auth.Client, userID string) (string, error) {
 	now := s.now()
 	b, err := s.knownBrowser(ctx, tx, c.BrowserToken, userID, now)
 	if err != nil {
 		return "", err
 	}
 	if b != nil {
-		b.LastUsedAt, b.ExpiresAt = now, now.Add(KnownBrowserTTL)
+		b.LastUsedAt, b.ExpiresAt = now, now.Add(auth.KnownBrowserTTL)
 		return "", tx.PutKnownBrowser(ctx, *b)
 	}
 	token, hash, err := credential.NewToken(s.rand)
@@ -162,7 +162,7 @@ func (s *Service) rememberBrowser(ctx context.Context, tx store.Tx, c Client, us
 		return "", err
 	}
 	err = tx.PutKnownBrowser(ctx, store.KnownBrowser{TokenHash: hash, UserID: userID, CreatedAt: now,
-		ExpiresAt: now.Add(KnownBrowserTTL), LastUsedAt: now})
+		ExpiresAt: now.Add(auth.KnownBrowserTTL), LastUsedAt: now})
 	return token, err
 }
 
