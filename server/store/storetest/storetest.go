@@ -60,6 +60,10 @@ func Run(t *testing.T, open Open) {
 		{"PushFatiguePauseExpiry", testPushFatigue},
 		{"TimesRoundTripToMilliseconds", testTimes},
 		{"TextAndBytesRoundTrip", testTextAndBytes},
+		{"Organisations", testOrganisations},
+		{"OrgUsersAndGroups", testOrgUsersAndGroups},
+		{"InvitationsAndEmailCodesSingleUse", testInvitationsAndEmailCodes},
+		{"OutboxTrustAndOrgAudit", testOutboxTrustAndOrgAudit},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
