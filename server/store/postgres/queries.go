@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,37 +151,60 @@ func collect[T any](x reads, ctx context.Context, what string, scan func(pgx.Row
 	return out, nil
 }
 
+// flag stores a bool as the INTEGER 0 or 1 SQLite keeps.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Users.
 
+const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at`
+
+// scanUser reads userColumns, then extra.
+func scanUser(r pgx.Row, extra ...any) (store.User, error) {
+	var u store.User
+	var role string
+	var exempt *string
+	var created int64
+	var signedIn *int64
+	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &role, &exempt, &signedIn}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return store.User{}, err
+	}
+	u.Role, u.CreatedAt, u.LastSignInAt = store.Role(role), fromMS(created), fromNullMS(signedIn)
+	if exempt != nil {
+		u.ExemptReason = *exempt
+	}
+	return u, nil
+}
+
 func (x reads) UserByID(ctx context.Context, id string) (store.User, error) {
-	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE id = $1`, id)
+	return x.user(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 }
 
 func (x reads) UserByEmail(ctx context.Context, email string) (store.User, error) {
-	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE email = $1`, email)
+	return x.user(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email)
 }
 
 func (x reads) user(ctx context.Context, query, arg string) (store.User, error) {
-	var u store.User
-	var created int64
-	if err := x.q.QueryRow(ctx, query, arg).Scan(&u.ID, &u.Email, &u.PasswordHash, &created); err != nil {
+	u, err := scanUser(x.q.QueryRow(ctx, query, arg))
+	if err != nil {
 		return store.User{}, x.fail("user", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, nil
 }
 
 func (x reads) Account(ctx context.Context, userID string) (store.User, bool, error) {
-	var u store.User
-	var created int64
 	var mfa bool
-	err := x.q.QueryRow(ctx, `SELECT id, email, password_hash, created_at,
+	u, err := scanUser(x.q.QueryRow(ctx, `SELECT `+userColumns+`,
 		EXISTS (SELECT 1 FROM totp_devices d WHERE d.user_id = users.id AND d.state = 'active')
-		FROM users WHERE id = $1`, userID).Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &mfa)
+		FROM users WHERE id = $1`, userID), &mfa)
 	if err != nil {
 		return store.User{}, false, x.fail("account", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, mfa, nil
 }
 
@@ -191,16 +215,17 @@ func (x reads) VerifierState(ctx context.Context, userID string) (store.User, st
 	u := store.User{ID: userID}
 	t := store.Throttle{UserID: userID}
 	var created int64
+	var role string
 	var fails, windowFails *int
 	var start, locked *int64
-	err := x.q.QueryRow(ctx, `SELECT u.email, u.created_at,
+	err := x.q.QueryRow(ctx, `SELECT u.email, u.created_at, u.org_id, u.role,
 		t.consecutive_failures, t.window_start, t.window_failures, t.locked_until
 		FROM users u LEFT JOIN verification_throttle t ON t.user_id = u.id WHERE u.id = $1`, userID).
-		Scan(&u.Email, &created, &fails, &start, &windowFails, &locked)
+		Scan(&u.Email, &created, &u.OrgID, &role, &fails, &start, &windowFails, &locked)
 	if err != nil {
 		return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 	}
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt, u.Role = fromMS(created), store.Role(role)
 	if fails != nil {
 		t.ConsecutiveFailures, t.WindowStart, t.WindowFailures, t.LockedUntil = *fails, fromZeroMS(*start), *windowFails, fromZeroMS(*locked)
 	}
@@ -215,14 +240,42 @@ func (x reads) VerifierState(ctx context.Context, userID string) (store.User, st
 	return u, t, devices, nil
 }
 
+// CreateUser puts the user in the default organisation as a member unless
+// told otherwise.
 func (x writes) CreateUser(ctx context.Context, u store.User) error {
-	return x.insert(ctx, "create user", `INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
-		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt))
+	if u.OrgID == "" {
+		u.OrgID = store.DefaultOrgID
+	}
+	if u.Role == "" {
+		u.Role = store.RoleMember
+	}
+	return x.insert(ctx, "create user", `INSERT INTO users (id, email, password_hash, created_at, org_id, role)
+		VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt), u.OrgID, string(u.Role))
 }
 
 func (x writes) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	tag, err := x.q.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
 	return x.one("set password", tag, err)
+}
+
+func (x writes) SetRole(ctx context.Context, userID string, role store.Role) error {
+	tag, err := x.q.Exec(ctx, `UPDATE users SET role = $1 WHERE id = $2`, string(role), userID)
+	return x.one("set role", tag, err)
+}
+
+// SetExempt stores an empty reason as NULL: not exempt.
+func (x writes) SetExempt(ctx context.Context, userID, reason string) error {
+	var v *string
+	if reason != "" {
+		v = &reason
+	}
+	tag, err := x.q.Exec(ctx, `UPDATE users SET exempt_reason = $1 WHERE id = $2`, v, userID)
+	return x.one("set exempt", tag, err)
+}
+
+func (x writes) SetLastSignIn(ctx context.Context, userID string, at time.Time) error {
+	tag, err := x.q.Exec(ctx, `UPDATE users SET last_sign_in_at = $1 WHERE id = $2`, nullMS(at), userID)
+	return x.one("set last sign-in", tag, err)
 }
 
 // Sessions.
@@ -540,13 +593,30 @@ func (x writes) DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (
 
 // Audit.
 
-func (x writes) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
-	var user any
-	if e.UserID != "" {
-		user = e.UserID
+const auditColumns = `id, user_id, actor_id, org_id, type, at, client_addr, user_agent, device_id, detail`
+
+func scanAuditEvent(r pgx.Row) (store.AuditEvent, error) {
+	var e store.AuditEvent
+	var user *string
+	var at int64
+	err := r.Scan(&e.ID, &user, &e.ActorID, &e.OrgID, &e.Type, &at, &e.ClientAddr, &e.UserAgent, &e.DeviceID, &e.Detail)
+	if user != nil {
+		e.UserID = *user
 	}
-	_, err := x.q.Exec(ctx, `INSERT INTO audit_events (user_id, type, at, client_addr, device_id, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		user, e.Type, ms(e.At), e.ClientAddr, e.DeviceID, e.Detail)
+	e.At = fromMS(at)
+	return e, err
+}
+
+// AddAuditEvent files an event without an organisation under its user's
+// (none for an unknown user), in the same statement.
+func (x writes) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
+	var user *string
+	if e.UserID != "" {
+		user = &e.UserID
+	}
+	_, err := x.q.Exec(ctx, `INSERT INTO audit_events (user_id, actor_id, org_id, type, at, client_addr, user_agent, device_id, detail)
+		VALUES ($1, $2, COALESCE(NULLIF($3, ''), (SELECT org_id FROM users WHERE id = $1), ''), $4, $5, $6, $7, $8, $9)`,
+		user, e.ActorID, e.OrgID, e.Type, ms(e.At), e.ClientAddr, e.UserAgent, e.DeviceID, e.Detail)
 	if err != nil {
 		return x.fail("audit", err)
 	}
@@ -561,16 +631,55 @@ func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, l
 	if limit < 0 {
 		lim = nil // no limit, as a negative LIMIT is on SQLite (PostgreSQL refuses one)
 	}
-	return collect(x, ctx, "audit events", func(r pgx.Row) (store.AuditEvent, error) {
-		var e store.AuditEvent
-		var user *string
-		var at int64
-		err := r.Scan(&e.ID, &user, &e.Type, &at, &e.ClientAddr, &e.DeviceID, &e.Detail)
-		if user != nil {
-			e.UserID = *user
-		}
-		e.At = fromMS(at)
-		return e, err
-	}, `SELECT id, user_id, type, at, client_addr, device_id, detail FROM audit_events
+	return collect(x, ctx, "audit events", scanAuditEvent, `SELECT `+auditColumns+` FROM audit_events
 		WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, userID, beforeID, lim)
 }
+
+// OrgAuditEvents filters on the event's time (since inclusive, until
+// exclusive) and on the user as the one concerned or the one who acted.
+func (x reads) OrgAuditEvents(ctx context.Context, orgID string, f store.AuditFilter) ([]store.AuditEvent, error) {
+	var b where
+	b.add(`org_id = `, orgID)
+	if f.UserID != "" {
+		p := b.arg(f.UserID)
+		b.and(`(user_id = ` + p + ` OR actor_id = ` + p + `)`)
+	}
+	if f.Type != "" {
+		b.add(`type = `, f.Type)
+	}
+	if !f.Since.IsZero() {
+		b.add(`at >= `, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		b.add(`at < `, ms(f.Until))
+	}
+	if f.BeforeID > 0 {
+		b.add(`id < `, f.BeforeID)
+	}
+	q := `SELECT ` + auditColumns + ` FROM audit_events` + b.sql + ` ORDER BY id DESC LIMIT ` + b.arg(max(1, f.Limit))
+	return collect(x, ctx, "audit events", scanAuditEvent, q, b.args...)
+}
+
+// where builds a WHERE clause with numbered parameters.
+type where struct {
+	sql  string
+	args []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// and adds a condition.
+func (w *where) and(cond string) {
+	if w.sql == "" {
+		w.sql = ` WHERE ` + cond
+	} else {
+		w.sql += ` AND ` + cond
+	}
+}
+
+// add adds the condition expr followed by v's placeholder.
+func (w *where) add(expr string, v any) { w.and(expr + w.arg(v)) }

@@ -11,15 +11,17 @@ import (
 
 // Application tokens.
 
-const appTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at, last_used_addr`
+const appTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at, last_used_addr, mfa`
 
 func scanAppToken(r pgx.Row) (store.AppToken, error) {
 	var t store.AppToken
 	var created int64
 	var expires, used *int64
-	if err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &created, &expires, &used, &t.LastUsedAddr); err != nil {
+	var mfa int
+	if err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &created, &expires, &used, &t.LastUsedAddr, &mfa); err != nil {
 		return store.AppToken{}, err
 	}
+	t.MFA = mfa != 0
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = fromMS(created), fromNullMS(expires), fromNullMS(used)
 	return t, nil
 }
@@ -37,8 +39,8 @@ func (x reads) AppTokens(ctx context.Context, userID string) ([]store.AppToken, 
 }
 
 func (x writes) CreateAppToken(ctx context.Context, t store.AppToken) error {
-	return x.insert(ctx, "create app token", `INSERT INTO app_tokens (`+appTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, NULL, '')`,
-		t.ID, t.UserID, t.Name, t.TokenHash, ms(t.CreatedAt), nullMS(t.ExpiresAt))
+	return x.insert(ctx, "create app token", `INSERT INTO app_tokens (`+appTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, NULL, '', $7)`,
+		t.ID, t.UserID, t.Name, t.TokenHash, ms(t.CreatedAt), nullMS(t.ExpiresAt), flag(t.MFA))
 }
 
 func (x writes) DeleteAppToken(ctx context.Context, userID, id string) error {
