@@ -22,12 +22,13 @@ var migrations embed.FS
 // migrate one after the other, and the later ones find nothing to do.
 const migrationLock int64 = 0x74776f666f6c64
 
-// migrate applies, in version order, every embedded migration the database
-// has not recorded, each in its own transaction, holding migrationLock.
+// migrate applies, in version order, every migration of fsys (migrations/
+// in it) the database has not recorded, each in its own transaction,
+// holding migrationLock.
 // Like SQLite's, it checks each version rather than the highest one,
 // because migrations are written on parallel branches: a database that got
 // a later version first must still get an earlier one.
-func migrate(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: connect: %w", err)
@@ -68,7 +69,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("postgres: schema version: %w", err)
 	}
-	list, err := migrationFiles()
+	list, err := migrationFiles(fsys)
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
 		if applied[m.version] {
 			continue
 		}
-		body, err := migrations.ReadFile(m.path)
+		body, err := fs.ReadFile(fsys, m.path)
 		if err != nil {
 			return err
 		}
@@ -107,9 +108,9 @@ type migration struct {
 	name, path string
 }
 
-// migrationFiles lists the embedded migrations in version order.
-func migrationFiles() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// migrationFiles lists the migrations of fsys in version order.
+func migrationFiles(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}

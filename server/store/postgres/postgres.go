@@ -62,7 +62,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, pool, opts.Now()); err != nil {
+	if err := migrate(ctx, pool, migrations, opts.Now()); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	list, _ := migrationFiles()
+	list, _ := migrationFiles(migrations)
 	var rows, distinct int
 	if err := stores[0].pool.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&rows, &distinct); err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestReopenAndMissingEarlierVersion(t *testing.T) {
 	if _, err := s.UserByID(ctx, "usr_a"); err != nil {
 		t.Fatalf("data lost on reopening: %v", err)
 	}
-	list, _ := migrationFiles()
+	list, _ := migrationFiles(migrations)
 	var n int
 	s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
 	if n != len(list) {
@@ -298,7 +298,7 @@ func TestConflictKeepsTransaction(t *testing.T) {
 	})
 	dupSession := sess
 	dupSession.ID = "ses_b" // same token hash
-	for name, try := range map[string]func(tx store.Tx) error{
+	conflictsKeepTransaction(t, s, map[string]func(tx store.Tx) error{
 		"session": func(tx store.Tx) error { return tx.CreateSession(ctx, dupSession) },
 		"device": func(tx store.Tx) error {
 			return tx.CreateDevice(ctx, store.Device{ID: "dev_a", UserID: "usr_a", State: store.DevicePending, SecretSealed: []byte{1}})
@@ -310,7 +310,50 @@ func TestConflictKeepsTransaction(t *testing.T) {
 		"recovery codes": func(tx store.Tx) error {
 			return tx.ReplaceRecoveryCodes(ctx, "usr_a", [][]byte{[]byte("x"), []byte("x")}, t0)
 		},
-	} {
+	})
+}
+
+// The same for the organisation's inserts, and for PutTrustedBrowser with
+// a token hash another browser holds.
+func TestOrgConflictsKeepTransaction(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	storetest.SeedUser(t, s, "usr_a")
+	inv := store.Invitation{ID: "inv_a", OrgID: store.DefaultOrgID, Email: "b@example.com", Role: store.RoleMember,
+		TokenHash: []byte("i"), CreatedBy: "usr_a", CreatedAt: t0, ExpiresAt: t0}
+	code := store.EmailCode{ID: "ecd_a", UserID: "usr_a", Purpose: "p", CodeHash: []byte("c"), CreatedAt: t0, ExpiresAt: t0}
+	tb := store.TrustedBrowser{ID: "tb_a", UserID: "usr_a", TokenHash: []byte("t"), CreatedAt: t0, ExpiresAt: t0, LastUsedAt: t0}
+	storetest.Update(t, s, func(tx store.Tx) error {
+		return errors.Join(
+			tx.CreateGroup(ctx, store.Group{ID: "grp_a", OrgID: store.DefaultOrgID, Name: "ops", CreatedAt: t0}),
+			tx.AddGroupMember(ctx, "grp_a", "usr_a"),
+			tx.CreateInvitation(ctx, inv),
+			tx.CreateEmailCode(ctx, code),
+			tx.PutTrustedBrowser(ctx, tb))
+	})
+	inv.ID, code.CodeHash, tb.ID = "inv_b", []byte("d"), "tb_b"
+	conflictsKeepTransaction(t, s, map[string]func(tx store.Tx) error{
+		"organisation": func(tx store.Tx) error {
+			return tx.CreateOrganisation(ctx, store.Organisation{ID: "org_x", Slug: "default", Name: "x", CreatedAt: t0})
+		},
+		"group": func(tx store.Tx) error {
+			return tx.CreateGroup(ctx, store.Group{ID: "grp_b", OrgID: store.DefaultOrgID, Name: "ops", CreatedAt: t0})
+		},
+		"group member":    func(tx store.Tx) error { return tx.AddGroupMember(ctx, "grp_a", "usr_a") },
+		"invitation":      func(tx store.Tx) error { return tx.CreateInvitation(ctx, inv) },
+		"email code":      func(tx store.Tx) error { return tx.CreateEmailCode(ctx, code) },
+		"trusted browser": func(tx store.Tx) error { return tx.PutTrustedBrowser(ctx, tb) },
+	})
+	if list, _ := s.TrustedBrowsers(ctx, "usr_a"); len(list) != 1 || list[0].ID != "tb_a" {
+		t.Fatalf("trusted browsers %+v", list)
+	}
+}
+
+// conflictsKeepTransaction runs each try in a transaction of its own, wants
+// ErrConflict, then writes an audit event in the same transaction and
+// checks that every event was committed.
+func conflictsKeepTransaction(t *testing.T, s *Store, tries map[string]func(tx store.Tx) error) {
+	t.Helper()
+	for name, try := range tries {
 		storetest.Update(t, s, func(tx store.Tx) error {
 			if err := try(tx); !errors.Is(err, store.ErrConflict) {
 				t.Errorf("%s: %v, want ErrConflict", name, err)
@@ -318,8 +361,8 @@ func TestConflictKeepsTransaction(t *testing.T) {
 			return tx.AddAuditEvent(ctx, store.AuditEvent{UserID: "usr_a", Type: name, At: t0})
 		})
 	}
-	if evs, _ := s.AuditEvents(ctx, "usr_a", 0, 10); len(evs) != 5 {
-		t.Fatalf("%d events written after a conflict, want 5", len(evs))
+	if evs, _ := s.AuditEvents(ctx, "usr_a", 0, -1); len(evs) != len(tries) {
+		t.Fatalf("%d events written after a conflict, want %d", len(evs), len(tries))
 	}
 }
 

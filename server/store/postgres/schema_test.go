@@ -30,7 +30,7 @@ func TestSchemaMatchesSQLite(t *testing.T) {
 	if err != nil || len(sqliteFiles) == 0 {
 		t.Fatalf("SQLite migrations: %v", err)
 	}
-	pgFiles, _ := migrationFiles()
+	pgFiles, _ := migrationFiles(migrations)
 	baseline := pgFiles[0].version
 	var want, got []int
 	for _, f := range sqliteFiles {
