@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/mail"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/web"
 )
@@ -37,8 +38,13 @@ type Config struct {
 	// nowhere, the default). Its outcome labels say why attempts failed, so
 	// keep it on loopback or an operators' network, never public.
 	MetricsAddr string
-	LogLevel    string // debug, info, warn, error (default info)
-	LogFormat   string // text or json (default text)
+	// SMTP is where mail goes; Host "" keeps it in the development outbox.
+	SMTP mail.Config
+	// OpenSignup, when set, opens or closes sign-up into the default
+	// organisation at start (admins may change it later).
+	OpenSignup *bool
+	LogLevel   string // debug, info, warn, error (default info)
+	LogFormat  string // text or json (default text)
 	// DBSync is SQLite's synchronous mode for commits: "normal" (default;
 	// no fsync per commit, safe from corruption) or "full" (an fsync per
 	// group commit). See docs/security.md.

@@ -14,6 +14,9 @@ type User struct {
 	Role         Role
 	ExemptReason string // non-empty: never required to use MFA (a service or break-glass account)
 	LastSignInAt time.Time
+	// MustEnroll: an admin reset the user's MFA; they must enroll again
+	// before anything else, whatever the organisation requires.
+	MustEnroll bool
 }
 
 // DefaultOrgID is the organisation that exists from the first start: open

@@ -58,6 +58,9 @@ type UserWriter interface {
 	// or clears it ("").
 	SetExempt(ctx context.Context, userID, reason string) error
 	SetLastSignIn(ctx context.Context, userID string, at time.Time) error
+	// SetMustEnroll marks (Reset MFA) or clears (activation) the user's
+	// obligation to enroll.
+	SetMustEnroll(ctx context.Context, userID string, must bool) error
 }
 
 // OrgReader reads organisations, their users and groups.

@@ -109,7 +109,7 @@ func (x reads) OrgUsers(ctx context.Context, orgID string, f store.UserFilter) (
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	rows, err := x.q.QueryContext(ctx, `SELECT u.id, u.email, u.password_hash, u.created_at, u.org_id, u.role, u.exempt_reason, u.last_sign_in_at,
+	rows, err := x.q.QueryContext(ctx, `SELECT u.id, u.email, u.password_hash, u.created_at, u.org_id, u.role, u.exempt_reason, u.last_sign_in_at, u.must_enroll,
 		EXISTS (SELECT 1 FROM totp_devices d WHERE d.user_id = u.id AND d.state = 'active'),
 		COALESCE((SELECT group_concat(g.name, char(31)) FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = u.id), '')
 		FROM users u`+where+` ORDER BY u.email LIMIT ? OFFSET ?`, append(args, limit, max(0, f.Offset))...)
@@ -154,6 +154,11 @@ func (x writes) SetExempt(ctx context.Context, userID, reason string) error {
 	}
 	res, err := x.q.ExecContext(ctx, `UPDATE users SET exempt_reason = ? WHERE id = ?`, v, userID)
 	return x.one("set exempt", res, err)
+}
+
+func (x writes) SetMustEnroll(ctx context.Context, userID string, must bool) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE users SET must_enroll = ? WHERE id = ?`, must, userID)
+	return x.one("set must enroll", res, err)
 }
 
 func (x writes) SetLastSignIn(ctx context.Context, userID string, at time.Time) error {

@@ -86,13 +86,13 @@ func (x reads) count(what string, res sql.Result, err error) (int64, error) {
 
 // Users.
 
-const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at`
+const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at, must_enroll`
 
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (store.User, error) {
 	var u store.User
 	var created, signedIn sql.NullInt64
 	var exempt sql.NullString
-	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &u.Role, &exempt, &signedIn}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &u.Role, &exempt, &signedIn, &u.MustEnroll}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return store.User{}, err
 	}

@@ -59,9 +59,10 @@ func testOrganisations(t *testing.T, s store.Store) {
 	}
 }
 
-// Users list per organisation with their MFA status and groups, filtered
-// and paged; roles, exemptions and admin counts stay in their organisation.
-func testOrgUsersAndGroups(t *testing.T, s store.Store) {
+// seedOrgUsers makes two organisations: acme with ann (admin, enrolled,
+// signed in), bob (pending device), cat and dan (exempt), in groups
+// engineering (required: ann, bob) and ops (ann); other with eve.
+func seedOrgUsers(t *testing.T, s store.Store) {
 	seedOrg(t, s, "org_acme", "acme")
 	seedOrg(t, s, "org_other", "other")
 	for _, id := range []string{"usr_ann", "usr_bob", "usr_cat", "usr_dan"} {
@@ -88,6 +89,12 @@ func testOrgUsersAndGroups(t *testing.T, s store.Store) {
 	if err := s.Update(ctx, func(tx store.Tx) error { return tx.AddGroupMember(ctx, "grp_eng", "usr_ann") }); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("member twice: %v", err)
 	}
+}
+
+// Users list per organisation with their MFA status and groups, filtered
+// and paged; roles, exemptions and admin counts stay in their organisation.
+func testOrgUsers(t *testing.T, s store.Store) {
+	seedOrgUsers(t, s)
 	ids := func(rows []store.UserRow) []string {
 		var out []string
 		for _, r := range rows {
@@ -127,6 +134,13 @@ func testOrgUsersAndGroups(t *testing.T, s store.Store) {
 	if n, _ := s.CountAdmins(ctx, "org_acme"); n != 1 {
 		t.Fatalf("admins %d", n)
 	}
+}
+
+// Groups stay in their organisation; membership, the required mark,
+// exemptions, the obligation to enroll and session stages change per
+// user.
+func testGroupsAndUserFlags(t *testing.T, s store.Store) {
+	seedOrgUsers(t, s)
 	gs, _ := s.Groups(ctx, "org_acme")
 	if len(gs) != 2 || gs[0].Name != "engineering" || gs[0].Members != 2 || !gs[0].RequireMFA || gs[1].RequireMFA {
 		t.Fatalf("groups %+v", gs)
@@ -152,6 +166,20 @@ func testOrgUsersAndGroups(t *testing.T, s store.Store) {
 	Update(t, s, func(tx store.Tx) error { return tx.SetExempt(ctx, "usr_dan", "") })
 	if u, _ := s.UserByID(ctx, "usr_dan"); u.ExemptReason != "" {
 		t.Fatalf("exemption not cleared %+v", u)
+	}
+	Update(t, s, func(tx store.Tx) error { return tx.SetMustEnroll(ctx, "usr_dan", true) })
+	if u, _ := s.UserByID(ctx, "usr_dan"); !u.MustEnroll {
+		t.Fatalf("must enroll not set %+v", u)
+	}
+	if rows, _, _ := s.OrgUsers(ctx, "org_acme", store.UserFilter{Query: "dan"}); !rows[0].User.MustEnroll {
+		t.Fatalf("must enroll not listed %+v", rows[0].User)
+	}
+	Update(t, s, func(tx store.Tx) error { return tx.SetMustEnroll(ctx, "usr_dan", false) })
+	if u, _ := s.UserByID(ctx, "usr_dan"); u.MustEnroll {
+		t.Fatalf("must enroll not cleared %+v", u)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.SetMustEnroll(ctx, "usr_nobody", true) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("must enroll of nobody: %v", err)
 	}
 	// Sessions move stage per user.
 	SeedSession(t, s, "usr_cat", "ses_cat", false)
@@ -250,7 +278,7 @@ func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxTrustAndOrgAudit(t *testing.T, s store.Store) {
+func testOutbox(t *testing.T, s store.Store) {
 	seedOrg(t, s, "org_acme", "acme")
 	seedMember(t, s, "org_acme", "usr_a", store.RoleMember)
 	var id int64
@@ -267,6 +295,11 @@ func testOutboxTrustAndOrgAudit(t *testing.T, s store.Store) {
 	if other, _ := s.Outbox(ctx, store.DefaultOrgID, 10); len(other) != 0 {
 		t.Fatalf("another organisation's outbox %+v", other)
 	}
+}
+
+func testTrustedBrowsers(t *testing.T, s store.Store) {
+	seedOrg(t, s, "org_acme", "acme")
+	seedMember(t, s, "org_acme", "usr_a", store.RoleMember)
 
 	b := store.TrustedBrowser{ID: "tb_a", UserID: "usr_a", TokenHash: []byte("t1"), CreatedAt: T0, ExpiresAt: T0.Add(24 * time.Hour),
 		LastUsedAt: T0, ClientAddr: "192.0.2.1", UserAgent: "ua"}
@@ -298,7 +331,13 @@ func testOutboxTrustAndOrgAudit(t *testing.T, s store.Store) {
 		}
 		return err
 	})
+}
 
+// An organisation's audit log holds its users' events (filed by the user's
+// organisation when none is given), filtered by type, user and time.
+func testOrgAudit(t *testing.T, s store.Store) {
+	seedOrg(t, s, "org_acme", "acme")
+	seedMember(t, s, "org_acme", "usr_a", store.RoleMember)
 	for i, e := range []store.AuditEvent{
 		{UserID: "usr_a", ActorID: "usr_a", OrgID: "org_acme", Type: "sign_in_success", UserAgent: "ua"},
 		{UserID: "usr_a", ActorID: "usr_adm", OrgID: "org_acme", Type: "mfa_reset", Detail: "lost phone"},

@@ -61,9 +61,12 @@ func Run(t *testing.T, open Open) {
 		{"TimesRoundTripToMilliseconds", testTimes},
 		{"TextAndBytesRoundTrip", testTextAndBytes},
 		{"Organisations", testOrganisations},
-		{"OrgUsersAndGroups", testOrgUsersAndGroups},
+		{"OrgUsers", testOrgUsers},
+		{"GroupsAndUserFlags", testGroupsAndUserFlags},
 		{"InvitationsAndEmailCodesSingleUse", testInvitationsAndEmailCodes},
-		{"OutboxTrustAndOrgAudit", testOutboxTrustAndOrgAudit},
+		{"Outbox", testOutbox},
+		{"TrustedBrowsers", testTrustedBrowsers},
+		{"OrgAudit", testOrgAudit},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

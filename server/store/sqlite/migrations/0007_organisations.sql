@@ -26,6 +26,9 @@ ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'member' CHECK (role IN 
 -- to use MFA; the reason is shown to admins.
 ALTER TABLE users ADD COLUMN exempt_reason TEXT;
 ALTER TABLE users ADD COLUMN last_sign_in_at INTEGER;
+-- must_enroll: an admin reset the user's MFA; they enroll at their next
+-- sign-in whatever the organisation requires (cleared at activation).
+ALTER TABLE users ADD COLUMN must_enroll INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX users_org ON users (org_id, email);
 UPDATE users SET role = 'admin' WHERE id = (SELECT id FROM users ORDER BY created_at, id LIMIT 1);
 
