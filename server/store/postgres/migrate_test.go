@@ -77,7 +77,7 @@ func TestMigration0007MovesExistingRows(t *testing.T) {
 	}
 	for id, role := range map[string]store.Role{"usr_a": store.RoleAdmin, "usr_b": store.RoleMember, "usr_late": store.RoleMember} {
 		u, err := s.UserByID(ctx, id)
-		if err != nil || u.OrgID != store.DefaultOrgID || u.Role != role || u.ExemptReason != "" || !u.LastSignInAt.IsZero() {
+		if err != nil || u.OrgID != store.DefaultOrgID || u.Role != role || u.ExemptReason != "" || !u.LastSignInAt.IsZero() || u.MustEnroll {
 			t.Errorf("%s: %+v %v, want a %s of the default organisation", id, u, err, role)
 		}
 	}

@@ -109,7 +109,8 @@ func (x reads) OrgUsers(ctx context.Context, orgID string, f store.UserFilter) (
 		}
 		sort.Strings(row.Groups)
 		return row, err
-	}, `SELECT u.id, u.email, u.password_hash, u.created_at, u.org_id, u.role, u.exempt_reason, u.last_sign_in_at, `+enrolledSQL+`,
+	}, `SELECT u.id, u.email, u.password_hash, u.created_at, u.org_id, u.role, u.exempt_reason, u.last_sign_in_at, u.must_enroll,
+		`+enrolledSQL+`,
 		ARRAY(SELECT g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = u.id)
 		FROM users u`+w.sql+page, w.args...)
 	if err != nil {

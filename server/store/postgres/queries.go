@@ -161,7 +161,7 @@ func flag(b bool) int {
 
 // Users.
 
-const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at`
+const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at, must_enroll`
 
 // scanUser reads userColumns, then extra.
 func scanUser(r pgx.Row, extra ...any) (store.User, error) {
@@ -170,11 +170,12 @@ func scanUser(r pgx.Row, extra ...any) (store.User, error) {
 	var exempt *string
 	var created int64
 	var signedIn *int64
-	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &role, &exempt, &signedIn}, extra...)
+	var mustEnroll int
+	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &role, &exempt, &signedIn, &mustEnroll}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return store.User{}, err
 	}
-	u.Role, u.CreatedAt, u.LastSignInAt = store.Role(role), fromMS(created), fromNullMS(signedIn)
+	u.Role, u.CreatedAt, u.LastSignInAt, u.MustEnroll = store.Role(role), fromMS(created), fromNullMS(signedIn), mustEnroll != 0
 	if exempt != nil {
 		u.ExemptReason = *exempt
 	}
@@ -271,6 +272,11 @@ func (x writes) SetExempt(ctx context.Context, userID, reason string) error {
 	}
 	tag, err := x.q.Exec(ctx, `UPDATE users SET exempt_reason = $1 WHERE id = $2`, v, userID)
 	return x.one("set exempt", tag, err)
+}
+
+func (x writes) SetMustEnroll(ctx context.Context, userID string, must bool) error {
+	tag, err := x.q.Exec(ctx, `UPDATE users SET must_enroll = $1 WHERE id = $2`, flag(must), userID)
+	return x.one("set must enroll", tag, err)
 }
 
 func (x writes) SetLastSignIn(ctx context.Context, userID string, at time.Time) error {

@@ -27,7 +27,10 @@ ALTER TABLE users
     -- An exempt account (a service or break-glass account) is never
     -- required to use MFA; the reason is shown to admins.
     ADD COLUMN exempt_reason TEXT,
-    ADD COLUMN last_sign_in_at BIGINT;
+    ADD COLUMN last_sign_in_at BIGINT,
+    -- must_enroll: an admin reset the user's MFA; they enroll at their next
+    -- sign-in whatever the organisation requires (cleared at activation).
+    ADD COLUMN must_enroll INTEGER NOT NULL DEFAULT 0 CHECK (must_enroll IN (0, 1));
 -- Users are listed by email in byte order, as on SQLite, whatever the
 -- database's collation.
 CREATE INDEX users_org ON users (org_id, email COLLATE "C");
