@@ -464,3 +464,49 @@ func TestOpenErrorsHideThePassword(t *testing.T) {
 		}
 	}
 }
+
+// Two admins demote each other at once, each after counting two admins:
+// write skew, which SERIALIZABLE refuses. Both transactions read the count
+// before either writes (a barrier on their first runs), so one of them
+// must lose and, run again, count one admin and keep its role: the
+// organisation is never left without an admin (the service's rule rests
+// on this; SQLite's single writer gives it by running one at a time).
+func TestNeverTheLastAdminUnderWriteSkew(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	for _, id := range []string{"usr_a", "usr_b"} {
+		storetest.Update(t, s, func(tx store.Tx) error {
+			return tx.CreateUser(ctx, store.User{ID: id, Email: id, PasswordHash: "x", CreatedAt: t0, Role: store.RoleAdmin})
+		})
+	}
+	var counted sync.WaitGroup
+	counted.Add(2)
+	var demoted atomic.Int32
+	var wg sync.WaitGroup
+	for _, target := range []string{"usr_a", "usr_b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first := true
+			storetest.Update(t, s, func(tx store.Tx) error {
+				n, err := tx.CountAdmins(ctx, store.DefaultOrgID)
+				if first {
+					first = false
+					counted.Done()
+					counted.Wait()
+				}
+				if err != nil || n <= 1 {
+					return err
+				}
+				demoted.Add(1)
+				return tx.SetRole(ctx, target, store.RoleMember)
+			})
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.CountAdmins(ctx, store.DefaultOrgID); n != 1 {
+		t.Fatalf("%d admins left, want 1", n)
+	}
+	if demoted.Load() < 2 {
+		t.Fatalf("the transactions did not overlap (%d demotions tried)", demoted.Load())
+	}
+}
