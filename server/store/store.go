@@ -109,9 +109,11 @@ type InvitationWriter interface {
 	// at now: its single use.
 	UseInvitation(ctx context.Context, id string, now time.Time) (bool, error)
 	CreateEmailCode(ctx context.Context, c EmailCode) error
-	// UseEmailCode marks a code used if it is unused: its single use.
+	// UseEmailCode marks a code used if it is unused and unexpired at now:
+	// its single use (false otherwise).
 	UseEmailCode(ctx context.Context, id string, now time.Time) (bool, error)
-	// FailEmailCode counts a wrong try; at maxAttempts the code is used up.
+	// FailEmailCode counts a wrong try of an unused code; at maxAttempts
+	// the code is used up. A used code is left as it is.
 	FailEmailCode(ctx context.Context, id string, maxAttempts int, now time.Time) error
 	// VoidEmailCodes uses up the user's unused codes for purpose (a new one
 	// replaces them).

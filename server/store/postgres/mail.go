@@ -74,7 +74,7 @@ func (x writes) CreateEmailCode(ctx context.Context, c store.EmailCode) error {
 // UseEmailCode is one conditional UPDATE: of concurrent uses, one changes
 // the row.
 func (x writes) UseEmailCode(ctx context.Context, id string, now time.Time) (bool, error) {
-	tag, err := x.q.Exec(ctx, `UPDATE email_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL`, ms(now), id)
+	tag, err := x.q.Exec(ctx, `UPDATE email_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1`, ms(now), id)
 	n, err := x.count("use email code", tag, err)
 	return n == 1, err
 }
@@ -83,7 +83,7 @@ func (x writes) UseEmailCode(ctx context.Context, id string, now time.Time) (boo
 // in the same statement, so concurrent wrong tries are all counted.
 func (x writes) FailEmailCode(ctx context.Context, id string, maxAttempts int, now time.Time) error {
 	_, err := x.q.Exec(ctx, `UPDATE email_codes SET attempts = attempts + 1,
-		used_at = CASE WHEN attempts + 1 >= $1 THEN $2 ELSE used_at END WHERE id = $3`, maxAttempts, ms(now), id)
+		used_at = CASE WHEN attempts + 1 >= $1 THEN $2 ELSE used_at END WHERE id = $3 AND used_at IS NULL`, maxAttempts, ms(now), id)
 	if err != nil {
 		return x.fail("fail email code", err)
 	}
