@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"crypto/rand"
 	"errors"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
@@ -18,6 +20,11 @@ func TestSignUpValidation(t *testing.T) {
 		{"", "correct horse", ErrInvalidEmail},
 		{"not-an-email", "correct horse", ErrInvalidEmail},
 		{"Name <a@example.com>", "correct horse", ErrInvalidEmail},
+		// The domain needs a dot inside it (a typo like "dana@example",
+		// or a host name mail from elsewhere cannot reach).
+		{"dana@example", "correct horse", ErrInvalidEmail},
+		{"dana@example.", "correct horse", ErrInvalidEmail},
+		{"dana@.example", "correct horse", ErrInvalidEmail},
 		{"a@example.com", "short", ErrInvalidPassword},
 		{"a@example.com", string(make([]byte, MaxPasswordLen+1)), ErrInvalidPassword},
 	} {
@@ -32,6 +39,28 @@ func TestSignUpValidation(t *testing.T) {
 	}
 	if _, _, err := e.svc.SignUp(ctx, cl, "alice@example.com", "correct horse"); !errors.Is(err, ErrEmailTaken) {
 		t.Fatalf("duplicate: %v", err)
+	}
+}
+
+// An account made before the domain rule (here written to the store
+// directly) still signs in: the rule is for new addresses only.
+func TestSignInFindsAccountWithDotlessDomain(t *testing.T) {
+	e := newEnv(t)
+	hash, err := credential.HashPassword(rand.Reader, "correct horse", fastArgon2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateUser(ctx, store.User{ID: "usr_legacy", Email: "dana@intranet", PasswordHash: hash, CreatedAt: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.SignUp(ctx, cl, "dana@intranet", "correct horse"); !errors.Is(err, ErrInvalidEmail) {
+		t.Fatalf("SignUp(dana@intranet) = %v", err)
+	}
+	ns, err := e.svc.SignIn(ctx, cl, "Dana@Intranet", "correct horse")
+	if err != nil || ns.Session.UserID != "usr_legacy" {
+		t.Fatalf("SignIn = %+v %v", ns.Session, err)
 	}
 }
 
