@@ -45,6 +45,7 @@ func (s session) Routes() chi.Router {
 	r := s.subrouter()
 	r.With(s.limit).Post("/", s.handle(s.signIn))
 	r.With(s.requireSession).Get("/", s.handle(s.get))
+	r.Get("/status", s.handle(s.status))
 	r.With(s.requireSession).Delete("/", s.handle(s.signOut))
 	r.With(s.limit, s.requireSession).Post("/mfa", s.handle(s.secondFactor))
 	return r
@@ -81,6 +82,25 @@ func (s session) get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// sessionStatus says whether the request carries a live session, always
+// with 200: the site's sign-in pages ask it on every load, and a browser
+// logs every 401 as a console error.
+type sessionStatus struct {
+	SignedIn bool   `json:"signed_in"`
+	Stage    string `json:"stage,omitempty"`
+}
+
+func (s session) status(w http.ResponseWriter, r *http.Request) error {
+	p, ok := principalFrom(r.Context())
+	if !ok {
+		return writeJSON(w, http.StatusOK, sessionStatus{})
+	}
+	if p.Token != nil {
+		return errTokenNotAllowed
+	}
+	return writeJSON(w, http.StatusOK, sessionStatus{SignedIn: true, Stage: string(p.Session.Stage)})
 }
 
 func (s session) signOut(w http.ResponseWriter, r *http.Request) error {
