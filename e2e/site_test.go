@@ -117,6 +117,10 @@ func TestSiteJourneys(t *testing.T) {
 	tb.waitPath("/account")
 	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'Off'`, 10*time.Second)
 	tb.shot("account-mfa-off")
+	// On a wide screen the navigation is one row of links, no menu button.
+	if tb.visible("#menu-button") || !tb.visible(`#site-nav a[href="/tokens"]`) || !tb.visible("#sign-out") {
+		t.Error("the desktop navigation is folded behind a menu")
+	}
 
 	// Journey 6 without MFA: the protected area sends you to enrollment.
 	tb.visit("/protected")
@@ -168,6 +172,15 @@ func TestSiteJourneys(t *testing.T) {
 	// you in.
 	tb.waitPath("/second-factor")
 	tb.fieldErrorShown("#flash", "fresh confirmation")
+	// A step-up is for a signed-in visitor: the account's navigation and a
+	// way back, not the sign-in page's.
+	poll[bool](tb, `!document.querySelector('#step-up-cancel').hidden`, 10*time.Second)
+	if !tb.visible(`#site-nav a[href="/account"]`) || tb.visible("#guest-nav") || tb.visible("#lost-line") {
+		t.Error("the step-up page lacks the account's navigation")
+	}
+	if href := eval[string](tb, `document.querySelector('#cancel-step-up').getAttribute('href')`); href != "/account" {
+		t.Errorf("the step-up's cancel goes to %q", href)
+	}
 	tb.shot("step-up")
 	tb.typeInto("#code", totpAt(t, secret, now.Add(30*time.Second))) // the next step: activation spent this one
 	tb.click(`#code-form button[type="submit"]`)

@@ -138,6 +138,15 @@ function wireSignOut() {
 
 const fmt = (t) => t ? new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
+// td makes a table cell; label names it where a narrow screen shows each
+// row as a card (table.stack in site.css).
+function td(label, ...content) {
+  const c = document.createElement('td');
+  c.dataset.label = label;
+  c.append(...content);
+  return c;
+}
+
 async function copyText(text, statusEl) {
   try {
     await navigator.clipboard.writeText(text);
@@ -178,6 +187,25 @@ function showRecoveryCodes(container, codes, email, onDone) {
   done.addEventListener('click', onDone);
   container.replaceChildren(node);
   list.scrollIntoView({ block: 'center' });
+}
+
+// wireMenu makes the menu button (shown on narrow screens only) open and
+// close the navigation: aria-expanded says which, Escape closes it and
+// gives the focus back to the button.
+function wireMenu() {
+  const btn = $('#menu-button'), bar = btn && btn.closest('.bar');
+  if (!bar) return;
+  const open = (yes) => {
+    btn.setAttribute('aria-expanded', String(yes));
+    bar.classList.toggle('open', yes);
+  };
+  btn.addEventListener('click', () => open(btn.getAttribute('aria-expanded') !== 'true'));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && btn.getAttribute('aria-expanded') === 'true') {
+      open(false);
+      btn.focus();
+    }
+  });
 }
 
 // Pages.
@@ -238,6 +266,17 @@ pages['second-factor'] = async () => {
   if (!s) { go('/', 'session-expired', nextPath('')); return; }
   const stepUp = params.has('step-up');
   if (s.session.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
+  if (s.session.stage === 'full') {
+    // A step-up: the visitor is signed in, so the account's navigation and
+    // a way back instead of the sign-in page's.
+    $('#guest-nav').hidden = true;
+    $('#menu-button').hidden = false;
+    $('#site-nav').hidden = false;
+    $('#lost-line').hidden = true;
+    const next = nextPath('/account');
+    $('#cancel-step-up').href = next === '/tokens' ? '/tokens' : '/account';
+    $('#step-up-cancel').hidden = false;
+  }
   const codeForm = $('#code-form'), recForm = $('#recovery-form');
   const code = $('#code'), rec = $('#recovery-code');
   const useRec = $('#use-recovery'), useCode = $('#use-code');
@@ -338,18 +377,12 @@ pages['account'] = async () => {
       const tr = document.createElement('tr');
       tr.dataset.id = d.id;
       tr.dataset.state = d.state;
-      const name = document.createElement('td');
-      name.textContent = d.name;
-      const state = document.createElement('td');
       const b = document.createElement('span');
       b.className = 'badge ' + (d.state === 'active' ? 'on' : 'pending');
       b.textContent = d.state === 'active' ? 'Active' : 'Inactive';
-      state.append(b);
-      const added = document.createElement('td');
-      added.textContent = fmt(d.created_at);
-      const used = document.createElement('td');
-      used.textContent = d.state === 'active' ? fmt(d.last_used_at) : 'Expires ' + fmt(d.expires_at);
-      const act = document.createElement('td');
+      const name = td('Device', d.name), state = td('State', b), added = td('Added', fmt(d.created_at));
+      const used = td('Last used', d.state === 'active' ? fmt(d.last_used_at) : 'Expires ' + fmt(d.expires_at));
+      const act = td('');
       act.className = 'right';
       const del = document.createElement('button');
       del.type = 'button';
@@ -523,14 +556,9 @@ pages['tokens'] = async () => {
     $('#tokens').replaceChildren(...tokens.map((t) => {
       const tr = document.createElement('tr');
       tr.dataset.id = t.id;
-      const cells = [t.name, fmt(t.created_at), t.expires_at ? fmt(t.expires_at) : 'Never',
-        t.last_used_at ? fmt(t.last_used_at) + (t.last_used_addr ? ' from ' + t.last_used_addr : '') : 'Never used'];
-      for (const c of cells) {
-        const td = document.createElement('td');
-        td.textContent = c;
-        tr.append(td);
-      }
-      const act = document.createElement('td');
+      tr.append(td('Name', t.name), td('Created', fmt(t.created_at)), td('Expires', t.expires_at ? fmt(t.expires_at) : 'Never'),
+        td('Last used', t.last_used_at ? fmt(t.last_used_at) + (t.last_used_addr ? ' from ' + t.last_used_addr : '') : 'Never used'));
+      const act = td('');
       act.className = 'right';
       const btn = document.createElement('button');
       btn.type = 'button';
@@ -598,6 +626,7 @@ pages['protected'] = async () => {
 
 async function main() {
   showFlash();
+  wireMenu();
   wireSignOut();
   const page = pages[document.body.dataset.page];
   if (!page) return;
