@@ -106,6 +106,9 @@ func TestSiteJourneys(t *testing.T) {
 	tb.typeInto("#password", sitePassword)
 	tb.click(`#sign-up-form button[type="submit"]`)
 	tb.fieldErrorShown("#sign-up-error", "at most 254")
+	tb.typeInto("#email", "dana@example")
+	tb.click(`#sign-up-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-up-error", "its domain has a dot")
 	tb.typeInto("#email", email)
 	tb.typeInto("#password", "short")
 	tb.click(`#sign-up-form button[type="submit"]`)
@@ -234,6 +237,13 @@ func TestSiteJourneys(t *testing.T) {
 	tb.typeInto("#recovery-code", "")
 	tb.click(`#recovery-form button[type="submit"]`)
 	tb.fieldErrorShown("#recovery-error", "Enter one of your recovery codes")
+	// A wrong recovery code gets a sentence about recovery codes, not the
+	// server's "wait for a new code".
+	tb.typeInto("#recovery-code", "AAAA-BBBB-CCCC-DDDD")
+	tb.click(`#recovery-form button[type="submit"]`)
+	if got := tb.fieldErrorShown("#recovery-error", "recovery code was not accepted"); strings.Contains(got, "wait for a new code") {
+		t.Errorf("a wrong recovery code says %q", got)
+	}
 	if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil { // the sign-in expires
 		t.Fatal(err)
 	}
@@ -264,9 +274,12 @@ func TestSiteJourneys(t *testing.T) {
 
 	tb.click(`#regenerate-form button[type="submit"]`)
 	tb.fieldErrorShown("#regenerate-error", "Enter a current code")
+	tb.fieldErrorShown("#rc-remaining", "9 unused") // recovery[0] signed in
 	tb.typeInto("#regenerate-code", recovery[1])
 	tb.click(`#regenerate-form button[type="submit"]`)
 	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	// The count is the new set's at once, while the codes are on screen.
+	tb.fieldErrorShown("#rc-remaining", "10 unused")
 	fresh := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
 	tb.click(".rc-saved")
 	tb.click(".rc-done")

@@ -144,10 +144,12 @@ function start() {
 async function init() {
   if (!box) return;
   try {
-    const resp = await fetch('/api/v1/session', { credentials: 'same-origin' });
+    // The status, not GET /session: without a session that answers 401,
+    // which the browser logs as an error.
+    const resp = await fetch('/api/v1/session/status', { credentials: 'same-origin' });
     if (!resp.ok) return;
     const s = await resp.json();
-    if (s && s.session && s.session.stage === 'partial') start();
+    if (s && s.signed_in && s.stage === 'partial') start();
   } catch {
     // no session or no server: the code form is still there
   }

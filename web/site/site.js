@@ -1,7 +1,9 @@
 // Twofold demo site: every page calls the same JSON API as the CLI
 // (/api/v1, see /api/v1/openapi.json). One module for all pages; each page
-// names itself in <body data-page>. No inline script or style (strict CSP),
-// and errors are shown next to the field they concern, never logged.
+// names itself in <body data-page>. No inline script or style (strict CSP).
+// Errors are shown, never logged: next to the field they concern, or in
+// one error style (.error, role=alert) with a Retry where one helps;
+// successes in .status (role=status).
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -49,6 +51,7 @@ const messages = {
   'step-up-tokens': 'Creating an application token needs a fresh confirmation: enter a code from your authenticator (or a recovery code).',
   'step-up-devices': 'Changing your two-factor devices needs a fresh confirmation: enter a code from your authenticator (or a recovery code).',
   'enroll-first': 'The protected area needs two-factor sign-in. Set it up here first; it takes a minute.',
+  'session-ended': 'Your session ended. Sign in again.',
 };
 
 const params = new URLSearchParams(location.search);
@@ -92,6 +95,76 @@ function clearError(errEl, ...fields) {
   for (const f of fields) f.removeAttribute('aria-invalid');
 }
 
+// showError shows a failure in an error element (.error, role=alert),
+// with a Retry button when retry is given; Retry hides the error and
+// calls it.
+function showError(el, text, retry) {
+  el.replaceChildren(text);
+  if (retry) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'small-btn retry';
+    b.textContent = 'Retry';
+    b.addEventListener('click', () => { hideError(el); retry(); });
+    el.append(' ', b);
+  }
+  el.hidden = false;
+}
+
+function hideError(el) {
+  el.hidden = true;
+  el.replaceChildren();
+}
+
+// feedback pairs a status element (successes) with an error element
+// (failures): each message replaces the other.
+function feedback(okEl, errEl) {
+  return {
+    ok(text) { hideError(errEl); okEl.textContent = text; },
+    fail(text, retry) { okEl.textContent = ''; showError(errEl, text, retry); },
+    clear() { hideError(errEl); okEl.textContent = ''; },
+  };
+}
+
+// load runs a page's loading step. A failure shows in #page-error with a
+// Retry that runs the step again; an ended session goes to sign-in.
+async function load(step) {
+  const el = $('#page-error');
+  hideError(el);
+  try {
+    await step();
+  } catch (x) {
+    if (x.status === 401) { go('/', 'session-ended', location.pathname); return; }
+    showError(el, x.message, () => load(step));
+  }
+}
+
+// factorMessage is the sentence for a refused code or recovery code: the
+// server has one answer for both ("wait for a new code"), which does not
+// fit a recovery code.
+function factorMessage(x, factor) {
+  if (x.status === 401) return 'Your session ended. Sign in again.';
+  if (x.code === 'verification_failed' && factor && factor.recovery_code) {
+    return 'That recovery code was not accepted. Check it against the codes you saved (each works only once); after repeated failures, wait a few minutes.';
+  }
+  return x.message;
+}
+
+// emailProblem says what is wrong with an email address, or ''. A new
+// account's address needs a dot in its domain ("dana@example" is a typo),
+// as the server requires; signing in does not (older accounts).
+function emailProblem(e, forNewAccount) {
+  if (!e) return 'Enter your email address.';
+  if (e.length > 254) return 'An email address is at most 254 characters.';
+  const at = e.lastIndexOf('@');
+  const domain = e.slice(at + 1);
+  if (at < 1 || !domain || /\s/.test(e)) return 'Enter your email address, like name@example.com.';
+  if (forNewAccount && (domain.indexOf('.') < 1 || domain.endsWith('.'))) {
+    return 'Enter a full email address: its domain has a dot, like name@example.com.';
+  }
+  return '';
+}
+
 // busy disables a form's submit button while a request runs.
 async function busy(form, fn) {
   const btn = form.querySelector('button[type="submit"]');
@@ -108,6 +181,10 @@ function factorOf(value) {
   return /^[\d\s-]+$/.test(v) ? { code: digitsOnly(v) } : { recovery_code: v };
 }
 
+// sessionStatus tells whether this browser is signed in, and at which
+// stage, without the 401 (a console error) that GET /session answers then.
+const sessionStatus = () => api('GET', '/session/status');
+
 async function currentSession() {
   try {
     return await api('GET', '/session');
@@ -121,7 +198,7 @@ async function currentSession() {
 // belong and returns the session of a signed-in one.
 async function requireSignedIn() {
   const s = await currentSession();
-  const here = location.pathname;
+  const here = location.pathname + location.hash;
   if (!s) { go('/', 'sign-in', here); return null; }
   if (s.session.stage !== 'full') { go('/second-factor', null, here); return null; }
   return s;
@@ -147,12 +224,12 @@ function td(label, ...content) {
   return c;
 }
 
-async function copyText(text, statusEl) {
+async function copyText(text, fb) {
   try {
     await navigator.clipboard.writeText(text);
-    statusEl.textContent = 'Copied.';
+    fb.ok('Copied.');
   } catch {
-    statusEl.textContent = 'Copying is not allowed here: select the text and copy it.';
+    fb.fail('Copying is not allowed here: select the text and copy it.');
   }
 }
 
@@ -167,7 +244,7 @@ function showRecoveryCodes(container, codes, email, onDone) {
     list.append(li);
   }
   const text = 'Twofold recovery codes for ' + email + '\nEach code works once.\n\n' + codes.join('\n') + '\n';
-  const status = $('.rc-status', node);
+  const status = feedback($('.rc-status', node), $('.rc-error', node));
   $('.rc-download', node).addEventListener('click', () => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const a = document.createElement('a');
@@ -177,7 +254,7 @@ function showRecoveryCodes(container, codes, email, onDone) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
-    status.textContent = 'Downloaded twofold-recovery-codes.txt.';
+    status.ok('Downloaded twofold-recovery-codes.txt.');
   });
   $('.rc-print', node).addEventListener('click', () => window.print());
   $('.rc-copy', node).addEventListener('click', () => copyText(text, status));
@@ -213,16 +290,13 @@ function wireMenu() {
 const pages = {};
 
 pages['sign-in'] = async () => {
-  const s = await currentSession();
-  if (s && s.session.stage === 'full') { location.assign(nextPath('/account')); return; }
   const form = $('#sign-in-form'), email = $('#email'), password = $('#password'), err = $('#sign-in-error');
-  email.focus();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(err, email, password);
     const e = email.value.trim();
-    if (!e) return fieldError(err, email, 'Enter your email address.');
-    if (e.length > 254 || !e.includes('@')) return fieldError(err, email, 'Enter a valid email address (at most 254 characters).');
+    const bad = emailProblem(e, false);
+    if (bad) return fieldError(err, email, bad);
     if (!password.value) return fieldError(err, password, 'Enter your password.');
     if (new TextEncoder().encode(password.value).length > 1024) return fieldError(err, password, 'That password is too long (at most 1024 bytes).');
     busy(form, async () => {
@@ -232,11 +306,19 @@ pages['sign-in'] = async () => {
         if (r.session.stage === 'partial') go('/second-factor', null, next);
         else location.assign(next);
       } catch (x) {
+        if (x.code === 'network') return fieldError(err, null, x.message);
         password.value = '';
         fieldError(err, password, x.message);
       }
     });
   });
+  email.focus();
+  // Signed in already? Then this page is not needed. If the server cannot
+  // be reached the form stays, and its submit says so.
+  try {
+    const st = await sessionStatus();
+    if (st.signed_in && st.stage === 'full') location.assign(nextPath('/account'));
+  } catch { /* the form is there */ }
 };
 
 pages['sign-up'] = async () => {
@@ -246,8 +328,8 @@ pages['sign-up'] = async () => {
     ev.preventDefault();
     clearError(err, email, password);
     const e = email.value.trim();
-    if (!e) return fieldError(err, email, 'Enter your email address.');
-    if (e.length > 254 || !e.includes('@')) return fieldError(err, email, 'Enter a valid email address (at most 254 characters).');
+    const bad = emailProblem(e, true);
+    if (bad) return fieldError(err, email, bad);
     if ([...password.value].length < 8) return fieldError(err, password, 'Choose a password of at least 8 characters.');
     if (new TextEncoder().encode(password.value).length > 1024) return fieldError(err, password, 'That password is too long (at most 1024 bytes).');
     busy(form, async () => {
@@ -255,18 +337,25 @@ pages['sign-up'] = async () => {
         await api('POST', '/users', { email: e, password: password.value });
         go('/account', 'welcome');
       } catch (x) {
-        fieldError(err, x.code === 'invalid_password' ? password : email, x.message);
+        fieldError(err, x.code === 'network' ? null : x.code === 'invalid_password' ? password : email, x.message);
       }
     });
   });
 };
 
 pages['second-factor'] = async () => {
-  const s = await currentSession();
-  if (!s) { go('/', 'session-expired', nextPath('')); return; }
+  let st;
+  try {
+    st = await sessionStatus();
+  } catch (x) {
+    // Nothing is wired yet, so Retry may run the whole page again.
+    showError($('#page-error'), x.message, () => pages['second-factor']());
+    return;
+  }
+  if (!st.signed_in) { go('/', 'session-expired', nextPath('')); return; }
   const stepUp = params.has('step-up');
-  if (s.session.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
-  if (s.session.stage === 'full') {
+  if (st.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
+  if (st.stage === 'full') {
     // A step-up: the visitor is signed in, so the account's navigation and
     // a way back instead of the sign-in page's.
     $('#guest-nav').hidden = true;
@@ -296,7 +385,7 @@ pages['second-factor'] = async () => {
       if (x.status === 401) {
         fieldError(err, field, 'Your sign-in took too long and expired. Go back to the sign-in page and start again.');
       } else {
-        fieldError(err, field, x.message);
+        fieldError(err, field, factorMessage(x, factor));
       }
     }
   });
@@ -320,10 +409,8 @@ pages['second-factor'] = async () => {
 };
 
 pages['account'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  $('#who').textContent = 'Signed in as ' + s.user.email + '.';
-  const status = $('#devices-status');
+  let me = null; // the session and user, as of the last render
+  const status = feedback($('#devices-status'), $('#devices-error'));
   const confirmForm = $('#confirm-form'), confirmCode = $('#confirm-code'), confirmErr = $('#confirm-error');
   let confirmAction = null;
 
@@ -348,16 +435,18 @@ pages['account'] = async () => {
       try {
         await confirmAction(factorOf(v));
         confirmForm.hidden = true;
-        await render();
+        await load(render);
       } catch (x) {
         confirmCode.value = '';
-        fieldError(confirmErr, confirmCode, x.status === 401 ? 'Your session ended. Sign in again.' : x.message);
+        fieldError(confirmErr, confirmCode, factorMessage(x, factorOf(v)));
       }
     });
   });
 
   const render = async () => {
-    const me = await api('GET', '/session');
+    me = await requireSignedIn();
+    if (!me) return;
+    $('#who').textContent = 'Signed in as ' + me.user.email + '.';
     const { devices } = await api('GET', '/totp-devices');
     const enrolled = me.user.mfa_enrolled;
     // Pending (inactive) devices first: they are the ones to clean up.
@@ -391,12 +480,12 @@ pages['account'] = async () => {
       del.setAttribute('aria-label', 'Delete ' + d.name);
       del.addEventListener('click', async () => {
         if (d.state === 'pending') {
-          try { await api('DELETE', '/totp-devices/' + d.id); status.textContent = 'Deleted the inactive device.'; await render(); }
-          catch (x) { status.textContent = x.message; }
+          try { await api('DELETE', '/totp-devices/' + d.id); status.ok('Deleted the inactive device "' + d.name + '".'); await load(render); }
+          catch (x) { status.fail(x.message); }
           return;
         }
         openConfirm('Delete "' + d.name + '"', 'Enter a current code from your authenticator or one of your recovery codes. Deleting your last active device turns two-factor sign-in off.',
-          'Delete device', (f) => api('DELETE', '/totp-devices/' + d.id, f).then(() => { status.textContent = 'Deleted "' + d.name + '".'; }));
+          'Delete device', (f) => api('DELETE', '/totp-devices/' + d.id, f).then(() => status.ok('Deleted "' + d.name + '".')));
       });
       act.append(del);
       tr.append(name, state, added, used, act);
@@ -406,20 +495,23 @@ pages['account'] = async () => {
     $('#recovery-card').hidden = !enrolled;
     if (enrolled) {
       const { remaining } = await api('GET', '/recovery-codes');
-      $('#rc-remaining').textContent = 'You have ' + remaining + ' unused recovery code' + (remaining === 1 ? '' : 's') + '.';
+      showRemaining(remaining);
     }
+  };
+  const showRemaining = (n) => {
+    $('#rc-remaining').textContent = 'You have ' + n + ' unused recovery code' + (n === 1 ? '' : 's') + '.';
   };
 
   $('#delete-inactive').addEventListener('click', async () => {
     try {
       const r = await api('DELETE', '/totp-devices/inactive');
-      status.textContent = 'Removed ' + r.deleted + ' inactive device' + (r.deleted === 1 ? '' : 's') + '.';
-      await render();
-    } catch (x) { status.textContent = x.message; }
+      status.ok('Removed ' + r.deleted + ' inactive device' + (r.deleted === 1 ? '' : 's') + '.');
+      await load(render);
+    } catch (x) { status.fail(x.message); }
   });
   $('#disable-mfa').addEventListener('click', () => openConfirm('Turn off two-factor sign-in',
     'This deletes all your devices and recovery codes. Enter a current code from your authenticator or one of your recovery codes.',
-    'Turn off', (f) => api('DELETE', '/mfa', f).then(() => { status.textContent = 'Two-factor sign-in is off.'; })));
+    'Turn off', (f) => api('DELETE', '/mfa', f).then(() => status.ok('Two-factor sign-in is off.'))));
 
   const regen = $('#regenerate-form'), regenCode = $('#regenerate-code'), regenErr = $('#regenerate-error');
   regen.addEventListener('submit', (ev) => {
@@ -433,18 +525,20 @@ pages['account'] = async () => {
         const r = await api('POST', '/recovery-codes', factorOf(v));
         regenCode.value = '';
         regen.hidden = true;
-        showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, async () => {
+        // The old set is gone: the count says so at once, not after Done.
+        showRemaining(r.recovery_codes.length);
+        showRecoveryCodes($('#new-codes'), r.recovery_codes, me.user.email, async () => {
           $('#new-codes').replaceChildren();
           regen.hidden = false;
-          await render();
+          await load(render);
         });
       } catch (x) {
         regenCode.value = '';
-        fieldError(regenErr, regenCode, x.message);
+        fieldError(regenErr, regenCode, factorMessage(x, factorOf(v)));
       }
     });
   });
-  await render();
+  await load(render);
 };
 
 // The pending device this tab is setting up, so that reloading the page
@@ -484,35 +578,10 @@ async function enrollOrReuse(s) {
 }
 
 pages['enable-mfa'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  if (s.user.mfa_enrolled && !s.session.mfa_totp_verified) {
-    go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa');
-    return;
-  }
-  const setupErr = $('#setup-error');
-  let got;
-  try {
-    got = await enrollOrReuse(s);
-  } catch (x) {
-    setupErr.textContent = x.message;
-    setupErr.hidden = false;
-    return;
-  }
-  if (!got) return;
-  const enr = got.enr;
-  $('#reused-notice').hidden = !got.reused;
-  const k = enr.enrollment;
-  $('#qr').src = k.qr_png;
-  $('#k-issuer').textContent = k.issuer;
-  $('#k-account').textContent = k.account;
-  $('#k-secret').textContent = k.secret_grouped;
-  $('#k-settings').textContent = 'Time based (TOTP), ' + k.digits + ' digits, every ' + k.period + ' seconds, ' + k.algorithm;
-  $('#expires-hint').textContent = 'This setup stays open until ' + fmt(enr.device.expires_at) + ' (10 minutes).';
-  $('#setup').hidden = false;
-  $('#copy-key').addEventListener('click', () => copyText(k.secret, $('#copy-status')));
+  let s = null; // the session and user
+  let enr = null; // the device being set up, with its key
   const form = $('#activate-form'), code = $('#code'), err = $('#activate-error');
-  code.focus();
+  $('#copy-key').addEventListener('click', () => copyText(enr.enrollment.secret, feedback($('#copy-status'), $('#copy-error'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(err, code);
@@ -539,16 +608,35 @@ pages['enable-mfa'] = async () => {
       } catch (x) {
         code.value = '';
         const msg = x.code === 'device_expired' ? 'This setup expired before it was activated. Reload the page to start again with a new key.' : x.message;
-        fieldError(err, code, msg);
+        fieldError(err, x.code === 'network' ? null : code, msg);
       }
     });
+  });
+  await load(async () => {
+    s = await requireSignedIn();
+    if (!s) return;
+    if (s.user.mfa_enrolled && !s.session.mfa_totp_verified) {
+      go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa');
+      return;
+    }
+    const got = await enrollOrReuse(s);
+    if (!got) return;
+    enr = got.enr;
+    $('#reused-notice').hidden = !got.reused;
+    const k = enr.enrollment;
+    $('#qr').src = k.qr_png;
+    $('#k-issuer').textContent = k.issuer;
+    $('#k-account').textContent = k.account;
+    $('#k-secret').textContent = k.secret_grouped;
+    $('#k-settings').textContent = 'Time based (TOTP), ' + k.digits + ' digits, every ' + k.period + ' seconds, ' + k.algorithm;
+    $('#expires-hint').textContent = 'This setup stays open until ' + fmt(enr.device.expires_at) + ' (10 minutes).';
+    $('#setup').hidden = false;
+    code.focus();
   });
 };
 
 pages['tokens'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  const status = $('#tokens-status');
+  const status = feedback($('#tokens-status'), $('#tokens-list-error'));
   const render = async () => {
     const { tokens } = await api('GET', '/app-tokens');
     $('#no-tokens').hidden = tokens.length > 0;
@@ -573,9 +661,9 @@ pages['tokens'] = async () => {
         }
         try {
           await api('DELETE', '/app-tokens/' + t.id);
-          status.textContent = 'Revoked "' + t.name + '".';
-          await render();
-        } catch (x) { status.textContent = x.message; }
+          status.ok('Revoked "' + t.name + '".');
+          await load(render);
+        } catch (x) { status.fail(x.message); }
       });
       act.append(btn);
       tr.append(act);
@@ -597,18 +685,21 @@ pages['tokens'] = async () => {
         name.value = '';
         $('#token-secret').textContent = r.secret;
         $('#token-created').hidden = false;
-        $('#copy-token').onclick = () => copyText(r.secret, $('#token-status'));
-        await render();
+        $('#copy-token').onclick = () => copyText(r.secret, feedback($('#token-status'), $('#token-copy-error')));
+        await load(render);
       } catch (x) {
         if (x.code === 'fresh_factor_required' || x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-tokens', '/tokens'); return; }
-        fieldError(err, name, x.message);
+        fieldError(err, x.code === 'network' ? null : name, x.message);
       }
     });
   });
-  await render();
+  await load(async () => {
+    if (await requireSignedIn()) await render();
+  });
 };
 
-pages['protected'] = async () => {
+pages['protected'] = () => load(async () => {
+  $('#checking').hidden = false;
   try {
     const r = await api('GET', '/demo/protected');
     $('#amr').textContent = r.amr.map((m) => ({ pwd: 'password', otp: 'authenticator code', recovery: 'recovery code' })[m] || m).join(' + ');
@@ -620,9 +711,12 @@ pages['protected'] = async () => {
     else if (x.code === 'second_factor_required') go('/second-factor', null, '/protected');
     else if (x.code === 'mfa_required') go('/second-factor?step-up=1', 'step-up', '/protected');
     else if (x.code === 'mfa_not_enrolled') go('/enable-mfa', 'enroll-first', '/protected');
-    else $('#checking').textContent = x.message;
+    else {
+      $('#checking').hidden = true;
+      throw x;
+    }
   }
-};
+});
 
 async function main() {
   showFlash();
@@ -633,12 +727,8 @@ async function main() {
   try {
     await page();
   } catch (x) {
-    const el = $('#flash');
-    if (el) {
-      el.className = 'error';
-      el.textContent = x.message || 'Something went wrong. Reload the page.';
-      el.hidden = false;
-    }
+    const el = $('#page-error');
+    if (el) showError(el, x.message || 'Something went wrong. Reload the page.');
   }
 }
 
