@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/otpcode"
@@ -146,7 +147,22 @@ func TestSiteJourneys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The device is named here (a default suggested), and the page says
+	// which device a code will activate.
+	if got := eval[[]string](tb, `[document.querySelector('#device-name').value, document.querySelector('#activating-name').textContent]`); got[0] != "Authenticator" || got[1] != "Authenticator" {
+		t.Fatalf("the suggested name and the activating line: %q", got)
+	}
+	tb.typeInto("#device-name", strings.Repeat("n", 65))
+	tb.typeInto("#code", totpAt(t, secret, time.Now()))
+	tb.click(`#activate-form button[type="submit"]`)
+	tb.fieldErrorShown("#name-error", "at most 64")
+	if tb.visible("#done") {
+		t.Fatal("a refused name activated the device")
+	}
+	tb.typeInto("#device-name", "Pixel phone")
+	tb.fieldErrorShown("#activating", "Activating: Pixel phone")
 	tb.shot("enable-mfa")
+	tb.typeInto("#code", "")
 	tb.click(`#activate-form button[type="submit"]`)
 	tb.fieldErrorShown("#activate-error", "Enter the 6-digit code")
 	tb.typeInto("#code", "12345")
@@ -161,6 +177,7 @@ func TestSiteJourneys(t *testing.T) {
 
 	// Journey 4: recovery codes, once, behind "I have saved these".
 	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	tb.fieldErrorShown("#done-device", `"Pixel phone" is active`)
 	recovery := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
 	if eval[bool](tb, `!document.querySelector('.rc-done').disabled`) {
 		t.Error("Done is enabled before 'I have saved these'")
@@ -192,6 +209,21 @@ func TestSiteJourneys(t *testing.T) {
 	tb.shot("protected")
 	tb.visit("/account")
 	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
+
+	// Rename the device: a blank name is refused and changes nothing.
+	if name := eval[string](tb, `document.querySelector('#devices tr td').textContent`); name != "Pixel phone" {
+		t.Fatalf("the device is listed as %q", name)
+	}
+	tb.click("#devices .rename-device")
+	tb.typeInto("#rename-name", " ")
+	tb.click(`#rename-form button[type="submit"]`)
+	tb.fieldErrorShown("#rename-error", "Give this device a name")
+	tb.key(kb.Escape)
+	poll[bool](tb, `document.querySelector('#rename-form').hidden && document.activeElement.classList.contains('rename-device')`, 5*time.Second)
+	tb.click("#devices .rename-device")
+	tb.typeInto("#rename-name", "Work phone\r")
+	tb.fieldErrorShown("#devices-status", `Renamed "Pixel phone" to "Work phone"`)
+	poll[bool](tb, `document.querySelector('#devices tr td').textContent === 'Work phone' && document.querySelector('#rename-form').hidden`, 10*time.Second)
 
 	// Journey 7: application tokens.
 	tb.visit("/tokens")
@@ -267,6 +299,13 @@ func TestSiteJourneys(t *testing.T) {
 	poll[bool](tb, `document.querySelectorAll('#devices tr').length === 2`, 10*time.Second)
 	if first := eval[string](tb, `document.querySelector('#devices tr').dataset.state`); first != "pending" {
 		t.Errorf("first row is %s, want the pending device", first)
+	}
+	// Expiry has its own column: a pending device has never been used and
+	// expires; an active one does not expire.
+	cells := eval[map[string][]string](tb, `(() => { const o = {}; for (const tr of document.querySelectorAll('#devices tr')) o[tr.dataset.state] = [...tr.querySelectorAll('td')].map(td => td.dataset.label + '=' + td.textContent); return o; })()`)
+	if p, a := strings.Join(cells["pending"], "|"), strings.Join(cells["active"], "|"); !strings.Contains(p, "Last used=—") || strings.Contains(p, "Expires=—") ||
+		!strings.Contains(a, "Expires=—") || strings.Contains(a, "Last used=Expires") || strings.Contains(a, "Last used=—") {
+		t.Errorf("device rows: pending %s; active %s", p, a)
 	}
 	tb.shot("account")
 	tb.click("#delete-inactive")

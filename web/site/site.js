@@ -165,6 +165,15 @@ function emailProblem(e, forNewAccount) {
   return '';
 }
 
+// nameProblem says what is wrong with a device name, or '' (the server's
+// rule: 1 to 64 printable characters).
+function nameProblem(n) {
+  if (!n) return 'Give this device a name, so you can tell it apart from your others.';
+  if ([...n].length > 64) return 'A device name is at most 64 characters.';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(n)) return 'A device name cannot contain control characters.';
+  return '';
+}
+
 // busy disables a form's submit button while a request runs.
 async function busy(form, fn) {
   const btn = form.querySelector('button[type="submit"]');
@@ -416,6 +425,7 @@ pages['account'] = async () => {
 
   const openConfirm = (title, text, button, action) => {
     confirmAction = action;
+    $('#rename-form').hidden = true;
     $('#confirm-title').textContent = title;
     $('#confirm-text').textContent = text;
     $('#confirm-submit').textContent = button;
@@ -425,6 +435,45 @@ pages['account'] = async () => {
     confirmCode.focus();
   };
   $('#confirm-cancel').addEventListener('click', () => { confirmForm.hidden = true; confirmAction = null; });
+
+  // Renaming a device: a small form under the table.
+  const renameForm = $('#rename-form'), renameName = $('#rename-name'), renameErr = $('#rename-error');
+  let renaming = null; // the device being renamed
+  const closeRename = () => {
+    renameForm.hidden = true;
+    const back = renaming && $('#devices tr[data-id="' + renaming.id + '"] .rename-device');
+    renaming = null;
+    if (back) back.focus();
+  };
+  const openRename = (d) => {
+    confirmForm.hidden = true;
+    renaming = d;
+    $('#rename-title').textContent = 'Rename "' + d.name + '"';
+    clearError(renameErr, renameName);
+    renameName.value = d.name;
+    renameForm.hidden = false;
+    renameName.focus();
+    renameName.select();
+  };
+  $('#rename-cancel').addEventListener('click', closeRename);
+  renameForm.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeRename(); });
+  renameForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearError(renameErr, renameName);
+    const n = renameName.value.trim();
+    const bad = nameProblem(n);
+    if (bad) return fieldError(renameErr, renameName, bad);
+    busy(renameForm, async () => {
+      try {
+        const d = await api('PATCH', '/totp-devices/' + renaming.id, { name: n });
+        status.ok('Renamed "' + renaming.name + '" to "' + d.name + '".');
+        closeRename();
+        await load(render);
+      } catch (x) {
+        fieldError(renameErr, x.code === 'network' ? null : renameName, x.status === 401 ? 'Your session ended. Sign in again.' : x.message);
+      }
+    });
+  });
   confirmForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(confirmErr, confirmCode);
@@ -469,10 +518,19 @@ pages['account'] = async () => {
       const b = document.createElement('span');
       b.className = 'badge ' + (d.state === 'active' ? 'on' : 'pending');
       b.textContent = d.state === 'active' ? 'Active' : 'Inactive';
+      const active = d.state === 'active';
       const name = td('Device', d.name), state = td('State', b), added = td('Added', fmt(d.created_at));
-      const used = td('Last used', d.state === 'active' ? fmt(d.last_used_at) : 'Expires ' + fmt(d.expires_at));
+      // A pending device has never been used; it expires unless activated.
+      const used = td('Last used', active ? (d.last_used_at ? fmt(d.last_used_at) : 'Never') : '—');
+      const expires = td('Expires', active ? '—' : fmt(d.expires_at));
       const act = td('');
       act.className = 'right';
+      const ren = document.createElement('button');
+      ren.type = 'button';
+      ren.className = 'small-btn rename-device';
+      ren.textContent = 'Rename';
+      ren.setAttribute('aria-label', 'Rename ' + d.name);
+      ren.addEventListener('click', () => openRename(d));
       const del = document.createElement('button');
       del.type = 'button';
       del.className = 'danger-ghost small-btn delete-device';
@@ -487,8 +545,8 @@ pages['account'] = async () => {
         openConfirm('Delete "' + d.name + '"', 'Enter a current code from your authenticator or one of your recovery codes. Deleting your last active device turns two-factor sign-in off.',
           'Delete device', (f) => api('DELETE', '/totp-devices/' + d.id, f).then(() => status.ok('Deleted "' + d.name + '".')));
       });
-      act.append(del);
-      tr.append(name, state, added, used, act);
+      act.append(ren, del);
+      tr.append(name, state, added, used, expires, act);
       return tr;
     });
     $('#devices').replaceChildren(...rows);
@@ -581,18 +639,37 @@ pages['enable-mfa'] = async () => {
   let s = null; // the session and user
   let enr = null; // the device being set up, with its key
   const form = $('#activate-form'), code = $('#code'), err = $('#activate-error');
+  const name = $('#device-name'), nameErr = $('#name-error');
+  const showName = () => { $('#activating-name').textContent = name.value.trim() || '(no name yet)'; };
+  name.addEventListener('input', showName);
   $('#copy-key').addEventListener('click', () => copyText(enr.enrollment.secret, feedback($('#copy-status'), $('#copy-error'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(err, code);
+    clearError(nameErr, name);
+    const n = name.value.trim();
+    const bad = nameProblem(n);
+    if (bad) return fieldError(nameErr, name, bad);
     if (!code.value.trim()) return fieldError(err, code, 'Enter the 6-digit code your authenticator shows.');
     if (!isCode(code.value)) return fieldError(err, code, 'A code is the 6 digits your authenticator shows.');
     busy(form, async () => {
+      // The name first: a refused name leaves the device pending, the code unspent.
+      if (n !== enr.device.name) {
+        try {
+          enr.device = await api('PATCH', '/totp-devices/' + enr.device.id, { name: n });
+        } catch (x) {
+          if (x.code === 'network') fieldError(err, null, x.message);
+          else if (x.code === 'device_expired' || x.code === 'not_found') fieldError(err, null, 'This setup expired before it was activated. Reload the page to start again with a new key.');
+          else fieldError(nameErr, name, x.message);
+          return;
+        }
+      }
       try {
         const r = await api('POST', '/totp-devices/' + enr.device.id + '/activate', { code: digitsOnly(code.value) });
         sessionStorage.removeItem(pendingKey);
         $('#setup').hidden = true;
         $('#done').hidden = false;
+        $('#done-device').textContent = '"' + r.device.name + '" is active.';
         if (r.signed_out_sessions > 0) {
           const n = r.signed_out_sessions;
           $('#signed-out-notice').textContent = 'We signed out ' + n + (n === 1 ? ' other session' : ' other sessions') +
@@ -630,8 +707,11 @@ pages['enable-mfa'] = async () => {
     $('#k-secret').textContent = k.secret_grouped;
     $('#k-settings').textContent = 'Time based (TOTP), ' + k.digits + ' digits, every ' + k.period + ' seconds, ' + k.algorithm;
     $('#expires-hint').textContent = 'This setup stays open until ' + fmt(enr.device.expires_at) + ' (10 minutes).';
+    name.value = enr.device.name;
+    showName();
     $('#setup').hidden = false;
-    code.focus();
+    name.focus();
+    name.select();
   });
 };
 
