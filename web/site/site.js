@@ -52,7 +52,11 @@ const messages = {
   'step-up-devices': 'Changing your two-factor devices needs a fresh confirmation: enter a code from your authenticator (or a recovery code).',
   'enroll-first': 'The protected area needs two-factor sign-in. Set it up here first; it takes a minute.',
   'session-ended': 'Your session ended. Sign in again.',
+  'signed-out-everywhere': 'You are signed out everywhere, this browser too.',
 };
+
+// What each amr value means, for people.
+const methodNames = { pwd: 'password', otp: 'authenticator code', recovery: 'recovery code', push: 'push approval' };
 
 const params = new URLSearchParams(location.search);
 
@@ -496,6 +500,7 @@ pages['account'] = async () => {
     me = await requireSignedIn();
     if (!me) return;
     $('#who').textContent = 'Signed in as ' + me.user.email + '.';
+    $('#pw-username').value = me.user.email;
     const { devices } = await api('GET', '/totp-devices');
     const enrolled = me.user.mfa_enrolled;
     // Pending (inactive) devices first: they are the ones to clean up.
@@ -555,7 +560,105 @@ pages['account'] = async () => {
       const { remaining } = await api('GET', '/recovery-codes');
       showRemaining(remaining);
     }
+    await loadSessions();
   };
+  // Signed-in sessions: this one marked, the others each with Sign out.
+  const sessStatus = feedback($('#sessions-status'), $('#sessions-error'));
+  const loadSessions = async () => {
+    const { sessions } = await api('GET', '/sessions');
+    $('#sessions').replaceChildren(...sessions.map((x) => {
+      const tr = document.createElement('tr');
+      tr.dataset.id = x.id;
+      if (x.current) tr.dataset.current = 'yes';
+      const where = x.browser + (x.client_addr ? ' (' + x.client_addr + ')' : '');
+      const act = td('');
+      act.className = 'right';
+      if (x.current) {
+        const b = document.createElement('span');
+        b.className = 'badge on';
+        b.textContent = 'This browser';
+        act.append(b);
+      } else {
+        const btn = document.createElement('button');
+        btn.type = 'button';
+        btn.className = 'small-btn end-session';
+        btn.textContent = 'Sign out';
+        btn.setAttribute('aria-label', 'Sign out ' + where);
+        btn.addEventListener('click', async () => {
+          try {
+            await api('DELETE', '/sessions/' + encodeURIComponent(x.id));
+            sessStatus.ok('Signed out ' + where + '.');
+            await loadSessions();
+          } catch (e) {
+            if (e.status === 401) { go('/', 'session-ended', '/account'); return; }
+            sessStatus.fail(e.code === 'not_found' ? 'That session had already ended.' : e.message);
+            if (e.code === 'not_found') await load(loadSessions);
+          }
+        });
+        act.append(btn);
+      }
+      const how = x.stage === 'full' ? x.amr.map((m) => methodNames[m] || m).join(' + ') : 'password, waiting for the second step';
+      tr.append(td('Browser', x.browser), td('From', x.client_addr || '—'), td('Signed in', fmt(x.created_at)), td('With', how), act);
+      return tr;
+    }));
+  };
+  $('#sign-out-everywhere').addEventListener('click', async () => {
+    try {
+      await api('DELETE', '/sessions');
+      go('/', 'signed-out-everywhere');
+    } catch (e) {
+      if (e.status === 401) { go('/', 'session-ended', '/account'); return; }
+      sessStatus.fail(e.message);
+    }
+  });
+
+  // Changing the password: the current one, the new one twice, and a code
+  // when the server asks for a fresh confirmation.
+  const pwForm = $('#password-form'), cur = $('#current-password'), pw1 = $('#new-password'), pw2 = $('#new-password2');
+  const pwCodeField = $('#pw-code-field'), pwCode = $('#pw-code'), pwErr = $('#password-error'), pwStatus = $('#password-status');
+  pwForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    pwStatus.textContent = '';
+    clearError(pwErr, cur, pw1, pw2, pwCode);
+    if (!cur.value) return fieldError(pwErr, cur, 'Enter your current password.');
+    if ([...pw1.value].length < 8) return fieldError(pwErr, pw1, 'Choose a new password of at least 8 characters.');
+    if (new TextEncoder().encode(pw1.value).length > 1024) return fieldError(pwErr, pw1, 'That password is too long (at most 1024 bytes).');
+    if (pw2.value !== pw1.value) return fieldError(pwErr, pw2, 'The two new passwords are not the same: type the new one again.');
+    if (pw1.value === cur.value) return fieldError(pwErr, pw1, 'The new password is the same as the current one: choose another.');
+    const body = { current_password: cur.value, new_password: pw1.value };
+    let factor = null;
+    if (!pwCodeField.hidden) {
+      const v = pwCode.value.trim();
+      if (!v) return fieldError(pwErr, pwCode, 'Enter a current code from your authenticator, or a recovery code.');
+      if (v.length > 64) return fieldError(pwErr, pwCode, 'That is too long for a code or a recovery code.');
+      factor = factorOf(v);
+      Object.assign(body, factor);
+    }
+    busy(pwForm, async () => {
+      try {
+        const r = await api('POST', '/password', body);
+        for (const f of [cur, pw1, pw2, pwCode]) f.value = '';
+        pwCodeField.hidden = true;
+        const n = r.signed_out_sessions;
+        pwStatus.textContent = 'Your password is changed. ' +
+          (n === 0 ? 'No other session was signed in.' : 'We signed out ' + n + (n === 1 ? ' other session.' : ' other sessions.'));
+        await load(loadSessions);
+      } catch (x) {
+        if (x.code === 'fresh_factor_required') {
+          pwCodeField.hidden = false;
+          return fieldError(pwErr, pwCode, 'Changing your password needs a fresh confirmation: enter a current code from your authenticator (or a recovery code), then choose Change password again.');
+        }
+        if (x.code === 'wrong_password') { cur.value = ''; return fieldError(pwErr, cur, x.message); }
+        if (x.code === 'invalid_password') return fieldError(pwErr, pw1, x.message);
+        if (factor && ['verification_failed', 'invalid_code_format', 'invalid_recovery_code_format'].includes(x.code)) {
+          pwCode.value = '';
+          return fieldError(pwErr, pwCode, factorMessage(x, factor));
+        }
+        fieldError(pwErr, null, factorMessage(x, factor));
+      }
+    });
+  });
+
   const showRemaining = (n) => {
     $('#rc-remaining').textContent = 'You have ' + n + ' unused recovery code' + (n === 1 ? '' : 's') + '.';
   };
@@ -597,6 +700,9 @@ pages['account'] = async () => {
     });
   });
   await load(render);
+  // Sent here to change the password (the push page's advice after a
+  // reported prompt): start there.
+  if (location.hash === '#password' && me) cur.focus();
 };
 
 // The pending device this tab is setting up, so that reloading the page
@@ -782,7 +888,7 @@ pages['protected'] = () => load(async () => {
   $('#checking').hidden = false;
   try {
     const r = await api('GET', '/demo/protected');
-    $('#amr').textContent = r.amr.map((m) => ({ pwd: 'password', otp: 'authenticator code', recovery: 'recovery code' })[m] || m).join(' + ');
+    $('#amr').textContent = r.amr.map((m) => methodNames[m] || m).join(' + ');
     $('#verified-at').textContent = fmt(r.mfa_verified_at);
     $('#checking').hidden = true;
     $('#inside').hidden = false;
