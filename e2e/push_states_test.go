@@ -220,6 +220,7 @@ func TestPushReportPausesPush(t *testing.T) {
 	if href := eval[string](site, `document.querySelector('#push-error #push-change-password')?.getAttribute('href') || ''`); href != "/account#password" {
 		t.Errorf("the advice links to %q, want the password form", href)
 	}
+	site.shot("push-reported")
 	if eval[string](site, `location.pathname`) != "/second-factor" {
 		t.Fatal("a reported prompt signed in")
 	}

@@ -59,4 +59,5 @@ func TestPushSignIn(t *testing.T) {
 		t.Errorf("the site nudges at once: %q", got)
 	}
 	site.fieldErrorShown("#push-status", "Open and unlock your authenticator")
+	site.shot("push-no-answer")
 }

@@ -117,6 +117,7 @@ func TestSiteErrorsLookLikeErrors(t *testing.T) {
 	if !tb.isErrorStyle("#page-error") || !tb.visible("#page-error .retry") {
 		t.Fatal("the failed load is not an error with a Retry")
 	}
+	tb.shot("load-failed")
 	if eval[string](tb, `document.querySelector('#mfa-badge').textContent`) != "…" {
 		t.Error("the page shows a state it could not load")
 	}

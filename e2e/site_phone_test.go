@@ -163,4 +163,17 @@ func TestSitePhone(t *testing.T) {
 	if strings.Contains(eval[string](tb, `location.search`), "step-up") {
 		t.Error("the sign-in ended on a step-up")
 	}
+
+	// With the second factor verified: a token, and the protected area.
+	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
+	tb.click("#menu-button")
+	tb.click(`#site-nav a[href="/tokens"]`)
+	tb.waitPath("/tokens")
+	tb.typeInto("#token-name", "phone CLI\r")
+	poll[bool](tb, `document.querySelectorAll('#tokens tr').length === 1`, 10*time.Second)
+	tb.fitsWidth("the tokens page")
+	tb.checkPhoneMenu("the tokens page", "")
+	tb.visit("/protected")
+	poll[bool](tb, `!document.querySelector('#inside').hidden`, 10*time.Second)
+	tb.fitsWidth("the protected area")
 }

@@ -747,7 +747,7 @@ pages['enable-mfa'] = async () => {
   const form = $('#activate-form'), code = $('#code'), err = $('#activate-error');
   const name = $('#device-name'), nameErr = $('#name-error');
   const showName = () => { $('#activating-name').textContent = name.value.trim() || '(no name yet)'; };
-  name.addEventListener('input', showName);
+  name.addEventListener('input', () => { clearError(nameErr, name); showName(); });
   $('#copy-key').addEventListener('click', () => copyText(enr.enrollment.secret, feedback($('#copy-status'), $('#copy-error'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
