@@ -148,4 +148,17 @@ func TestSiteErrorsLookLikeErrors(t *testing.T) {
 	if eval[bool](tb, `!document.querySelector('#devices-error').hidden`) {
 		t.Error("the error stays after the action succeeded")
 	}
+
+	// The confirmation page cannot tell where the visitor stands: an error
+	// with a Retry, which then gives a step-up its navigation.
+	restore = tb.failRequests("*/api/v1/session/status")
+	tb.visit("/second-factor?step-up=1")
+	tb.waitPath("/second-factor")
+	tb.fieldErrorShown("#page-error", "cannot be reached")
+	if !tb.isErrorStyle("#page-error") || tb.visible("#step-up-cancel") {
+		t.Fatal("the failed check is not an error, or the page guessed a step-up")
+	}
+	restore()
+	tb.click("#page-error .retry")
+	poll[bool](tb, `!document.querySelector('#step-up-cancel').hidden && document.querySelector('#page-error').hidden`, 10*time.Second)
 }

@@ -357,28 +357,6 @@ pages['sign-up'] = async () => {
 };
 
 pages['second-factor'] = async () => {
-  let st;
-  try {
-    st = await sessionStatus();
-  } catch (x) {
-    // Nothing is wired yet, so Retry may run the whole page again.
-    showError($('#page-error'), x.message, () => pages['second-factor']());
-    return;
-  }
-  if (!st.signed_in) { go('/', 'session-expired', nextPath('')); return; }
-  const stepUp = params.has('step-up');
-  if (st.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
-  if (st.stage === 'full') {
-    // A step-up: the visitor is signed in, so the account's navigation and
-    // a way back instead of the sign-in page's.
-    $('#guest-nav').hidden = true;
-    $('#menu-button').hidden = false;
-    $('#site-nav').hidden = false;
-    $('#lost-line').hidden = true;
-    const next = nextPath('/account');
-    $('#cancel-step-up').href = next === '/tokens' ? '/tokens' : '/account';
-    $('#step-up-cancel').hidden = false;
-  }
   const codeForm = $('#code-form'), recForm = $('#recovery-form');
   const code = $('#code'), rec = $('#recovery-code');
   const useRec = $('#use-recovery'), useCode = $('#use-code');
@@ -418,6 +396,26 @@ pages['second-factor'] = async () => {
     if (!v) return fieldError(err, rec, 'Enter one of your recovery codes.');
     if (v.length > 64) return fieldError(err, rec, 'A recovery code looks like XXXX-XXXX-XXXX-XXXX.');
     submit(recForm, rec, err, { recovery_code: v });
+  });
+
+  // Where does this visitor stand? Signed out: to the sign-in page; signed
+  // in fully without asking for a step-up: on to where they were going.
+  await load(async () => {
+    const st = await sessionStatus();
+    if (!st.signed_in) { go('/', 'session-expired', nextPath('')); return; }
+    const stepUp = params.has('step-up');
+    if (st.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
+    if (st.stage === 'full') {
+      // A step-up: the visitor is signed in, so the account's navigation
+      // and a way back instead of the sign-in page's.
+      $('#guest-nav').hidden = true;
+      $('#menu-button').hidden = false;
+      $('#site-nav').hidden = false;
+      $('#lost-line').hidden = true;
+      const next = nextPath('/account');
+      $('#cancel-step-up').href = next === '/tokens' ? '/tokens' : '/account';
+      $('#step-up-cancel').hidden = false;
+    }
   });
 };
 
