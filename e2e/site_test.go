@@ -227,7 +227,8 @@ func TestSiteJourneys(t *testing.T) {
 	tb.click("#devices .rename-device")
 	tb.typeInto("#rename-name", "Work phone\r")
 	tb.fieldErrorShown("#devices-status", `Renamed "Pixel phone" to "Work phone"`)
-	poll[bool](tb, `document.querySelector('#devices tr td').textContent === 'Work phone' && document.querySelector('#rename-form').hidden`, 10*time.Second)
+	poll[bool](tb, `document.querySelector('#devices tr td').textContent === 'Work phone' && document.querySelector('#rename-form').hidden &&
+		document.activeElement.classList.contains('rename-device')`, 10*time.Second)
 
 	// Journey 7: application tokens.
 	tb.visit("/tokens")

@@ -469,8 +469,11 @@ pages['account'] = async () => {
       try {
         const d = await api('PATCH', '/totp-devices/' + renaming.id, { name: n });
         status.ok('Renamed "' + renaming.name + '" to "' + d.name + '".');
-        closeRename();
+        renaming = null;
+        renameForm.hidden = true;
         await load(render);
+        const again = $('#devices tr[data-id="' + d.id + '"] .rename-device'); // the focus goes back to the row
+        if (again) again.focus();
       } catch (x) {
         fieldError(renameErr, x.code === 'network' ? null : renameName, x.status === 401 ? 'Your session ended. Sign in again.' : x.message);
       }
