@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
-	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/web"
 )
 
@@ -47,7 +47,7 @@ type Config struct {
 	RateLimit      api.RateLimit
 	SweepInterval  time.Duration // default 1 min
 	ShutdownGrace  time.Duration // default 10 s
-	Auth           auth.Config
+	Auth           service.Config
 
 	App       fs.FS            // default web.App
 	Site      fs.FS            // default web.Site

@@ -7,9 +7,10 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/secrets"
+	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 )
 
 // RekeyResult says what a rotation did.
@@ -36,35 +37,16 @@ func Rekey(ctx context.Context, cfg Config) (RekeyResult, error) {
 	if err != nil {
 		return RekeyResult{}, err
 	}
-	var newKey []byte
 	newFile := cfg.MasterKeyFile + ".new"
-	if cfg.MasterKey != "" {
-		if cfg.NewMasterKey == "" {
-			return RekeyResult{}, ErrRekeyNeedsKey
-		}
-		if newKey, err = secrets.DecodeKey(cfg.NewMasterKey); err != nil {
-			return RekeyResult{}, fmt.Errorf("%w: TWOFOLD_NEW_MASTER_KEY: %v", ErrConfig, err)
-		}
-	} else {
-		if _, err := os.Stat(cfg.MasterKeyFile); err != nil {
-			return RekeyResult{}, fmt.Errorf("master key file: %w", err)
-		}
-		// Resume an interrupted rotation with its key, or start one.
-		newKey, err = secrets.ReadKeyFile(newFile)
-		if errors.Is(err, fs.ErrNotExist) {
-			if newKey, err = secrets.GenerateKey(cfg.Rand); err == nil {
-				err = secrets.WriteKeyFile(newFile, newKey)
-			}
-		}
-		if err != nil {
-			return RekeyResult{}, err
-		}
+	newKey, err := rekeyTarget(cfg, newFile)
+	if err != nil {
+		return RekeyResult{}, err
 	}
 	old, err := loadKeyring(cfg, cfg.Logger)
 	if err != nil {
 		return RekeyResult{}, err
 	}
-	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{Now: cfg.Now, Sync: "full"})
+	st, err := sqlite.Open(cfg.DBPath, sqlite.Options{Now: cfg.Now, Sync: "full"})
 	if err != nil {
 		return RekeyResult{}, err
 	}
@@ -77,30 +59,7 @@ func Rekey(ctx context.Context, cfg Config) (RekeyResult, error) {
 		return RekeyResult{}, err
 	}
 	res := RekeyResult{OldKeyID: old.PrimaryID(), NewKeyID: next.PrimaryID()}
-	err = st.Update(ctx, func(tx store.Tx) error {
-		ds, err := tx.AllDevices(ctx)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			aad := auth.DeviceAAD(d.ID, d.UserID)
-			secret, err := old.Open(d.KeyID, d.SecretSealed, aad)
-			if err != nil {
-				return fmt.Errorf("device %s: %w", d.ID, err)
-			}
-			keyID, sealed, err := next.Seal(secret, aad)
-			clear(secret)
-			if err != nil {
-				return err
-			}
-			if err := tx.ResealDevice(ctx, d.ID, keyID, sealed); err != nil {
-				return err
-			}
-			res.Devices++
-		}
-		return nil
-	})
-	if err != nil {
+	if res.Devices, err = reseal(ctx, st, old, next); err != nil {
 		return RekeyResult{}, err
 	}
 	if cfg.MasterKey == "" {
@@ -113,4 +72,61 @@ func Rekey(ctx context.Context, cfg Config) (RekeyResult, error) {
 	}
 	cfg.Logger.Info("master key rotated", "devices", res.Devices, "old_key_id", res.OldKeyID, "new_key_id", res.NewKeyID)
 	return res, nil
+}
+
+// rekeyTarget is the new master key: TWOFOLD_NEW_MASTER_KEY's with an
+// environment key, else the key file's .new (an interrupted rotation's,
+// to resume it, or a new one written there first).
+func rekeyTarget(cfg Config, newFile string) ([]byte, error) {
+	if cfg.MasterKey != "" {
+		if cfg.NewMasterKey == "" {
+			return nil, ErrRekeyNeedsKey
+		}
+		key, err := secrets.DecodeKey(cfg.NewMasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("%w: TWOFOLD_NEW_MASTER_KEY: %v", ErrConfig, err)
+		}
+		return key, nil
+	}
+	if _, err := os.Stat(cfg.MasterKeyFile); err != nil {
+		return nil, fmt.Errorf("master key file: %w", err)
+	}
+	key, err := secrets.ReadKeyFile(newFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		if key, err = secrets.GenerateKey(cfg.Rand); err == nil {
+			err = secrets.WriteKeyFile(newFile, key)
+		}
+	}
+	return key, err
+}
+
+// reseal re-encrypts every device secret from old to next in one
+// transaction, and counts them.
+func reseal(ctx context.Context, st store.Store, old, next *secrets.Keyring) (int, error) {
+	n := 0
+	err := st.Update(ctx, func(tx store.Tx) error {
+		n = 0
+		ds, err := tx.AllDevices(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			aad := service.DeviceAAD(d.ID, d.UserID)
+			secret, err := old.Open(d.KeyID, d.SecretSealed, aad)
+			if err != nil {
+				return fmt.Errorf("device %s: %w", d.ID, err)
+			}
+			keyID, sealed, err := next.Seal(secret, aad)
+			clear(secret)
+			if err != nil {
+				return err
+			}
+			if err := tx.ResealDevice(ctx, d.ID, keyID, sealed); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -14,20 +14,23 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
-	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/metrics"
 	pushhub "github.com/twofold-auth/twofold/server/push"
 	"github.com/twofold-auth/twofold/server/secrets"
+	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 )
+
+var _ service.PushNotifier = (*pushhub.Hub)(nil)
 
 // Server is a configured verification server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *store.SQLite
+	store   *sqlite.Store
 	push    *pushhub.Hub
-	auth    *auth.Service
+	svc     *service.Service
 	metrics *metrics.Metrics
 	handler http.Handler
 }
@@ -48,7 +51,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	m := metrics.New()
-	st, err := store.OpenSQLite(cfg.DBPath, store.SQLiteOptions{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
+	st, err := sqlite.Open(cfg.DBPath, sqlite.Options{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
 	if err != nil {
 		return nil, err
 	}
@@ -56,22 +59,23 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	svc, err := auth.New(cfg.Auth, auth.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m})
+	svc, err := service.New(cfg.Auth, service.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.BaseURL)
-	hub := pushhub.NewHub(svc, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
-	if err := svc.EnablePush(auth.PushConfig{Origin: base.Scheme + "://" + base.Host}, hub); err != nil {
+	hub := pushhub.NewHub(svc.Push, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
+	if err := svc.Push.Enable(service.PushConfig{Origin: base.Scheme + "://" + base.Host}, hub); err != nil {
 		st.Close()
 		return nil, err
 	}
 	h := api.NewRouter(api.Deps{
-		Auth: svc, DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
-		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit, Push: hub,
+		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Hub: hub,
+		DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
+		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 	})
-	return &Server{cfg: cfg, log: log, store: st, push: hub, auth: svc, metrics: m, handler: h}, nil
+	return &Server{cfg: cfg, log: log, store: st, push: hub, svc: svc, metrics: m, handler: h}, nil
 }
 
 // loadKeyring reads the master key: from the environment's base64 value, or
@@ -134,8 +138,8 @@ func (s *Server) MetricsHandler() http.Handler {
 	return mux
 }
 
-// Auth is the core service (tests, tools).
-func (s *Server) Auth() *auth.Service { return s.auth }
+// Services are the server's services (tests, tools).
+func (s *Server) Services() *service.Service { return s.svc }
 
 // Store is the database.
 func (s *Server) Store() store.Store { return s.store }
@@ -167,8 +171,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	defer stopSweep()
-	go s.auth.RunSweeper(sweepCtx, s.cfg.SweepInterval)
-	go s.push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
+	go s.svc.RunSweeper(sweepCtx, s.cfg.SweepInterval)
+	go s.svc.Push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()

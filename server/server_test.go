@@ -17,7 +17,7 @@ import (
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
@@ -32,7 +32,7 @@ func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func testConfig(dir string, logs io.Writer) Config {
-	return Config{DataDir: dir, LogOutput: logs, Auth: auth.Config{Argon2: fastArgon2}, Addr: "127.0.0.1:0"}
+	return Config{DataDir: dir, LogOutput: logs, Auth: service.Config{Argon2: fastArgon2}, Addr: "127.0.0.1:0"}
 }
 
 func TestConfigDefaults(t *testing.T) {
@@ -62,7 +62,7 @@ func TestProductionArgon2Default(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if p := srv.Auth().Config().Argon2; p.MemoryKiB < 19*1024 || p.Time < 2 || p != credential.DefaultArgon2 {
+	if p := srv.Services().Config().Argon2; p.MemoryKiB < 19*1024 || p.Time < 2 || p != credential.DefaultArgon2 {
 		t.Fatalf("server default Argon2 %+v", p)
 	}
 }
@@ -111,28 +111,28 @@ func TestInvariant1_MasterKeyFileAndWrongKey(t *testing.T) {
 
 // enrollDevice signs up a user with one active device and returns a
 // function giving a full session and the seed.
-func enrollDevice(t *testing.T, srv *Server) (store.Session, []byte) {
+func enrollDevice(t *testing.T, srv *Server) (auth.Session, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	c := auth.Client{Addr: "192.0.2.1"}
-	_, ns, err := srv.Auth().SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse")
+	ns, err := srv.Services().Accounts.SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := srv.Auth().EnrollDevice(ctx, c, ns.Session, "phone", auth.Factor{})
+	enr, err := srv.Services().Devices.Enroll(ctx, c, ns.Session, "phone", auth.Factor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _ := otpcode.TOTP(enr.Key.Secret, otpcode.Params{Algorithm: "SHA1", Digits: 6, Period: 30}, srv.cfg.Now().Add(-30*time.Second))
-	if _, err := srv.Auth().ActivateDevice(ctx, c, ns.Session, enr.Device.ID, code); err != nil {
+	if _, err := srv.Services().Devices.Activate(ctx, c, ns.Session, enr.Device.ID, code); err != nil {
 		t.Fatal(err)
 	}
 	return ns.Session, enr.Key.Secret
 }
 
-func verifyNow(t *testing.T, srv *Server, sess store.Session, secret []byte, offset time.Duration) error {
+func verifyNow(t *testing.T, srv *Server, sess auth.Session, secret []byte, offset time.Duration) error {
 	code, _ := otpcode.TOTP(secret, otpcode.Params{Algorithm: "SHA1", Digits: 6, Period: 30}, time.Now().Add(offset))
-	_, err := srv.Auth().SecondFactor(context.Background(), auth.Client{}, sess, auth.Factor{Code: code})
+	_, err := srv.Services().Accounts.SecondFactor(context.Background(), auth.Client{}, sess, auth.Factor{Code: code})
 	return err
 }
 

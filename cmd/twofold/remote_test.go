@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
-	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/service"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
@@ -29,7 +29,7 @@ const cliPassword = "correct horse battery"
 // returns the server's URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "twofold.db"), store.SQLiteOptions{})
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +38,12 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(auth.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		auth.Deps{Store: st, Keys: keys, Log: quiet})
+	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
+		service.Deps{Store: st, Keys: keys, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.NewRouter(api.Deps{Auth: svc, DB: st, Log: quiet, RateLimit: api.RateLimit{Requests: -1}}))
+	srv := httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, RateLimit: api.RateLimit{Requests: -1}}))
 	t.Cleanup(func() { srv.Close(); st.Close() })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("TWOFOLD_URL", "")

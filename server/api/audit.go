@@ -3,10 +3,10 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
 )
 
@@ -18,20 +18,6 @@ func (ae auditEvents) Routes() chi.Router {
 	r.Use(ae.requireFull)
 	r.Get("/", ae.handle(ae.list))
 	return r
-}
-
-type auditEventView struct {
-	ID         int64     `json:"id"`
-	Type       string    `json:"type"`
-	At         time.Time `json:"at"`
-	ClientAddr string    `json:"client_addr"`
-	DeviceID   string    `json:"device_id,omitempty"`
-	Detail     string    `json:"detail,omitempty"`
-}
-
-type auditList struct {
-	Events     []auditEventView `json:"events"`
-	NextBefore *int64           `json:"next_before"`
 }
 
 func (ae auditEvents) list(w http.ResponseWriter, r *http.Request) error {
@@ -51,13 +37,13 @@ func (ae auditEvents) list(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	evs, err := ae.auth.AuditEvents(r.Context(), mustPrincipal(r).Session.UserID, before, limit)
+	evs, err := ae.audit.Events(r.Context(), principalOf(r).UserID, before, limit)
 	if err != nil {
 		return err
 	}
-	out := auditList{Events: make([]auditEventView, len(evs))}
+	out := wire.AuditList{Events: make([]wire.AuditEvent, len(evs))}
 	for i, e := range evs {
-		out.Events[i] = auditEventView{ID: e.ID, Type: e.Type, At: e.At.UTC(), ClientAddr: e.ClientAddr, DeviceID: e.DeviceID, Detail: e.Detail}
+		out.Events[i] = wire.AuditEvent{ID: e.ID, Type: e.Type, At: e.At.UTC(), ClientAddr: e.ClientAddr, DeviceID: e.DeviceID, Detail: e.Detail}
 	}
 	if len(evs) == limit {
 		out.NextBefore = &evs[len(evs)-1].ID

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"maps"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 	a := h.enroll("bad@example.com")
 	pending := h.client()
 	pending.must(200, "POST", "/api/v1/session", map[string]string{"email": "bad@example.com", "password": password})
-	var created createDeviceResponse
+	var created wire.Enrollment
 	a.c.must(201, "POST", "/api/v1/totp-devices", `{"name":"pending","recovery_code":"`+a.recovery[9]+`"}`).decode(t, &created)
 	anon := h.client()
 	mfa := "/api/v1/session/mfa"
@@ -84,7 +85,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 			if r.status != tc.status || r.errorCode() != tc.code {
 				t.Fatalf("%d %s, want %d %s", r.status, r.body, tc.status, tc.code)
 			}
-			var e errorBody
+			var e wire.ErrorBody
 			r.decode(t, &e)
 			if e.Error.Message == "" || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 				t.Fatalf("unclear error: %s", r.body)

@@ -43,15 +43,15 @@ func benchSetup(b *testing.B, opts ...func(*harnessOptions)) (*harness, []benchU
 	users := make([]benchUser, benchUsers)
 	for i := range users {
 		// Through the service, not HTTP: setup is not what is measured.
-		_, ns, err := h.svc.SignUp(ctx, cl, "bench"+strconv.Itoa(i)+"@example.com", password)
+		ns, err := h.svc.Accounts.SignUp(ctx, cl, "bench"+strconv.Itoa(i)+"@example.com", password)
 		if err != nil {
 			b.Fatal(err)
 		}
-		enr, err := h.svc.EnrollDevice(ctx, cl, ns.Session, "phone", auth.Factor{})
+		enr, err := h.svc.Devices.Enroll(ctx, cl, ns.Session, "phone", auth.Factor{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := h.svc.ActivateDevice(ctx, cl, ns.Session, enr.Device.ID, h.code(enr.Key.Secret)); err != nil {
+		if _, err := h.svc.Devices.Activate(ctx, cl, ns.Session, enr.Device.ID, h.code(enr.Key.Secret)); err != nil {
 			b.Fatal(err)
 		}
 		c := h.client()

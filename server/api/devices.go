@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -26,54 +27,24 @@ func (d devices) Routes() chi.Router {
 	return r
 }
 
-type deviceList struct {
-	Devices []deviceView `json:"devices"`
-}
-
 func (d devices) list(w http.ResponseWriter, r *http.Request) error {
-	ds, err := d.auth.Devices(r.Context(), mustPrincipal(r).Session.UserID)
+	ds, err := d.devices.List(r.Context(), principalOf(r).UserID)
 	if err != nil {
 		return err
 	}
-	out := deviceList{Devices: make([]deviceView, len(ds))}
+	out := wire.DeviceList{Devices: make([]wire.Device, len(ds))}
 	for i, dev := range ds {
 		out.Devices[i] = viewDevice(dev)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// createDeviceRequest names the device; once the account has an active
-// device it also carries a fresh second factor (or the session has one).
-type createDeviceRequest struct {
-	Name         string `json:"name"`
-	Code         string `json:"code"`
-	RecoveryCode string `json:"recovery_code"`
-}
-
-// enrollmentView is the one response that carries a device's key.
-type enrollmentView struct {
-	OTPAuthURI    string `json:"otpauth_uri"`
-	Secret        string `json:"secret"`
-	SecretGrouped string `json:"secret_grouped"`
-	Issuer        string `json:"issuer"`
-	Account       string `json:"account"`
-	Algorithm     string `json:"algorithm"`
-	Digits        int    `json:"digits"`
-	Period        int    `json:"period"`
-	QRPNG         string `json:"qr_png"`
-}
-
-type createDeviceResponse struct {
-	Device     deviceView     `json:"device"`
-	Enrollment enrollmentView `json:"enrollment"`
-}
-
 func (d devices) create(w http.ResponseWriter, r *http.Request) error {
-	var req createDeviceRequest
+	var req wire.CreateDeviceRequest
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	enr, err := d.auth.EnrollDevice(r.Context(), client(r), mustPrincipal(r).Session, req.Name,
+	enr, err := d.devices.Enroll(r.Context(), client(r), principalOf(r), req.Name,
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
@@ -88,14 +59,14 @@ func (d devices) create(w http.ResponseWriter, r *http.Request) error {
 
 // enrollmentResponse shows a key: at creation, or a pending device's new
 // seed.
-func enrollmentResponse(enr auth.Enrollment) (createDeviceResponse, error) {
+func enrollmentResponse(enr auth.Enrollment) (wire.Enrollment, error) {
 	k := enr.Key
 	uri := k.URI()
 	qr, err := qrDataURL(uri)
 	if err != nil {
-		return createDeviceResponse{}, err
+		return wire.Enrollment{}, err
 	}
-	return createDeviceResponse{Device: viewDevice(enr.Device), Enrollment: enrollmentView{
+	return wire.Enrollment{Device: viewDevice(enr.Device), Enrollment: wire.Key{
 		OTPAuthURI: uri, Secret: otpauth.EncodeSecret(k.Secret), SecretGrouped: otpauth.GroupSecret(k.Secret),
 		Issuer: k.Issuer, Account: k.Account, Algorithm: string(k.Algorithm), Digits: k.Digits, Period: k.Period, QRPNG: qr,
 	}}, nil
@@ -107,11 +78,11 @@ func enrollmentResponse(enr auth.Enrollment) (createDeviceResponse, error) {
 // factor in the body when the account has MFA and the session's is not
 // fresh.
 func (d devices) regenerateSeed(w http.ResponseWriter, r *http.Request) error {
-	var req factorRequest
+	var req wire.Factor
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	enr, err := d.auth.RegenerateSeed(r.Context(), client(r), mustPrincipal(r).Session, chi.URLParam(r, "id"),
+	enr, err := d.devices.RegenerateSeed(r.Context(), client(r), principalOf(r), chi.URLParam(r, "id"),
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
@@ -124,60 +95,44 @@ func (d devices) regenerateSeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d devices) get(w http.ResponseWriter, r *http.Request) error {
-	dev, err := d.auth.Device(r.Context(), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id"))
+	dev, err := d.devices.Get(r.Context(), principalOf(r).UserID, chi.URLParam(r, "id"))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, viewDevice(dev))
-}
-
-type renameRequest struct {
-	Name string `json:"name"`
 }
 
 func (d devices) rename(w http.ResponseWriter, r *http.Request) error {
-	var req renameRequest
+	var req wire.RenameRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	dev, err := d.auth.RenameDevice(r.Context(), client(r), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id"), req.Name)
+	dev, err := d.devices.Rename(r.Context(), client(r), principalOf(r).UserID, chi.URLParam(r, "id"), req.Name)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, viewDevice(dev))
 }
 
-type activateRequest struct {
-	Code string `json:"code"`
-}
-
-type activateResponse struct {
-	Device        deviceView `json:"device"`
-	RecoveryCodes []string   `json:"recovery_codes,omitempty"`
-	// SignedOutSessions counts the other sessions that ended because this
-	// activation turned MFA on and they had only the password.
-	SignedOutSessions int64 `json:"signed_out_sessions"`
-}
-
 func (d devices) activate(w http.ResponseWriter, r *http.Request) error {
-	var req activateRequest
+	var req wire.ActivateRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	res, err := d.auth.ActivateDevice(r.Context(), client(r), mustPrincipal(r).Session, chi.URLParam(r, "id"), req.Code)
+	res, err := d.devices.Activate(r.Context(), client(r), principalOf(r), chi.URLParam(r, "id"), req.Code)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, activateResponse{Device: viewDevice(res.Device), RecoveryCodes: res.RecoveryCodes,
+	return writeJSON(w, http.StatusOK, wire.ActivateResponse{Device: viewDevice(res.Device), RecoveryCodes: res.RecoveryCodes,
 		SignedOutSessions: res.SignedOut})
 }
 
 func (d devices) delete(w http.ResponseWriter, r *http.Request) error {
-	var req factorRequest
+	var req wire.Factor
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	err := d.auth.DeleteDevice(r.Context(), client(r), mustPrincipal(r).Session, chi.URLParam(r, "id"),
+	err := d.devices.Delete(r.Context(), client(r), principalOf(r), chi.URLParam(r, "id"),
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
@@ -186,14 +141,10 @@ func (d devices) delete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type deletedResponse struct {
-	Deleted int64 `json:"deleted"`
-}
-
 func (d devices) deleteInactive(w http.ResponseWriter, r *http.Request) error {
-	n, err := d.auth.DeleteInactiveDevices(r.Context(), client(r), mustPrincipal(r).Session.UserID)
+	n, err := d.devices.DeleteInactive(r.Context(), client(r), principalOf(r).UserID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, deletedResponse{Deleted: n})
+	return writeJSON(w, http.StatusOK, wire.Deleted{Deleted: n})
 }

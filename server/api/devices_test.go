@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 func TestPendingDeviceExpiresHTTP(t *testing.T) {
 	h := newHarness(t)
 	c := h.signUp("exp@example.com")
-	var created createDeviceResponse
+	var created wire.Enrollment
 	c.must(201, "POST", "/api/v1/totp-devices", nil).decode(t, &created)
 	if created.Device.Name != "Authenticator" || created.Device.ExpiresAt == nil || !created.Device.ExpiresAt.Equal(t0.Add(10*time.Minute)) {
 		t.Fatalf("device %+v", created.Device)
@@ -21,7 +22,7 @@ func TestPendingDeviceExpiresHTTP(t *testing.T) {
 	if r.status != 410 || r.errorCode() != "device_expired" {
 		t.Fatalf("activate expired: %d %s", r.status, r.body)
 	}
-	var list deviceList
+	var list wire.DeviceList
 	c.must(200, "GET", "/api/v1/totp-devices", nil).decode(t, &list)
 	if len(list.Devices) != 0 {
 		t.Fatalf("expired device listed: %+v", list)
@@ -42,12 +43,12 @@ func TestDeleteInactiveHTTP(t *testing.T) {
 	for range 2 {
 		a.c.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`)
 	}
-	var del deletedResponse
+	var del wire.Deleted
 	a.c.must(200, "DELETE", "/api/v1/totp-devices/inactive", nil).decode(t, &del)
 	if del.Deleted != 2 {
 		t.Fatalf("deleted %d", del.Deleted)
 	}
-	var list deviceList
+	var list wire.DeviceList
 	a.c.must(200, "GET", "/api/v1/totp-devices", nil).decode(t, &list)
 	if len(list.Devices) != 1 || list.Devices[0].State != "active" {
 		t.Fatalf("left %+v", list)
@@ -58,7 +59,7 @@ func TestRenameAndDeleteNeedsFreshFactorHTTP(t *testing.T) {
 	h := newHarness(t)
 	a := h.enroll("del@example.com")
 	dev := "/api/v1/totp-devices/" + a.deviceID
-	var d deviceView
+	var d wire.Device
 	a.c.must(200, "PATCH", dev, `{"name":"  Work phone "}`).decode(t, &d)
 	if d.Name != "Work phone" {
 		t.Fatalf("renamed to %q", d.Name)
@@ -81,12 +82,12 @@ func TestRenameAndDeleteNeedsFreshFactorHTTP(t *testing.T) {
 	b.must(200, "POST", "/api/v1/session/mfa", map[string]string{"code": h.code(a.secret)}) // step-up
 	b.must(204, "DELETE", dev, nil)
 	b.must(404, "GET", dev, nil)
-	var st recoveryStatus
+	var st wire.RecoveryStatus
 	b.must(200, "GET", "/api/v1/recovery-codes", nil).decode(t, &st)
 	if st.Remaining != 0 {
 		t.Fatalf("recovery codes outlive the last device: %d", st.Remaining)
 	}
-	var sr sessionResponse
+	var sr wire.SessionResponse
 	b.must(200, "GET", "/api/v1/session", nil).decode(t, &sr)
 	if sr.User.MFAEnrolled {
 		t.Fatal("MFA still enrolled")
@@ -102,7 +103,7 @@ func TestAddDeviceNeedsFreshFactorHTTP(t *testing.T) {
 	token, _ := newToken(t, c, map[string]string{"name": "cli"})
 	anon := h.client()
 	// No active device: the session may add (pending) devices, the token not.
-	var first createDeviceResponse
+	var first wire.Enrollment
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"phone"}`).decode(t, &first)
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"spare"}`)
 	if r := anon.do("POST", "/api/v1/totp-devices", `{"name":"spare"}`, bearer(token)...); r.status != 403 || r.errorCode() != "token_not_allowed" {
@@ -147,12 +148,12 @@ func TestAddDeviceNeedsFreshFactorHTTP(t *testing.T) {
 func TestRecoveryCodesHTTP(t *testing.T) {
 	h := newHarness(t)
 	a := h.enroll("rc@example.com")
-	var st recoveryStatus
+	var st wire.RecoveryStatus
 	a.c.must(200, "GET", "/api/v1/recovery-codes", nil).decode(t, &st)
 	if st.Remaining != 10 {
 		t.Fatalf("remaining %d", st.Remaining)
 	}
-	var fresh recoveryCodesResponse
+	var fresh wire.RecoveryCodes
 	a.c.must(201, "POST", "/api/v1/recovery-codes", map[string]string{"recovery_code": strings.ToLower(a.recovery[0])}).decode(t, &fresh)
 	if len(fresh.RecoveryCodes) != 10 {
 		t.Fatalf("%+v", fresh)
@@ -162,7 +163,7 @@ func TestRecoveryCodesHTTP(t *testing.T) {
 	if r := c.do("POST", "/api/v1/session/mfa", map[string]string{"recovery_code": a.recovery[1]}); r.errorCode() != "verification_failed" {
 		t.Fatalf("old code: %d %s", r.status, r.body)
 	}
-	var sr sessionResponse
+	var sr wire.SessionResponse
 	c.must(200, "POST", "/api/v1/session/mfa", map[string]string{"recovery_code": fresh.RecoveryCodes[0]}).decode(t, &sr)
 	if strings.Join(sr.Session.AMR, " ") != "pwd recovery" {
 		t.Fatalf("amr %v", sr.Session.AMR)
@@ -180,7 +181,7 @@ func TestAuditEventsHTTP(t *testing.T) {
 	h := newHarness(t)
 	a := h.enroll("audit@example.com")
 	a.c.do("POST", "/api/v1/session/mfa", map[string]string{"code": "000000"})
-	var list auditList
+	var list wire.AuditList
 	a.c.must(200, "GET", "/api/v1/audit-events?limit=3", nil).decode(t, &list)
 	if len(list.Events) != 3 || list.NextBefore == nil {
 		t.Fatalf("page %+v", list)
@@ -189,7 +190,7 @@ func TestAuditEventsHTTP(t *testing.T) {
 	for _, e := range list.Events {
 		types = append(types, e.Type)
 	}
-	var rest auditList
+	var rest wire.AuditList
 	a.c.must(200, "GET", "/api/v1/audit-events?before="+itoa(*list.NextBefore), nil).decode(t, &rest)
 	for _, e := range rest.Events {
 		types = append(types, e.Type)

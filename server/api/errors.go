@@ -47,11 +47,16 @@ var (
 	errBadQuery           = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
 	errInternal           = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
 	errServiceUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready.")
+	errTokenNotAllowed    = errorf(http.StatusForbidden, "token_not_allowed",
+		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
+	errPushProof = errorf(http.StatusBadRequest, "invalid_proof", "proof is a registration proof: 32 bytes in base64url (see docs/push.md).")
 )
 
-// Public faces of the auth package's sentinel errors. A failed verification
-// has one answer whatever the reason (wrong, replayed, locked out).
-var authErrors = []struct {
+// registry gives every sentinel error of the services its public face:
+// the one table of the server's error codes (the HTTP layer's own errors
+// above are APIErrors already). A failed verification has one answer
+// whatever the reason (wrong, replayed, locked out).
+var registry = []struct {
 	err error
 	api *APIError
 }{
@@ -65,7 +70,7 @@ var authErrors = []struct {
 	{auth.ErrRecoveryCodeFormat, errorf(http.StatusBadRequest, "invalid_recovery_code_format", "A recovery code looks like XXXX-XXXX-XXXX-XXXX.")},
 	{auth.ErrFactorMissing, errorf(http.StatusBadRequest, "factor_required", "Give either code or recovery_code (exactly one).")},
 	{auth.ErrFreshFactorRequired, errorf(http.StatusForbidden, "fresh_factor_required", "Confirm with a current code or a recovery code (or sign in again with MFA).")},
-	{auth.ErrNotFound, errorf(http.StatusNotFound, "not_found", "No such device.")},
+	{auth.ErrDeviceNotFound, errorf(http.StatusNotFound, "not_found", "No such device.")},
 	{auth.ErrDeviceExpired, errorf(http.StatusGone, "device_expired", "This device was not activated within 10 minutes; create a new one.")},
 	{auth.ErrDeviceActive, errorf(http.StatusConflict, "device_active", "This device is already active.")},
 	{auth.ErrTooManyDevices, errorf(http.StatusConflict, "too_many_devices", "You have the most devices allowed; delete one first.")},
@@ -82,6 +87,24 @@ var authErrors = []struct {
 	{auth.ErrSessionNotFound, errorf(http.StatusNotFound, "not_found", "No such session.")},
 	{auth.ErrWrongPassword, errorf(http.StatusForbidden, "wrong_password",
 		"That is not your current password. (After many failed attempts, wait a few minutes before trying again.)")},
+	{auth.ErrInvalidToken, errorf(http.StatusUnauthorized, "invalid_token",
+		"The application token is unknown, revoked or expired; create a new one (twofold login).")},
+
+	{auth.ErrPushDisabled, errorf(http.StatusNotFound, "push_disabled", "Push sign-in is not enabled on this server.")},
+	{auth.ErrPushKey, errorf(http.StatusBadRequest, "invalid_public_key", "public_key is an Ed25519 public key: 32 bytes in base64url.")},
+	{auth.ErrPushRejected, errorf(http.StatusForbidden, "registration_rejected",
+		"The server did not accept this registration: the account must be active on this server and the authenticator's clock within 5 minutes of the server's.")},
+	{auth.ErrPushNotRegistered, errorf(http.StatusConflict, "push_not_registered",
+		"No authenticator of this account is set up for sign-in prompts; enter a code instead.")},
+	{auth.ErrPushPaused, errorf(http.StatusForbidden, "push_paused",
+		"Sign-in prompts are paused for this account because one was reported; sign in with a code or a recovery code to turn them back on.")},
+	{auth.ErrPushTooMany, errorf(http.StatusTooManyRequests, "push_limit",
+		"Too many sign-in prompts; answer the ones sent or wait a few minutes, or enter a code instead.")},
+	{auth.ErrPushNotFound, errorf(http.StatusNotFound, "not_found", "No such sign-in prompt.")},
+	{auth.ErrPushNotApproved, errorf(http.StatusForbidden, "verification_failed",
+		"This sign-in prompt was not approved (or has expired); send a new one or enter a code.")},
+	{auth.ErrPushNotPartial, errorf(http.StatusConflict, "not_signing_in",
+		"Prompts are for finishing a sign-in: sign in with your password first.")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.
@@ -90,7 +113,7 @@ func publicError(err error) *APIError {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	for _, m := range authErrors {
+	for _, m := range registry {
 		if errors.Is(err, m.err) {
 			return m.api
 		}

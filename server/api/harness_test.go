@@ -20,11 +20,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/metrics"
 	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/service"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
@@ -90,8 +91,8 @@ type harness struct {
 	clock   *clock
 	rand    *lockedRand
 	logs    *syncBuffer
-	st      *store.SQLite
-	svc     *auth.Service
+	st      *sqlite.Store
+	svc     *service.Service
 	metrics *metrics.Metrics
 	srv     *httptest.Server
 	opts    harnessOptions
@@ -106,7 +107,7 @@ type harness struct {
 type harnessOptions struct {
 	rateLimit RateLimit
 	baseURL   string
-	throttle  auth.ThrottlePolicy
+	throttle  service.ThrottlePolicy
 	logLevel  slog.Level // default debug: every line is searched for secrets
 	onCommit  func(calls int, took time.Duration)
 	dbSync    string
@@ -127,13 +128,13 @@ func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
 func (h *harness) start(t testing.TB) {
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: h.opts.logLevel}))
 	h.metrics = metrics.New()
-	st, err := store.OpenSQLite(h.dbPath, store.SQLiteOptions{Now: h.clock.Now, OnDBError: h.metrics.DBError, OnCommit: h.opts.onCommit, Sync: h.opts.dbSync})
+	st, err := sqlite.Open(h.dbPath, sqlite.Options{Now: h.clock.Now, OnDBError: h.metrics.DBError, OnCommit: h.opts.onCommit, Sync: h.opts.dbSync})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := secrets.NewKeyring(h.rand, masterKey)
-	svc, err := auth.New(auth.Config{Argon2: fastArgon2, Throttle: h.opts.throttle},
-		auth.Deps{Store: st, Keys: keys, Now: h.clock.Now, Rand: h.rand, Log: log, Observer: h.metrics})
+	svc, err := service.New(service.Config{Argon2: fastArgon2, Throttle: h.opts.throttle},
+		service.Deps{Store: st, Keys: keys, Now: h.clock.Now, Rand: h.rand, Log: log, Observer: h.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func (h *harness) start(t testing.TB) {
 	if h.opts.baseURL != "" {
 		base, _ = url.Parse(h.opts.baseURL)
 	}
-	router := NewRouter(Deps{Auth: svc, DB: st, Metrics: h.metrics, Log: log, App: testApp, Now: h.clock.Now,
+	router := NewRouter(Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Metrics: h.metrics, Log: log, App: testApp, Now: h.clock.Now,
 		BaseURL: base, RateLimit: h.opts.rateLimit})
 	h.st, h.svc = st, svc
 	h.srv = httptest.NewServer(router)
@@ -226,7 +227,7 @@ func (r response) decode(t testing.TB, v any) {
 }
 
 func (r response) errorCode() string {
-	var e errorBody
+	var e wire.ErrorBody
 	json.Unmarshal(r.body, &e)
 	return e.Error.Code
 }
@@ -302,10 +303,10 @@ func (h *harness) signUp(email string) *testClient {
 // enroll signs up, creates and activates a device.
 func (h *harness) enroll(email string) *account {
 	c := h.signUp(email)
-	var created createDeviceResponse
+	var created wire.Enrollment
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"phone"}`).decode(h.t, &created)
 	secret := secretOf(h.t, created.Enrollment.Secret)
-	var act activateResponse
+	var act wire.ActivateResponse
 	c.must(200, "POST", "/api/v1/totp-devices/"+created.Device.ID+"/activate", map[string]string{"code": h.code(secret)}).decode(h.t, &act)
 	return &account{c: c, email: email, deviceID: created.Device.ID, secret: secret, recovery: act.RecoveryCodes}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 )
 
 // Content-Security-Policy values. The authenticator needs
@@ -215,19 +214,18 @@ func (a *api) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode})
 }
 
-// principal is who a request acts for: a session (cookie), or an
-// application token (Authorization: Bearer), then Token is set and Session
-// is auth.TokenSession's stand-in, so handlers read Session.UserID alike.
-type principal struct {
-	Session store.Session
-	Token   *store.AppToken
-}
-
+// The principal is who a request acts for: a session (cookie), or an
+// application token (Authorization: Bearer), then auth.TokenSession's
+// stand-in (TokenID set), so handlers read UserID alike.
 type principalKey struct{}
 
-func principalFrom(ctx context.Context) (principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(principal)
+func principalFrom(ctx context.Context) (auth.Session, bool) {
+	p, ok := ctx.Value(principalKey{}).(auth.Session)
 	return p, ok
+}
+
+func withPrincipal(r *http.Request, p auth.Session) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 }
 
 // authenticate resolves the session cookie, if any, into a principal. A
@@ -243,10 +241,10 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sess, err := a.auth.Authenticate(r.Context(), c.Value)
+		sess, err := a.accounts.Authenticate(r.Context(), c.Value)
 		switch {
 		case err == nil:
-			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, principal{Session: sess}))
+			r = withPrincipal(r, sess)
 		case publicError(err) == nil:
 			a.writeError(w, r, err)
 			return
@@ -262,7 +260,7 @@ func (a *api) requireSession(next http.Handler) http.Handler {
 		if !ok {
 			return errUnauthenticated
 		}
-		if p.Token != nil {
+		if p.ViaToken() {
 			return errTokenNotAllowed
 		}
 		next.ServeHTTP(w, r)
@@ -278,10 +276,10 @@ func (a *api) requireFull(next http.Handler) http.Handler {
 		if !ok {
 			return errUnauthenticated
 		}
-		if p.Token != nil {
+		if p.ViaToken() {
 			return errTokenNotAllowed
 		}
-		if p.Session.Stage != store.StageFull {
+		if p.Stage != auth.StageFull {
 			return errSecondFactor
 		}
 		next.ServeHTTP(w, r)
@@ -289,8 +287,9 @@ func (a *api) requireFull(next http.Handler) http.Handler {
 	})
 }
 
-// mustPrincipal is for handlers behind requireSession/requireFull.
-func mustPrincipal(r *http.Request) principal {
+// principalOf is the principal of a request behind requireSession,
+// requireFull or requireFullOrToken (the zero Session elsewhere).
+func principalOf(r *http.Request) auth.Session {
 	p, _ := principalFrom(r.Context())
 	return p
 }

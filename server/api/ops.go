@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"net/http"
 	"time"
 )
@@ -16,17 +17,9 @@ func (a *api) openAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type timeResponse struct {
-	UnixMS int64 `json:"unix_ms"`
-}
-
 // serverTime lets the authenticator compare its clock with the server's.
 func (a *api) serverTime(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, timeResponse{UnixMS: a.now().UnixMilli()})
-}
-
-type healthResponse struct {
-	Status string `json:"status"`
+	return writeJSON(w, http.StatusOK, wire.Time{UnixMS: a.now().UnixMilli()})
 }
 
 // healthz answers 200 when the database answers (a read and an empty write
@@ -39,5 +32,5 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
 		a.log.Error("health check failed", "err", err)
 		return errServiceUnavailable
 	}
-	return writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
+	return writeJSON(w, http.StatusOK, wire.Health{Status: "ok"})
 }

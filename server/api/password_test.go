@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"testing"
 	"time"
 )
@@ -36,7 +37,7 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("token: %d %s", r.status, r.body)
 	}
 	h.clock.Advance(30 * time.Second)
-	var out changePasswordResponse
+	var out wire.ChangePasswordResponse
 	a.c.must(200, "POST", "/api/v1/password", map[string]string{"current_password": password, "new_password": next,
 		"code": h.code(a.secret)}).decode(t, &out)
 	if out.SignedOutSessions != 1 {
@@ -63,7 +64,7 @@ func TestSessionsListAndEndOne(t *testing.T) {
 	me := h.signUp("list@example.com")
 	laptop := h.signIn("list@example.com")
 	stranger := h.signUp("stranger@example.com")
-	var list sessionList
+	var list wire.SessionList
 	me.must(200, "GET", "/api/v1/sessions", nil).decode(t, &list)
 	if len(list.Sessions) != 2 {
 		t.Fatalf("sessions %+v", list)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
 )
 
@@ -20,33 +21,25 @@ func (rc recoveryCodes) Routes() chi.Router {
 	return r
 }
 
-type recoveryStatus struct {
-	Remaining int `json:"remaining"`
-}
-
 func (rc recoveryCodes) status(w http.ResponseWriter, r *http.Request) error {
-	n, err := rc.auth.RecoveryCodesRemaining(r.Context(), mustPrincipal(r).Session.UserID)
+	n, err := rc.devices.RecoveryCodesRemaining(r.Context(), principalOf(r).UserID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, recoveryStatus{Remaining: n})
-}
-
-type recoveryCodesResponse struct {
-	RecoveryCodes []string `json:"recovery_codes"`
+	return writeJSON(w, http.StatusOK, wire.RecoveryStatus{Remaining: n})
 }
 
 func (rc recoveryCodes) regenerate(w http.ResponseWriter, r *http.Request) error {
-	var req factorRequest
+	var req wire.Factor
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	codes, err := rc.auth.RegenerateRecoveryCodes(r.Context(), client(r), mustPrincipal(r).Session,
+	codes, err := rc.devices.RegenerateRecoveryCodes(r.Context(), client(r), principalOf(r),
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, recoveryCodesResponse{RecoveryCodes: codes})
+	return writeJSON(w, http.StatusCreated, wire.RecoveryCodes{RecoveryCodes: codes})
 }
 
 // mfa is the account's multi-factor authentication as a whole.
@@ -60,11 +53,11 @@ func (m mfa) Routes() chi.Router {
 }
 
 func (m mfa) disable(w http.ResponseWriter, r *http.Request) error {
-	var req factorRequest
+	var req wire.Factor
 	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	if err := m.auth.DisableMFA(r.Context(), client(r), mustPrincipal(r).Session,
+	if err := m.devices.DisableMFA(r.Context(), client(r), principalOf(r),
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode}); err != nil {
 		return err
 	}

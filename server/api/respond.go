@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"io"
 	"mime"
 	"net/http"
@@ -26,15 +28,6 @@ func (a *api) handle(h handlerFunc) http.HandlerFunc {
 	}
 }
 
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 // writeError writes err's public face; an unexpected error is logged with
 // its detail and answered with a bare 500.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -49,22 +42,25 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if pub.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "60")
 	}
-	writeJSON(w, pub.Status, errorBody{Error: errorDetail{Code: pub.Code, Message: pub.Message}})
+	if err := writeJSON(w, pub.Status, wire.ErrorBody{Error: wire.Error{Code: pub.Code, Message: pub.Message}}); err != nil {
+		a.log.ErrorContext(r.Context(), "writing an error", "err", err) // cannot happen: two strings
+	}
 }
 
 // writeJSON writes v as the response body (without HTML escaping, so
-// otpauth URIs keep their "&").
+// otpauth URIs keep their "&"). It encodes before writing anything, so an
+// encoding failure is returned to the adapter, which logs it and answers a
+// bare 500.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		http.Error(w, `{"error":{"code":"internal","message":"Something went wrong on our side."}}`, http.StatusInternalServerError)
-		return nil
+		return fmt.Errorf("api: encoding a %d response: %w", status, err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(buf.Bytes()) // a failed write is the client gone; nothing to do
 	return nil
 }
 
@@ -214,7 +210,7 @@ func jsonOnly(next http.Handler) http.Handler {
 		}
 		if r.Header.Get("Content-Type") != "" {
 			if checkContentType(r) != nil {
-				writeError(w, errUnsupportedMedia)
+				writePlainError(w, errUnsupportedMedia)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -223,15 +219,15 @@ func jsonOnly(next http.Handler) http.Handler {
 		var first [1]byte
 		n, _ := io.ReadFull(r.Body, first[:])
 		if n > 0 {
-			writeError(w, errUnsupportedMedia)
+			writePlainError(w, errUnsupportedMedia)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// writeError writes a public error where no api (and so no logger) is at
+// writePlainError writes a public error where no api (and so no logger) is at
 // hand: only for errors that need no logging.
-func writeError(w http.ResponseWriter, e *APIError) {
-	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+func writePlainError(w http.ResponseWriter, e *APIError) {
+	_ = writeJSON(w, e.Status, wire.ErrorBody{Error: wire.Error{Code: e.Code, Message: e.Message}}) // two strings always encode
 }

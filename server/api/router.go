@@ -10,9 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-
-	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/metrics"
 )
 
 // Pinger checks the database for /healthz.
@@ -31,15 +28,24 @@ type RateLimit struct {
 // DefaultRateLimit allows 60 credential requests per minute per address.
 var DefaultRateLimit = RateLimit{Requests: 60, Window: time.Minute}
 
+// RequestObserver counts requests (metrics).
+type RequestObserver interface {
+	Request(method, route string, code int, took time.Duration)
+}
+
 // Deps are what the router needs.
 type Deps struct {
-	Auth    *auth.Service
-	DB      Pinger
-	Metrics *metrics.Metrics
-	Log     *slog.Logger
-	App     fs.FS            // the authenticator's files, served at /app/
-	Site    fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
-	Now     func() time.Time // server time for /api/v1/time
+	Accounts Accounts
+	Devices  Devices
+	Tokens   Tokens
+	Push     Push // push sign-in; off when nil, not enabled, or Hub is nil
+	Audit    AuditLog
+	DB       Pinger
+	Metrics  RequestObserver // optional
+	Log      *slog.Logger
+	App      fs.FS            // the authenticator's files, served at /app/
+	Site     fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
+	Now      func() time.Time // server time for /api/v1/time
 	// BaseURL is the public URL; with https, cookies are Secure even when
 	// TLS ends at a proxy, and its origin is trusted for cross-origin checks.
 	BaseURL *url.URL
@@ -47,16 +53,20 @@ type Deps struct {
 	// the client address; empty means the TCP peer is the client.
 	TrustedProxies []string
 	RateLimit      RateLimit
-	// Push is the push router's side that the API needs (push.go); nil
-	// leaves push sign-in off.
-	Push PushHub
+	// Hub is the push router's side that the API needs; nil leaves push
+	// sign-in off.
+	Hub PushHub
 }
 
 // api carries the dependencies to every handler.
 type api struct {
-	auth      *auth.Service
+	accounts  Accounts
+	devices   Devices
+	tokens    Tokens
+	push      Push
+	audit     AuditLog
 	db        Pinger
-	metrics   *metrics.Metrics
+	metrics   RequestObserver
 	log       *slog.Logger
 	now       func() time.Time
 	baseHTTPS bool
@@ -64,12 +74,13 @@ type api struct {
 	// registerLimit is push registration's own per-address limit, so that
 	// registrations neither use up nor are used up by sign-in attempts.
 	registerLimit func(http.Handler) http.Handler
-	push          PushHub
+	hub           PushHub
 }
 
 // NewRouter builds the whole HTTP handler.
 func NewRouter(d Deps) http.Handler {
-	a := &api{auth: d.Auth, db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now}
+	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit,
+		db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -77,12 +88,11 @@ func NewRouter(d Deps) http.Handler {
 		a.now = time.Now
 	}
 	if a.metrics == nil {
-		a.metrics = metrics.New()
+		a.metrics = noRequests{}
 	}
 	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
 	a.limit = a.rateLimiter(d.RateLimit)
 	a.registerLimit = a.rateLimiter(d.RateLimit)
-	a.push = d.Push
 
 	r := chi.NewRouter()
 	if len(d.TrustedProxies) > 0 {
@@ -123,6 +133,10 @@ func NewRouter(d Deps) http.Handler {
 	})
 	return r
 }
+
+type noRequests struct{}
+
+func (noRequests) Request(string, string, int, time.Duration) {}
 
 // subrouter is a router for a resource, answering 404 and 405 like the rest.
 func (a *api) subrouter() chi.Router {

@@ -3,12 +3,11 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 )
 
 // users is sign-up.
@@ -20,22 +19,17 @@ func (u users) Routes() chi.Router {
 	return r
 }
 
-type credentialsRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
 func (u users) signUp(w http.ResponseWriter, r *http.Request) error {
-	var req credentialsRequest
+	var req wire.Credentials
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	usr, ns, err := u.auth.SignUp(r.Context(), client(r), req.Email, req.Password)
+	ns, err := u.accounts.SignUp(r.Context(), client(r), req.Email, req.Password)
 	if err != nil {
 		return err
 	}
 	u.setSessionCookie(w, r, ns)
-	return writeJSON(w, http.StatusCreated, sessionResponse{User: viewUser(usr, false), Session: viewSession(ns.Session)})
+	return writeJSON(w, http.StatusCreated, wire.SessionResponse{User: viewUser(ns.User), Session: viewSession(ns.Session)})
 }
 
 // session is the current session: sign in, the second factor, sign out.
@@ -51,60 +45,52 @@ func (s session) Routes() chi.Router {
 	return r
 }
 
-func (a *api) sessionResponse(ctx context.Context, sess store.Session) (sessionResponse, error) {
-	u, mfa, err := a.auth.Account(ctx, sess.UserID)
+// sessionResponse shows a session with its user, read now.
+func (a *api) sessionResponse(ctx context.Context, sess auth.Session) (wire.SessionResponse, error) {
+	u, err := a.accounts.Account(ctx, sess.UserID)
 	if err != nil {
-		return sessionResponse{}, err
+		return wire.SessionResponse{}, err
 	}
-	return sessionResponse{User: viewUser(u, mfa), Session: viewSession(sess)}, nil
+	return wire.SessionResponse{User: viewUser(u), Session: viewSession(sess)}, nil
 }
 
 func (s session) signIn(w http.ResponseWriter, r *http.Request) error {
-	var req credentialsRequest
+	var req wire.Credentials
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	ns, err := s.auth.SignIn(r.Context(), client(r), req.Email, req.Password)
-	if err != nil {
-		return err
-	}
-	resp, err := s.sessionResponse(r.Context(), ns.Session)
+	ns, err := s.accounts.SignIn(r.Context(), client(r), req.Email, req.Password)
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(w, r, ns)
-	return writeJSON(w, http.StatusOK, resp)
+	return writeJSON(w, http.StatusOK, wire.SessionResponse{User: viewUser(ns.User), Session: viewSession(ns.Session)})
 }
 
 func (s session) get(w http.ResponseWriter, r *http.Request) error {
-	resp, err := s.sessionResponse(r.Context(), mustPrincipal(r).Session)
+	resp, err := s.sessionResponse(r.Context(), principalOf(r))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, resp)
 }
 
-// sessionStatus says whether the request carries a live session, always
-// with 200: the site's sign-in pages ask it on every load, and a browser
-// logs every 401 as a console error.
-type sessionStatus struct {
-	SignedIn bool   `json:"signed_in"`
-	Stage    string `json:"stage,omitempty"`
-}
-
+// status says whether the request carries a live session, always with
+// 200: the site's sign-in pages ask it on every load, and a browser logs
+// every 401 as a console error.
 func (s session) status(w http.ResponseWriter, r *http.Request) error {
 	p, ok := principalFrom(r.Context())
 	if !ok {
-		return writeJSON(w, http.StatusOK, sessionStatus{})
+		return writeJSON(w, http.StatusOK, wire.SessionStatus{})
 	}
-	if p.Token != nil {
+	if p.ViaToken() {
 		return errTokenNotAllowed
 	}
-	return writeJSON(w, http.StatusOK, sessionStatus{SignedIn: true, Stage: string(p.Session.Stage)})
+	return writeJSON(w, http.StatusOK, wire.SessionStatus{SignedIn: true, Stage: string(p.Stage)})
 }
 
 func (s session) signOut(w http.ResponseWriter, r *http.Request) error {
-	if err := s.auth.SignOut(r.Context(), client(r), mustPrincipal(r).Session); err != nil {
+	if err := s.accounts.SignOut(r.Context(), client(r), principalOf(r)); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)
@@ -115,16 +101,16 @@ func (s session) signOut(w http.ResponseWriter, r *http.Request) error {
 // secondFactor completes a partial session (a new cookie replaces it) or
 // steps a full one up.
 func (s session) secondFactor(w http.ResponseWriter, r *http.Request) error {
-	var req factorRequest
+	var req wire.Factor
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	ns, err := s.auth.SecondFactor(r.Context(), client(r), mustPrincipal(r).Session,
+	ns, err := s.accounts.SecondFactor(r.Context(), client(r), principalOf(r),
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}
-	resp := sessionResponse{User: viewUser(ns.User, ns.MFAEnrolled), Session: viewSession(ns.Session)}
+	resp := wire.SessionResponse{User: viewUser(ns.User), Session: viewSession(ns.Session)}
 	if ns.Token != "" {
 		s.setSessionCookie(w, r, ns)
 	}
@@ -143,35 +129,19 @@ func (s sessions) Routes() chi.Router {
 	return r
 }
 
-type sessionListItem struct {
-	ID         string     `json:"id"`
-	Current    bool       `json:"current"`
-	Stage      string     `json:"stage"`
-	AMR        []string   `json:"amr"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	VerifiedAt *time.Time `json:"mfa_verified_at"`
-	ClientAddr string     `json:"client_addr"`
-	Browser    string     `json:"browser"`
-}
-
-type sessionList struct {
-	Sessions []sessionListItem `json:"sessions"`
-}
-
 func (s sessions) list(w http.ResponseWriter, r *http.Request) error {
-	me := mustPrincipal(r).Session
-	all, err := s.auth.Sessions(r.Context(), me.UserID)
+	me := principalOf(r)
+	all, err := s.accounts.Sessions(r.Context(), me.UserID)
 	if err != nil {
 		return err
 	}
-	out := sessionList{Sessions: make([]sessionListItem, len(all))}
+	out := wire.SessionList{Sessions: make([]wire.SessionListItem, len(all))}
 	for i, x := range all {
 		amr := x.AMR
 		if amr == nil {
 			amr = []string{}
 		}
-		out.Sessions[i] = sessionListItem{ID: x.ID, Current: x.ID == me.ID, Stage: string(x.Stage), AMR: amr,
+		out.Sessions[i] = wire.SessionListItem{ID: x.ID, Current: x.ID == me.ID, Stage: string(x.Stage), AMR: amr,
 			CreatedAt: x.CreatedAt.UTC(), ExpiresAt: x.ExpiresAt.UTC(), VerifiedAt: optTime(x.MFAVerifiedAt),
 			ClientAddr: x.ClientAddr, Browser: auth.BrowserSummary(x.UserAgent)}
 	}
@@ -180,9 +150,9 @@ func (s sessions) list(w http.ResponseWriter, r *http.Request) error {
 
 // end signs one session out (this one too, then the cookie goes).
 func (s sessions) end(w http.ResponseWriter, r *http.Request) error {
-	me := mustPrincipal(r).Session
+	me := principalOf(r)
 	id := chi.URLParam(r, "id")
-	if err := s.auth.EndSession(r.Context(), client(r), me.UserID, id); err != nil {
+	if err := s.accounts.EndSession(r.Context(), client(r), me.UserID, id); err != nil {
 		return err
 	}
 	if id == me.ID {
@@ -201,33 +171,22 @@ func (p passwords) Routes() chi.Router {
 	return r
 }
 
-type changePasswordRequest struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
-	Code            string `json:"code"`
-	RecoveryCode    string `json:"recovery_code"`
-}
-
-type changePasswordResponse struct {
-	SignedOutSessions int64 `json:"signed_out_sessions"`
-}
-
 func (p passwords) change(w http.ResponseWriter, r *http.Request) error {
-	var req changePasswordRequest
+	var req wire.ChangePasswordRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	res, err := p.auth.ChangePassword(r.Context(), client(r), mustPrincipal(r).Session, req.CurrentPassword, req.NewPassword,
+	res, err := p.accounts.ChangePassword(r.Context(), client(r), principalOf(r), req.CurrentPassword, req.NewPassword,
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}
 	p.setBrowserCookie(w, r, res.BrowserToken)
-	return writeJSON(w, http.StatusOK, changePasswordResponse{SignedOutSessions: res.SignedOut})
+	return writeJSON(w, http.StatusOK, wire.ChangePasswordResponse{SignedOutSessions: res.SignedOut})
 }
 
 func (s sessions) signOutEverywhere(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.auth.SignOutEverywhere(r.Context(), client(r), mustPrincipal(r).Session.UserID); err != nil {
+	if _, err := s.accounts.SignOutEverywhere(r.Context(), client(r), principalOf(r).UserID); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
@@ -57,7 +58,7 @@ func decodeQR(t *testing.T, dataURL string) string {
 func TestFullFlowAndInvariant1_SeedNeverReadBack(t *testing.T) {
 	h := newHarness(t)
 	c := h.signUp("alice@example.com")
-	var created createDeviceResponse
+	var created wire.Enrollment
 	c.must(201, "POST", "/api/v1/totp-devices", `{"name":"Alice's phone"}`).decode(t, &created)
 	e := created.Enrollment
 	secret := secretOf(t, e.Secret)
@@ -76,7 +77,7 @@ func TestFullFlowAndInvariant1_SeedNeverReadBack(t *testing.T) {
 	}
 
 	h.record(true) // from here on nothing may carry the seed
-	var act activateResponse
+	var act wire.ActivateResponse
 	c.must(200, "POST", "/api/v1/totp-devices/"+created.Device.ID+"/activate", map[string]string{"code": h.code(secret)}).decode(t, &act)
 	if act.Device.State != "active" || len(act.RecoveryCodes) != 10 || act.Device.ActivatedAt == nil {
 		t.Fatalf("activate: %+v", act)
@@ -87,7 +88,7 @@ func TestFullFlowAndInvariant1_SeedNeverReadBack(t *testing.T) {
 	// Two-step sign-in.
 	h.clock.Advance(30 * time.Second)
 	c = h.client()
-	var sr sessionResponse
+	var sr wire.SessionResponse
 	c.must(200, "POST", "/api/v1/session", map[string]string{"email": "alice@example.com", "password": password}).decode(t, &sr)
 	if sr.Session.Stage != "partial" || sr.Session.MFATOTPVerified || !sr.User.MFAEnrolled {
 		t.Fatalf("password step: %+v", sr)
@@ -103,7 +104,7 @@ func TestFullFlowAndInvariant1_SeedNeverReadBack(t *testing.T) {
 		sr.Session.MFAVerifiedAt == nil || !sr.Session.MFAVerifiedAt.Equal(h.clock.Now()) {
 		t.Fatalf("second factor: %+v", sr.Session)
 	}
-	var list deviceList
+	var list wire.DeviceList
 	r := c.must(200, "GET", "/api/v1/totp-devices", nil)
 	r.decode(t, &list)
 	if len(list.Devices) != 1 || list.Devices[0].ID != created.Device.ID || list.Devices[0].LastUsedAt == nil {
@@ -203,14 +204,14 @@ func TestCookies(t *testing.T) {
 // says which stage it is at; a token is not a session.
 func TestSessionStatus(t *testing.T) {
 	h := newHarness(t)
-	status := func(c *testClient, headers ...string) sessionStatus {
+	status := func(c *testClient, headers ...string) wire.SessionStatus {
 		t.Helper()
-		var st sessionStatus
+		var st wire.SessionStatus
 		c.must(200, "GET", "/api/v1/session/status", nil, headers...).decode(t, &st)
 		return st
 	}
 	anon := h.client()
-	if st := status(anon); st != (sessionStatus{}) {
+	if st := status(anon); st != (wire.SessionStatus{}) {
 		t.Fatalf("anonymous: %+v", st)
 	}
 	if r := anon.must(200, "GET", "/api/v1/session/status", nil); string(r.body) != `{"signed_in":false}`+"\n" {
@@ -220,11 +221,11 @@ func TestSessionStatus(t *testing.T) {
 		t.Fatalf("an unknown cookie: %+v", st)
 	}
 	a := h.enroll("status@example.com")
-	if st := status(a.c); st != (sessionStatus{SignedIn: true, Stage: "full"}) {
+	if st := status(a.c); st != (wire.SessionStatus{SignedIn: true, Stage: "full"}) {
 		t.Fatalf("full session: %+v", st)
 	}
 	partial := h.signIn("status@example.com")
-	if st := status(partial); st != (sessionStatus{SignedIn: true, Stage: "partial"}) {
+	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial"}) {
 		t.Fatalf("partial session: %+v", st)
 	}
 	partial.must(204, "DELETE", "/api/v1/session", nil)

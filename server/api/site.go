@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/twofold-auth/twofold/server/api/wire"
 )
 
 // The demo sign-in site: static pages (web/site) that call the same JSON
@@ -52,19 +53,13 @@ func (d demo) Routes() chi.Router {
 	return r
 }
 
-type protectedView struct {
-	Message    string   `json:"message"`
-	AMR        []string `json:"amr"`
-	VerifiedAt string   `json:"mfa_verified_at"`
-}
-
 func (d demo) protected(w http.ResponseWriter, r *http.Request) error {
-	sess := mustPrincipal(r).Session
-	if err := d.auth.RequireMFAVerified(r.Context(), sess); err != nil {
+	sess := principalOf(r)
+	if err := d.accounts.RequireMFAVerified(r.Context(), sess); err != nil {
 		return err
 	}
 	v := viewSession(sess)
-	return writeJSON(w, http.StatusOK, protectedView{
+	return writeJSON(w, http.StatusOK, wire.Protected{
 		Message:    "You are in: this session verified a second factor.",
 		AMR:        v.AMR,
 		VerifiedAt: v.MFAVerifiedAt.Format("2006-01-02T15:04:05Z07:00"),

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,8 +8,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 )
 
 // Application tokens over HTTP. Which routes a token may call is decided
@@ -29,13 +28,6 @@ import (
 //     browser-style session; creating a token also needs its second factor
 //     verified when the account has MFA.
 
-var (
-	errTokenNotAllowed = errorf(http.StatusForbidden, "token_not_allowed",
-		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
-	errInvalidToken = errorf(http.StatusUnauthorized, "invalid_token",
-		"The application token is unknown, revoked or expired; create a new one (twofold login).")
-)
-
 // bearerToken returns the token of an Authorization: Bearer header; ok is
 // true whenever the Bearer scheme is used, even with an empty token, so a
 // bad token is refused instead of falling back to the session cookie.
@@ -49,17 +41,15 @@ func bearerToken(r *http.Request) (secret string, ok bool) {
 }
 
 func (a *api) authenticateToken(w http.ResponseWriter, r *http.Request, secret string, next http.Handler) {
-	t, err := a.auth.AuthenticateAppToken(r.Context(), client(r), secret)
+	t, err := a.tokens.Authenticate(r.Context(), client(r), secret)
 	if err != nil {
 		if errors.Is(err, auth.ErrInvalidToken) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="twofold"`)
-			err = errInvalidToken
 		}
 		a.writeError(w, r, err)
 		return
 	}
-	p := principal{Session: auth.TokenSession(t), Token: &t}
-	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	next.ServeHTTP(w, withPrincipal(r, auth.TokenSession(t)))
 }
 
 // requireFullOrToken lets full sessions and application tokens through: the
@@ -67,7 +57,7 @@ func (a *api) authenticateToken(w http.ResponseWriter, r *http.Request, secret s
 func (a *api) requireFullOrToken(next http.Handler) http.Handler {
 	full := a.requireFull(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := principalFrom(r.Context()); ok && p.Token != nil {
+		if p, ok := principalFrom(r.Context()); ok && p.ViaToken() {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -86,53 +76,25 @@ func (t appTokens) Routes() chi.Router {
 	return r
 }
 
-type appTokenView struct {
-	ID           string     `json:"id"`
-	Name         string     `json:"name"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-	LastUsedAt   *time.Time `json:"last_used_at"`
-	LastUsedAddr string     `json:"last_used_addr"`
-}
-
-func viewAppToken(t store.AppToken) appTokenView {
-	return appTokenView{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: optTime(t.ExpiresAt),
+func viewAppToken(t auth.AppToken) wire.AppToken {
+	return wire.AppToken{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: optTime(t.ExpiresAt),
 		LastUsedAt: optTime(t.LastUsedAt), LastUsedAddr: t.LastUsedAddr}
 }
 
-type appTokenList struct {
-	Tokens []appTokenView `json:"tokens"`
-}
-
 func (t appTokens) list(w http.ResponseWriter, r *http.Request) error {
-	ts, err := t.auth.AppTokens(r.Context(), mustPrincipal(r).Session.UserID)
+	ts, err := t.tokens.List(r.Context(), principalOf(r).UserID)
 	if err != nil {
 		return err
 	}
-	out := appTokenList{Tokens: make([]appTokenView, len(ts))}
+	out := wire.AppTokenList{Tokens: make([]wire.AppToken, len(ts))}
 	for i, tok := range ts {
 		out.Tokens[i] = viewAppToken(tok)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// createAppTokenRequest names the token; with MFA enrolled it carries a
-// second factor unless the session verified one within the last minutes.
-type createAppTokenRequest struct {
-	Name         string     `json:"name"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-	Code         string     `json:"code"`
-	RecoveryCode string     `json:"recovery_code"`
-}
-
-// createAppTokenResponse is the one response that carries a token.
-type createAppTokenResponse struct {
-	Token  appTokenView `json:"token"`
-	Secret string       `json:"secret"`
-}
-
 func (t appTokens) create(w http.ResponseWriter, r *http.Request) error {
-	var req createAppTokenRequest
+	var req wire.CreateAppTokenRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
@@ -140,17 +102,17 @@ func (t appTokens) create(w http.ResponseWriter, r *http.Request) error {
 	if req.ExpiresAt != nil {
 		expires = *req.ExpiresAt
 	}
-	nt, err := t.auth.CreateAppToken(r.Context(), client(r), mustPrincipal(r).Session, req.Name, expires,
+	nt, err := t.tokens.Create(r.Context(), client(r), principalOf(r), req.Name, expires,
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/app-tokens/"+nt.Token.ID)
-	return writeJSON(w, http.StatusCreated, createAppTokenResponse{Token: viewAppToken(nt.Token), Secret: nt.Secret})
+	return writeJSON(w, http.StatusCreated, wire.CreatedAppToken{Token: viewAppToken(nt.Token), Secret: nt.Secret})
 }
 
 func (t appTokens) revoke(w http.ResponseWriter, r *http.Request) error {
-	if err := t.auth.RevokeAppToken(r.Context(), client(r), mustPrincipal(r).Session.UserID, chi.URLParam(r, "id")); err != nil {
+	if err := t.tokens.Revoke(r.Context(), client(r), principalOf(r).UserID, chi.URLParam(r, "id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

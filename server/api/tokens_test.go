@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ func bearer(secret string) []string { return []string{"Authorization", "Bearer "
 // newToken creates a token from c's session and returns its secret and id.
 func newToken(t *testing.T, c *testClient, body any) (secret, id string) {
 	t.Helper()
-	var out createAppTokenResponse
+	var out wire.CreatedAppToken
 	c.must(201, "POST", "/api/v1/app-tokens", body).decode(t, &out)
 	if !strings.HasPrefix(out.Secret, "tft_") || out.Token.ID == "" {
 		t.Fatalf("created %+v", out)
@@ -23,7 +24,7 @@ func newToken(t *testing.T, c *testClient, body any) (secret, id string) {
 func auditTypes(t *testing.T, c *testClient) map[string]int {
 	t.Helper()
 	var list struct {
-		Events []auditEventView `json:"events"`
+		Events []wire.AuditEvent `json:"events"`
 	}
 	c.must(200, "GET", "/api/v1/audit-events", nil).decode(t, &list)
 	out := map[string]int{}
@@ -86,7 +87,7 @@ func TestAppTokenLifecycleAndLimits(t *testing.T) {
 			t.Errorf("%v: %d %s", tc.body, r.status, r.body)
 		}
 	}
-	var list appTokenList
+	var list wire.AppTokenList
 	c.must(200, "GET", "/api/v1/app-tokens", nil).decode(t, &list)
 	if len(list.Tokens) != 0 {
 		t.Fatalf("tokens left: %+v", list)
@@ -120,7 +121,7 @@ func TestAppTokenUseAuditedOncePerMinute(t *testing.T) {
 	if n := auditTypes(t, c)["app_token_used"]; n != 2 {
 		t.Fatalf("%d use events after a minute, want 2", n)
 	}
-	var list appTokenList
+	var list wire.AppTokenList
 	c.must(200, "GET", "/api/v1/app-tokens", nil).decode(t, &list)
 	if lu := list.Tokens[0].LastUsedAt; lu == nil || !lu.Equal(t0.Add(time.Minute)) || list.Tokens[0].LastUsedAddr == "" {
 		t.Fatalf("last use %+v", list.Tokens[0])
@@ -171,7 +172,7 @@ func TestAppTokenNeedsVerifiedSessionAndCodes(t *testing.T) {
 func TestRegenerateSeedOnlyPending(t *testing.T) {
 	h := newHarness(t)
 	c := h.signUp("seed@example.com")
-	var created, again createDeviceResponse
+	var created, again wire.Enrollment
 	c.must(201, "POST", "/api/v1/totp-devices", nil).decode(t, &created)
 	id := created.Device.ID
 	h.clock.Advance(9 * time.Minute)

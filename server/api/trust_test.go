@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/store"
 )
 
@@ -28,7 +29,7 @@ func TestSeedTakeoverClosed(t *testing.T) {
 		t.Fatalf("token enrolling the first device: %d %s", r.status, r.body)
 	}
 
-	var created createDeviceResponse
+	var created wire.Enrollment
 	owner.must(201, "POST", "/api/v1/totp-devices", `{"name":"phone"}`).decode(t, &created)
 	seed := "/api/v1/totp-devices/" + created.Device.ID + "/seed"
 	activate := "/api/v1/totp-devices/" + created.Device.ID + "/activate"
@@ -66,7 +67,7 @@ func TestSeedTakeoverClosed(t *testing.T) {
 		t.Fatalf("token adding a device without a code: %d %s", r.status, r.body)
 	}
 	h.clock.Advance(30 * time.Second)
-	var byToken createDeviceResponse
+	var byToken wire.Enrollment
 	h.client().must(201, "POST", "/api/v1/totp-devices", map[string]string{"code": h.code(secretOf(t, created.Enrollment.Secret))},
 		bearer(token)...).decode(t, &byToken)
 	tokenSeed := "/api/v1/totp-devices/" + byToken.Device.ID + "/seed"
@@ -103,7 +104,7 @@ func TestTokenNeedsFreshFactor(t *testing.T) {
 		t.Fatalf("wrong code: %d %s", r.status, r.body)
 	}
 	newToken(t, c, map[string]string{"name": "x", "code": h.code(a.secret)})
-	var list appTokenList
+	var list wire.AppTokenList
 	c.must(200, "GET", "/api/v1/app-tokens", nil).decode(t, &list)
 	if len(list.Tokens) != 1 {
 		t.Fatalf("tokens %+v", list.Tokens)
@@ -256,7 +257,7 @@ func TestStateChangesNeedJSON(t *testing.T) {
 	if resp.StatusCode != 415 {
 		t.Fatalf("body without a content type: %d", resp.StatusCode)
 	}
-	var status recoveryStatus
+	var status wire.RecoveryStatus
 	a.c.must(200, "GET", "/api/v1/recovery-codes", nil).decode(t, &status)
 	if status.Remaining != 10 {
 		t.Fatalf("recovery codes changed: %d left", status.Remaining)

@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
@@ -76,7 +77,7 @@ type stamping struct {
 	sent map[string]time.Time
 }
 
-func (s *stamping) Prompt(c store.PushChallenge, ids []string) {
+func (s *stamping) Prompt(c auth.PushChallenge, ids []string) {
 	s.mu.Lock()
 	s.sent[c.ID] = time.Now()
 	s.mu.Unlock()
@@ -93,7 +94,7 @@ func BenchmarkPushSockets(b *testing.B) {
 	}
 	e := newEnv(b, Options{})
 	stamp := &stamping{Hub: e.hub, sent: map[string]time.Time{}}
-	if err := e.svc.EnablePush(auth.PushConfig{Origin: e.srv.URL, MaxPerWindow: 1 << 20, MaxPending: 1 << 20}, stamp); err != nil {
+	if err := e.svc.Push.Enable(service.PushConfig{Origin: e.srv.URL, MaxPerWindow: 1 << 20, MaxPending: 1 << 20}, stamp); err != nil {
 		b.Fatal(err)
 	}
 	// N accounts, each with one device registered, written straight to the
@@ -175,8 +176,8 @@ func BenchmarkPushSockets(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sess := store.Session{UserID: user, Stage: store.StagePartial, TokenHash: []byte(user)}
-				if _, err := e.svc.CreatePushChallenge(ctx, auth.Client{Addr: "192.0.2.1"}, sess); err != nil {
+				sess := auth.Session{ID: "ses_" + user, UserID: user, Stage: auth.StagePartial}
+				if _, err := e.svc.Push.Challenge(ctx, auth.Client{Addr: "192.0.2.1"}, sess); err != nil {
 					b.Error(err)
 				}
 			}()

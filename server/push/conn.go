@@ -14,7 +14,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 
@@ -36,7 +35,7 @@ type conn struct {
 	hub      *Hub
 	ws       *websocket.Conn
 	nc       net.Conn // the hijacked socket, reset when the peer is dropped
-	reg      store.PushRegistration
+	reg      auth.PushRegistration
 	deviceID string
 
 	mu      sync.Mutex
@@ -90,7 +89,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.send(push.EncodeReady(h.opts.Now().UnixMilli()), time.Time{})
 	// Attached first, then the pending prompts: one created in between
 	// arrives through the hub or this query, and sendPrompt sends it once.
-	pending, err := h.svc.PendingPrompts(context.Background(), reg)
+	pending, err := h.svc.Pending(context.Background(), reg)
 	if err != nil {
 		h.opts.Log.Error("push: pending prompts", "err", err)
 	}
@@ -107,30 +106,30 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go c.readLoop()
 }
 
-func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (store.PushRegistration, error) {
+func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (auth.PushRegistration, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.opts.HandshakeTimeout)
 	defer cancel()
 	nonce := make([]byte, push.NonceSize)
 	if _, err := io.ReadFull(h.opts.Rand, nonce); err != nil {
-		return store.PushRegistration{}, err
+		return auth.PushRegistration{}, err
 	}
 	if err := ws.Write(ctx, websocket.MessageBinary, push.EncodeNonce(nonce)); err != nil {
-		return store.PushRegistration{}, err
+		return auth.PushRegistration{}, err
 	}
 	typ, b, err := ws.Read(ctx)
 	if err != nil {
-		return store.PushRegistration{}, err
+		return auth.PushRegistration{}, err
 	}
 	if typ != websocket.MessageBinary {
-		return store.PushRegistration{}, push.ErrMalformed
+		return auth.PushRegistration{}, push.ErrMalformed
 	}
 	f, err := push.Decode(b)
 	if err != nil {
-		return store.PushRegistration{}, err
+		return auth.PushRegistration{}, err
 	}
 	hello, err := f.Hello()
 	if err != nil {
-		return store.PushRegistration{}, err
+		return auth.PushRegistration{}, err
 	}
 	return h.svc.AuthenticateDevice(ctx, nonce, hello)
 }
@@ -153,7 +152,7 @@ func (c *conn) readLoop() {
 			c.close(websocket.StatusPolicyViolation, "malformed frame")
 			return
 		}
-		ch, err := c.hub.svc.AnswerPush(context.Background(), c.reg, a)
+		ch, err := c.hub.svc.Answer(context.Background(), c.reg, a)
 		switch {
 		case errors.Is(err, auth.ErrPushRevoked):
 			c.close(statusRevoked, "registration revoked")

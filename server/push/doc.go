@@ -8,7 +8,7 @@
 // It keeps no security state: challenges, their single use, the fatigue
 // counts and registrations are in the database (server/auth, server/store);
 // a router spanning several server instances (PostgreSQL LISTEN/NOTIFY or
-// NATS) would implement auth.PushNotifier and Subscribe the same way. The
+// NATS) would implement service.PushNotifier and Subscribe the same way. The
 // idle path is frugal: no goroutine but the reader, small socket buffers, no
 // compression, no per-connection ticker.
 package push

@@ -23,7 +23,8 @@ import (
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/service"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 	"github.com/twofold-auth/twofold/shared/push"
 )
@@ -43,8 +44,8 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 type env struct {
 	t     testing.TB
 	clock *clock
-	st    *store.SQLite
-	svc   *auth.Service
+	st    *sqlite.Store
+	svc   *service.Service
 	hub   *Hub
 	srv   *httptest.Server
 	ws    string // ws:// URL of /api/v1/push/ws
@@ -53,22 +54,22 @@ type env struct {
 func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: t0}}
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "twofold.db"), store.SQLiteOptions{Now: e.clock.Now})
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := secrets.NewKeyring(rand.Reader, bytes.Repeat([]byte{7}, secrets.KeySize))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := auth.New(auth.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		auth.Deps{Store: st, Keys: keys, Now: e.clock.Now, Log: quiet})
+	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
+		service.Deps{Store: st, Keys: keys, Now: e.clock.Now, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Log, o.Now = quiet, e.clock.Now
-	e.st, e.svc, e.hub = st, svc, NewHub(svc, o)
-	e.srv = httptest.NewServer(api.NewRouter(api.Deps{Auth: svc, DB: st, Log: quiet, Now: e.clock.Now,
-		RateLimit: api.RateLimit{Requests: -1}, Push: e.hub}))
-	if err := svc.EnablePush(auth.PushConfig{Origin: e.srv.URL}, e.hub); err != nil {
+	e.st, e.svc, e.hub = st, svc, NewHub(svc.Push, o)
+	e.srv = httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, Now: e.clock.Now,
+		RateLimit: api.RateLimit{Requests: -1}, Hub: e.hub}))
+	if err := svc.Push.Enable(service.PushConfig{Origin: e.srv.URL}, e.hub); err != nil {
 		t.Fatal(err)
 	}
 	e.ws = "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/v1/push/ws"
@@ -96,7 +97,8 @@ func (e *env) code(secret []byte) string {
 func (e *env) enroll(email string) *account {
 	e.t.Helper()
 	ctx := context.Background()
-	u, _, err := e.svc.SignUp(ctx, auth.Client{}, email, "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, auth.Client{}, email, "correct horse battery")
+	u := ns.User
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -112,8 +114,8 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	e.t.Helper()
 	ctx := context.Background()
 	// The owner just stepped up: a second device needs a fresh factor.
-	fresh := store.Session{UserID: userID, MFAVerifiedAt: e.clock.Now()}
-	enr, err := e.svc.EnrollDevice(ctx, auth.Client{}, fresh, "phone", auth.Factor{})
+	fresh := auth.Session{UserID: userID, MFAVerifiedAt: e.clock.Now()}
+	enr, err := e.svc.Devices.Enroll(ctx, auth.Client{}, fresh, "phone", auth.Factor{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	if !ok || origin != e.srv.URL || devID != enr.Device.ID {
 		e.t.Fatalf("enrollment URI push endpoint %q %q %v", origin, devID, ok)
 	}
-	if _, err := e.svc.ActivateDevice(ctx, auth.Client{}, fresh, enr.Device.ID, e.code(enr.Key.Secret)); err != nil {
+	if _, err := e.svc.Devices.Activate(ctx, auth.Client{}, fresh, enr.Device.ID, e.code(enr.Key.Secret)); err != nil {
 		e.t.Fatal(err)
 	}
 	seed := make([]byte, ed25519.SeedSize)

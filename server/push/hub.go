@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 
@@ -77,7 +76,7 @@ func (nopObserver) PromptSettled(string)          {}
 
 // Hub is the in-process push router.
 type Hub struct {
-	svc  *auth.Service
+	svc  Service
 	opts Options
 
 	mu      sync.Mutex
@@ -86,10 +85,18 @@ type Hub struct {
 	closed  bool
 }
 
-var _ auth.PushNotifier = (*Hub)(nil)
+// Service is what the hub needs of push sign-in (server/service's Push):
+// it authenticates devices and decides their answers; the hub only moves
+// frames.
+type Service interface {
+	AuthenticateDevice(ctx context.Context, nonce []byte, h push.Hello) (auth.PushRegistration, error)
+	Pending(ctx context.Context, reg auth.PushRegistration) ([]auth.PushChallenge, error)
+	Answer(ctx context.Context, reg auth.PushRegistration, a push.AnswerFrame) (auth.PushChallenge, error)
+}
 
-// NewHub makes a hub for svc. Pass it to svc.EnablePush as its notifier.
-func NewHub(svc *auth.Service, o Options) *Hub {
+// NewHub makes a hub for svc. Pass it to the push service's Enable as its
+// notifier.
+func NewHub(svc Service, o Options) *Hub {
 	return &Hub{svc: svc, opts: o.withDefaults(), conns: map[string]*conn{}, waiters: map[string]map[chan struct{}]struct{}{}}
 }
 
@@ -102,7 +109,7 @@ func (h *Hub) Connected() int {
 
 // Prompt delivers a new challenge to the devices that are connected; the
 // others get it when they connect (PendingPrompts).
-func (h *Hub) Prompt(c store.PushChallenge, deviceIDs []string) {
+func (h *Hub) Prompt(c auth.PushChallenge, deviceIDs []string) {
 	h.opts.Observer.PromptSent()
 	f := promptFrame(c)
 	at := time.Now()
@@ -113,7 +120,7 @@ func (h *Hub) Prompt(c store.PushChallenge, deviceIDs []string) {
 	}
 }
 
-func promptFrame(c store.PushChallenge) []byte {
+func promptFrame(c auth.PushChallenge) []byte {
 	return push.EncodePrompt(push.Prompt{
 		ChallengeID: c.ID, Numbers: c.Candidates, Service: c.Service, Account: c.Account,
 		ClientAddr: c.ClientAddr, Browser: c.Browser, CreatedMs: c.CreatedAt.UnixMilli(), ExpiresMs: c.ExpiresAt.UnixMilli(),
@@ -122,7 +129,7 @@ func promptFrame(c store.PushChallenge) []byte {
 
 // Settled tells the devices to drop the prompt and wakes the browser
 // waiting for it.
-func (h *Hub) Settled(c store.PushChallenge, deviceIDs []string) {
+func (h *Hub) Settled(c auth.PushChallenge, deviceIDs []string) {
 	h.opts.Observer.PromptSettled(string(c.State))
 	f := push.EncodeSettled(push.Settled{ChallengeID: c.ID, Outcome: string(c.State)})
 	for _, id := range deviceIDs {
@@ -235,10 +242,4 @@ func (h *Hub) Close() {
 	for _, c := range all {
 		c.close(websocket.StatusGoingAway, "server shutting down")
 	}
-}
-
-// RunExpiry expires challenges every interval until ctx ends (the database
-// does the work; the hub tells the devices).
-func (h *Hub) RunExpiry(ctx context.Context, every time.Duration) {
-	h.svc.RunPushExpiry(ctx, every)
 }

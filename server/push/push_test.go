@@ -163,7 +163,7 @@ func TestExpiredChallenge(t *testing.T) {
 	<-states
 	a.device.prompt()
 	e.clock.Advance(61 * time.Second)
-	if n, err := e.svc.ExpirePush(context.Background()); n != 1 || err != nil {
+	if n, err := e.svc.Push.Expire(context.Background()); n != 1 || err != nil {
 		t.Fatalf("expire %d %v", n, err)
 	}
 	if s := a.device.settled(); s.Outcome != "expired" {
@@ -312,8 +312,8 @@ func TestDeviceDeleteRevokesPush(t *testing.T) {
 	a := e.enroll("a@example.com")
 	a.device.connect()
 	e.clock.Advance(30 * time.Second)
-	sess := store.Session{UserID: a.userID, Stage: store.StageFull}
-	if err := e.svc.DeleteDevice(context.Background(), auth.Client{}, sess, a.device.id, auth.Factor{Code: e.code(a.secret)}); err != nil {
+	sess := auth.Session{UserID: a.userID, Stage: auth.StageFull}
+	if err := e.svc.Devices.Delete(context.Background(), auth.Client{}, sess, a.device.id, auth.Factor{Code: e.code(a.secret)}); err != nil {
 		t.Fatal(err)
 	}
 	if code := a.device.closeStatus(); code != statusRevoked {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twofold-auth/twofold/server/auth"
 	"net"
 	"net/http"
 	"strings"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 
@@ -66,8 +66,8 @@ func (d *testDevice) connectSilent() *websocket.Conn {
 }
 
 // bulkyPrompt is a prompt frame near the protocol's size limit.
-func bulkyPrompt(i int) store.PushChallenge {
-	return store.PushChallenge{ID: fmt.Sprintf("pch_flood%06d", i), Candidates: [3]int{11, 22, 33},
+func bulkyPrompt(i int) auth.PushChallenge {
+	return auth.PushChallenge{ID: fmt.Sprintf("pch_flood%06d", i), Candidates: [3]int{11, 22, 33},
 		Service: "Twofold", Account: strings.Repeat("x", 1500), ClientAddr: "192.0.2.1", Browser: "flood",
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}
 }

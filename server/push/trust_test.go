@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/push"
 )
 
@@ -72,9 +71,9 @@ func TestReplacedKeyConnectionClosed(t *testing.T) {
 	if resp := e.register(a.device.id, a.secret, push.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("re-register same key: %s", resp.Status)
 	}
-	sess := store.Session{UserID: a.userID, Stage: store.StageFull}
+	sess := auth.Session{UserID: a.userID, Stage: auth.StageFull}
 	e.clock.Advance(30 * time.Second)
-	if err := e.svc.DeleteDevice(context.Background(), auth.Client{}, sess, a.device.id, auth.Factor{Code: e.code(a.secret)}); err != nil {
+	if err := e.svc.Devices.Delete(context.Background(), auth.Client{}, sess, a.device.id, auth.Factor{Code: e.code(a.secret)}); err != nil {
 		t.Fatal(err)
 	}
 	if code := a.device.closeStatus(); code != statusRevoked {

@@ -1,13 +1,10 @@
-// Package store keeps Twofold's server state: users, sessions, TOTP devices
-// (secrets sealed by package secrets before they get here), recovery code
-// hashes, the per-account verification throttle and the audit log. Store is
-// an interface so another database can follow; SQLite is the embedded
-// implementation, with WAL, foreign keys, a busy timeout, versioned SQL
-// migrations embedded and applied at open, a pool of read-only connections
-// and exactly one writer connection. Every change goes through Update, whose
-// function runs inside one transaction; SQLite's writer groups the Update
-// calls that arrive together into one commit (each under its own savepoint,
-// so each keeps its own result and its own rollback), which is what makes
-// the per-request cost of verification small while replay and throttle state
-// stay in the database.
+// Package store defines Twofold's server state and the contract every
+// storage engine keeps: the records (users, sessions, TOTP devices with
+// their secrets sealed by package secrets before they get here, recovery
+// code hashes, the per-account failure records, known browsers, the audit
+// log, application tokens, push registrations and challenges), one reader
+// and writer interface per aggregate, and Store, whose Update runs a
+// function in one serializable transaction (store.go states what callers
+// may rely on, and nothing more). The engines live in subpackages (sqlite,
+// the embedded default); storetest is the conformance suite each must pass.
 package store

@@ -5,60 +5,95 @@ import (
 	"time"
 )
 
-// Reader is what can be read, from the store or inside a transaction (where
-// reads see the transaction's own writes).
-type Reader interface {
+// The store's contract, which every engine keeps and the conformance suite
+// (storetest) checks; nothing else may be relied on:
+//
+//   - Update runs fn in one transaction: when fn returns nil every write it
+//     made is committed, durably, before Update returns; when fn returns an
+//     error or panics, none is (Update returns that error, or an error for
+//     the panic). fn sees its own writes.
+//   - Updates are serializable: their effect is that of running them one at
+//     a time in some order. A read-modify-write inside one Update (a
+//     throttle record, a count of devices) sees no concurrent Update's
+//     partial work, and no concurrent Update's write is lost.
+//   - fn may run more than once (an engine may retry a transaction that
+//     lost a conflict), so it must not act outside the transaction other
+//     than by setting variables it sets afresh on every run, and must not
+//     call Update.
+//   - The conditional writes (ConsumeStep, UseRecoveryCode, the push
+//     challenge transitions, TouchAppToken, the state-qualified deletes)
+//     change a row only if it is in the state the method names, and report
+//     whether they did: of any number of concurrent attempts at one such
+//     change, exactly one succeeds.
+//   - Reads outside Update see committed data (not necessarily the newest
+//     commit of another process).
+//   - A write that changes one row returns ErrNotFound when the row is not
+//     there (or not in the state the change needs); inserting a duplicate
+//     key returns ErrConflict.
+//   - Contexts: an engine may stop work when ctx ends; a transaction that
+//     stops rolls back.
+//
+// How an engine batches commits, pools connections or names its tables is
+// its own business (sqlite: group commit on one writer; see its package).
+
+// UserReader reads accounts.
+type UserReader interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
-	// Account is a user and whether they have an active TOTP device, in one
-	// query.
+	// Account is a user and whether they have an active TOTP device.
 	Account(ctx context.Context, userID string) (u User, mfaEnrolled bool, err error)
-	// VerifierState is what a verification reads first: the user (without
-	// PasswordHash), the account's throttle record (zero if none) and its
-	// active devices (ID, UserID, State, KeyID, SecretSealed, Algorithm,
-	// Digits and Period filled in). ErrNotFound if the user does not exist.
-	VerifierState(ctx context.Context, userID string) (User, Throttle, []Device, error)
-	SessionByHash(ctx context.Context, tokenHash []byte) (Session, error)
-	// Sessions lists the user's unexpired sessions, newest first.
-	Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
-	Devices(ctx context.Context, userID string) ([]Device, error)
-	Device(ctx context.Context, userID, id string) (Device, error)
-	UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error)
-	Throttle(ctx context.Context, userID string) (Throttle, error) // zero record (with UserID) if none
-	// PasswordThrottle is the account's password failure record (zero if
-	// none), kept apart from the second factor's.
-	PasswordThrottle(ctx context.Context, userID string) (Throttle, error)
-	KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser, error)
-	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
-	// AllDevices is for maintenance (rekey): every device of every user.
-	AllDevices(ctx context.Context) ([]Device, error)
-	PushReader // push.go
-	AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error)
-	AppTokens(ctx context.Context, userID string) ([]AppToken, error)
 }
 
-// Tx is one transaction's view: reads plus every write. Methods that change
-// one row return ErrNotFound when the row is not there (or not in the state
-// the change needs).
-type Tx interface {
-	Reader
-
+// UserWriter changes accounts.
+type UserWriter interface {
 	CreateUser(ctx context.Context, u User) error // ErrConflict for a taken email
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+}
 
+// SessionReader reads sessions.
+type SessionReader interface {
+	SessionByHash(ctx context.Context, tokenHash []byte) (Session, error)
+	// Sessions lists the user's sessions unexpired at now, newest first.
+	Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+}
+
+// SessionWriter changes sessions. Sessions are named by their id; only
+// SessionByHash takes the token's hash.
+type SessionWriter interface {
 	CreateSession(ctx context.Context, s Session) error
 	// UpgradeSession records a second factor on a session: stage, methods,
 	// verification time and expiry.
-	UpgradeSession(ctx context.Context, tokenHash []byte, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error
-	DeleteSession(ctx context.Context, tokenHash []byte) error
-	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	UpgradeSession(ctx context.Context, id string, stage Stage, amr []string, verifiedAt, expiresAt time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteSessionByID deletes one of the user's sessions.
 	DeleteSessionByID(ctx context.Context, userID, id string) error
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
 	// DeleteOtherSessions ends the user's sessions but keepID's (all of them
 	// for ""), or with unverifiedOnly those that never verified a second
 	// factor.
 	DeleteOtherSessions(ctx context.Context, userID, keepID string, unverifiedOnly bool) (int64, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
 
+// DeviceReader reads TOTP devices.
+type DeviceReader interface {
+	// Devices lists the user's devices in creation order.
+	Devices(ctx context.Context, userID string) ([]Device, error)
+	Device(ctx context.Context, userID, id string) (Device, error)
+	// DeviceByID finds a device without knowing its user (a push
+	// registration is proved by the device's seed, not by a session).
+	DeviceByID(ctx context.Context, id string) (Device, error)
+	// VerifierState is what a verification reads first: the user (without
+	// PasswordHash), the account's throttle record (zero if none) and its
+	// active devices (ID, UserID, State, KeyID, SecretSealed, Algorithm,
+	// Digits and Period filled in). ErrNotFound if the user does not exist.
+	VerifierState(ctx context.Context, userID string) (User, Throttle, []Device, error)
+	// AllDevices is for maintenance (rekey): every device of every user.
+	AllDevices(ctx context.Context) ([]Device, error)
+}
+
+// DeviceWriter changes TOTP devices.
+type DeviceWriter interface {
 	CreateDevice(ctx context.Context, d Device) error
 	// ConsumeStep records step as the device's last accepted step only if it
 	// is greater than the one recorded: this conditional update is the replay
@@ -68,9 +103,8 @@ type Tx interface {
 	ConsumeStep(ctx context.Context, deviceID string, state DeviceState, step uint64, now time.Time) (bool, error)
 	ActivateDevice(ctx context.Context, deviceID string, now time.Time) error
 	RenameDevice(ctx context.Context, userID, id, name string) error
-	// DeleteDevice deletes the user's device only if it is in state:
-	// deciding on the state in the statement keeps a device activated in
-	// the meantime from being deleted under the pending rule.
+	// DeleteDevice deletes the user's device only if it is in state, so a
+	// device activated meanwhile is not deleted under the pending rule.
 	DeleteDevice(ctx context.Context, userID, id string, state DeviceState) error
 	DeletePendingDevices(ctx context.Context, userID string) (int64, error)
 	DeleteExpiredPendingDevices(ctx context.Context, now time.Time) (int64, error)
@@ -80,13 +114,35 @@ type Tx interface {
 	// expiry; ErrNotFound if the device is not the user's, not pending or
 	// not created by createdBy.
 	ReplacePendingSecret(ctx context.Context, userID, id, createdBy, keyID string, sealed []byte, expiresAt time.Time) error
+}
 
+// RecoveryReader reads recovery code hashes.
+type RecoveryReader interface {
+	UnusedRecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error)
+}
+
+// RecoveryWriter changes recovery code hashes.
+type RecoveryWriter interface {
 	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error
 	// UseRecoveryCode marks an unused code used; false if it was used already
 	// (or is not the user's).
 	UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) (bool, error)
 	DeleteRecoveryCodes(ctx context.Context, userID string) error
+}
 
+// ThrottleReader reads the per-account failure records.
+type ThrottleReader interface {
+	// Throttle is the account's second-factor failure record (zero, with
+	// UserID, if none).
+	Throttle(ctx context.Context, userID string) (Throttle, error)
+	// PasswordThrottle is the account's password failure record (zero if
+	// none), kept apart from the second factor's.
+	PasswordThrottle(ctx context.Context, userID string) (Throttle, error)
+	KnownBrowser(ctx context.Context, tokenHash []byte) (KnownBrowser, error)
+}
+
+// ThrottleWriter changes the failure records.
+type ThrottleWriter interface {
 	PutThrottle(ctx context.Context, t Throttle) error
 	PutPasswordThrottle(ctx context.Context, t Throttle) error
 	// PutKnownBrowser inserts a known browser or updates its expiry, last
@@ -94,10 +150,28 @@ type Tx interface {
 	PutKnownBrowser(ctx context.Context, b KnownBrowser) error
 	DeleteKnownBrowsers(ctx context.Context, userID string) (int64, error)
 	DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (int64, error)
+}
 
+// AuditReader reads the audit log.
+type AuditReader interface {
+	// AuditEvents lists the user's events, newest first, with ids below
+	// beforeID (0: from the newest).
+	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
+}
+
+// AuditWriter appends to the audit log.
+type AuditWriter interface {
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
-	PushWriter // push.go
+}
 
+// TokenReader reads application tokens.
+type TokenReader interface {
+	AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error)
+	AppTokens(ctx context.Context, userID string) ([]AppToken, error)
+}
+
+// TokenWriter changes application tokens.
+type TokenWriter interface {
 	CreateAppToken(ctx context.Context, t AppToken) error
 	DeleteAppToken(ctx context.Context, userID, id string) error
 	// TouchAppToken records a use (time and client address) only if the last
@@ -106,16 +180,35 @@ type Tx interface {
 	TouchAppToken(ctx context.Context, id, addr string, now time.Time, every time.Duration) (bool, error)
 }
 
-// Store is the server's state.
+// Reader is everything that can be read, from the store or inside a
+// transaction (where reads see the transaction's own writes).
+type Reader interface {
+	UserReader
+	SessionReader
+	DeviceReader
+	RecoveryReader
+	ThrottleReader
+	AuditReader
+	TokenReader
+	PushReader // push.go
+}
+
+// Tx is one transaction's view: every read and every write.
+type Tx interface {
+	Reader
+	UserWriter
+	SessionWriter
+	DeviceWriter
+	RecoveryWriter
+	ThrottleWriter
+	AuditWriter
+	TokenWriter
+	PushWriter // push.go
+}
+
+// Store is the server's state (see the contract above).
 type Store interface {
 	Reader
-	// Update runs fn in a transaction and commits when fn returns nil; any
-	// error rolls back everything fn did. fn must not call Update. The
-	// database transaction may be shared with other Update calls (group
-	// commit): each runs under its own savepoint, so an error rolls back only
-	// its own writes, and Update returns only once the commit is durable.
-	// Contexts given to Tx methods may be ignored: once started, fn's
-	// statements run to the end.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Ping(ctx context.Context) error
 	Close() error

@@ -3,7 +3,8 @@
 // protobuf. It uses google.golang.org/protobuf's protowire for the wire format
 // and accepts standard and URL-safe base64, with or without padding, including
 // a "+" that arrived as a space. Decoded accounts are otpauth.Keys that passed
-// otpauth's Validate, so they format as otpauth URIs; an export with any
-// account that cannot be imported is refused whole, so a bad code changes
-// nothing.
+// otpauth's Validate, so they format as otpauth URIs; Decode refuses whole an
+// export with any account that cannot be imported, so a bad code changes
+// nothing, while DecodeEach (for importers that list what they leave out)
+// returns the good accounts and the reason for each other one.
 package migration

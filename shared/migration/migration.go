@@ -85,14 +85,37 @@ const (
 
 // Decode parses an otpauth-migration URI.
 func Decode(uri string) (*Payload, error) {
+	p, bad, err := DecodeEach(uri)
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return nil, bad[0].Err
+	}
+	return p, nil
+}
+
+// AccountError is one account of an export that cannot be imported: its
+// place in the payload (from 0) and why, an error matching ErrAccount and
+// the otpauth sentinel.
+type AccountError struct {
+	Index int
+	Err   error
+}
+
+// DecodeEach parses an otpauth-migration URI like Decode, but keeps the
+// accounts that can be imported when others cannot (an MD5 account, say):
+// those are returned in bad, in order, and left out of the payload. A
+// payload whose wire format is broken is still an error as a whole.
+func DecodeEach(uri string) (p *Payload, bad []AccountError, err error) {
 	if len(uri) > MaxURILength {
-		return nil, ErrTooLarge
+		return nil, nil, ErrTooLarge
 	}
 	uri = strings.TrimSpace(uri)
 	scheme, rest, _ := strings.Cut(uri, "://")
 	host, rawQuery, _ := strings.Cut(rest, "?")
 	if !strings.EqualFold(scheme, "otpauth-migration") || !strings.EqualFold(strings.TrimSuffix(host, "/"), "offline") {
-		return nil, ErrScheme
+		return nil, nil, ErrScheme
 	}
 
 	var data string
@@ -103,13 +126,13 @@ func Decode(uri string) (*Payload, error) {
 			continue
 		}
 		if found {
-			return nil, fmt.Errorf("%w: data is given twice", ErrData)
+			return nil, nil, fmt.Errorf("%w: data is given twice", ErrData)
 		}
 		data, found = value, true
 	}
 	raw, err := decodeBase64(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return unmarshalPayload(raw)
 }
@@ -142,27 +165,27 @@ func decodeBase64(data string) ([]byte, error) {
 
 // unmarshalPayload reads a MigrationPayload. Unknown fields are skipped, as
 // protobuf readers do, so a newer exporter's additions do not break import.
-func unmarshalPayload(b []byte) (*Payload, error) {
+func unmarshalPayload(b []byte) (*Payload, []AccountError, error) {
 	p := &Payload{}
 	var raws [][]byte
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return nil, wireError(n)
+			return nil, nil, wireError(n)
 		}
 		b = b[n:]
 		switch {
 		case num == fieldOtpParameters && typ == protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
-				return nil, wireError(n)
+				return nil, nil, wireError(n)
 			}
 			raws = append(raws, v)
 			b = b[n:]
 		case num >= fieldVersion && num <= fieldBatchID && typ == protowire.VarintType:
 			v, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return nil, wireError(n)
+				return nil, nil, wireError(n)
 			}
 			// int32 fields: negative values arrive sign-extended to 64 bits.
 			i := int32(v)
@@ -178,28 +201,36 @@ func unmarshalPayload(b []byte) (*Payload, error) {
 			}
 			b = b[n:]
 		case num <= fieldBatchID:
-			return nil, fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
+			return nil, nil, fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return nil, wireError(n)
+				return nil, nil, wireError(n)
 			}
 			b = b[n:]
 		}
 	}
 	if err := checkBatch(p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(raws) == 0 {
-		return nil, ErrNoAccount
+		return nil, nil, ErrNoAccount
 	}
-	p.Accounts = make([]otpauth.Key, len(raws))
+	var bad []AccountError
+	p.Accounts = make([]otpauth.Key, 0, len(raws))
 	for i, raw := range raws {
-		if err := unmarshalAccount(raw, &p.Accounts[i]); err != nil {
-			return nil, accountError(i, err)
+		var k otpauth.Key
+		if err := unmarshalAccount(raw, &k); err != nil {
+			err = accountError(i, err)
+			if errors.Is(err, ErrPayload) {
+				return nil, nil, err
+			}
+			bad = append(bad, AccountError{Index: i, Err: err})
+			continue
 		}
+		p.Accounts = append(p.Accounts, k)
 	}
-	return p, nil
+	return p, bad, nil
 }
 
 func wireError(n int) error {

@@ -283,3 +283,31 @@ func FuzzMigrationDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeEach: the accounts that can be imported come through, each
+// other one is reported by its place with its reason; Decode refuses the
+// same export whole.
+func TestDecodeEach(t *testing.T) {
+	md5 := account(bytesField(fieldSecret, secret20), bytesField(fieldName, "m"), varintField(fieldAlgorithm, algorithmMD5))
+	noSecret := account(bytesField(fieldName, "n"))
+	uri := exportOf(goodAccount, md5, goodAccount, noSecret, varintField(fieldVersion, 1))
+	p, bad, err := DecodeEach(uri)
+	if err != nil {
+		t.Fatalf("DecodeEach: %v", err)
+	}
+	if len(p.Accounts) != 2 || p.Accounts[0].Account != "alice" || p.Accounts[1].Account != "alice" || p.Version != 1 {
+		t.Errorf("accounts %+v, want alice twice", p.Accounts)
+	}
+	if len(bad) != 2 || bad[0].Index != 1 || bad[1].Index != 3 ||
+		!errors.Is(bad[0].Err, ErrAccount) || !errors.Is(bad[0].Err, otpauth.ErrAlgorithm) ||
+		!errors.Is(bad[1].Err, otpauth.ErrSecretMissing) {
+		t.Errorf("bad = %+v; want accounts 1 (MD5) and 3 (no secret)", bad)
+	}
+	if _, err := Decode(uri); !errors.Is(err, otpauth.ErrAlgorithm) {
+		t.Errorf("Decode: %v, want the MD5 account's error", err)
+	}
+	broken := exportOf(goodAccount, bytesField(fieldOtpParameters, "\x0a\xff"))
+	if p, bad, err := DecodeEach(broken); !errors.Is(err, ErrPayload) || p != nil || bad != nil {
+		t.Errorf("DecodeEach(broken wire) = %+v, %+v, %v; want ErrPayload", p, bad, err)
+	}
+}

@@ -1,7 +1,8 @@
 // Package otpcode generates HOTP (RFC 4226) and TOTP (RFC 6238) codes through
-// github.com/pquerna/otp and verifies them. Verify reports which time step a
-// code matched within the skew window, because the server's replay protection
-// is keyed on that step; comparisons are constant time. Input codes are
-// normalised (spaces and dashes removed, then exactly N ASCII digits) before
-// anything else.
+// github.com/pquerna/otp and verifies them; Steam computes Steam Guard codes
+// (TOTP whose last step spells five characters of Steam's alphabet). Verify
+// reports which time step a code matched within the skew window, because the
+// server's replay protection is keyed on that step; comparisons are constant
+// time. Input codes are normalised (spaces and dashes removed, then exactly N
+// ASCII digits) before anything else.
 package otpcode

@@ -24,7 +24,8 @@ import (
 	"github.com/twofold-auth/twofold/server/credential"
 	serverpush "github.com/twofold-auth/twofold/server/push"
 	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/service"
+	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 	sp "github.com/twofold-auth/twofold/shared/push"
 )
@@ -81,32 +82,33 @@ func (httpPoster) Post(r Request) (Response, error) {
 // a denial.
 func TestRealServer(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)}
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "twofold.db"), store.SQLiteOptions{Now: clk.Now})
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := secrets.NewKeyring(rand.Reader, bytes.Repeat([]byte{7}, secrets.KeySize))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := auth.New(auth.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		auth.Deps{Store: st, Keys: keys, Now: clk.Now, Log: quiet})
+	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
+		service.Deps{Store: st, Keys: keys, Now: clk.Now, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := serverpush.NewHub(svc, serverpush.Options{Log: quiet, Now: clk.Now})
-	srv := httptest.NewServer(api.NewRouter(api.Deps{Auth: svc, DB: st, Log: quiet, Now: clk.Now,
-		RateLimit: api.RateLimit{Requests: -1}, Push: hub}))
+	hub := serverpush.NewHub(svc.Push, serverpush.Options{Log: quiet, Now: clk.Now})
+	srv := httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, Now: clk.Now,
+		RateLimit: api.RateLimit{Requests: -1}, Hub: hub}))
 	t.Cleanup(func() { hub.Close(); srv.Close(); st.Close() })
-	if err := svc.EnablePush(auth.PushConfig{Origin: srv.URL}, hub); err != nil {
+	if err := svc.Push.Enable(service.PushConfig{Origin: srv.URL}, hub); err != nil {
 		t.Fatal(err)
 	}
 
 	// An account with an active TOTP device, as the site enrolls it.
 	ctx := context.Background()
-	u, _, err := svc.SignUp(ctx, auth.Client{}, "alice@example.com", "correct horse battery")
+	ns, err := svc.Accounts.SignUp(ctx, auth.Client{}, "alice@example.com", "correct horse battery")
+	u := ns.User
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := svc.CreateDevice(ctx, auth.Client{}, u.ID, "browser")
+	enr, err := svc.Devices.Create(ctx, auth.Client{}, u.ID, "browser")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestRealServer(t *testing.T) {
 		c, _ := otpcode.TOTP(enr.Key.Secret, otpcode.ParamsOf(&enr.Key), clk.Now())
 		return c
 	}
-	if _, err := svc.ActivateDevice(ctx, auth.Client{}, store.Session{UserID: u.ID}, enr.Device.ID, code()); err != nil {
+	if _, err := svc.Devices.Activate(ctx, auth.Client{}, auth.Session{UserID: u.ID}, enr.Device.ID, code()); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(10 * time.Second) // still the activation's step: registering must not need a fresh one

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/auth"
+)
+
+// The services the handlers call, one narrow interface per concern (the
+// implementations are in server/service), so a handler test can fake one
+// concern and the HTTP layer cannot reach the store.
+
+// Accounts is sign-up, two-step sign-in, sessions and the password.
+type Accounts interface {
+	SignUp(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error)
+	SignIn(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error)
+	SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) (auth.NewSession, error)
+	Authenticate(ctx context.Context, token string) (auth.Session, error)
+	Account(ctx context.Context, userID string) (auth.User, error)
+	SignOut(ctx context.Context, c auth.Client, sess auth.Session) error
+	SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error)
+	Sessions(ctx context.Context, userID string) ([]auth.Session, error)
+	EndSession(ctx context.Context, c auth.Client, userID, id string) error
+	ChangePassword(ctx context.Context, c auth.Client, sess auth.Session, current, next string, f auth.Factor) (auth.ChangePasswordResult, error)
+	RequireMFAVerified(ctx context.Context, sess auth.Session) error
+}
+
+// Devices is TOTP devices, MFA on and off, and recovery codes.
+type Devices interface {
+	List(ctx context.Context, userID string) ([]auth.Device, error)
+	Get(ctx context.Context, userID, id string) (auth.Device, error)
+	Enroll(ctx context.Context, c auth.Client, sess auth.Session, name string, f auth.Factor) (auth.Enrollment, error)
+	RegenerateSeed(ctx context.Context, c auth.Client, sess auth.Session, id string, f auth.Factor) (auth.Enrollment, error)
+	Activate(ctx context.Context, c auth.Client, sess auth.Session, id, code string) (auth.ActivateResult, error)
+	Rename(ctx context.Context, c auth.Client, userID, id, name string) (auth.Device, error)
+	Delete(ctx context.Context, c auth.Client, sess auth.Session, id string, f auth.Factor) error
+	DeleteInactive(ctx context.Context, c auth.Client, userID string) (int64, error)
+	DisableMFA(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) error
+	RegenerateRecoveryCodes(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) ([]string, error)
+	RecoveryCodesRemaining(ctx context.Context, userID string) (int, error)
+}
+
+// Tokens is application tokens.
+type Tokens interface {
+	Create(ctx context.Context, c auth.Client, sess auth.Session, name string, expiresAt time.Time, f auth.Factor) (auth.NewAppToken, error)
+	List(ctx context.Context, userID string) ([]auth.AppToken, error)
+	Revoke(ctx context.Context, c auth.Client, userID, id string) error
+	Authenticate(ctx context.Context, c auth.Client, secret string) (auth.AppToken, error)
+}
+
+// Push is push sign-in: registration and the signing-in browser's side
+// of a challenge.
+type Push interface {
+	Enabled() bool
+	Register(ctx context.Context, c auth.Client, deviceID string, publicKey []byte, at int64, proof []byte) (auth.PushRegistration, error)
+	Challenge(ctx context.Context, c auth.Client, sess auth.Session) (auth.PushChallenge, error)
+	ChallengeFor(ctx context.Context, sess auth.Session, id string) (auth.PushChallenge, error)
+	Redeem(ctx context.Context, c auth.Client, sess auth.Session, id string) (auth.NewSession, error)
+}
+
+// AuditLog is the audit log.
+type AuditLog interface {
+	Events(ctx context.Context, userID string, beforeID int64, limit int) ([]auth.AuditEvent, error)
+}
+
+// PushHub is what the API needs of the push router: device websockets at
+// /api/v1/push/ws, and wake-ups for a browser waiting on a challenge (its
+// state is always read back from the database).
+type PushHub interface {
+	http.Handler
+	Subscribe(challengeID string) (wake <-chan struct{}, cancel func())
+}

@@ -1,0 +1,469 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Password length limits (NIST SP 800-63B: at least 8; a generous maximum
+// bounds the hashing work).
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 1024 // bytes
+	maxEmailLen    = 254
+)
+
+// NormalizeEmail lower-cases and checks an email address for a new
+// account: one address (no display name) whose domain has a dot inside it,
+// so "dana@example" (a typo, or a host name mail cannot reach) is refused.
+func NormalizeEmail(email string) (string, error) {
+	email, err := canonicalEmail(email)
+	if err != nil {
+		return "", err
+	}
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if i := strings.IndexByte(domain, '.'); i <= 0 || strings.HasSuffix(domain, ".") {
+		return "", auth.ErrInvalidEmail
+	}
+	return email, nil
+}
+
+// canonicalEmail lower-cases and parses an address without the domain
+// rule, so that sign-in still finds an account created before that rule.
+func canonicalEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || len(email) > maxEmailLen {
+		return "", auth.ErrInvalidEmail
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", auth.ErrInvalidEmail
+	}
+	return email, nil
+}
+
+func checkPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPasswordLen || len(pw) > MaxPasswordLen || !utf8.ValidString(pw) {
+		return auth.ErrInvalidPassword
+	}
+	return nil
+}
+
+// SignUp creates an account and signs it in (password only: no MFA yet).
+func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	if err := checkPassword(password); err != nil {
+		return auth.NewSession{}, err
+	}
+	hash, err := credential.HashPassword(s.rand, password, s.cfg.Argon2)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	id, err := s.newID("usr")
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	u := store.User{ID: id, Email: email, PasswordHash: hash, CreatedAt: s.now()}
+	row, ns, err := s.newSession(c, id, store.StageFull, []string{auth.MethodPassword})
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	ns.User = userView(u, false)
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(ctx, row); err != nil {
+			return err
+		}
+		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, id, EventSignUp, "", "")
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return auth.NewSession{}, auth.ErrEmailTaken
+	}
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	s.log.Info("signed up", "user_id", id)
+	return ns, nil
+}
+
+// newSession makes a session: the row to store (with the token's hash)
+// and what goes to the caller (with the token itself).
+func (s *core) newSession(c auth.Client, userID string, stage store.Stage, amr []string) (store.Session, auth.NewSession, error) {
+	token, hash, err := credential.NewToken(s.rand)
+	if err != nil {
+		return store.Session{}, auth.NewSession{}, err
+	}
+	id, err := s.newID("ses")
+	if err != nil {
+		return store.Session{}, auth.NewSession{}, err
+	}
+	now := s.now()
+	ttl := s.cfg.SessionTTL
+	if stage == store.StagePartial {
+		ttl = s.cfg.PartialSessionTTL
+	}
+	ua := c.UserAgent
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	row := store.Session{ID: id, TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua}
+	return row, auth.NewSession{Token: token, Session: sessionView(row)}, nil
+}
+
+// SignIn checks a password, under the per-account guess bounds of
+// password.go. With MFA enrolled it returns a partial session, good only for
+// the second factor; without, a full session (amr [pwd]). Every failure,
+// whatever its cause (unknown account, wrong password, a lock), is
+// ErrInvalidCredentials after the same password-hashing work.
+func (s *Accounts) SignIn(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
+	normalized, emailErr := canonicalEmail(email)
+	var u store.User
+	var err error
+	if emailErr == nil {
+		u, err = s.store.UserByEmail(ctx, normalized)
+	}
+	if emailErr != nil || errors.Is(err, store.ErrNotFound) {
+		return auth.NewSession{}, s.signInFailed(ctx, c, "", "unknown account", password, passwordAttempt{})
+	}
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	if locked {
+		return auth.NewSession{}, s.signInFailed(ctx, c, u.ID, "locked", password, attempt)
+	}
+	ok, err := credential.VerifyPassword(password, u.PasswordHash)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	if !ok {
+		return auth.NewSession{}, s.signInFailed(ctx, c, u.ID, "wrong password", "", attempt)
+	}
+	enrolled, err := s.mfaEnrolled(ctx, u.ID)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	stage := store.StageFull
+	if enrolled {
+		stage = store.StagePartial
+	}
+	row, ns, err := s.newSession(c, u.ID, stage, []string{auth.MethodPassword})
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	ns.User = userView(u, enrolled)
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(ctx, row); err != nil {
+			return err
+		}
+		if stage == store.StagePartial {
+			return nil
+		}
+		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", auth.MethodPassword)
+	})
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	s.log.Info("password accepted", "user_id", u.ID, "stage", stage)
+	return ns, nil
+}
+
+// signInFailed audits a failed password step and answers it. When the
+// password was not checked (unknown account, a lock), password is hashed
+// against a dummy so the answer takes the same time.
+func (s *core) signInFailed(ctx context.Context, c auth.Client, userID, reason, password string, a passwordAttempt) error {
+	if reason != "wrong password" {
+		credential.VerifyPassword(password, s.dummyHash)
+	}
+	s.log.Info("sign-in failed", "reason", reason, "user_id", userID)
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.audit(ctx, tx, c, userID, EventSignInFailure, "", "password"); err != nil {
+			return err
+		}
+		if a.lockout == "" {
+			return nil
+		}
+		s.log.Warn("password guesses locked", "user_id", userID, "lock", a.lockout)
+		return s.audit(ctx, tx, c, userID, EventPasswordLockout, "", a.lockout)
+	})
+	if err != nil {
+		return err
+	}
+	return auth.ErrInvalidCredentials
+}
+
+// MFAEnrolled reports whether the user has an active TOTP device.
+func (s *core) mfaEnrolled(ctx context.Context, userID string) (bool, error) {
+	ds, err := s.store.Devices(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ds, func(d store.Device) bool { return d.State == store.DeviceActive }), nil
+}
+
+// Account returns a user, with whether MFA is enrolled, in one read.
+func (s *Accounts) Account(ctx context.Context, userID string) (auth.User, error) {
+	u, mfa, err := s.store.Account(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.User{}, auth.ErrUnauthenticated
+	}
+	if err != nil {
+		return auth.User{}, err
+	}
+	return userView(u, mfa), nil
+}
+
+// Authenticate finds the live session of a session token (the cookie).
+func (s *Accounts) Authenticate(ctx context.Context, token string) (auth.Session, error) {
+	if !credential.ValidTokenSyntax(token) {
+		return auth.Session{}, auth.ErrUnauthenticated
+	}
+	sess, err := s.store.SessionByHash(ctx, credential.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.Session{}, auth.ErrUnauthenticated
+	}
+	if err != nil {
+		return auth.Session{}, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return auth.Session{}, auth.ErrUnauthenticated
+	}
+	return sessionView(sess), nil
+}
+
+// User returns an account.
+func (s *core) user(ctx context.Context, id string) (store.User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, auth.ErrUnauthenticated
+	}
+	return u, err
+}
+
+// SecondFactor verifies a code or recovery code for a session. A partial
+// session is replaced by a new full one (new token, amr [pwd, otp|recovery]);
+// a full session is stepped up in place (its MFA time renewed), and the
+// returned NewSession has no token.
+func (s *Accounts) SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) (auth.NewSession, error) {
+	var out auth.NewSession
+	purpose := PurposeStepUp
+	if sess.Stage == auth.StagePartial {
+		purpose = PurposeSignIn
+	}
+	_, err := s.verify(ctx, verifyReq{client: c, userID: sess.UserID, factor: f, purpose: purpose,
+		apply: func(ctx context.Context, tx store.Tx, v verified) error {
+			now := s.now()
+			method, deviceID := v.method, v.deviceID
+			if sess.Stage == auth.StagePartial {
+				ns, err := s.completeSignIn(ctx, tx, c, sess, method, deviceID)
+				out = ns
+				out.User = userView(v.user, v.mfaEnrolled)
+				return err
+			}
+			amr := sess.AMR
+			if !slices.Contains(amr, method) {
+				amr = append(slices.Clip(amr), method)
+			}
+			if err := tx.UpgradeSession(ctx, sess.ID, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
+				return err
+			}
+			out = auth.NewSession{Session: sess, User: userView(v.user, v.mfaEnrolled)}
+			out.Session.AMR, out.Session.MFAVerifiedAt = amr, now
+			return s.audit(ctx, tx, c, sess.UserID, EventStepUp, deviceID, method)
+		}})
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.NewSession{}, auth.ErrUnauthenticated
+	}
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	return out, nil
+}
+
+// completeSignIn replaces a partial session by a full one after its second
+// factor (a code, a recovery code or a push approval), in the transaction
+// that verified it: new token, amr [pwd, method], MFA verified now, a known
+// browser, push resumed, audited. It is the one place a sign-in completes.
+func (s *core) completeSignIn(ctx context.Context, tx store.Tx, c auth.Client, partial auth.Session, method, deviceID string) (auth.NewSession, error) {
+	row, ns, err := s.newSession(c, partial.UserID, store.StageFull, []string{auth.MethodPassword, method})
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	row.MFAVerifiedAt = s.now()
+	ns.Session.MFAVerifiedAt = row.MFAVerifiedAt
+	if err := tx.DeleteSession(ctx, partial.ID); err != nil {
+		return auth.NewSession{}, err // signed out or swept meanwhile: roll back
+	}
+	if err := tx.CreateSession(ctx, row); err != nil {
+		return auth.NewSession{}, err
+	}
+	if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, partial.UserID); err != nil {
+		return auth.NewSession{}, err
+	}
+	if err := s.resumePush(ctx, tx, c, partial.UserID); err != nil {
+		return auth.NewSession{}, err
+	}
+	return ns, s.audit(ctx, tx, c, partial.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
+}
+
+// SignOut ends one session.
+func (s *Accounts) SignOut(ctx context.Context, c auth.Client, sess auth.Session) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, sess.UserID, EventSignOut, "", "")
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // already gone
+	}
+	return err
+}
+
+// SignOutEverywhere ends every session of the user, this one included.
+func (s *Accounts) SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error) {
+	var n int64
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if n, err = tx.DeleteUserSessions(ctx, userID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventSignOutEverywhere, "", "")
+	})
+	return n, err
+}
+
+// FreshMFA reports whether the session's last second factor is recent
+// enough for sensitive changes without asking again.
+func (s *core) freshMFA(sess auth.Session) bool {
+	if sess.MFAVerifiedAt.IsZero() {
+		return false
+	}
+	age := s.now().Sub(sess.MFAVerifiedAt)
+	return age >= 0 && age < s.cfg.FreshFactorWindow
+}
+
+// Audit events of the account itself.
+const (
+	EventPasswordChanged = "password_changed"
+	EventSessionEnded    = "session_ended"
+)
+
+// ChangePassword sets a new password for a signed-in session's user. The
+// current password is checked under the same per-account guess bounds as a
+// sign-in (a stolen session must not become a password oracle), and the
+// change is a power under authorize's rule (with MFA: a code, or a second
+// factor verified within the fresh window). In one transaction it replaces
+// the hash, ends every other session and forgets every known browser but
+// this one: whoever else knew the old password is signed out everywhere.
+// Application tokens stay (they are revoked one by one); the page says so.
+func (s *Accounts) ChangePassword(ctx context.Context, c auth.Client, sess auth.Session, current, next string, f auth.Factor) (auth.ChangePasswordResult, error) {
+	if sess.ViaToken() {
+		return auth.ChangePasswordResult{}, auth.ErrTokenNotAllowed
+	}
+	if err := checkPassword(next); err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	u, err := s.user(ctx, sess.UserID)
+	if err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	attempt, locked, err := s.bookPasswordAttempt(ctx, c, u.ID)
+	if err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	if locked {
+		credential.VerifyPassword(current, s.dummyHash)
+		return auth.ChangePasswordResult{}, auth.ErrWrongPassword
+	}
+	ok, err := credential.VerifyPassword(current, u.PasswordHash)
+	if err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	if !ok {
+		s.log.Info("password change refused", "user_id", u.ID, "reason", "wrong current password")
+		if err := s.store.Update(ctx, func(tx store.Tx) error {
+			return s.audit(ctx, tx, c, u.ID, EventSignInFailure, "", "password change")
+		}); err != nil {
+			return auth.ChangePasswordResult{}, err
+		}
+		return auth.ChangePasswordResult{}, auth.ErrWrongPassword
+	}
+	hash, err := credential.HashPassword(s.rand, next, s.cfg.Argon2)
+	if err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	var res auth.ChangePasswordResult
+	err = s.authorize(ctx, c, sess, f, PurposeChangePassword, func(ctx context.Context, tx store.Tx) error {
+		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		n, err := tx.DeleteOtherSessions(ctx, u.ID, sess.ID, false)
+		if err != nil {
+			return err
+		}
+		res.SignedOut = n
+		if _, err := tx.DeleteKnownBrowsers(ctx, u.ID); err != nil {
+			return err
+		}
+		if res.BrowserToken, err = s.rememberBrowser(ctx, tx, auth.Client{}, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, u.ID, EventPasswordChanged, "", strconv.FormatInt(n, 10)+" other sessions ended")
+	})
+	if err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
+	s.log.Info("password changed", "user_id", u.ID, "sessions_ended", res.SignedOut)
+	return res, nil
+}
+
+// Sessions lists the user's live sessions, newest first.
+func (s *Accounts) Sessions(ctx context.Context, userID string) ([]auth.Session, error) {
+	all, err := s.store.Sessions(ctx, userID, s.now())
+	return views(all, sessionView), err
+}
+
+// EndSession ends one of the user's sessions by its id.
+func (s *Accounts) EndSession(ctx context.Context, c auth.Client, userID, id string) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSessionByID(ctx, userID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, userID, EventSessionEnded, "", id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.ErrSessionNotFound
+	}
+	return err
+}

@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+func seedChallenge(t testing.TB, s store.Store, userID, id, sessionID string, created time.Time) store.PushChallenge {
+	t.Helper()
+	c := store.PushChallenge{ID: id, UserID: userID, SessionID: sessionID, Number: 42, Candidates: [3]int{17, 42, 88},
+		Service: "Twofold", Account: userID + "@example.com", ClientAddr: "192.0.2.1", Browser: "Chrome on Linux",
+		State: store.PushPending, CreatedAt: created, ExpiresAt: created.Add(time.Minute)}
+	Update(t, s, func(tx store.Tx) error { return tx.CreatePushChallenge(ctx, c) })
+	return c
+}
+
+func testPushRegistrations(t *testing.T, s store.Store) {
+	SeedUser(t, s, "usr_a")
+	SeedDevice(t, s, "usr_a", "dev_a", store.DeviceActive)
+	SeedDevice(t, s, "usr_a", "dev_b", store.DeviceActive)
+	for _, r := range []store.PushRegistration{
+		{DeviceID: "dev_a", UserID: "usr_a", PublicKey: []byte("key a"), CreatedAt: T0},
+		{DeviceID: "dev_b", UserID: "usr_a", PublicKey: []byte("key b"), CreatedAt: T0.Add(time.Second)},
+		{DeviceID: "dev_a", UserID: "usr_a", PublicKey: []byte("key a2"), CreatedAt: T0.Add(2 * time.Second)}, // replaces
+	} {
+		Update(t, s, func(tx store.Tx) error { return tx.PutPushRegistration(ctx, r) })
+	}
+	r, err := s.PushRegistration(ctx, "dev_a")
+	if err != nil || !bytes.Equal(r.PublicKey, []byte("key a2")) || r.UserID != "usr_a" {
+		t.Fatalf("registration %+v %v", r, err)
+	}
+	if regs, _ := s.PushRegistrations(ctx, "usr_a"); len(regs) != 2 {
+		t.Fatalf("registrations %+v", regs)
+	}
+	// Deleting the device revokes its registration.
+	Update(t, s, func(tx store.Tx) error { return tx.DeleteDevice(ctx, "usr_a", "dev_a", store.DeviceActive) })
+	if _, err := s.PushRegistration(ctx, "dev_a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("registration of a deleted device: %v", err)
+	}
+}
+
+// A challenge is answered once and redeemed once, by its own session,
+// whatever the concurrency.
+func testPushChallengeSingleUse(t *testing.T, s store.Store) {
+	SeedUser(t, s, "usr_a")
+	c := seedChallenge(t, s, "usr_a", "pch_a", "ses_a", T0)
+	got, err := s.PushChallenge(ctx, "pch_a")
+	if err != nil || got.SessionID != "ses_a" || got.Candidates != c.Candidates || got.Number != 42 || got.State != store.PushPending ||
+		got.Browser != c.Browser || !got.ExpiresAt.Equal(c.ExpiresAt) {
+		t.Fatalf("challenge %+v %v", got, err)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.CreatePushChallenge(ctx, c) }); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate challenge: %v", err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			state := store.PushApproved
+			if i%2 == 1 {
+				state = store.PushDenied
+			}
+			Update(t, s, func(tx store.Tx) error {
+				ok, err := tx.AnswerPushChallenge(ctx, "pch_a", "usr_a", state, "dev_a", T0.Add(time.Second))
+				if ok {
+					wins.Add(1)
+				}
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("answered %d times", wins.Load())
+	}
+	got, _ = s.PushChallenge(ctx, "pch_a")
+	if got.DeviceID != "dev_a" || !got.AnsweredAt.Equal(T0.Add(time.Second)) {
+		t.Fatalf("answered %+v", got)
+	}
+	if got.State != store.PushApproved {
+		return // a denial won: nothing to redeem
+	}
+	redeem := func(session string, notAfter time.Time) bool {
+		var ok bool
+		Update(t, s, func(tx store.Tx) error {
+			var err error
+			ok, err = tx.RedeemPushChallenge(ctx, "pch_a", session, notAfter)
+			return err
+		})
+		return ok
+	}
+	if redeem("ses_other", T0) || redeem("ses_a", T0.Add(time.Minute)) {
+		t.Fatal("redeemed by another session, or after its deadline")
+	}
+	if !redeem("ses_a", T0) || redeem("ses_a", T0) {
+		t.Fatal("not redeemed exactly once")
+	}
+	// An answer for another user's challenge, or after expiry, changes nothing.
+	seedChallenge(t, s, "usr_a", "pch_b", "ses_a", T0)
+	for name, try := range map[string]func(tx store.Tx) (bool, error){
+		"another user": func(tx store.Tx) (bool, error) {
+			return tx.AnswerPushChallenge(ctx, "pch_b", "usr_b", store.PushApproved, "dev_x", T0)
+		},
+		"expired": func(tx store.Tx) (bool, error) {
+			return tx.AnswerPushChallenge(ctx, "pch_b", "usr_a", store.PushApproved, "dev_a", T0.Add(time.Minute))
+		},
+	} {
+		Update(t, s, func(tx store.Tx) error {
+			ok, err := try(tx)
+			if ok {
+				t.Errorf("%s: answered", name)
+			}
+			return err
+		})
+	}
+}
+
+func testPushFatigue(t *testing.T, s store.Store) {
+	SeedUser(t, s, "usr_a")
+	for i, id := range []string{"pch_1", "pch_2", "pch_3"} {
+		seedChallenge(t, s, "usr_a", id, "ses_a", T0.Add(time.Duration(i)*10*time.Second))
+	}
+	f, err := s.PushFatigue(ctx, "usr_a", T0.Add(30*time.Second), T0.Add(5*time.Second))
+	if err != nil || f.Pending != 3 || f.Recent != 2 || f.Paused {
+		t.Fatalf("fatigue %+v %v", f, err)
+	}
+	if p, _ := s.PendingPushChallenges(ctx, "usr_a", T0.Add(65*time.Second)); len(p) != 2 || p[0].ID != "pch_2" {
+		t.Fatalf("pending %+v", p)
+	}
+	var expired []store.PushChallenge
+	Update(t, s, func(tx store.Tx) error {
+		var err error
+		expired, err = tx.ExpirePushChallenges(ctx, T0.Add(65*time.Second))
+		return err
+	})
+	if len(expired) != 1 || expired[0].ID != "pch_1" || expired[0].State != store.PushExpired {
+		t.Fatalf("expired %+v", expired)
+	}
+	Update(t, s, func(tx store.Tx) error { return tx.PausePush(ctx, "usr_a", "pch_2", T0) })
+	Update(t, s, func(tx store.Tx) error { return tx.PausePush(ctx, "usr_a", "pch_3", T0) }) // already paused: kept
+	var cancelled []store.PushChallenge
+	Update(t, s, func(tx store.Tx) error {
+		var err error
+		cancelled, err = tx.CancelPushChallenges(ctx, "usr_a")
+		return err
+	})
+	if len(cancelled) != 2 {
+		t.Fatalf("cancelled %+v", cancelled)
+	}
+	if f, _ := s.PushFatigue(ctx, "usr_a", T0, T0); !f.Paused || f.Pending != 0 {
+		t.Fatalf("after pause %+v", f)
+	}
+	for _, want := range []bool{true, false} {
+		Update(t, s, func(tx store.Tx) error {
+			ok, err := tx.ResumePush(ctx, "usr_a")
+			if ok != want {
+				t.Errorf("resume: %v, want %v", ok, want)
+			}
+			return err
+		})
+	}
+}
+
+// Times go in and come out at millisecond precision, in UTC, zero as zero.
+func testTimes(t *testing.T, s store.Store) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 123_456_789, time.FixedZone("X", 3600))
+	Update(t, s, func(tx store.Tx) error {
+		return tx.CreateUser(ctx, store.User{ID: "usr_t", Email: "t@example.com", PasswordHash: "x", CreatedAt: at})
+	})
+	u, _ := s.UserByID(ctx, "usr_t")
+	if !u.CreatedAt.Equal(at.Truncate(time.Millisecond)) || u.CreatedAt.Location() != time.UTC {
+		t.Fatalf("created at %v (%v), want %v in UTC", u.CreatedAt, u.CreatedAt.Location(), at.Truncate(time.Millisecond))
+	}
+	SeedDevice(t, s, "usr_t", "dev_t", store.DeviceActive)
+	if d, _ := s.Device(ctx, "usr_t", "dev_t"); !d.ActivatedAt.IsZero() || !d.LastUsedAt.IsZero() || d.LastStep != nil {
+		t.Fatalf("zero times and steps %+v", d)
+	}
+}
