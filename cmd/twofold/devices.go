@@ -12,6 +12,7 @@ const deviceUsage = `Usage:
   twofold mfa-totp-device create [--name NAME] [--totp CODE | --recovery-code CODE] [--email EMAIL] [--password-stdin]
   twofold mfa-totp-device activate DEVICE_ID --totp CODE
   twofold mfa-totp-device generate-totp-seed DEVICE_ID
+  twofold mfa-totp-device rename DEVICE_ID --name NAME
   twofold mfa-totp-device delete DEVICE_ID [--totp CODE | --recovery-code CODE]
   twofold mfa-totp-device delete-inactive
 
@@ -24,12 +25,15 @@ authenticator of its own): 'create' then asks for your password, and keeps
 that session in the config file until you activate the device. Once you
 have an active device, creating another needs a current code from it (or a
 recovery code): application tokens carry no second factor. 'generate-totp-seed' gives a pending device a new seed (and a fresh
-10 minutes); an active device's seed is never shown again. Deleting an
+10 minutes); an active device's seed is never shown again. 'rename' gives
+a device a name you will recognise (1 to 64 printable characters; the
+Security page of the demo site shows it too). Deleting an
 active device needs a current code or a recovery code. The first activation
 prints your recovery codes, once.
 
 Flags:
-  --name NAME          the device's name (default "Authenticator")
+  --name NAME          the device's name (create: default "Authenticator";
+                       rename: required)
   --totp CODE          a current code from the device (activate), or from an
                        active device (create another, delete)
   --recovery-code CODE a recovery code instead (create another, delete)
@@ -39,6 +43,7 @@ Flags:
 Example:
   twofold mfa-totp-device create --name phone
   twofold mfa-totp-device activate dev_abcdefghijklmnop --totp 123456
+  twofold mfa-totp-device rename dev_abcdefghijklmnop --name "work phone"
   twofold mfa-totp-device list -o json
   twofold mfa-totp-device delete-inactive
 `
@@ -162,7 +167,7 @@ func runDevice(e *env, args []string) int {
 	if done {
 		return status
 	}
-	wantID := map[string]bool{"activate": true, "generate-totp-seed": true, "delete": true}
+	wantID := map[string]bool{"activate": true, "generate-totp-seed": true, "rename": true, "delete": true}
 	if !wantID[sub] && len(rest) > 0 {
 		return fail(e, exitUsage, "%s: unexpected argument %q", verb, rest[0])
 	}
@@ -170,12 +175,15 @@ func runDevice(e *env, args []string) int {
 		return fail(e, exitUsage, "%s: give one DEVICE_ID (see twofold mfa-totp-device list)", verb)
 	}
 	switch sub {
-	case "list", "create", "activate", "generate-totp-seed", "delete", "delete-inactive":
+	case "list", "create", "activate", "generate-totp-seed", "rename", "delete", "delete-inactive":
 	default:
 		return fail(e, exitUsage, "mfa-totp-device: unknown subcommand %q (see twofold mfa-totp-device --help)", sub)
 	}
 	if sub == "activate" && *totp == "" {
 		return fail(e, exitUsage, "%s: --totp CODE is required (a current code from the device)", verb)
+	}
+	if sub == "rename" && strings.TrimSpace(*name) == "" {
+		return fail(e, exitUsage, "%s: --name NAME is required (the device's new name)", verb)
 	}
 	c, err := rf.client(e, true)
 	if err != nil {
@@ -200,9 +208,9 @@ func runDevice(e *env, args []string) int {
 		}
 		rows := make([][]string, len(list.Devices))
 		for i, d := range list.Devices {
-			rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt)}
+			rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt), when(d.ExpiresAt)}
 		}
-		table(e.stdout, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED"}, rows)
+		table(e.stdout, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED", "EXPIRES"}, rows)
 	case "create":
 		var enr enrollment
 		body, err := factorBody(*totp, *recovery)
@@ -260,6 +268,16 @@ func runDevice(e *env, args []string) int {
 		if len(out.RecoveryCodes) > 0 {
 			printRecoveryCodes(e, out.RecoveryCodes)
 		}
+	case "rename":
+		var dev deviceView
+		if err := c.call("PATCH", "/totp-devices/"+rest[0], map[string]string{"name": *name}, &dev); err != nil {
+			return remoteFail(e, verb, err)
+		}
+		if c.output == "json" {
+			printJSON(e.stdout, dev)
+			return exitOK
+		}
+		fmt.Fprintf(e.stdout, "Device %s is now named %q.\n", dev.ID, dev.Name)
 	case "delete":
 		body, err := factorBody(*totp, *recovery)
 		if err != nil {

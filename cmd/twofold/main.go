@@ -38,7 +38,7 @@ var commands = map[string]command{
 	"qr":   {"decode QR codes from image files", runQR},
 	// Server verbs (remote.go): they talk to a Twofold server's API.
 	"login":           {"sign in to a server and save an application token", runLogin},
-	"mfa-totp-device": {"list, create, activate and delete TOTP devices on the server", runDevice},
+	"mfa-totp-device": {"list, create, activate, rename and delete TOTP devices on the server", runDevice},
 	"recovery-codes":  {"see or regenerate your recovery codes", runRecoveryCodes},
 	"token":           {"create, list and revoke application tokens", runToken},
 }
