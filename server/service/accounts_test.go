@@ -53,11 +53,11 @@ func TestSignInFindsAccountWithDotlessDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.st.Update(ctx, func(tx store.Tx) error {
-		return tx.CreateUser(ctx, store.User{ID: "usr_legacy", Email: "dana@intranet", PasswordHash: hash, CreatedAt: t0})
+		return tx.CreateUser(ctx, store.User{ID: "usr_legacy", Email: "dana@intranet", PasswordHash: hash, CreatedAt: t0, OrgID: store.DefaultOrgID, Role: store.RoleMember})
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Accounts.SignUp(ctx, cl, "dana@intranet", "correct horse"); !errors.Is(err, auth.ErrInvalidEmail) {
+	if _, err := e.svc.Accounts.SignUp(ctx, cl, "dana@intranet", "correct horse", ""); !errors.Is(err, auth.ErrInvalidEmail) {
 		t.Fatalf("SignUp(dana@intranet) = %v", err)
 	}
 	ns, err := e.svc.Accounts.SignIn(ctx, cl, "Dana@Intranet", "correct horse")
