@@ -63,10 +63,12 @@ func Run(t *testing.T, open Open) {
 		{"Organisations", testOrganisations},
 		{"OrgUsers", testOrgUsers},
 		{"GroupsAndUserFlags", testGroupsAndUserFlags},
-		{"InvitationsAndEmailCodesSingleUse", testInvitationsAndEmailCodes},
+		{"InvitationsSingleUse", testInvitations},
+		{"EmailCodesSingleUse", testEmailCodes},
 		{"Outbox", testOutbox},
 		{"TrustedBrowsers", testTrustedBrowsers},
 		{"OrgAudit", testOrgAudit},
+		{"CLIGrants", testCLIGrants},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
