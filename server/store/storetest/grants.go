@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,24 +29,8 @@ func testCLIGrants(t *testing.T, s store.Store) {
 	if err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateCLIGrant(ctx, dup) }); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("taken code hash: %v", err)
 	}
-	var used atomic.Int32
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			Update(t, s, func(tx store.Tx) error {
-				ok, err := tx.UseCLIGrant(ctx, "clg_a", T0.Add(time.Minute))
-				if ok {
-					used.Add(1)
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if used.Load() != 1 {
-		t.Fatalf("grant redeemed %d times", used.Load())
+	if n := Race(t, s, 20, func(tx store.Tx, _ int) (bool, error) { return tx.UseCLIGrant(ctx, "clg_a", T0.Add(time.Minute)) }); n != 1 {
+		t.Fatalf("grant redeemed %d times", n)
 	}
 	if got, _ := s.CLIGrantByHash(ctx, []byte("code-a")); !got.UsedAt.Equal(T0.Add(time.Minute)) {
 		t.Fatalf("used at %v", got.UsedAt)
