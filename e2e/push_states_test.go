@@ -19,7 +19,7 @@ import (
 //
 // Expiry is not tested here: the server's clock cannot be moved in this
 // harness and a prompt lives 60 s. The server's side is
-// server/push TestExpiredChallenge (frozen clock: the device is told
+// server/pushhub TestExpiredChallenge (frozen clock: the device is told
 // "expired", the browser's event stream says "expired", a late answer is
 // rejected); the site's sentence for it is the same path as "denied".
 

@@ -16,7 +16,7 @@ import (
 	"github.com/twofold-auth/twofold/server/api"
 	"github.com/twofold-auth/twofold/server/mail"
 	"github.com/twofold-auth/twofold/server/metrics"
-	pushhub "github.com/twofold-auth/twofold/server/push"
+	"github.com/twofold-auth/twofold/server/pushhub"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
-	pushproto "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // pushRoutes is push sign-in: device connections and registration, and the
@@ -40,7 +40,7 @@ func (p pushRoutes) requirePush(next http.Handler) http.Handler {
 }
 
 // register records an authenticator's public key for one TOTP device. No
-// session: an HMAC under the device's seed is the proof (shared/push). It
+// session: an HMAC under the device's seed is the proof (shared/pushproto). It
 // spends no time step and books nothing in the account's throttle; its own
 // per-address limit (registerLimit) bounds the requests.
 func (p pushRoutes) register(w http.ResponseWriter, r *http.Request) error {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 const testPassword = "correct horse battery"
@@ -321,9 +321,9 @@ func TestResetMFA(t *testing.T) {
 	}
 	_, adminSess := e.admin("admin@example.com")
 	bob := e.enroll("bob@example.com")
-	key := push.PublicKey(bytes.Repeat([]byte{9}, ed25519.SeedSize))
+	key := pushproto.PublicKey(bytes.Repeat([]byte{9}, ed25519.SeedSize))
 	at := e.clock.Now().Unix()
-	if _, err := e.svc.Push.Register(ctx, cl, bob.device.ID, key, at, push.RegistrationProof(bob.secret, testOrigin, bob.device.ID, key, at)); err != nil {
+	if _, err := e.svc.Push.Register(ctx, cl, bob.device.ID, key, at, pushproto.RegistrationProof(bob.secret, testOrigin, bob.device.ID, key, at)); err != nil {
 		t.Fatal(err)
 	}
 	// Bob signs in with a code and trusts his browser.

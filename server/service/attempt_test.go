@@ -7,7 +7,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // The four second-factor paths (TOTP code, recovery code, push approval,
@@ -50,7 +50,7 @@ func TestFourFactorPathsBookAlike(t *testing.T) {
 			if right {
 				n = ch.Number
 			}
-			got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, n))
+			got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, n))
 			if err == nil && got.State != auth.PushApproved {
 				return auth.ErrVerificationFailed
 			}
@@ -64,7 +64,7 @@ func TestFourFactorPathsBookAlike(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); err != nil {
+				if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number)); err != nil {
 					return err
 				}
 				id = ch.ID

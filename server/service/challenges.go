@@ -8,7 +8,7 @@ import (
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/otpauth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Challenge sends a sign-in prompt for a partial session to the account's
@@ -106,7 +106,7 @@ func (s *Push) ChallengeFor(ctx context.Context, sess auth.Session, id string) (
 // counts in the account's throttle, the right one approves it once. It
 // returns the challenge as it now stands; auth.ErrPushRejected means
 // nothing changed.
-func (s *Push) Answer(ctx context.Context, reg auth.PushRegistration, a push.AnswerFrame) (auth.PushChallenge, error) {
+func (s *Push) Answer(ctx context.Context, reg auth.PushRegistration, a pushproto.AnswerFrame) (auth.PushChallenge, error) {
 	if s.push == nil {
 		return auth.PushChallenge{}, auth.ErrPushDisabled
 	}
@@ -116,7 +116,7 @@ func (s *Push) Answer(ctx context.Context, reg auth.PushRegistration, a push.Ans
 	}
 	client := auth.Client{Addr: "push:" + reg.DeviceID}
 	var cancelled []store.PushChallenge
-	if a.Decision == push.Approve {
+	if a.Decision == pushproto.Approve {
 		err = s.approve(ctx, client, reg, &ch, a.Number)
 	} else {
 		cancelled, err = s.decline(ctx, client, reg, &ch, a.Decision)
@@ -129,7 +129,7 @@ func (s *Push) Answer(ctx context.Context, reg auth.PushRegistration, a push.Ans
 }
 
 // checkAnswer checks an answer's registration, signature and challenge.
-func (s *Push) checkAnswer(ctx context.Context, reg auth.PushRegistration, a push.AnswerFrame) (store.PushChallenge, error) {
+func (s *Push) checkAnswer(ctx context.Context, reg auth.PushRegistration, a pushproto.AnswerFrame) (store.PushChallenge, error) {
 	current, err := s.store.PushRegistration(ctx, reg.DeviceID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && !sameBytes(current.PublicKey, reg.PublicKey) {
 		return store.PushChallenge{}, auth.ErrPushRevoked
@@ -137,8 +137,8 @@ func (s *Push) checkAnswer(ctx context.Context, reg auth.PushRegistration, a pus
 	if err != nil {
 		return store.PushChallenge{}, err
 	}
-	msg := push.Answer{Origin: s.push.cfg.Origin, ChallengeID: a.ChallengeID, Decision: a.Decision, Number: a.Number, DeviceID: reg.DeviceID}.Message()
-	if push.Verify(current.PublicKey, msg, a.Signature) != nil {
+	msg := pushproto.Answer{Origin: s.push.cfg.Origin, ChallengeID: a.ChallengeID, Decision: a.Decision, Number: a.Number, DeviceID: reg.DeviceID}.Message()
+	if pushproto.Verify(current.PublicKey, msg, a.Signature) != nil {
 		return store.PushChallenge{}, auth.ErrPushRejected
 	}
 	ch, err := s.store.PushChallenge(ctx, a.ChallengeID)
@@ -194,9 +194,9 @@ func (s *Push) approve(ctx context.Context, client auth.Client, reg auth.PushReg
 // of a factor, so nothing is throttled. A report pauses push for the
 // account and cancels its other prompts, returned.
 func (s *Push) decline(ctx context.Context, client auth.Client, reg auth.PushRegistration, ch *store.PushChallenge,
-	d push.Decision) (cancelled []store.PushChallenge, err error) {
+	d pushproto.Decision) (cancelled []store.PushChallenge, err error) {
 	state, event := store.PushDenied, EventPushDenied
-	if d == push.Report {
+	if d == pushproto.Report {
 		state, event = store.PushReported, EventPushReported
 	}
 	answered := false
@@ -208,7 +208,7 @@ func (s *Push) decline(ctx context.Context, client auth.Client, reg auth.PushReg
 		}
 		answered = true
 		ch.State, ch.AnsweredAt, ch.DeviceID = state, now, reg.DeviceID
-		if d == push.Report {
+		if d == pushproto.Report {
 			if err := tx.PausePush(ctx, ch.UserID, ch.ID, now); err != nil {
 				return err
 			}
@@ -334,11 +334,11 @@ func (s *core) resumePush(ctx context.Context, tx store.Tx, c auth.Client, userI
 	return s.audit(ctx, tx, c, userID, EventPushResumed, "", "")
 }
 
-// pushParams are the enrollment URI's push parameters (shared/push), when
+// pushParams are the enrollment URI's push parameters (shared/pushproto), when
 // push is on: the authenticator learns from the QR code where to register.
 func (s *core) pushParams(deviceID string) []otpauth.Param {
 	if s.push == nil {
 		return nil
 	}
-	return push.EnrollmentParams(s.push.cfg.Origin, deviceID)
+	return pushproto.EnrollmentParams(s.push.cfg.Origin, deviceID)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Push audit events.
@@ -79,7 +79,7 @@ type pushSetup struct {
 
 // Enable turns push sign-in on. Call it once, before serving.
 func (s *Push) Enable(cfg PushConfig, n PushNotifier) error {
-	origin, err := push.CanonicalOrigin(cfg.Origin)
+	origin, err := pushproto.CanonicalOrigin(cfg.Origin)
 	if err != nil {
 		return errors.New("service: push origin must be http(s)://host[:port]")
 	}
@@ -105,7 +105,7 @@ func (s *core) revokedPush(deviceIDs []string) {
 }
 
 // Register registers an authenticator's Ed25519 public key for one
-// active TOTP device. The proof is shared/push's registration proof: an
+// active TOTP device. The proof is shared/pushproto's registration proof: an
 // HMAC of the registration under the device's seed, not a TOTP code, so
 // registering spends no time step the person still needs, and a wrong
 // proof books nothing in the account's throttle (a stranger who knows a
@@ -134,7 +134,7 @@ func (s *Push) Register(ctx context.Context, c auth.Client, deviceID string, pub
 	if err != nil {
 		return auth.PushRegistration{}, err
 	}
-	ok := push.CheckRegistrationProof(secret, s.push.cfg.Origin, d.ID, publicKey, at, proof, s.now())
+	ok := pushproto.CheckRegistrationProof(secret, s.push.cfg.Origin, d.ID, publicKey, at, proof, s.now())
 	clear(secret)
 	if !ok {
 		outcome = OutcomeWrong
@@ -172,7 +172,7 @@ func (s *Push) Register(ctx context.Context, c auth.Client, deviceID string, pub
 // AuthenticateDevice checks a device connection's hello: the signature over
 // the server's nonce, this server's origin and the device id, with the
 // device's registered key.
-func (s *Push) AuthenticateDevice(ctx context.Context, nonce []byte, h push.Hello) (auth.PushRegistration, error) {
+func (s *Push) AuthenticateDevice(ctx context.Context, nonce []byte, h pushproto.Hello) (auth.PushRegistration, error) {
 	if s.push == nil {
 		return auth.PushRegistration{}, auth.ErrPushDisabled
 	}
@@ -183,7 +183,7 @@ func (s *Push) AuthenticateDevice(ctx context.Context, nonce []byte, h push.Hell
 	if err != nil {
 		return auth.PushRegistration{}, err
 	}
-	if push.Verify(reg.PublicKey, push.HelloMessage(nonce, s.push.cfg.Origin, h.DeviceID), h.Signature) != nil {
+	if pushproto.Verify(reg.PublicKey, pushproto.HelloMessage(nonce, s.push.cfg.Origin, h.DeviceID), h.Signature) != nil {
 		return auth.PushRegistration{}, auth.ErrPushRejected
 	}
 	return registrationView(reg), nil

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 const testOrigin = "https://id.example.com"
@@ -73,7 +73,7 @@ func (e pushEnv) register(email string, seedByte byte) device {
 	e.t.Helper()
 	en := e.enroll(email)
 	seed := bytes.Repeat([]byte{seedByte}, ed25519.SeedSize)
-	reg, err := e.registerKey(en, push.PublicKey(seed))
+	reg, err := e.registerKey(en, pushproto.PublicKey(seed))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -83,12 +83,12 @@ func (e pushEnv) register(email string, seedByte byte) device {
 // registerKey registers key for en's device with a proof made now.
 func (e pushEnv) registerKey(en enrolled, key []byte) (auth.PushRegistration, error) {
 	at := e.clock.Now().Unix()
-	return e.svc.Push.Register(ctx, cl, en.device.ID, key, at, push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at))
+	return e.svc.Push.Register(ctx, cl, en.device.ID, key, at, pushproto.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at))
 }
 
-func (d device) answer(id string, dec push.Decision, n int) push.AnswerFrame {
-	a := push.Answer{Origin: testOrigin, ChallengeID: id, Decision: dec, Number: n, DeviceID: d.reg.DeviceID}
-	return push.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: push.Sign(d.seed, a.Message())}
+func (d device) answer(id string, dec pushproto.Decision, n int) pushproto.AnswerFrame {
+	a := pushproto.Answer{Origin: testOrigin, ChallengeID: id, Decision: dec, Number: n, DeviceID: d.reg.DeviceID}
+	return pushproto.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: pushproto.Sign(d.seed, a.Message())}
 }
 
 func wrongNumber(c auth.PushChallenge) int {
@@ -114,11 +114,11 @@ func TestPushApproveRedeemsOnceWithAMRPush(t *testing.T) {
 	if _, err := e.svc.Push.Redeem(ctx, cl, sess, ch.ID); !errors.Is(err, auth.ErrPushNotApproved) {
 		t.Fatalf("redeem before approval: %v", err)
 	}
-	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number))
 	if err != nil || got.State != auth.PushApproved {
 		t.Fatalf("approve: %+v %v", got, err)
 	}
-	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Fatalf("second answer: %v", err)
 	}
 	other := e.partial("a@example.com")
@@ -144,7 +144,7 @@ func TestPushWrongNumberCountsInThrottleAndLockoutRefusesApproval(t *testing.T) 
 		if err != nil {
 			t.Fatal(i, err)
 		}
-		got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, wrongNumber(ch)))
+		got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, wrongNumber(ch)))
 		if err != nil || got.State != auth.PushFailed || e.obs.last() != OutcomeWrong {
 			t.Fatalf("wrong number %d: %+v %v", i, got.State, err)
 		}
@@ -158,7 +158,7 @@ func TestPushWrongNumberCountsInThrottleAndLockoutRefusesApproval(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number))
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number))
 	if err != nil || got.State != auth.PushFailed || e.obs.last() != OutcomeLocked {
 		t.Fatalf("locked approval: %+v %v", got.State, err)
 	}
@@ -172,7 +172,7 @@ func TestPushApprovedThenLockedIsRefusedAtRedemption(t *testing.T) {
 	d := e.register("a@example.com", 1)
 	sess := e.partial("a@example.com")
 	ch, _ := e.svc.Push.Challenge(ctx, cl, sess)
-	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); err != nil {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number)); err != nil {
 		t.Fatal(err)
 	}
 	// An attacker's guesses lock the account between approval and redemption.
@@ -191,19 +191,19 @@ func TestPushAnswerChecks(t *testing.T) {
 	sess := e.partial("a@example.com")
 	ch, _ := e.svc.Push.Challenge(ctx, cl, sess)
 
-	forged := d.answer(ch.ID, push.Approve, ch.Number)
-	forged.Signature = b.answer(ch.ID, push.Approve, ch.Number).Signature // b's key, claiming d
+	forged := d.answer(ch.ID, pushproto.Approve, ch.Number)
+	forged.Signature = b.answer(ch.ID, pushproto.Approve, ch.Number).Signature // b's key, claiming d
 	if _, err := e.svc.Push.Answer(ctx, d.reg, forged); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("another device's signature: %v", err)
 	}
-	if _, err := e.svc.Push.Answer(ctx, b.reg, b.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, b.reg, b.answer(ch.ID, pushproto.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("another user's challenge: %v", err)
 	}
-	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer("pch_unknown", push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer("pch_unknown", pushproto.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("unknown challenge: %v", err)
 	}
 	e.clock.Advance(61 * time.Second)
-	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
+	if _, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Approve, ch.Number)); !errors.Is(err, auth.ErrPushRejected) {
 		t.Errorf("expired: %v", err)
 	}
 	if n, err := e.svc.Push.Expire(ctx); n != 1 || err != nil {
@@ -246,7 +246,7 @@ func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
 		t.Fatal(err)
 	}
 	pending, _ := e.svc.Push.Challenge(ctx, cl, sess)
-	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, push.Report, 0))
+	got, err := e.svc.Push.Answer(ctx, d.reg, d.answer(ch.ID, pushproto.Report, 0))
 	if err != nil || got.State != auth.PushReported {
 		t.Fatalf("report: %+v %v", got.State, err)
 	}
@@ -278,22 +278,22 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	e := newPushEnv(t)
 	en := e.enroll("a@example.com")
 	e.clock.Advance(30 * time.Second)
-	key := push.PublicKey(bytes.Repeat([]byte{1}, 32))
+	key := pushproto.PublicKey(bytes.Repeat([]byte{1}, 32))
 	at := e.clock.Now().Unix()
-	good := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at)
+	good := pushproto.RegistrationProof(en.secret, testOrigin, en.device.ID, key, at)
 	for name, try := range map[string]func() error{
 		"wrong proof": func() error {
-			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, bytes.Repeat([]byte{0}, push.ProofSize))
+			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, bytes.Repeat([]byte{0}, pushproto.ProofSize))
 			return err
 		},
 		"another server's proof": func() error {
-			p := push.RegistrationProof(en.secret, "https://evil.example.com", en.device.ID, key, at)
+			p := pushproto.RegistrationProof(en.secret, "https://evil.example.com", en.device.ID, key, at)
 			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, at, p)
 			return err
 		},
 		"stale proof": func() error {
-			old := at - int64(push.RegistrationSkew/time.Second) - 1
-			p := push.RegistrationProof(en.secret, testOrigin, en.device.ID, key, old)
+			old := at - int64(pushproto.RegistrationSkew/time.Second) - 1
+			p := pushproto.RegistrationProof(en.secret, testOrigin, en.device.ID, key, old)
 			_, err := e.svc.Push.Register(ctx, cl, en.device.ID, key, old, p)
 			return err
 		},
@@ -330,7 +330,7 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 		t.Fatalf("a first registration replaced %v", e.notes.replaced)
 	}
 	// A new key replaces the old one: the router drops the old key's connections.
-	key2 := push.PublicKey(bytes.Repeat([]byte{2}, 32))
+	key2 := pushproto.PublicKey(bytes.Repeat([]byte{2}, 32))
 	if _, err := e.registerKey(en, key2); err != nil {
 		t.Fatal(err)
 	}

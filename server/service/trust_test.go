@@ -15,7 +15,7 @@ import (
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/otpauth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // racingStore runs a hook right after the first Device read, to put a
@@ -84,7 +84,7 @@ func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	origin, device, ok := push.Endpoint(again.Key)
+	origin, device, ok := pushproto.Endpoint(again.Key)
 	if !ok || origin != testOrigin || device != enr.Device.ID || !slices.Equal(again.Key.Extra, enr.Key.Extra) {
 		t.Fatalf("regenerated key's parameters %+v (enrollment's %+v)", again.Key.Extra, enr.Key.Extra)
 	}

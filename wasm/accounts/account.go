@@ -20,7 +20,7 @@ type Account struct {
 }
 
 // PushRegistration is what an account needs to answer push sign-in prompts:
-// the device key registered with the server (wasm/push). The key never
+// the device key registered with the server (wasm/pushclient). The key never
 // leaves the vault and the Go program.
 type PushRegistration struct {
 	Server     string // origin of the Twofold server, e.g. https://id.example.com

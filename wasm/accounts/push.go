@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // ErrPushNotOffered is for enabling push on an account whose enrollment URI
@@ -17,7 +17,7 @@ func (a *Account) PushOffered() (origin, deviceID string, ok bool) {
 	if a.Key.Type != otpauth.TOTP {
 		return "", "", false
 	}
-	return sp.Endpoint(a.Key)
+	return pushproto.Endpoint(a.Key)
 }
 
 // WithPush returns the State with the account's push registration set to p

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"syscall/js"
 
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
-	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
 	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 )
@@ -420,13 +420,13 @@ func dispatchPush(e PushEvent) {
 	js.Global().Call("dispatchEvent", ce.New("twofold-push", init))
 }
 
-// fetchPoster is push.Poster over fetch: a JSON POST without cookies; an
+// fetchPoster is pushclient.Poster over fetch: a JSON POST without cookies; an
 // error answer's {"error":{"code","message"}} is read back.
 type fetchPoster struct{}
 
-func (fetchPoster) Post(r push.Request) (push.Response, error) {
+func (fetchPoster) Post(r pushclient.Request) (pushclient.Response, error) {
 	if js.Global().Get("fetch").Type() != js.TypeFunction {
-		return push.Response{}, errPushUnavailable
+		return pushclient.Response{}, errPushUnavailable
 	}
 	opts := js.Global().Get("Object").New()
 	opts.Set("method", "POST")
@@ -437,9 +437,9 @@ func (fetchPoster) Post(r push.Request) (push.Response, error) {
 	opts.Set("headers", headers)
 	resp, err := jsutil.Await(js.Global().Call("fetch", r.URL, opts))
 	if err != nil {
-		return push.Response{}, err
+		return pushclient.Response{}, err
 	}
-	out := push.Response{Status: resp.Get("status").Int()}
+	out := pushclient.Response{Status: resp.Get("status").Int()}
 	if out.Status >= 300 {
 		if body, err := jsutil.Await(resp.Call("json")); err == nil && body.Truthy() && body.Get("error").Truthy() {
 			if c := body.Get("error").Get("code"); c.Type() == js.TypeString {
@@ -453,7 +453,7 @@ func (fetchPoster) Post(r push.Request) (push.Response, error) {
 	return out, nil
 }
 
-// wsTransport is push.Transport over the browser's WebSocket (binary
+// wsTransport is pushclient.Transport over the browser's WebSocket (binary
 // frames as ArrayBuffers). The handlers only queue or mark; the Client's
 // goroutine does the work. The js.Funcs are released when the socket's
 // close event has run.
@@ -462,7 +462,7 @@ type wsTransport struct {
 	frames chan []byte
 	closed chan struct{}
 	once   sync.Once
-	err    *push.CloseError
+	err    *pushclient.CloseError
 	funcs  []js.Func
 }
 
@@ -470,7 +470,7 @@ type wsTransport struct {
 // misbehaving and the connection is dropped.
 const maxQueued = 64
 
-func dialWebSocket(url string) (tr push.Transport, err error) {
+func dialWebSocket(url string) (tr pushclient.Transport, err error) {
 	ctor := js.Global().Get("WebSocket")
 	if ctor.Type() != js.TypeFunction {
 		return nil, errPushUnavailable
@@ -500,7 +500,7 @@ func dialWebSocket(url string) (tr push.Transport, err error) {
 	on("onopen", func(js.Value) { openOnce.Do(func() { close(opened) }) })
 	on("onmessage", func(ev js.Value) {
 		data := ev.Get("data")
-		if !data.InstanceOf(js.Global().Get("ArrayBuffer")) || data.Get("byteLength").Int() > sp.MaxFrame {
+		if !data.InstanceOf(js.Global().Get("ArrayBuffer")) || data.Get("byteLength").Int() > pushproto.MaxFrame {
 			return // text or oversized: not a frame of this protocol
 		}
 		select {
@@ -534,7 +534,7 @@ func dialWebSocket(url string) (tr push.Transport, err error) {
 
 func (t *wsTransport) finish(code int, reason string) {
 	t.once.Do(func() {
-		t.err = &push.CloseError{Code: code, Reason: reason}
+		t.err = &pushclient.CloseError{Code: code, Reason: reason}
 		close(t.closed)
 	})
 }
@@ -546,7 +546,7 @@ func (t *wsTransport) Send(b []byte) error {
 	default:
 	}
 	if t.ws.Get("readyState").Int() != 1 { // OPEN
-		return &push.CloseError{Code: 1006, Reason: "not open"}
+		return &pushclient.CloseError{Code: 1006, Reason: "not open"}
 	}
 	t.ws.Call("send", jsutil.Uint8Array(b))
 	return nil
@@ -578,7 +578,7 @@ func (t *wsTransport) Close(code int, reason string) {
 	}
 }
 
-// webCryptoKeys is push.Keys over the browser's own Ed25519 (WebCrypto:
+// webCryptoKeys is pushclient.Keys over the browser's own Ed25519 (WebCrypto:
 // Chrome 137, Firefox 129, Safari 17 and later, in secure contexts), so the
 // wasm does not link crypto/ed25519 (about 34 KB of brotli). The vault keeps
 // the key's 32-byte RFC 8032 seed as before: WebCrypto exports an Ed25519
@@ -644,7 +644,7 @@ func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
 		return nil, nil, err
 	}
 	public = jsutil.BytesOf(raw)
-	if len(der) != len(ed25519PKCS8Prefix)+push.SeedSize || !bytes.HasPrefix(der, ed25519PKCS8Prefix) || len(public) != push.PublicKeySize {
+	if len(der) != len(ed25519PKCS8Prefix)+pushclient.SeedSize || !bytes.HasPrefix(der, ed25519PKCS8Prefix) || len(public) != pushclient.PublicKeySize {
 		return nil, nil, errors.New("push: the browser exported an Ed25519 key in an unexpected form")
 	}
 	return bytes.Clone(der[len(ed25519PKCS8Prefix):]), public, nil
@@ -652,9 +652,9 @@ func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
 
 // Load imports seed as a non-extractable CryptoKey that can only sign. The
 // Client keeps it while it runs and drops it when it stops (lock, disable).
-func (webCryptoKeys) Load(seed []byte) (push.Signer, error) {
-	if len(seed) != push.SeedSize {
-		return nil, push.ErrKeySize
+func (webCryptoKeys) Load(seed []byte) (pushclient.Signer, error) {
+	if len(seed) != pushclient.SeedSize {
+		return nil, pushclient.ErrKeySize
 	}
 	der := append(bytes.Clone(ed25519PKCS8Prefix), seed...)
 	buf := jsutil.Uint8Array(der)
@@ -667,7 +667,7 @@ func (webCryptoKeys) Load(seed []byte) (push.Signer, error) {
 	return webCryptoKey{key}, nil
 }
 
-// webCryptoKey is a push.Signer over one CryptoKey.
+// webCryptoKey is a pushclient.Signer over one CryptoKey.
 type webCryptoKey struct{ key js.Value }
 
 func (k webCryptoKey) Sign(message []byte) ([]byte, error) {
@@ -676,7 +676,7 @@ func (k webCryptoKey) Sign(message []byte) ([]byte, error) {
 		return nil, err
 	}
 	b := jsutil.BytesOf(sig)
-	if len(b) != push.SignatureSize {
+	if len(b) != pushclient.SignatureSize {
 		return nil, errors.New("push: the browser made an Ed25519 signature of the wrong size")
 	}
 	return b, nil

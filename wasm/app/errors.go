@@ -8,7 +8,7 @@ import (
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
-	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
 	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/vault"
@@ -78,28 +78,28 @@ func toAPIError(err error) *APIError {
 	var b32 *otpauth.Base32Error
 	var dup *accounts.DuplicateError
 	var argErr *jsutil.ArgError
-	var pushErr *push.ServerError
+	var pushErr *pushclient.ServerError
 	switch {
 	case errors.As(err, &pushErr) && pushErr.Status == 0:
 		e.Code = CodePushUnavailable
 	case errors.As(err, &pushErr):
 		e.Code = CodePushRefused
 		e.Details = map[string]any{"status": pushErr.Status, "serverCode": pushErr.Code}
-	case errors.Is(err, accounts.ErrPushNotOffered), errors.Is(err, push.ErrNotOffered):
+	case errors.Is(err, accounts.ErrPushNotOffered), errors.Is(err, pushclient.ErrNotOffered):
 		e.Code = CodePushNotOffered
 	case errors.Is(err, errPushUnavailable):
 		e.Code = CodePushUnavailable
 	case errors.Is(err, errPushNotEnabled):
 		e.Code = CodePushNotEnabled
-	case errors.Is(err, push.ErrNoPrompt):
+	case errors.Is(err, pushclient.ErrNoPrompt):
 		e.Code = CodePromptGone
-	case errors.Is(err, push.ErrExpired):
+	case errors.Is(err, pushclient.ErrExpired):
 		e.Code = CodePromptExpired
-	case errors.Is(err, push.ErrNumber):
+	case errors.Is(err, pushclient.ErrNumber):
 		e.Code = CodeWrongNumber
-	case errors.Is(err, push.ErrOffline):
+	case errors.Is(err, pushclient.ErrOffline):
 		e.Code = CodeOffline
-	case errors.Is(err, push.ErrDecision):
+	case errors.Is(err, pushclient.ErrDecision):
 		e.Code = CodeBadArgument
 	case errors.As(err, &argErr):
 		e.Code = CodeBadArgument

@@ -7,31 +7,31 @@ import (
 	"sync"
 	"time"
 
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 	"github.com/twofold-auth/twofold/wasm/accounts"
-	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
 	"github.com/twofold-auth/twofold/wasm/vault"
 )
 
 // PushConfig is what push sign-in needs from the host: fetch, WebSocket and
 // WebCrypto's Ed25519 in the browser (bridge_js.go), fakes, net/http and
-// push.HostKeys in tests. OnEvent
+// pushclient.HostKeys in tests. OnEvent
 // receives connection changes and prompts (the bridge turns them into
 // "twofold-push" events); it is called from Go goroutines.
 type PushConfig struct {
-	HTTP    push.Poster
-	Dial    push.Dialer
-	Keys    push.Keys
+	HTTP    pushclient.Poster
+	Dial    pushclient.Dialer
+	Keys    pushclient.Keys
 	OnEvent func(PushEvent)
 	// Client options for tests (clock, timers, backoff, jitter); Dial and
 	// OnEvent are set by the App.
-	Options push.Options
+	Options pushclient.Options
 }
 
 // pushState is the App's live connections, by account id.
 type pushState struct {
 	mu      sync.Mutex
-	clients map[string]*push.Client
+	clients map[string]*pushclient.Client
 }
 
 // PushStatus is one account's push state.
@@ -73,13 +73,13 @@ var (
 	errPushNotEnabled  = errors.New("sign-in prompts are not turned on for this account")
 )
 
-func promptView(accountID string, p sp.Prompt) PromptView {
+func promptView(accountID string, p pushproto.Prompt) PromptView {
 	return PromptView{ID: p.ChallengeID, AccountID: accountID, Numbers: []int{p.Numbers[0], p.Numbers[1], p.Numbers[2]},
 		Service: p.Service, Account: p.Account, ClientAddr: p.ClientAddr, Browser: p.Browser,
 		CreatedMs: float64(p.CreatedMs), ExpiresMs: float64(p.ExpiresMs)}
 }
 
-func statusOf(id string, c *push.Client) PushStatus {
+func statusOf(id string, c *pushclient.Client) PushStatus {
 	st := c.Status()
 	ps := PushStatus{AccountID: id, Enabled: true, State: string(st.State), Reason: st.Reason}
 	if !st.RetryAt.IsZero() {
@@ -97,7 +97,7 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if a.pushCfg.HTTP == nil || a.pushCfg.Dial == nil || a.pushCfg.Keys == nil {
 		return PushStatus{}, errPushUnavailable
 	}
-	var reg push.Registration
+	var reg pushclient.Registration
 	var secret []byte
 	var at time.Time
 	err := a.read(func(s *accounts.State) error {
@@ -127,7 +127,7 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if reg.Signer, err = a.pushCfg.Keys.Load(seed); err != nil {
 		return PushStatus{}, err
 	}
-	if err := push.Register(a.pushCfg.HTTP, reg, secret, at); err != nil {
+	if err := pushclient.Register(a.pushCfg.HTTP, reg, secret, at); err != nil {
 		return PushStatus{}, err
 	}
 	var old *accounts.PushRegistration
@@ -184,7 +184,7 @@ func (a *App) PushStatuses() ([]PushStatus, error) {
 			ps := PushStatus{AccountID: acct.ID, State: "off"}
 			ps.Server, _, ps.Offered = acct.PushOffered()
 			if acct.Push != nil {
-				ps.Enabled, ps.Server, ps.State = true, acct.Push.Server, string(push.Stopped)
+				ps.Enabled, ps.Server, ps.State = true, acct.Push.Server, string(pushclient.Stopped)
 			}
 			out = append(out, ps)
 		}
@@ -213,14 +213,14 @@ func (a *App) PushStart() error {
 	}
 	type stored struct {
 		id   string
-		reg  push.Registration
+		reg  pushclient.Registration
 		seed []byte
 	}
 	var regs []stored
 	err := a.read(func(s *accounts.State) error {
 		for _, acct := range s.Accounts() {
 			if p := acct.Push; p != nil && len(p.PrivateKey) > 0 {
-				regs = append(regs, stored{acct.ID, push.Registration{Server: p.Server, DeviceID: p.DeviceID},
+				regs = append(regs, stored{acct.ID, pushclient.Registration{Server: p.Server, DeviceID: p.DeviceID},
 					append([]byte(nil), p.PrivateKey...)})
 			}
 		}
@@ -239,7 +239,7 @@ func (a *App) PushStart() error {
 		a.push.mu.Lock()
 		c := a.push.clients[r.id]
 		a.push.mu.Unlock()
-		if c != nil && c.Status().State != push.Stopped {
+		if c != nil && c.Status().State != pushclient.Stopped {
 			continue
 		}
 		// The key is imported for this session (in the browser a
@@ -281,7 +281,7 @@ func (a *App) stopPushFor(id string) {
 // holds a.mu's read lock while adding the client, so Lock, which sets
 // locking before it stops the clients, either stops this one too or is seen
 // here.
-func (a *App) startPush(id string, reg push.Registration) (*push.Client, error) {
+func (a *App) startPush(id string, reg pushclient.Registration) (*pushclient.Client, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.state == nil || a.locking {
@@ -290,13 +290,13 @@ func (a *App) startPush(id string, reg push.Registration) (*push.Client, error) 
 	o := a.pushCfg.Options
 	o.Dial = a.pushCfg.Dial // jitter from o.Rand (crypto/rand unless a test sets it)
 	server, device := reg.Server, reg.DeviceID
-	o.OnEvent = func(e push.Event) { a.pushEvent(id, server, device, e) }
+	o.OnEvent = func(e pushclient.Event) { a.pushEvent(id, server, device, e) }
 	a.push.mu.Lock()
 	old := a.push.clients[id]
 	if a.push.clients == nil {
-		a.push.clients = map[string]*push.Client{}
+		a.push.clients = map[string]*pushclient.Client{}
 	}
-	c := push.Start(reg, o)
+	c := pushclient.Start(reg, o)
 	a.push.clients[id] = c
 	a.push.mu.Unlock()
 	if old != nil {
@@ -305,23 +305,23 @@ func (a *App) startPush(id string, reg push.Registration) (*push.Client, error) 
 	return c, nil
 }
 
-func (a *App) pushEvent(id, server, deviceID string, e push.Event) {
+func (a *App) pushEvent(id, server, deviceID string, e pushclient.Event) {
 	ev := PushEvent{Type: string(e.Kind), AccountID: id}
 	switch e.Kind {
-	case push.EventStatus:
+	case pushclient.EventStatus:
 		st := PushStatus{AccountID: id, Offered: true, Enabled: true, Server: server, State: string(e.Status.State), Reason: e.Status.Reason}
 		if !e.Status.RetryAt.IsZero() {
 			st.RetryAtMs = float64(e.Status.RetryAt.UnixMilli())
 		}
 		ev.Status = &st
-		if e.Status.Reason == push.ReasonRevoked {
+		if e.Status.Reason == pushclient.ReasonRevoked {
 			// The server deleted the registration: so does the vault.
 			go a.dropRevoked(id, deviceID)
 		}
-	case push.EventPrompt:
+	case pushclient.EventPrompt:
 		p := promptView(id, e.Prompt)
 		ev.Prompt = &p
-	case push.EventSettled:
+	case pushclient.EventSettled:
 		ev.PromptID, ev.Outcome = e.Settled.ChallengeID, e.Settled.Outcome
 	}
 	if a.pushCfg.OnEvent != nil {
@@ -345,7 +345,7 @@ func (a *App) dropRevoked(id, deviceID string) {
 		clear(old.PrivateKey)
 		if a.pushCfg.OnEvent != nil {
 			a.pushCfg.OnEvent(PushEvent{Type: "status", AccountID: id, Status: &PushStatus{AccountID: id, Offered: true,
-				State: "off", Reason: push.ReasonRevoked, Server: old.Server}})
+				State: "off", Reason: pushclient.ReasonRevoked, Server: old.Server}})
 		}
 	}
 }
@@ -378,11 +378,11 @@ func (a *App) PushAnswer(promptID, decision string, number int) error {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
 		return err
 	}
-	if !sp.Decision(decision).Valid() {
-		return errArgument("push.answer: decision must be \"approve\", \"deny\" or \"report\"")
+	if !pushproto.Decision(decision).Valid() {
+		return errArgument("pushclient.answer: decision must be \"approve\", \"deny\" or \"report\"")
 	}
 	a.push.mu.Lock()
-	var owner *push.Client
+	var owner *pushclient.Client
 	for _, c := range a.push.clients {
 		for _, p := range c.Prompts() {
 			if p.ChallengeID == promptID {
@@ -392,7 +392,7 @@ func (a *App) PushAnswer(promptID, decision string, number int) error {
 	}
 	a.push.mu.Unlock()
 	if owner == nil {
-		return push.ErrNoPrompt
+		return pushclient.ErrNoPrompt
 	}
-	return owner.Answer(promptID, sp.Decision(decision), number)
+	return owner.Answer(promptID, pushproto.Decision(decision), number)
 }

@@ -7,13 +7,13 @@ import (
 	"crypto/ed25519"
 	"testing"
 
-	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
 )
 
 // testKeys: under GOOS=js the push tests run on the bridge's WebCrypto keys
 // (node 20 and later has Ed25519), and verifies checks them with Go's
 // crypto/ed25519, as the server does.
-var testKeys push.Keys = webCryptoKeys{}
+var testKeys pushclient.Keys = webCryptoKeys{}
 
 // TestWebCryptoKeys: the seed kept in the vault is the RFC 8032 seed (Go
 // derives the same public key from it), an imported seed signs so that
@@ -46,7 +46,7 @@ func TestWebCryptoKeys(t *testing.T) {
 	if sig, err := signer.Sign(msg); err != nil || !bytes.Equal(sig, ed25519.Sign(ed25519.NewKeyFromSeed(known), msg)) {
 		t.Fatalf("signature %x: %v", sig, err)
 	}
-	if _, err := (webCryptoKeys{}).Load(seed[:5]); err != push.ErrKeySize {
+	if _, err := (webCryptoKeys{}).Load(seed[:5]); err != pushclient.ErrKeySize {
 		t.Fatalf("short seed: %v", err)
 	}
 }

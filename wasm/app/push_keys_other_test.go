@@ -2,7 +2,7 @@
 
 package main
 
-import "github.com/twofold-auth/twofold/wasm/push"
+import "github.com/twofold-auth/twofold/wasm/pushclient"
 
 // testKeys: crypto/ed25519 on the host; push_keys_js_test.go has WebCrypto.
-var testKeys push.Keys = push.HostKeys{}
+var testKeys pushclient.Keys = pushclient.HostKeys{}

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	sp "github.com/twofold-auth/twofold/shared/push"
-	"github.com/twofold-auth/twofold/wasm/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/vault"
 )
@@ -32,7 +32,7 @@ type fakeServer struct {
 // pushSeed is pushURI's secret: the fake checks registration proofs with it.
 var pushSeed, _ = base32.StdEncoding.DecodeString("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 
-func (f *fakeServer) Post(r push.Request) (push.Response, error) {
+func (f *fakeServer) Post(r pushclient.Request) (pushclient.Response, error) {
 	var body struct {
 		DeviceID  string `json:"device_id"`
 		PublicKey string `json:"public_key"`
@@ -40,19 +40,19 @@ func (f *fakeServer) Post(r push.Request) (push.Response, error) {
 		Proof     string `json:"proof"`
 	}
 	if err := json.Unmarshal(r.Body, &body); err != nil || r.URL != "https://id.example.com/api/v1/push/registrations" {
-		return push.Response{Status: 400, Code: "bad_request", Message: "bad"}, nil
+		return pushclient.Response{Status: 400, Code: "bad_request", Message: "bad"}, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.posts++
 	pub, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
 	proof, _ := base64.RawURLEncoding.DecodeString(body.Proof)
-	if f.refuse > 0 || !sp.CheckRegistrationProof(pushSeed, "https://id.example.com", body.DeviceID, pub, body.At, proof, t0) {
+	if f.refuse > 0 || !pushproto.CheckRegistrationProof(pushSeed, "https://id.example.com", body.DeviceID, pub, body.At, proof, t0) {
 		f.refuse = max(f.refuse-1, 0)
-		return push.Response{Status: 403, Code: "registration_rejected", Message: "The server did not accept this registration."}, nil
+		return pushclient.Response{Status: 403, Code: "registration_rejected", Message: "The server did not accept this registration."}, nil
 	}
 	f.pub = pub
-	return push.Response{Status: 201}, nil
+	return pushclient.Response{Status: 201}, nil
 }
 
 // serverConn is one device connection seen from the server.
@@ -66,7 +66,7 @@ type serverConn struct {
 func (c *serverConn) Send(b []byte) error {
 	select {
 	case <-c.closed:
-		return &push.CloseError{Code: c.code}
+		return &pushclient.CloseError{Code: c.code}
 	case c.out <- b:
 		return nil
 	}
@@ -77,29 +77,29 @@ func (c *serverConn) Receive() ([]byte, error) {
 	case b := <-c.in:
 		return b, nil
 	case <-c.closed:
-		return nil, &push.CloseError{Code: c.code}
+		return nil, &pushclient.CloseError{Code: c.code}
 	}
 }
 
 func (c *serverConn) Close(code int, _ string) { c.once.Do(func() { c.code = code; close(c.closed) }) }
 
-func (f *fakeServer) dial(url string) (push.Transport, error) {
+func (f *fakeServer) dial(url string) (pushclient.Transport, error) {
 	c := &serverConn{in: make(chan []byte, 8), out: make(chan []byte, 8), closed: make(chan struct{})}
-	nonce := bytes.Repeat([]byte{3}, sp.NonceSize)
-	c.in <- sp.EncodeNonce(nonce)
+	nonce := bytes.Repeat([]byte{3}, pushproto.NonceSize)
+	c.in <- pushproto.EncodeNonce(nonce)
 	go func() {
 		select {
 		case b := <-c.out:
-			fr, _ := sp.Decode(b)
+			fr, _ := pushproto.Decode(b)
 			h, err := fr.Hello()
 			f.mu.Lock()
 			pub := f.pub
 			f.mu.Unlock()
-			if err != nil || !verifies(pub, sp.HelloMessage(nonce, "https://id.example.com", h.DeviceID), h.Signature) {
-				c.Close(push.CloseRejected, "")
+			if err != nil || !verifies(pub, pushproto.HelloMessage(nonce, "https://id.example.com", h.DeviceID), h.Signature) {
+				c.Close(pushclient.CloseRejected, "")
 				return
 			}
-			c.in <- sp.EncodeReady(t0.UnixMilli())
+			c.in <- pushproto.EncodeReady(t0.UnixMilli())
 			f.conns <- c
 		case <-c.closed:
 		}
@@ -124,7 +124,7 @@ func pushApp(t *testing.T) (*App, *fakeServer, chan PushEvent, *storage.Memory) 
 		Rand:    rand.NewChaCha8([32]byte{1}),
 		Now:     func() time.Time { return t0 },
 		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, OnEvent: func(e PushEvent) { events <- e },
-			Options: push.Options{Now: func() time.Time { return t0 }, Rand: bytes.NewReader(make([]byte, 1<<10))}},
+			Options: pushclient.Options{Now: func() time.Time { return t0 }, Rand: bytes.NewReader(make([]byte, 1<<10))}},
 	})
 	if err := a.Create(pass); err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestPushEnableAnswerLock(t *testing.T) {
 		t.Fatalf("%d registrations sent", f.posts)
 	}
 	c := f.conn(t)
-	c.in <- sp.EncodePrompt(sp.Prompt{ChallengeID: "pch_1", Numbers: [3]int{11, 22, 33}, Service: "Twofold",
+	c.in <- pushproto.EncodePrompt(pushproto.Prompt{ChallengeID: "pch_1", Numbers: [3]int{11, 22, 33}, Service: "Twofold",
 		Account: "ana@example.com", CreatedMs: t0.UnixMilli(), ExpiresMs: t0.Add(time.Minute).UnixMilli()})
 	for e := range events {
 		if e.Type == "prompt" {
@@ -192,9 +192,9 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	if err := a.PushAnswer("pch_1", "approve", 22); err != nil {
 		t.Fatal(err)
 	}
-	ans, _ := sp.Decode(<-c.out)
+	ans, _ := pushproto.Decode(<-c.out)
 	af, err := ans.Answer()
-	msg := sp.Answer{Origin: "https://id.example.com", ChallengeID: "pch_1", Decision: sp.Approve, Number: 22, DeviceID: "dev_1"}.Message()
+	msg := pushproto.Answer{Origin: "https://id.example.com", ChallengeID: "pch_1", Decision: pushproto.Approve, Number: 22, DeviceID: "dev_1"}.Message()
 	if err != nil || !verifies(f.pub, msg, af.Signature) {
 		t.Fatalf("answer %+v %v", af, err)
 	}
@@ -218,7 +218,7 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	wantCode(t, err, CodeLocked)
 
 	b := NewApp(Config{Storage: st, Params: vault.Params{MemoryKiB: 8, Time: 1, Threads: 1},
-		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, Options: push.Options{Now: func() time.Time { return t0 }}}})
+		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, Options: pushclient.Options{Now: func() time.Time { return t0 }}}})
 	t.Cleanup(b.Lock)
 	if err := b.Unlock(pass); err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ func TestPushRevokedDropsRegistration(t *testing.T) {
 	if _, err := a.PushEnable(acct.ID); err != nil {
 		t.Fatal(err)
 	}
-	f.conn(t).Close(push.CloseRevoked, "")
+	f.conn(t).Close(pushclient.CloseRevoked, "")
 	for e := range events {
 		if e.Type == "status" && e.Status.State == "off" && e.Status.Reason == "revoked" {
 			break

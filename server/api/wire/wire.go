@@ -91,7 +91,7 @@ type PushRegistrationRequest struct {
 	DeviceID  string `json:"device_id"`
 	PublicKey string `json:"public_key"`
 	At        int64  `json:"at"`    // Unix seconds the proof was made at
-	Proof     string `json:"proof"` // shared/push registration proof, base64url
+	Proof     string `json:"proof"` // shared/pushproto registration proof, base64url
 }
 
 type PushRegistration struct {

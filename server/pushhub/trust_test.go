@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // A stranger who knows a device id (it is in the enrollment URI) and
@@ -17,7 +17,7 @@ import (
 func TestStrangerRegistrationsLockNobodyOut(t *testing.T) {
 	e := newEnv(t, Options{})
 	a := e.enroll("a@example.com")
-	stranger := push.PublicKey(bytes.Repeat([]byte{9}, 32))
+	stranger := pushproto.PublicKey(bytes.Repeat([]byte{9}, 32))
 	for range 40 {
 		if resp := e.register(a.device.id, []byte("not the seed, 20 bytes"), stranger); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("stranger's registration: %s", resp.Status)
@@ -47,7 +47,7 @@ func TestReplacedKeyConnectionClosed(t *testing.T) {
 	a.device.connect()
 	old := *a.device
 	newSeed := bytes.Repeat([]byte{5}, 32)
-	if resp := e.register(a.device.id, a.secret, push.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
+	if resp := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("re-register: %s", resp.Status)
 	}
 	if code := old.closeStatus(); code != statusReplaced {
@@ -68,7 +68,7 @@ func TestReplacedKeyConnectionClosed(t *testing.T) {
 		t.Fatalf("old key reconnecting: close %d", code)
 	}
 	// Registering the same key again changes nothing live.
-	if resp := e.register(a.device.id, a.secret, push.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
+	if resp := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("re-register same key: %s", resp.Status)
 	}
 	sess := auth.Session{UserID: a.userID, Stage: auth.StageFull}

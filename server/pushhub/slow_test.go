@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // deliveries counts the frames the hub has written (Observer).
@@ -59,7 +59,7 @@ func (d *testDevice) connectSilent() *websocket.Conn {
 	if err != nil {
 		d.e.t.Fatal(err)
 	}
-	if f, _ := push.Decode(b); f.Kind != push.KindReady {
+	if f, _ := pushproto.Decode(b); f.Kind != pushproto.KindReady {
 		d.e.t.Fatalf("first frame %d, want ready", f.Kind)
 	}
 	return ws

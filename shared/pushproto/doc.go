@@ -1,4 +1,4 @@
-// Package push is Twofold's push sign-in protocol, shared by the server and
+// Package pushproto is Twofold's push sign-in protocol, shared by the server and
 // the authenticator: the frames that travel over the device's websocket and
 // the exact bytes each side signs with the device's Ed25519 key. Every signed
 // message starts with its own domain string and encodes each field with a
@@ -9,5 +9,5 @@
 // authenticator's WebAssembly small. For the same reason the Ed25519 helpers
 // (Sign, Verify, PublicKey in sign.go) are not built for GOOS=js: the
 // authenticator signs with the browser's WebCrypto instead of linking
-// crypto/ed25519 (wasm/push.Keys). docs/push.md describes the protocol.
-package push
+// crypto/ed25519 (wasm/pushclient.Keys). docs/push.md describes the protocol.
+package pushproto

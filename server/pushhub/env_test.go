@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ import (
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)
@@ -119,7 +119,7 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	origin, devID, ok := push.Endpoint(enr.Key)
+	origin, devID, ok := pushproto.Endpoint(enr.Key)
 	if !ok || origin != e.srv.URL || devID != enr.Device.ID {
 		e.t.Fatalf("enrollment URI push endpoint %q %q %v", origin, devID, ok)
 	}
@@ -128,7 +128,7 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
-	if resp := e.register(devID, enr.Key.Secret, push.PublicKey(seed)); resp.StatusCode != http.StatusCreated {
+	if resp := e.register(devID, enr.Key.Secret, pushproto.PublicKey(seed)); resp.StatusCode != http.StatusCreated {
 		e.t.Fatalf("register: %v", resp.Status)
 	}
 	return &testDevice{e: e, id: devID, seed: seed}, enr.Key.Secret
@@ -140,7 +140,7 @@ func (e *env) register(deviceID string, secret, pub []byte) *http.Response {
 	e.t.Helper()
 	at := e.clock.Now().Unix()
 	body, _ := json.Marshal(map[string]any{"device_id": deviceID, "public_key": b64(pub), "at": at,
-		"proof": b64(push.RegistrationProof(secret, e.srv.URL, deviceID, pub, at))})
+		"proof": b64(pushproto.RegistrationProof(secret, e.srv.URL, deviceID, pub, at))})
 	resp, err := http.Post(e.srv.URL+"/api/v1/push/registrations", "application/json", bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
@@ -257,7 +257,7 @@ type testDevice struct {
 	id     string
 	seed   []byte
 	ws     *websocket.Conn
-	frames chan push.Frame
+	frames chan pushproto.Frame
 	closed chan websocket.StatusCode
 	dial   *websocket.DialOptions // optional (ping callbacks, a small socket)
 }
@@ -277,13 +277,13 @@ func (d *testDevice) hello(key []byte) (*websocket.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, _ := push.Decode(b)
+	f, _ := pushproto.Decode(b)
 	nonce, err := f.Nonce()
 	if err != nil {
 		return nil, err
 	}
-	sig := push.Sign(key, push.HelloMessage(nonce, d.e.srv.URL, d.id))
-	if err := ws.Write(ctx, websocket.MessageBinary, push.EncodeHello(push.Hello{DeviceID: d.id, Signature: sig})); err != nil {
+	sig := pushproto.Sign(key, pushproto.HelloMessage(nonce, d.e.srv.URL, d.id))
+	if err := ws.Write(ctx, websocket.MessageBinary, pushproto.EncodeHello(pushproto.Hello{DeviceID: d.id, Signature: sig})); err != nil {
 		return nil, err
 	}
 	return ws, nil
@@ -295,7 +295,7 @@ func (d *testDevice) connectWith(key []byte) error {
 	if err != nil {
 		return err
 	}
-	frames, closed := make(chan push.Frame, 64), make(chan websocket.StatusCode, 1)
+	frames, closed := make(chan pushproto.Frame, 64), make(chan websocket.StatusCode, 1)
 	d.ws, d.frames, d.closed = ws, frames, closed
 	go func() {
 		for {
@@ -305,7 +305,7 @@ func (d *testDevice) connectWith(key []byte) error {
 				close(frames)
 				return
 			}
-			f, err := push.Decode(b)
+			f, err := pushproto.Decode(b)
 			if err != nil {
 				d.e.t.Errorf("device %s: bad frame from server: %v", d.id, err)
 			}
@@ -320,14 +320,14 @@ func (d *testDevice) connect() {
 	if err := d.connectWith(d.seed); err != nil {
 		d.e.t.Fatal(err)
 	}
-	if f := d.next(); f.Kind != push.KindReady {
+	if f := d.next(); f.Kind != pushproto.KindReady {
 		d.e.t.Fatalf("first frame %d, want ready", f.Kind)
 	}
 }
 
 // next waits for the next frame (bounded: a hung test fails, it does not
 // measure time).
-func (d *testDevice) next() push.Frame {
+func (d *testDevice) next() pushproto.Frame {
 	d.e.t.Helper()
 	select {
 	case f, ok := <-d.frames:
@@ -338,10 +338,10 @@ func (d *testDevice) next() push.Frame {
 	case <-time.After(10 * time.Second):
 		d.e.t.Fatalf("device %s: no frame", d.id)
 	}
-	return push.Frame{}
+	return pushproto.Frame{}
 }
 
-func (d *testDevice) prompt() push.Prompt {
+func (d *testDevice) prompt() pushproto.Prompt {
 	d.e.t.Helper()
 	p, err := d.next().Prompt()
 	if err != nil {
@@ -350,7 +350,7 @@ func (d *testDevice) prompt() push.Prompt {
 	return p
 }
 
-func (d *testDevice) settled() push.Settled {
+func (d *testDevice) settled() pushproto.Settled {
 	d.e.t.Helper()
 	f := d.next()
 	s, err := f.Settled()
@@ -361,16 +361,18 @@ func (d *testDevice) settled() push.Settled {
 }
 
 // answer signs with key and sends.
-func (d *testDevice) answerWith(key []byte, id string, dec push.Decision, n int) {
+func (d *testDevice) answerWith(key []byte, id string, dec pushproto.Decision, n int) {
 	d.e.t.Helper()
-	msg := push.Answer{Origin: d.e.srv.URL, ChallengeID: id, Decision: dec, Number: n, DeviceID: d.id}.Message()
-	f := push.EncodeAnswer(push.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: push.Sign(key, msg)})
+	msg := pushproto.Answer{Origin: d.e.srv.URL, ChallengeID: id, Decision: dec, Number: n, DeviceID: d.id}.Message()
+	f := pushproto.EncodeAnswer(pushproto.AnswerFrame{ChallengeID: id, Decision: dec, Number: n, Signature: pushproto.Sign(key, msg)})
 	if err := d.ws.Write(context.Background(), websocket.MessageBinary, f); err != nil {
 		d.e.t.Fatal(err)
 	}
 }
 
-func (d *testDevice) answer(id string, dec push.Decision, n int) { d.answerWith(d.seed, id, dec, n) }
+func (d *testDevice) answer(id string, dec pushproto.Decision, n int) {
+	d.answerWith(d.seed, id, dec, n)
+}
 
 func (d *testDevice) closeStatus() websocket.StatusCode {
 	d.e.t.Helper()

@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Close codes of the application range (4000–4999), which the
@@ -70,7 +70,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.opts.Log.Info("push: websocket upgrade refused", "err", err)
 		return
 	}
-	ws.SetReadLimit(push.MaxFrame)
+	ws.SetReadLimit(pushproto.MaxFrame)
 	reg, err := h.handshake(r.Context(), ws)
 	if err != nil {
 		h.opts.Log.Info("push: device connection refused", "err", err)
@@ -86,7 +86,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	c.send(push.EncodeReady(h.opts.Now().UnixMilli()), time.Time{})
+	c.send(pushproto.EncodeReady(h.opts.Now().UnixMilli()), time.Time{})
 	// Attached first, then the pending prompts: one created in between
 	// arrives through the hub or this query, and sendPrompt sends it once.
 	pending, err := h.svc.Pending(context.Background(), reg)
@@ -109,11 +109,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (auth.PushRegistration, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.opts.HandshakeTimeout)
 	defer cancel()
-	nonce := make([]byte, push.NonceSize)
+	nonce := make([]byte, pushproto.NonceSize)
 	if _, err := io.ReadFull(h.opts.Rand, nonce); err != nil {
 		return auth.PushRegistration{}, err
 	}
-	if err := ws.Write(ctx, websocket.MessageBinary, push.EncodeNonce(nonce)); err != nil {
+	if err := ws.Write(ctx, websocket.MessageBinary, pushproto.EncodeNonce(nonce)); err != nil {
 		return auth.PushRegistration{}, err
 	}
 	typ, b, err := ws.Read(ctx)
@@ -121,9 +121,9 @@ func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (auth.PushRegis
 		return auth.PushRegistration{}, err
 	}
 	if typ != websocket.MessageBinary {
-		return auth.PushRegistration{}, push.ErrMalformed
+		return auth.PushRegistration{}, pushproto.ErrMalformed
 	}
-	f, err := push.Decode(b)
+	f, err := pushproto.Decode(b)
 	if err != nil {
 		return auth.PushRegistration{}, err
 	}
@@ -143,8 +143,8 @@ func (c *conn) readLoop() {
 		if err != nil {
 			return
 		}
-		f, err := push.Decode(b)
-		var a push.AnswerFrame
+		f, err := pushproto.Decode(b)
+		var a pushproto.AnswerFrame
 		if err == nil && typ == websocket.MessageBinary {
 			a, err = f.Answer()
 		}
@@ -161,7 +161,7 @@ func (c *conn) readLoop() {
 			if !errors.Is(err, auth.ErrPushRejected) {
 				c.hub.opts.Log.Error("push: answer", "device_id", c.deviceID, "err", err)
 			}
-			c.send(push.EncodeSettled(push.Settled{ChallengeID: a.ChallengeID, Outcome: push.OutcomeRejected}), time.Time{})
+			c.send(pushproto.EncodeSettled(pushproto.Settled{ChallengeID: a.ChallengeID, Outcome: pushproto.OutcomeRejected}), time.Time{})
 		default:
 			_ = ch // Settled went to every device of the account, this one included
 		}

@@ -1,6 +1,6 @@
 //go:build !(js && wasm)
 
-package push
+package pushproto
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package push
+package pushclient
 
 import (
 	"encoding/base64"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Registration is one account's device key registered with one server.
@@ -23,7 +23,7 @@ type Registration struct {
 // Endpoint reads the server origin and device id that an enrollment URI
 // carried (twofold_push, twofold_device); ok is false when it carried none
 // or they are malformed.
-func Endpoint(k otpauth.Key) (origin, deviceID string, ok bool) { return sp.Endpoint(k) }
+func Endpoint(k otpauth.Key) (origin, deviceID string, ok bool) { return pushproto.Endpoint(k) }
 
 // Request is an HTTP request to the server, JSON body.
 type Request struct {
@@ -45,7 +45,7 @@ type Poster interface {
 }
 
 // RegisterRequest builds POST /api/v1/push/registrations for reg, proved
-// by the TOTP device's seed at time at (shared/push's registration proof:
+// by the TOTP device's seed at time at (shared/pushproto's registration proof:
 // no code is computed, so no time step is spent). The JSON is written by
 // hand (the wasm has no encoding/json): every value is checked to need no
 // escaping.
@@ -56,11 +56,11 @@ func RegisterRequest(reg Registration, seed []byte, at time.Time) (Request, erro
 	if !plain(reg.DeviceID) || reg.DeviceID == "" || len(seed) == 0 {
 		return Request{}, ErrNotOffered
 	}
-	origin, err := sp.CanonicalOrigin(reg.Server)
+	origin, err := pushproto.CanonicalOrigin(reg.Server)
 	if err != nil {
 		return Request{}, ErrNotOffered
 	}
-	proof := sp.RegistrationProof(seed, origin, reg.DeviceID, reg.PublicKey, at.Unix())
+	proof := pushproto.RegistrationProof(seed, origin, reg.DeviceID, reg.PublicKey, at.Unix())
 	enc := base64.RawURLEncoding
 	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + enc.EncodeToString(reg.PublicKey) +
 		`","at":` + strconv.FormatInt(at.Unix(), 10) + `,"proof":"` + enc.EncodeToString(proof) + `"}`

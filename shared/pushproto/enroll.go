@@ -1,4 +1,4 @@
-package push
+package pushproto
 
 import "github.com/twofold-auth/twofold/shared/otpauth"
 

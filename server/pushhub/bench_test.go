@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ import (
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // The load harness: BenchmarkPushSockets opens N idle authenticated device
@@ -115,7 +115,7 @@ func BenchmarkPushSockets(b *testing.B) {
 				SecretSealed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: t0}); err != nil {
 				return err
 			}
-			if err := tx.PutPushRegistration(ctx, store.PushRegistration{DeviceID: d, UserID: u, PublicKey: push.PublicKey(seeds[i]), CreatedAt: t0}); err != nil {
+			if err := tx.PutPushRegistration(ctx, store.PushRegistration{DeviceID: d, UserID: u, PublicKey: pushproto.PublicKey(seeds[i]), CreatedAt: t0}); err != nil {
 				return err
 			}
 		}
@@ -256,7 +256,7 @@ func TestPushFleet(t *testing.T) {
 						return
 					}
 					at := time.Now().UnixNano()
-					f, _ := push.Decode(b)
+					f, _ := pushproto.Decode(b)
 					if p, err := f.Prompt(); err == nil {
 						outMu.Lock()
 						fmt.Fprintf(out, "%s %d\n", p.ChallengeID, at)
@@ -286,19 +286,19 @@ func dialDevice(wsURL, origin, id string, seed []byte) (*websocket.Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	f, _ := push.Decode(b)
+	f, _ := pushproto.Decode(b)
 	nonce, err := f.Nonce()
 	if err != nil {
 		return nil, err
 	}
-	hello := push.EncodeHello(push.Hello{DeviceID: id, Signature: push.Sign(seed, push.HelloMessage(nonce, origin, id))})
+	hello := pushproto.EncodeHello(pushproto.Hello{DeviceID: id, Signature: pushproto.Sign(seed, pushproto.HelloMessage(nonce, origin, id))})
 	if err := ws.Write(ctx, websocket.MessageBinary, hello); err != nil {
 		return nil, err
 	}
 	if _, b, err = ws.Read(ctx); err != nil {
 		return nil, err
 	}
-	if f, _ := push.Decode(b); f.Kind != push.KindReady {
+	if f, _ := pushproto.Decode(b); f.Kind != pushproto.KindReady {
 		return nil, fmt.Errorf("no ready frame")
 	}
 	return ws, nil

@@ -1,4 +1,4 @@
-// Package push is the authenticator's side of push sign-in prompts
+// Package pushclient is the authenticator's side of push sign-in prompts
 // (docs/push.md): it builds the registration request for the device's
 // Ed25519 key, and keeps one connection per registration to the server's
 // device socket: nonce, signed hello, ready, then prompts in and signed
@@ -9,4 +9,4 @@
 // the wasm bridge implements with the browser's WebSocket, fetch and
 // WebCrypto, and the tests with fakes, a real server and HostKeys
 // (crypto/ed25519, host builds only). Time and randomness are injected.
-package push
+package pushclient

@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Options tune the hub; zero values get defaults.
@@ -89,9 +89,9 @@ type Hub struct {
 // it authenticates devices and decides their answers; the hub only moves
 // frames.
 type Service interface {
-	AuthenticateDevice(ctx context.Context, nonce []byte, h push.Hello) (auth.PushRegistration, error)
+	AuthenticateDevice(ctx context.Context, nonce []byte, h pushproto.Hello) (auth.PushRegistration, error)
 	Pending(ctx context.Context, reg auth.PushRegistration) ([]auth.PushChallenge, error)
-	Answer(ctx context.Context, reg auth.PushRegistration, a push.AnswerFrame) (auth.PushChallenge, error)
+	Answer(ctx context.Context, reg auth.PushRegistration, a pushproto.AnswerFrame) (auth.PushChallenge, error)
 }
 
 // NewHub makes a hub for svc. Pass it to the push service's Enable as its
@@ -121,7 +121,7 @@ func (h *Hub) Prompt(c auth.PushChallenge, deviceIDs []string) {
 }
 
 func promptFrame(c auth.PushChallenge) []byte {
-	return push.EncodePrompt(push.Prompt{
+	return pushproto.EncodePrompt(pushproto.Prompt{
 		ChallengeID: c.ID, Numbers: c.Candidates, Service: c.Service, Account: c.Account,
 		ClientAddr: c.ClientAddr, Browser: c.Browser, CreatedMs: c.CreatedAt.UnixMilli(), ExpiresMs: c.ExpiresAt.UnixMilli(),
 	})
@@ -131,7 +131,7 @@ func promptFrame(c auth.PushChallenge) []byte {
 // waiting for it.
 func (h *Hub) Settled(c auth.PushChallenge, deviceIDs []string) {
 	h.opts.Observer.PromptSettled(string(c.State))
-	f := push.EncodeSettled(push.Settled{ChallengeID: c.ID, Outcome: string(c.State)})
+	f := pushproto.EncodeSettled(pushproto.Settled{ChallengeID: c.ID, Outcome: string(c.State)})
 	for _, id := range deviceIDs {
 		if cn := h.conn(id); cn != nil {
 			cn.settle(c.ID, f)

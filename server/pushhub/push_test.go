@@ -1,4 +1,4 @@
-package push
+package pushhub
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
-func other(p push.Prompt, number int) int {
+func other(p pushproto.Prompt, number int) int {
 	for _, n := range p.Numbers {
 		if n != number {
 			return n
@@ -41,7 +41,7 @@ func TestApproveCompletesSignInWithAMRPush(t *testing.T) {
 		p.Service != "Twofold" || p.ClientAddr != "127.0.0.1" || p.Browser == "" || p.ExpiresMs-p.CreatedMs != 60000 {
 		t.Fatalf("prompt %+v for %+v", p, ch)
 	}
-	a.device.answer(ch.ID, push.Approve, ch.Number)
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
 	if s := a.device.settled(); s.ChallengeID != ch.ID || s.Outcome != "approved" {
 		t.Fatalf("settled %+v", s)
 	}
@@ -63,8 +63,8 @@ func TestApproveCompletesSignInWithAMRPush(t *testing.T) {
 		t.Fatalf("full session refused: %s", resp.Status)
 	}
 	// Answered twice: the second answer changes nothing.
-	a.device.answer(ch.ID, push.Approve, ch.Number)
-	if s := a.device.settled(); s.Outcome != push.OutcomeRejected {
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
+	if s := a.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("second answer %+v", s)
 	}
 }
@@ -78,7 +78,7 @@ func TestDenyAndReport(t *testing.T) {
 	states := e.events(a, ch.ID)
 	<-states
 	a.device.prompt()
-	a.device.answer(ch.ID, push.Deny, 0)
+	a.device.answer(ch.ID, pushproto.Deny, 0)
 	if s := a.device.settled(); s.Outcome != "denied" {
 		t.Fatalf("settled %+v", s)
 	}
@@ -90,7 +90,7 @@ func TestDenyAndReport(t *testing.T) {
 	}
 	ch = e.ask(a)
 	a.device.prompt()
-	a.device.answer(ch.ID, push.Report, 0)
+	a.device.answer(ch.ID, pushproto.Report, 0)
 	if s := a.device.settled(); s.Outcome != "reported" {
 		t.Fatalf("settled %+v", s)
 	}
@@ -119,7 +119,7 @@ func TestWrongNumberFailsAndCountsInThrottle(t *testing.T) {
 	e.signIn(a)
 	ch := e.ask(a)
 	p := a.device.prompt()
-	a.device.answer(ch.ID, push.Approve, other(p, ch.Number))
+	a.device.answer(ch.ID, pushproto.Approve, other(p, ch.Number))
 	if s := a.device.settled(); s.Outcome != "failed" {
 		t.Fatalf("settled %+v", s)
 	}
@@ -128,8 +128,8 @@ func TestWrongNumberFailsAndCountsInThrottle(t *testing.T) {
 		t.Fatalf("throttle %+v", th)
 	}
 	// The right number afterwards is too late: the challenge is spent.
-	a.device.answer(ch.ID, push.Approve, ch.Number)
-	if s := a.device.settled(); s.Outcome != push.OutcomeRejected {
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
+	if s := a.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("after failure %+v", s)
 	}
 }
@@ -144,7 +144,7 @@ func TestApprovalWhileLockedOutFails(t *testing.T) {
 	e.st.Update(context.Background(), func(tx store.Tx) error {
 		return tx.PutThrottle(context.Background(), store.Throttle{UserID: a.userID, ConsecutiveFailures: 9, LockedUntil: e.clock.Now().Add(time.Hour)})
 	})
-	a.device.answer(ch.ID, push.Approve, ch.Number)
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
 	if s := a.device.settled(); s.Outcome != "failed" {
 		t.Fatalf("settled %+v", s)
 	}
@@ -172,8 +172,8 @@ func TestExpiredChallenge(t *testing.T) {
 	if s := <-states; s != "expired" {
 		t.Fatalf("browser saw %q", s)
 	}
-	a.device.answer(ch.ID, push.Approve, ch.Number)
-	if s := a.device.settled(); s.Outcome != push.OutcomeRejected {
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
+	if s := a.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("late answer %+v", s)
 	}
 }
@@ -188,19 +188,19 @@ func TestForeignAnswersRejected(t *testing.T) {
 	ch := e.ask(a)
 	a.device.prompt()
 	// Signed with another device's key.
-	a.device.answerWith(b.device.seed, ch.ID, push.Approve, ch.Number)
-	if s := a.device.settled(); s.Outcome != push.OutcomeRejected {
+	a.device.answerWith(b.device.seed, ch.ID, pushproto.Approve, ch.Number)
+	if s := a.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("another key: %+v", s)
 	}
 	// Another user's device answering a's challenge.
-	b.device.answer(ch.ID, push.Approve, ch.Number)
-	if s := b.device.settled(); s.Outcome != push.OutcomeRejected {
+	b.device.answer(ch.ID, pushproto.Approve, ch.Number)
+	if s := b.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("another user: %+v", s)
 	}
 	if c, _ := e.st.PushChallenge(context.Background(), ch.ID); c.State != store.PushPending {
 		t.Fatalf("state %s", c.State)
 	}
-	a.device.answer(ch.ID, push.Approve, ch.Number)
+	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
 	if s := a.device.settled(); s.Outcome != "approved" {
 		t.Fatalf("own answer: %+v", s)
 	}
@@ -243,10 +243,10 @@ func TestOversizedAndMalformedFramesClose(t *testing.T) {
 		data []byte
 		want websocket.StatusCode
 	}{
-		"oversized": {websocket.MessageBinary, make([]byte, push.MaxFrame+1), websocket.StatusMessageTooBig},
-		"malformed": {websocket.MessageBinary, []byte{byte(push.KindAnswer), 0, 0}, websocket.StatusPolicyViolation},
+		"oversized": {websocket.MessageBinary, make([]byte, pushproto.MaxFrame+1), websocket.StatusMessageTooBig},
+		"malformed": {websocket.MessageBinary, []byte{byte(pushproto.KindAnswer), 0, 0}, websocket.StatusPolicyViolation},
 		"text":      {websocket.MessageText, []byte("{}"), websocket.StatusPolicyViolation},
-		"wrong kind": {websocket.MessageBinary, push.EncodeHello(push.Hello{DeviceID: "x", Signature: []byte("s")}),
+		"wrong kind": {websocket.MessageBinary, pushproto.EncodeHello(pushproto.Hello{DeviceID: "x", Signature: []byte("s")}),
 			websocket.StatusPolicyViolation},
 	} {
 		a.device.connect()
@@ -269,15 +269,15 @@ func TestTwoDevicesFirstAnswerWins(t *testing.T) {
 	ch := e.ask(a)
 	a.device.prompt()
 	second.prompt()
-	second.answer(ch.ID, push.Approve, ch.Number)
+	second.answer(ch.ID, pushproto.Approve, ch.Number)
 	if s := second.settled(); s.Outcome != "approved" {
 		t.Fatalf("second: %+v", s)
 	}
 	if s := a.device.settled(); s.Outcome != "approved" { // told to drop the prompt
 		t.Fatalf("first told %+v", s)
 	}
-	a.device.answer(ch.ID, push.Deny, 0)
-	if s := a.device.settled(); s.Outcome != push.OutcomeRejected {
+	a.device.answer(ch.ID, pushproto.Deny, 0)
+	if s := a.device.settled(); s.Outcome != pushproto.OutcomeRejected {
 		t.Fatalf("late deny %+v", s)
 	}
 	if c, _ := e.st.PushChallenge(context.Background(), ch.ID); c.State != store.PushApproved || c.DeviceID != second.id {

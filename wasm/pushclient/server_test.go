@@ -1,6 +1,6 @@
 //go:build !js
 
-package push
+package pushclient
 
 import (
 	"bytes"
@@ -22,12 +22,12 @@ import (
 	"github.com/twofold-auth/twofold/server/api"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
-	serverpush "github.com/twofold-auth/twofold/server/push"
+	"github.com/twofold-auth/twofold/server/pushhub"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // wsTransport is a Transport over coder/websocket, as the browser's
@@ -93,7 +93,7 @@ func TestRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := serverpush.NewHub(svc.Push, serverpush.Options{Log: quiet, Now: clk.Now})
+	hub := pushhub.NewHub(svc.Push, pushhub.Options{Log: quiet, Now: clk.Now})
 	srv := httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, Now: clk.Now,
 		RateLimit: api.RateLimit{Requests: -1}, Hub: hub}))
 	t.Cleanup(func() { hub.Close(); srv.Close(); st.Close() })
@@ -209,10 +209,10 @@ func TestRealServer(t *testing.T) {
 	if p.ChallengeID != ch.ID || p.Account != "alice@example.com" {
 		t.Fatalf("prompt %+v for %+v", p, ch)
 	}
-	if err := c.Answer(ch.ID, sp.Approve, ch.Number); err != nil {
+	if err := c.Answer(ch.ID, pushproto.Approve, ch.Number); err != nil {
 		t.Fatal(err)
 	}
-	if s := next(EventSettled).Settled; s.ChallengeID != ch.ID || s.Outcome != sp.OutcomeApproved {
+	if s := next(EventSettled).Settled; s.ChallengeID != ch.ID || s.Outcome != pushproto.OutcomeApproved {
 		t.Fatalf("settled %+v", s)
 	}
 	var sess struct {
@@ -233,10 +233,10 @@ func TestRealServer(t *testing.T) {
 	}
 	ch = ask()
 	next(EventPrompt)
-	if err := c.Answer(ch.ID, sp.Deny, 0); err != nil {
+	if err := c.Answer(ch.ID, pushproto.Deny, 0); err != nil {
 		t.Fatal(err)
 	}
-	if s := next(EventSettled).Settled; s.Outcome != sp.OutcomeDenied {
+	if s := next(EventSettled).Settled; s.Outcome != pushproto.OutcomeDenied {
 		t.Fatalf("settled %+v", s)
 	}
 	var got challenge

@@ -1,12 +1,12 @@
 //go:build !(js && wasm)
 
-package push
+package pushproto
 
 import "crypto/ed25519"
 
 // The Ed25519 helpers are for the server and for tests and tools. They are
 // left out of GOOS=js builds on purpose: the authenticator signs with the
-// browser's WebCrypto (wasm/push.Keys), and linking crypto/ed25519 would add
+// browser's WebCrypto (wasm/pushclient.Keys), and linking crypto/ed25519 would add
 // about 34 KB of brotli to its WebAssembly (docs/push.md).
 
 // Sign signs message with the Ed25519 private key derived from seed.

@@ -1,4 +1,4 @@
-package push
+package pushclient
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 const origin = "https://id.example.com"
@@ -152,11 +152,11 @@ func (h *harness) event(kind EventKind, state State) Event {
 	}
 }
 
-func (h *harness) frame(c *fakeConn) sp.Frame {
+func (h *harness) frame(c *fakeConn) pushproto.Frame {
 	h.t.Helper()
 	select {
 	case b := <-c.out:
-		f, err := sp.Decode(b)
+		f, err := pushproto.Decode(b)
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func (h *harness) frame(c *fakeConn) sp.Frame {
 	case <-time.After(within):
 		h.t.Fatal("no frame from the client")
 	}
-	return sp.Frame{}
+	return pushproto.Frame{}
 }
 
 func (h *harness) wait() time.Duration {
@@ -187,8 +187,8 @@ func (h *harness) connect(skewMs int64) *fakeConn {
 		h.t.Fatalf("dialled %q", url)
 	}
 	h.dials <- c
-	nonce := bytes.Repeat([]byte{9}, sp.NonceSize)
-	c.in <- sp.EncodeNonce(nonce)
+	nonce := bytes.Repeat([]byte{9}, pushproto.NonceSize)
+	c.in <- pushproto.EncodeNonce(nonce)
 	hello, err := h.frame(c).Hello()
 	if err != nil {
 		h.t.Fatal(err)
@@ -196,16 +196,16 @@ func (h *harness) connect(skewMs int64) *fakeConn {
 	if hello.DeviceID != "dev_1" {
 		h.t.Fatalf("hello from %q", hello.DeviceID)
 	}
-	if !verifies(sp.HelloMessage(nonce, origin, "dev_1"), hello.Signature) {
+	if !verifies(pushproto.HelloMessage(nonce, origin, "dev_1"), hello.Signature) {
 		h.t.Fatal("the hello signature does not verify")
 	}
-	c.in <- sp.EncodeReady(h.clock.Now().UnixMilli() + skewMs)
+	c.in <- pushproto.EncodeReady(h.clock.Now().UnixMilli() + skewMs)
 	h.event(EventStatus, Connected)
 	return c
 }
 
-func prompt(id string, expires time.Time) sp.Prompt {
-	return sp.Prompt{ChallengeID: id, Numbers: [3]int{12, 47, 83}, Service: "Twofold", Account: "a@example.com",
+func prompt(id string, expires time.Time) pushproto.Prompt {
+	return pushproto.Prompt{ChallengeID: id, Numbers: [3]int{12, 47, 83}, Service: "Twofold", Account: "a@example.com",
 		ClientAddr: "192.0.2.1", Browser: "Firefox on Linux", CreatedMs: t0.UnixMilli(), ExpiresMs: expires.UnixMilli()}
 }
 
@@ -213,45 +213,45 @@ func TestPromptAndSignedAnswer(t *testing.T) {
 	h := start(t, 0)
 	c := h.connect(0)
 	p := prompt("pch_1", t0.Add(time.Minute))
-	c.in <- sp.EncodePrompt(p)
+	c.in <- pushproto.EncodePrompt(p)
 	if e := h.event(EventPrompt, ""); e.Prompt != p {
 		t.Fatalf("prompt event %+v", e.Prompt)
 	}
-	c.in <- sp.EncodePrompt(p) // a duplicate (hub and pending query) is not shown twice
+	c.in <- pushproto.EncodePrompt(p) // a duplicate (hub and pending query) is not shown twice
 	if got := h.c.Prompts(); len(got) != 1 || got[0] != p {
 		t.Fatalf("prompts %+v", got)
 	}
 	for _, tc := range []struct {
 		id  string
-		d   sp.Decision
+		d   pushproto.Decision
 		n   int
 		err error
 	}{
-		{"pch_1", sp.Approve, 13, ErrNumber},
+		{"pch_1", pushproto.Approve, 13, ErrNumber},
 		{"pch_1", "maybe", 12, ErrDecision},
-		{"pch_2", sp.Approve, 12, ErrNoPrompt},
+		{"pch_2", pushproto.Approve, 12, ErrNoPrompt},
 	} {
 		if err := h.c.Answer(tc.id, tc.d, tc.n); !errors.Is(err, tc.err) {
 			t.Errorf("Answer(%s, %s, %d) = %v, want %v", tc.id, tc.d, tc.n, err, tc.err)
 		}
 	}
-	if err := h.c.Answer("pch_1", sp.Approve, 47); err != nil {
+	if err := h.c.Answer("pch_1", pushproto.Approve, 47); err != nil {
 		t.Fatal(err)
 	}
 	a, err := h.frame(c).Answer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The signed bytes are exactly shared/push's.
-	msg := sp.Answer{Origin: origin, ChallengeID: "pch_1", Decision: sp.Approve, Number: 47, DeviceID: "dev_1"}.Message()
-	if a.ChallengeID != "pch_1" || a.Decision != sp.Approve || a.Number != 47 || !verifies(msg, a.Signature) {
+	// The signed bytes are exactly shared/pushproto's.
+	msg := pushproto.Answer{Origin: origin, ChallengeID: "pch_1", Decision: pushproto.Approve, Number: 47, DeviceID: "dev_1"}.Message()
+	if a.ChallengeID != "pch_1" || a.Decision != pushproto.Approve || a.Number != 47 || !verifies(msg, a.Signature) {
 		t.Fatalf("answer %+v does not verify", a)
 	}
 	if len(h.c.Prompts()) != 0 {
 		t.Fatal("an answered prompt is still listed")
 	}
-	c.in <- sp.EncodeSettled(sp.Settled{ChallengeID: "pch_1", Outcome: sp.OutcomeApproved})
-	if e := h.event(EventSettled, ""); e.Settled.Outcome != sp.OutcomeApproved {
+	c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: "pch_1", Outcome: pushproto.OutcomeApproved})
+	if e := h.event(EventSettled, ""); e.Settled.Outcome != pushproto.OutcomeApproved {
 		t.Fatalf("settled %+v", e.Settled)
 	}
 }
@@ -259,15 +259,15 @@ func TestPromptAndSignedAnswer(t *testing.T) {
 func TestDenyAndReportSignZero(t *testing.T) {
 	h := start(t, 0)
 	c := h.connect(0)
-	for i, d := range []sp.Decision{sp.Deny, sp.Report} {
+	for i, d := range []pushproto.Decision{pushproto.Deny, pushproto.Report} {
 		id := "pch_" + string(rune('a'+i))
-		c.in <- sp.EncodePrompt(prompt(id, t0.Add(time.Minute)))
+		c.in <- pushproto.EncodePrompt(prompt(id, t0.Add(time.Minute)))
 		h.event(EventPrompt, "")
 		if err := h.c.Answer(id, d, 47); err != nil {
 			t.Fatal(err)
 		}
 		a, _ := h.frame(c).Answer()
-		msg := sp.Answer{Origin: origin, ChallengeID: id, Decision: d, Number: 0, DeviceID: "dev_1"}.Message()
+		msg := pushproto.Answer{Origin: origin, ChallengeID: id, Decision: d, Number: 0, DeviceID: "dev_1"}.Message()
 		if a.Number != 0 || !verifies(msg, a.Signature) {
 			t.Fatalf("%s: %+v", d, a)
 		}
@@ -279,16 +279,16 @@ func TestExpiryUsesServerClock(t *testing.T) {
 	// The server's clock is 20 s ahead: a prompt expiring at t0+30s (server
 	// time) has 10 s left by the device's clock.
 	c := h.connect(20_000)
-	c.in <- sp.EncodePrompt(prompt("pch_1", t0.Add(30*time.Second)))
-	c.in <- sp.EncodePrompt(prompt("pch_old", t0.Add(10*time.Second))) // already expired: not shown
+	c.in <- pushproto.EncodePrompt(prompt("pch_1", t0.Add(30*time.Second)))
+	c.in <- pushproto.EncodePrompt(prompt("pch_old", t0.Add(10*time.Second))) // already expired: not shown
 	h.event(EventPrompt, "")
-	c.in <- sp.EncodePrompt(prompt("pch_2", t0.Add(90*time.Second)))
+	c.in <- pushproto.EncodePrompt(prompt("pch_2", t0.Add(90*time.Second)))
 	h.event(EventPrompt, "")
 	if got := h.c.Prompts(); len(got) != 2 {
 		t.Fatalf("prompts %+v", got)
 	}
 	h.clock.Advance(10 * time.Second)
-	if err := h.c.Answer("pch_1", sp.Approve, 12); !errors.Is(err, ErrExpired) {
+	if err := h.c.Answer("pch_1", pushproto.Approve, 12); !errors.Is(err, ErrExpired) {
 		t.Fatalf("answer after expiry: %v", err)
 	}
 	if got := h.c.Prompts(); len(got) != 1 || got[0].ChallengeID != "pch_2" {
@@ -300,7 +300,7 @@ func TestStopsOnCloseCodes(t *testing.T) {
 	for code, reason := range map[int]string{CloseReplaced: ReasonReplaced, CloseRevoked: ReasonRevoked, CloseRejected: ReasonRejected} {
 		h := start(t, 0)
 		c := h.connect(0)
-		c.in <- sp.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
+		c.in <- pushproto.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
 		h.event(EventPrompt, "")
 		c.serverClose(code)
 		if e := h.event(EventStatus, Stopped); e.Status.Reason != reason {
@@ -314,7 +314,7 @@ func TestStopsOnCloseCodes(t *testing.T) {
 		if len(h.c.Prompts()) != 0 || len(h.urls) != 0 || len(h.waits) != 0 {
 			t.Errorf("close %d: prompts kept, or a reconnect", code)
 		}
-		if err := h.c.Answer("pch_1", sp.Approve, 12); err == nil {
+		if err := h.c.Answer("pch_1", pushproto.Approve, 12); err == nil {
 			t.Errorf("close %d: answered after stop", code)
 		}
 	}
@@ -323,7 +323,7 @@ func TestStopsOnCloseCodes(t *testing.T) {
 	<-h.urls
 	c := newFakeConn()
 	h.dials <- c
-	c.in <- sp.EncodeNonce(bytes.Repeat([]byte{1}, sp.NonceSize))
+	c.in <- pushproto.EncodeNonce(bytes.Repeat([]byte{1}, pushproto.NonceSize))
 	h.frame(c)
 	c.serverClose(CloseRejected)
 	if e := h.event(EventStatus, Stopped); e.Status.Reason != ReasonRejected {
@@ -374,10 +374,10 @@ func TestSigningFails(t *testing.T) {
 	signer := &failingSigner{}
 	h := startWith(t, 0, signer)
 	c := h.connect(0)
-	c.in <- sp.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
+	c.in <- pushproto.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
 	h.event(EventPrompt, "")
 	signer.breakNow()
-	if err := h.c.Answer("pch_1", sp.Approve, 47); err == nil || !strings.Contains(err.Error(), "NotSupportedError") {
+	if err := h.c.Answer("pch_1", pushproto.Approve, 47); err == nil || !strings.Contains(err.Error(), "NotSupportedError") {
 		t.Fatalf("answer with a failing signer: %v", err)
 	}
 	if len(h.c.Prompts()) != 1 || len(c.out) != 0 {
@@ -390,7 +390,7 @@ func TestSigningFails(t *testing.T) {
 	<-h.urls
 	c = newFakeConn()
 	h.dials <- c
-	c.in <- sp.EncodeNonce(bytes.Repeat([]byte{9}, sp.NonceSize))
+	c.in <- pushproto.EncodeNonce(bytes.Repeat([]byte{9}, pushproto.NonceSize))
 	if e := h.event(EventStatus, Waiting); !strings.Contains(e.Status.Reason, "NotSupportedError") || len(c.out) != 0 {
 		t.Fatalf("hello with a failing signer: %+v", e.Status)
 	}
@@ -435,7 +435,7 @@ func TestRegisterRequest(t *testing.T) {
 	got, _ := base64.RawURLEncoding.DecodeString(body.PublicKey)
 	proof, _ := base64.RawURLEncoding.DecodeString(body.Proof)
 	if req.URL != origin+"/api/v1/push/registrations" || body.DeviceID != "dev_abc" || body.At != at.Unix() || !bytes.Equal(got, pub) ||
-		!sp.CheckRegistrationProof(seed, origin, "dev_abc", pub, body.At, proof, at) {
+		!pushproto.CheckRegistrationProof(seed, origin, "dev_abc", pub, body.At, proof, at) {
 		t.Fatalf("%s %s", req.URL, req.Body)
 	}
 	for name, r := range map[string]Registration{

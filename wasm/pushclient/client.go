@@ -1,4 +1,4 @@
-package push
+package pushclient
 
 import (
 	"crypto/rand"
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	sp "github.com/twofold-auth/twofold/shared/push"
+	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
 // Transport is one open websocket to the device socket, binary frames.
@@ -86,8 +86,8 @@ const (
 type Event struct {
 	Kind    EventKind
 	Status  Status
-	Prompt  sp.Prompt
-	Settled sp.Settled
+	Prompt  pushproto.Prompt
+	Settled pushproto.Settled
 }
 
 // Errors of Answer.
@@ -155,7 +155,7 @@ type Client struct {
 	reg     Registration // Signer dropped by Stop
 	t       Transport    // the live connection, nil between connections
 	status  Status
-	prompts map[string]sp.Prompt
+	prompts map[string]pushproto.Prompt
 	gone    map[string]int64 // answered or settled prompts (id → expiry), so a late duplicate is not shown again
 	skewMs  int64            // server clock − device clock, from Ready
 	stopped bool
@@ -166,7 +166,7 @@ type Client struct {
 func Start(reg Registration, o Options) *Client {
 	reg.PublicKey = nil
 	c := &Client{o: o.withDefaults(), stop: make(chan struct{}), done: make(chan struct{}),
-		reg: reg, prompts: map[string]sp.Prompt{}, gone: map[string]int64{}, status: Status{State: Connecting}}
+		reg: reg, prompts: map[string]pushproto.Prompt{}, gone: map[string]int64{}, status: Status{State: Connecting}}
 	go c.run()
 	return c
 }
@@ -190,7 +190,7 @@ func (c *Client) halt(st Status) bool {
 	t := c.t
 	c.t = nil
 	c.reg.Signer = nil
-	c.prompts = map[string]sp.Prompt{}
+	c.prompts = map[string]pushproto.Prompt{}
 	c.status = st
 	c.mu.Unlock()
 	if t != nil {
@@ -289,12 +289,12 @@ func (c *Client) connect(attempt *int) error {
 	return c.session(t, attempt)
 }
 
-func receive(t Transport) (sp.Frame, error) {
+func receive(t Transport) (pushproto.Frame, error) {
 	b, err := t.Receive()
 	if err != nil {
-		return sp.Frame{}, err
+		return pushproto.Frame{}, err
 	}
-	return sp.Decode(b)
+	return pushproto.Decode(b)
 }
 
 // session: nonce in, signed hello out, ready in, then prompts.
@@ -313,11 +313,11 @@ func (c *Client) session(t Transport, attempt *int) error {
 	if signer == nil { // stopped
 		return &CloseError{Code: 1000}
 	}
-	sig, err := signer.Sign(sp.HelloMessage(nonce, c.reg.Server, c.reg.DeviceID))
+	sig, err := signer.Sign(pushproto.HelloMessage(nonce, c.reg.Server, c.reg.DeviceID))
 	if err != nil {
 		return err
 	}
-	if err := t.Send(sp.EncodeHello(sp.Hello{DeviceID: c.reg.DeviceID, Signature: sig})); err != nil {
+	if err := t.Send(pushproto.EncodeHello(pushproto.Hello{DeviceID: c.reg.DeviceID, Signature: sig})); err != nil {
 		return err
 	}
 	if f, err = receive(t); err != nil {
@@ -337,7 +337,7 @@ func (c *Client) session(t Transport, attempt *int) error {
 			return err
 		}
 		switch f.Kind {
-		case sp.KindPrompt:
+		case pushproto.KindPrompt:
 			p, err := f.Prompt()
 			if err != nil {
 				return err
@@ -345,7 +345,7 @@ func (c *Client) session(t Transport, attempt *int) error {
 			if c.addPrompt(p) {
 				c.o.OnEvent(Event{Kind: EventPrompt, Prompt: p})
 			}
-		case sp.KindSettled:
+		case pushproto.KindSettled:
 			s, err := f.Settled()
 			if err != nil {
 				return err
@@ -379,7 +379,7 @@ func (c *Client) forget(id string, untilMs int64) {
 	c.gone[id] = untilMs
 }
 
-func (c *Client) addPrompt(p sp.Prompt) bool {
+func (c *Client) addPrompt(p pushproto.Prompt) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, dup := c.prompts[p.ChallengeID]
@@ -393,11 +393,11 @@ func (c *Client) addPrompt(p sp.Prompt) bool {
 
 // Prompts returns the prompts waiting for an answer, oldest first; expired
 // ones are dropped.
-func (c *Client) Prompts() []sp.Prompt {
+func (c *Client) Prompts() []pushproto.Prompt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.serverNowMs()
-	out := make([]sp.Prompt, 0, len(c.prompts))
+	out := make([]pushproto.Prompt, 0, len(c.prompts))
 	for id, p := range c.prompts {
 		if p.ExpiresMs <= now {
 			delete(c.prompts, id)
@@ -419,7 +419,7 @@ func (c *Client) Prompts() []sp.Prompt {
 // 0 for deny and report. The prompt leaves the list once sent; the server's
 // Settled says how it ended. Signing may wait for the browser, so it happens
 // without the lock; the prompt and the connection are checked again after.
-func (c *Client) Answer(id string, d sp.Decision, number int) error {
+func (c *Client) Answer(id string, d pushproto.Decision, number int) error {
 	if !d.Valid() {
 		return ErrDecision
 	}
@@ -430,12 +430,12 @@ func (c *Client) Answer(id string, d sp.Decision, number int) error {
 	if err != nil {
 		return err
 	}
-	msg := sp.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
+	msg := pushproto.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
 	sig, err := signer.Sign(msg)
 	if err != nil {
 		return errors.New("push: signing the answer: " + err.Error())
 	}
-	f := sp.EncodeAnswer(sp.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sig})
+	f := pushproto.EncodeAnswer(pushproto.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sig})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.answerable(id, d, &number); err != nil { // answered meanwhile, expired, or offline
@@ -451,7 +451,7 @@ func (c *Client) Answer(id string, d sp.Decision, number int) error {
 // answerable checks that prompt id waits for an answer, that number is one
 // of its numbers for an approval (it becomes 0 otherwise) and that the
 // Client is connected; the caller holds mu.
-func (c *Client) answerable(id string, d sp.Decision, number *int) (sp.Prompt, error) {
+func (c *Client) answerable(id string, d pushproto.Decision, number *int) (pushproto.Prompt, error) {
 	p, ok := c.prompts[id]
 	if !ok {
 		return p, ErrNoPrompt
@@ -460,7 +460,7 @@ func (c *Client) answerable(id string, d sp.Decision, number *int) (sp.Prompt, e
 		delete(c.prompts, id)
 		return p, ErrExpired
 	}
-	if d != sp.Approve {
+	if d != pushproto.Approve {
 		*number = 0
 	} else if n := *number; n != p.Numbers[0] && n != p.Numbers[1] && n != p.Numbers[2] {
 		return p, ErrNumber

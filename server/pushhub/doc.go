@@ -1,4 +1,4 @@
-// Package push carries push sign-in prompts to authenticators over
+// Package pushhub carries push sign-in prompts to authenticators over
 // websockets (github.com/coder/websocket). Hub is the in-process router: it
 // keeps one live connection per registered device, authenticates each one
 // before anything else (the device signs the server's nonce, the server's
@@ -11,4 +11,4 @@
 // NATS) would implement service.PushNotifier and Subscribe the same way. The
 // idle path is frugal: no goroutine but the reader, small socket buffers, no
 // compression, no per-connection ticker.
-package push
+package pushhub
