@@ -108,17 +108,18 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 		}
 		return def
 	}
-	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", ":8080"), "listen address (TWOFOLD_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", "data"), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
+	d := server.DefaultConfig() // the defaults shown are the ones the server applies
+	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", d.Addr), "listen address (TWOFOLD_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", d.DataDir), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", getenv("TWOFOLD_MASTER_KEY_FILE"), "master key file (TWOFOLD_MASTER_KEY_FILE; default DATA/master.key)")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("TWOFOLD_METRICS_ADDR"), "serve /metrics on this separate address, e.g. 127.0.0.1:9464; off when empty (TWOFOLD_METRICS_ADDR)")
-	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", "info"), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", "text"), "text or json (TWOFOLD_LOG_FORMAT)")
-	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", "normal"), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", d.LogFormat), "text or json (TWOFOLD_LOG_FORMAT)")
+	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", d.DBSync), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
 	proxies := fs.String("trusted-proxies", getenv("TWOFOLD_TRUSTED_PROXIES"), "comma-separated CIDRs whose X-Forwarded-For is trusted (TWOFOLD_TRUSTED_PROXIES)")
-	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(api.DefaultRateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
-	pendingTTL := fs.String("pending-device-ttl", env("TWOFOLD_PENDING_DEVICE_TTL", "10m"), "how long a new TOTP device may wait for its first code (TWOFOLD_PENDING_DEVICE_TTL)")
+	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(d.RateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
+	pendingTTL := fs.String("pending-device-ttl", env("TWOFOLD_PENDING_DEVICE_TTL", shortDuration(d.Auth.PendingDeviceTTL)), "how long a new TOTP device may wait for its first code (TWOFOLD_PENDING_DEVICE_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -134,7 +135,7 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 	if err != nil || n == 0 || n < -1 {
 		return cfg, fmt.Errorf("-rate-limit %q: want a positive number or -1", *rate)
 	}
-	cfg.RateLimit = api.RateLimit{Requests: n, Window: time.Minute}
+	cfg.RateLimit = api.RateLimit{Requests: n, Window: d.RateLimit.Window}
 	for p := range strings.SplitSeq(*proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
@@ -143,4 +144,16 @@ func parse(args []string, getenv func(string) string, out io.Writer) (server.Con
 	cfg.MasterKey = getenv("TWOFOLD_MASTER_KEY")
 	cfg.NewMasterKey = getenv("TWOFOLD_NEW_MASTER_KEY")
 	return cfg, nil
+}
+
+// shortDuration writes a duration as people type it: 10m, not 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/twofold-auth/twofold/server/store"
 )
 
+// DefaultPendingDeviceTTL is how long a new device may wait for its first
+// code unless Config says otherwise (cmd/twofold-server shows it).
+const DefaultPendingDeviceTTL = 10 * time.Minute
+
 // Config tunes the service; zero values get the defaults in withDefaults.
 type Config struct {
 	Issuer            string // otpauth issuer shown in authenticator apps (default "Twofold")
@@ -42,7 +46,7 @@ func (c Config) withDefaults() Config {
 		c.PartialSessionTTL = 5 * time.Minute
 	}
 	if c.PendingDeviceTTL <= 0 {
-		c.PendingDeviceTTL = 10 * time.Minute
+		c.PendingDeviceTTL = DefaultPendingDeviceTTL
 	}
 	if c.FreshFactorWindow <= 0 {
 		c.FreshFactorWindow = 5 * time.Minute
