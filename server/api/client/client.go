@@ -47,9 +47,10 @@ type Option func(*Client)
 func WithToken(token string) Option { return func(c *Client) { c.token = token } }
 
 // WithHTTPClient sends requests through hc (its transport, timeout and
-// cookie jar). A client without a jar gets one of its own, since a cookie
-// session needs one; hc itself is not changed. Sharing hc's jar lets a test
-// make raw requests (an event stream) in the same session.
+// cookie jar), so a program can make its own requests in the same session
+// (an event stream, say). hc is used as it is when it has a cookie jar;
+// without one the client uses a copy of hc with a jar of its own, since a
+// cookie session needs one (hc itself is never changed).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.http = hc }
 }
@@ -75,13 +76,11 @@ func New(base string, opts ...Option) (*Client, error) {
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 30 * time.Second}
-	} else {
-		hc := *c.http
-		c.http = &hc
 	}
 	if c.http.Jar == nil {
-		jar, _ := cookiejar.New(nil) // never fails without options
-		c.http.Jar = jar
+		hc := *c.http
+		hc.Jar, _ = cookiejar.New(nil) // never fails without options
+		c.http = &hc
 	}
 	if c.cookie != nil {
 		c.http.Jar.SetCookies(u, []*http.Cookie{{Name: c.cookie.Name, Value: c.cookie.Value, Path: "/"}})

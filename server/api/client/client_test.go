@@ -179,8 +179,8 @@ func TestSessionCookieCarriesOver(t *testing.T) {
 	wantCode(t, err, http.StatusUnauthorized, "unauthenticated")
 }
 
-// WithHTTPClient shares the caller's cookie jar (a test's raw requests see
-// the session) without changing the caller's client.
+// WithHTTPClient uses the caller's client and its cookie jar (a test's raw
+// requests see the session), and never changes a client without a jar.
 func TestWithHTTPClientSharesTheJar(t *testing.T) {
 	e := newEnv(t, apitest.Options{})
 	bare := &http.Client{}
@@ -189,9 +189,15 @@ func TestWithHTTPClientSharesTheJar(t *testing.T) {
 	}
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
-	if _, err := e.Client(t, client.WithHTTPClient(hc)).SignUp(ctx, "jar@example.com", apitest.Password); err != nil {
+	c := e.Client(t, client.WithHTTPClient(hc))
+	if _, err := c.SignUp(ctx, "jar@example.com", apitest.Password); err != nil {
 		t.Fatal(err)
 	}
+	hc.Timeout = time.Nanosecond // set after New: the client is hc itself
+	if _, err := c.Session(ctx); err == nil || !strings.Contains(err.Error(), "cannot reach") {
+		t.Fatalf("a request after the caller's client changed: %v", err)
+	}
+	hc.Timeout = 0
 	resp, err := hc.Get(e.URL + "/api/v1/session")
 	if err != nil {
 		t.Fatal(err)
