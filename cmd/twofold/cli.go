@@ -285,7 +285,8 @@ func confirm(e *env, force bool, c confirmation) error {
 	}
 	answer, err := promptLine(e, strings.ToUpper(c.action[:1])+c.action[1:]+"? [y/N] ")
 	if err != nil {
-		return err
+		// A character device that is no terminal (/dev/null) ends here.
+		return usagef("no answer (%v); add --force to go ahead without asking", err)
 	}
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 		return failf("not confirmed; nothing was changed")

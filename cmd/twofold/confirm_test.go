@@ -43,7 +43,7 @@ func TestConfirm(t *testing.T) {
 		{"n\n", true, false, exitFail},
 		{"\n", true, false, exitFail},
 		{"yep\n", true, false, exitFail},
-		{"", true, false, exitFail}, // standard input ended
+		{"", true, false, exitUsage}, // standard input ended: /dev/null, which is a character device too
 		{"y\n", false, false, exitUsage},
 		{"", false, true, 0},
 		{"n\n", true, true, 0},
@@ -62,8 +62,8 @@ func TestConfirm(t *testing.T) {
 			asked && !strings.HasPrefix(errOut.String(), "dev_x (phone) is active.\n") {
 			t.Errorf("%+v: err %v (status %d), stdout %q, stderr %q", tt, err, status, out, errOut)
 		}
-		if tt.status == exitUsage && !strings.Contains(err.Error(), "refusing to delete TOTP device dev_x without confirmation") ||
-			tt.status == exitUsage && !strings.Contains(err.Error(), "--force") {
+		if tt.status == exitUsage && !tt.interactive && !strings.Contains(err.Error(), "refusing to delete TOTP device dev_x without confirmation") ||
+			tt.status == exitUsage && !strings.Contains(err.Error(), "add --force") {
 			t.Errorf("the refusal does not say what to do: %v", err)
 		}
 	}
