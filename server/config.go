@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/mail"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/web"
 )
@@ -39,8 +40,13 @@ type Config struct {
 	// nowhere, the default). Its outcome labels say why attempts failed, so
 	// keep it on loopback or an operators' network, never public.
 	MetricsAddr string
-	LogLevel    string // debug, info, warn, error (default info)
-	LogFormat   string // text or json (default text)
+	// SMTP is where mail goes; Host "" keeps it in the development outbox.
+	SMTP mail.Config
+	// OpenSignup, when set, opens or closes sign-up into the default
+	// organisation at start (admins may change it later).
+	OpenSignup *bool
+	LogLevel   string // debug, info, warn, error (default info)
+	LogFormat  string // text or json (default text)
 	// DBSync is SQLite's synchronous mode for commits: "normal" (default;
 	// no fsync per commit, safe from corruption) or "full" (an fsync per
 	// group commit). See docs/security.md.
@@ -63,7 +69,8 @@ type Config struct {
 // withDefaults fills into a zero field, and what cmd/twofold-server's flags
 // show, so the two cannot drift. The defaults that follow from other
 // fields are not in it: DBPath and MasterKeyFile (under DataDir), BaseURL
-// (from Addr's port), and the logger, clock and randomness.
+// (from Addr's port), the SMTP port (from its security), and the logger,
+// clock and randomness.
 func DefaultConfig() Config {
 	return Config{
 		Addr:          ":8080",
@@ -74,7 +81,8 @@ func DefaultConfig() Config {
 		RateLimit:     api.DefaultRateLimit,
 		SweepInterval: time.Minute,
 		ShutdownGrace: 10 * time.Second,
-		Auth:          service.Config{PendingDeviceTTL: service.DefaultPendingDeviceTTL},
+		Auth:          service.Config{PendingDeviceTTL: service.DefaultPendingDeviceTTL, Issuer: service.DefaultIssuer},
+		SMTP:          mail.Config{Security: mail.StartTLS},
 	}
 }
 
@@ -91,6 +99,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Auth.PendingDeviceTTL <= 0 {
 		c.Auth.PendingDeviceTTL = d.Auth.PendingDeviceTTL
 	}
+	c.Auth.Issuer = cmp.Or(c.Auth.Issuer, d.Auth.Issuer)
+	c.SMTP.Security = cmp.Or(c.SMTP.Security, d.SMTP.Security)
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = d.SweepInterval
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/mail"
 	"github.com/twofold-auth/twofold/server/metrics"
 	pushhub "github.com/twofold-auth/twofold/server/push"
 	"github.com/twofold-auth/twofold/server/secrets"
@@ -59,10 +60,29 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	svc, err := service.New(cfg.Auth, service.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m})
+	var mailer service.Mailer
+	if cfg.SMTP.Host != "" {
+		sender, err := mail.New(cfg.SMTP)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		mailer = sender
+	} else {
+		log.Warn("no SMTP server configured: mail is kept in the development outbox (admins read it at /admin/outbox), not sent")
+	}
+	svcCfg := cfg.Auth
+	svcCfg.BaseURL = cfg.BaseURL
+	svc, err := service.New(svcCfg, service.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m, Mailer: mailer})
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if cfg.OpenSignup != nil {
+		if err := svc.SetOpenSignup(context.Background(), *cfg.OpenSignup); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	base, _ := url.Parse(cfg.BaseURL)
 	hub := pushhub.NewHub(svc.Push, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
@@ -71,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	h := api.NewRouter(api.Deps{
-		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Hub: hub,
+		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Hub: hub,
 		DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 	})
@@ -214,7 +234,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close closes the database after the writer's queue drains.
-func (s *Server) Close() error { return s.store.Close() }
+func (s *Server) Close() error {
+	s.svc.Wait() // security notices still being sent
+	return s.store.Close()
+}
 
 // createPrivate creates the database file with mode 0600 (in a 0700
 // directory) before SQLite opens it; SQLite gives its -wal and -shm files the

@@ -119,7 +119,7 @@ func enrollDevice(t *testing.T, srv *Server) (auth.Session, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	c := auth.Client{Addr: "192.0.2.1"}
-	ns, err := srv.Services().Accounts.SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse")
+	ns, err := srv.Services().Accounts.SignUp(ctx, c, "k"+strings.ReplaceAll(t.Name(), "/", "")+"@example.com", "correct horse", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func enrollDevice(t *testing.T, srv *Server) (auth.Session, []byte) {
 
 func verifyNow(t *testing.T, srv *Server, sess auth.Session, secret []byte, offset time.Duration) error {
 	code, _ := otpcode.TOTP(secret, otpcode.Params{Algorithm: "SHA1", Digits: 6, Period: 30}, time.Now().Add(offset))
-	_, err := srv.Services().Accounts.SecondFactor(context.Background(), auth.Client{}, sess, auth.Factor{Code: code})
+	_, err := srv.Services().Accounts.SecondFactor(context.Background(), auth.Client{}, sess, auth.Factor{Code: code}, false)
 	return err
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twofold-auth/twofold/server"
+	"github.com/twofold-auth/twofold/server/mail"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -49,12 +51,14 @@ func TestFlagDefaultsAreTheServers(t *testing.T) {
 	cfg, err := parse(nil, env(nil), &bytes.Buffer{})
 	d := server.DefaultConfig()
 	if err != nil || cfg.Addr != d.Addr || cfg.DataDir != d.DataDir || cfg.LogLevel != d.LogLevel || cfg.LogFormat != d.LogFormat ||
-		cfg.DBSync != d.DBSync || cfg.RateLimit != d.RateLimit || cfg.Auth.PendingDeviceTTL != d.Auth.PendingDeviceTTL {
+		cfg.DBSync != d.DBSync || cfg.RateLimit != d.RateLimit || cfg.Auth.PendingDeviceTTL != d.Auth.PendingDeviceTTL ||
+		cfg.Auth.Issuer != d.Auth.Issuer || cfg.SMTP.Security != d.SMTP.Security {
 		t.Fatalf("flag defaults %+v, server defaults %+v (%v)", cfg, d, err)
 	}
 	var help bytes.Buffer
 	parse([]string{"-h"}, env(nil), &help)
-	for _, want := range []string{`(default ":8080")`, `(default "data")`, `(default "10m")`, `(default "60")`, `(default "normal")`} {
+	for _, want := range []string{`(default ":8080")`, `(default "data")`, `(default "10m")`, `(default "60")`, `(default "normal")`,
+		`(default "Twofold")`, `(default "starttls")`} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("-h does not show %s:\n%s", want, help.String())
 		}
@@ -103,5 +107,74 @@ func TestRekeyCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"rekey", "-data", dir}, env(nil), &out, &errOut); code != 0 ||
 		!strings.Contains(out.String(), "re-encrypted 0 device secrets") {
 		t.Fatalf("rekey: %d %s %s", code, out.String(), errOut.String())
+	}
+}
+
+func TestParseMailIssuerAndSignupFlags(t *testing.T) {
+	pwFile := t.TempDir() + "/smtp-password"
+	if err := os.WriteFile(pwFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := env(map[string]string{"TWOFOLD_SMTP_HOST": "smtp.example.com", "TWOFOLD_SMTP_USER": "twofold",
+		"TWOFOLD_SMTP_PASSWORD": "from-env", "TWOFOLD_SMTP_FROM": "Twofold <no-reply@example.com>", "TWOFOLD_OPEN_SIGNUP": "false"})
+	cfg, err := parse(nil, vars, &bytes.Buffer{})
+	if err != nil || cfg.SMTP.Host != "smtp.example.com" || cfg.SMTP.Security != mail.StartTLS || cfg.SMTP.Port != 0 ||
+		cfg.SMTP.User != "twofold" || cfg.SMTP.Password != "from-env" || cfg.SMTP.From != "Twofold <no-reply@example.com>" ||
+		cfg.OpenSignup == nil || *cfg.OpenSignup || cfg.Auth.Issuer != "Twofold" {
+		t.Fatalf("from environment %+v %v", cfg, err)
+	}
+	cfg, err = parse([]string{"-smtp-security", "tls", "-smtp-port", "2465", "-smtp-password-file", pwFile,
+		"-issuer", "Example IT", "-open-signup", "true"}, vars, &bytes.Buffer{})
+	if err != nil || cfg.SMTP.Security != mail.TLS || cfg.SMTP.Port != 2465 || cfg.SMTP.Password != "from-file" ||
+		cfg.Auth.Issuer != "Example IT" || !*cfg.OpenSignup {
+		t.Fatalf("flags %+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"-smtp-security", "ssl"}, {"-smtp-port", "0"}, {"-smtp-port", "smtp"},
+		{"-smtp-host", "smtp.example.com"}, {"-smtp-password-file", t.TempDir() + "/missing"},
+		{"-open-signup", "maybe"}, {"-issuer", " "}} {
+		if _, err := parse(bad, env(nil), &bytes.Buffer{}); err == nil {
+			t.Errorf("parse(%q) accepted", bad)
+		}
+	}
+	// A bad SMTP configuration stops the server before it listens.
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-data", t.TempDir(), "-smtp-host", "smtp.example.com", "-smtp-from", "not an address"}, env(nil), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "From") {
+		t.Fatalf("bad From: %d %s", code, errOut.String())
+	}
+}
+
+func TestOrgCreate(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"org", "create", "Acme Corp", "-admin", "ann@acme.example", "-data", dir,
+		"-base-url", "https://mfa.example"}, env(nil), &out, &errOut)
+	if code != 0 || !strings.Contains(out.String(), `created organisation "Acme Corp"`) || !strings.Contains(out.String(), "slug acme-corp") ||
+		!strings.Contains(out.String(), "https://mfa.example/sign-up?invitation=") {
+		t.Fatalf("org create: %d %s %s", code, out.String(), errOut.String())
+	}
+	// Flags before the name work too; the same name again is refused.
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"org", "create", "-data", dir, "-admin", "bob@acme.example", "Acme Corp"}, env(nil), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "organisation") {
+		t.Fatalf("duplicate: %d %s %s", code, out.String(), errOut.String())
+	}
+	for _, bad := range [][]string{{"org"}, {"org", "delete", "x"}, {"org", "create", "-data", dir, "NoAdmin"},
+		{"org", "create", "-data", dir, "-admin", "ann@acme.example"}, {"org", "create", "-data", dir, "A", "B", "-admin", "c@d.example"},
+		{"org", "create", "-data", dir, "-nope"}} {
+		errOut.Reset()
+		if code := run(context.Background(), bad, env(nil), &out, &errOut); code != 2 || errOut.Len() == 0 {
+			t.Errorf("%q: exit %d %s", bad, code, errOut.String())
+		}
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"org", "create", "-data", dir, "-admin", "not-an-email", "Beta"}, env(nil), &out, &errOut); code != 1 {
+		t.Errorf("bad admin email: exit %d %s", code, errOut.String())
+	}
+	// The refused address left no organisation behind: Beta can be made.
+	errOut.Reset()
+	if code := run(context.Background(), []string{"org", "create", "-data", dir, "-admin", "cy@beta.example", "Beta"}, env(nil), &out, &errOut); code != 0 {
+		t.Errorf("Beta after the refusal: exit %d %s", code, errOut.String())
 	}
 }

@@ -263,7 +263,7 @@ func signIn(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (str
 			f = wire.Factor{RecoveryCode: answer}
 		}
 	}
-	s, err = c.SecondFactor(ctx, f)
+	s, err = c.SecondFactor(ctx, wire.SecondFactorRequest{Code: f.Code, RecoveryCode: f.RecoveryCode})
 	return s.User.Email, err
 }
 

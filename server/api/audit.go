@@ -43,7 +43,8 @@ func (ae auditEvents) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := wire.AuditList{Events: make([]wire.AuditEvent, len(evs))}
 	for i, e := range evs {
-		out.Events[i] = wire.AuditEvent{ID: e.ID, Type: e.Type, At: e.At.UTC(), ClientAddr: e.ClientAddr, DeviceID: e.DeviceID, Detail: e.Detail}
+		out.Events[i] = wire.AuditEvent{ID: e.ID, Type: e.Type, At: e.At.UTC(), ClientAddr: e.ClientAddr, UserAgent: e.UserAgent,
+			ActorEmail: e.ActorEmail, DeviceID: e.DeviceID, Detail: e.Detail}
 	}
 	if len(evs) == limit {
 		out.NextBefore = &evs[len(evs)-1].ID

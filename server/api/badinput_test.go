@@ -171,3 +171,16 @@ func TestRateLimitPerClientAddress(t *testing.T) {
 	// Routes without credentials are not limited.
 	c.must(200, "GET", "/api/v1/time", nil)
 }
+
+// A User-Agent that is not UTF-8 (or carries NUL-free junk) is stored as
+// valid text: the store's contract, which PostgreSQL enforces.
+func TestInvalidUserAgentIsStoredAsText(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	c.must(201, "POST", "/api/v1/users", map[string]string{"email": "ua@example.com", "password": password}, "User-Agent", "Mozilla\xc3\xff/5.0")
+	var list wire.AuditList
+	c.must(200, "GET", "/api/v1/audit-events", nil).decode(t, &list)
+	if len(list.Events) == 0 || list.Events[0].UserAgent != "Mozilla\uFFFD/5.0" {
+		t.Fatalf("%+v", list.Events)
+	}
+}

@@ -43,7 +43,7 @@ func benchSetup(b *testing.B, opts ...func(*harnessOptions)) (*harness, []benchU
 	users := make([]benchUser, benchUsers)
 	for i := range users {
 		// Through the service, not HTTP: setup is not what is measured.
-		ns, err := h.svc.Accounts.SignUp(ctx, cl, "bench"+strconv.Itoa(i)+"@example.com", password)
+		ns, err := h.svc.Accounts.SignUp(ctx, cl, "bench"+strconv.Itoa(i)+"@example.com", password, "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,15 +15,19 @@ type devices struct{ *api }
 
 func (d devices) Routes() chi.Router {
 	r := d.subrouter()
-	r.Use(d.requireFullOrToken) // see tokens.go for what a token may do
-	r.Get("/", d.handle(d.list))
-	r.With(d.limit).Post("/", d.handle(d.create)) // may carry a code
-	r.Delete("/inactive", d.handle(d.deleteInactive))
-	r.Get("/{id}", d.handle(d.get))
-	r.Patch("/{id}", d.handle(d.rename))
-	r.With(d.limit).Delete("/{id}", d.handle(d.delete))
-	r.With(d.limit).Post("/{id}/activate", d.handle(d.activate))
-	r.With(d.limit).Post("/{id}/seed", d.handle(d.regenerateSeed)) // may carry a code
+	// What a token may do: tokens.go. A session in the enroll stage (its
+	// organisation requires MFA) may only list, create and activate
+	// devices, and get a new seed for its own pending one.
+	enroll := r.With(d.requireFullOrEnroll)
+	full := r.With(d.requireFullOrToken)
+	enroll.Get("/", d.handle(d.list))
+	enroll.With(d.limit).Post("/", d.handle(d.create)) // may carry a code
+	full.Delete("/inactive", d.handle(d.deleteInactive))
+	enroll.Get("/{id}", d.handle(d.get))
+	full.Patch("/{id}", d.handle(d.rename))
+	full.With(d.limit).Delete("/{id}", d.handle(d.delete))
+	enroll.With(d.limit).Post("/{id}/activate", d.handle(d.activate))
+	enroll.With(d.limit).Post("/{id}/seed", d.handle(d.regenerateSeed)) // may carry a code
 	return r
 }
 
@@ -124,7 +128,7 @@ func (d devices) activate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, wire.ActivateResponse{Device: viewDevice(res.Device), RecoveryCodes: res.RecoveryCodes,
-		SignedOutSessions: res.SignedOut})
+		SignedOutSessions: res.SignedOut, SignInCompleted: res.SessionCompleted})
 }
 
 func (d devices) delete(w http.ResponseWriter, r *http.Request) error {

@@ -49,6 +49,9 @@ var (
 	errServiceUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready.")
 	errTokenNotAllowed    = errorf(http.StatusForbidden, "token_not_allowed",
 		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
+	errSessionsChoice = errorf(http.StatusBadRequest, "invalid_sessions", `sessions is "sign_out" (every affected session ends now) or "keep".`)
+	errEnrollFirst    = errorf(http.StatusForbidden, "enrollment_required",
+		"Your organisation requires two-factor sign-in: set up an authenticator first (you can do nothing else until then).")
 	errPushProof = errorf(http.StatusBadRequest, "invalid_proof", "proof is a registration proof: 32 bytes in base64url (see docs/push.md).")
 )
 
@@ -105,6 +108,36 @@ var registry = []struct {
 		"This sign-in prompt was not approved (or has expired); send a new one or enter a code.")},
 	{auth.ErrPushNotPartial, errorf(http.StatusConflict, "not_signing_in",
 		"Prompts are for finishing a sign-in: sign in with your password first.")},
+
+	{auth.ErrSignupClosed, errorf(http.StatusForbidden, "signup_closed", "Sign-up is closed here: ask an administrator for an invitation.")},
+	{auth.ErrInvitationInvalid, errorf(http.StatusForbidden, "invitation_invalid",
+		"This invitation link is not valid: it was used, it expired, or it is for another email address. Ask for a new one.")},
+	{auth.ErrEnrollmentRequired, errEnrollFirst},
+	{auth.ErrRequiredByOrg, errorf(http.StatusForbidden, "mfa_required_by_organisation",
+		"Your organisation requires two-factor sign-in for your account, so it cannot be turned off. Add another authenticator first, or ask an administrator.")},
+	{auth.ErrNotAdmin, errorf(http.StatusForbidden, "not_admin", "This needs an administrator of your organisation.")},
+	{auth.ErrAdminStepUp, errorf(http.StatusForbidden, "admin_step_up_required",
+		"Administration needs a session that verified a second factor: confirm with a code from your authenticator first.")},
+	{auth.ErrAdminNotEnrolled, errorf(http.StatusConflict, "admin_not_enrolled",
+		"Set up two-factor sign-in for your own account before you require it of others.")},
+	{auth.ErrLastAdmin, errorf(http.StatusConflict, "last_admin", "The organisation needs at least one administrator: promote someone else first.")},
+	{auth.ErrUserNotFound, errorf(http.StatusNotFound, "not_found", "No such user in your organisation.")},
+	{auth.ErrGroupNotFound, errorf(http.StatusNotFound, "not_found", "No such group in your organisation.")},
+	{auth.ErrInvalidGroupName, errorf(http.StatusBadRequest, "invalid_group_name", "A group name is 1 to 64 printable characters.")},
+	{auth.ErrGroupTaken, errorf(http.StatusConflict, "group_taken", "A group of this name exists.")},
+	{auth.ErrAlreadyMember, errorf(http.StatusConflict, "already_member", "This user is already in the group.")},
+	{auth.ErrNothingToChange, errorf(http.StatusBadRequest, "nothing_to_change", "Give role, or exempt (with exempt_reason).")},
+	{auth.ErrReasonRequired, errorf(http.StatusBadRequest, "reason_required", "Give a reason (at most 200 characters); it goes to the audit log.")},
+	{auth.ErrInvalidScope, errorf(http.StatusBadRequest, "invalid_scope",
+		`The value is not one of those allowed: scope is "everyone" or "groups" (with group_ids); role is "member" or "admin".`)},
+	{auth.ErrEmailCodeFailed, errorf(http.StatusForbidden, "email_code_failed",
+		"That code was not accepted: it may be wrong, used or expired (codes last 5 minutes). Send a new one and try again.")},
+	{auth.ErrSelfReset, errorf(http.StatusConflict, "self_reset", "You cannot reset your own two-factor sign-in here; use your Security page.")},
+	{auth.ErrInvalidOrg, errorf(http.StatusBadRequest, "invalid_organisation", "An organisation's name is 1 to 64 printable characters, with letters or digits.")},
+	{auth.ErrOrgTaken, errorf(http.StatusConflict, "organisation_taken", "An organisation with this name exists.")},
+	{auth.ErrTrustNotOffered, errorf(http.StatusConflict, "trust_not_offered", "Your organisation does not offer trusted browsers.")},
+	{auth.ErrTrustedNotFound, errorf(http.StatusNotFound, "not_found", "No such trusted browser.")},
+	{auth.ErrInvalidTrustDays, errorf(http.StatusBadRequest, "invalid_trust_days", "Trusted browsers last 0 (off) to 365 days.")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.

@@ -162,6 +162,11 @@ func client(r *http.Request) auth.Client {
 			c.BrowserToken = k.Value
 		}
 	}
+	for _, name := range []string{trustCookieName, secureTrustCookieName} {
+		if k, err := r.Cookie(name); err == nil && k.Value != "" {
+			c.TrustToken = k.Value
+		}
+	}
 	return c
 }
 
@@ -173,6 +178,10 @@ const (
 	secureCookieName        = "__Host-twofold_session"
 	browserCookieName       = "twofold_browser"
 	secureBrowserCookieName = "__Host-twofold_browser"
+	// The trusted-browser cookie ("don't ask again on this browser") lives
+	// as long as the organisation's trust.
+	trustCookieName       = "twofold_trust"
+	secureTrustCookieName = "__Host-twofold_trust"
 )
 
 func (a *api) secure(r *http.Request) bool { return r.TLS != nil || a.baseHTTPS }
@@ -191,6 +200,15 @@ func (a *api) setSessionCookie(w http.ResponseWriter, r *http.Request, ns auth.N
 		HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	a.setBrowserCookie(w, r, ns.BrowserToken)
+	if ns.TrustToken != "" {
+		name := trustCookieName
+		if a.secure(r) {
+			name = secureTrustCookieName
+		}
+		http.SetCookie(w, &http.Cookie{Name: name, Value: ns.TrustToken, Path: "/", Expires: ns.TrustExpiresAt,
+			MaxAge:   max(1, int(ns.TrustExpiresAt.Sub(a.now()).Seconds())),
+			HttpOnly: true, Secure: a.secure(r), SameSite: http.SameSiteLaxMode})
+	}
 }
 
 // setBrowserCookie sets a new known-browser token (auth/password.go), if
@@ -279,11 +297,28 @@ func (a *api) requireFull(next http.Handler) http.Handler {
 		if p.ViaToken() {
 			return errTokenNotAllowed
 		}
-		if p.Stage != auth.StageFull {
+		switch p.Stage {
+		case auth.StageFull:
+		case auth.StageEnroll:
+			return errEnrollFirst
+		default:
 			return errSecondFactor
 		}
 		next.ServeHTTP(w, r)
 		return nil
+	})
+}
+
+// requireFullOrEnroll lets full sessions, sessions in the enroll stage (a
+// forced enrollment: the device routes it needs) and tokens through.
+func (a *api) requireFullOrEnroll(next http.Handler) http.Handler {
+	full := a.requireFullOrToken(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := principalFrom(r.Context()); ok && p.Stage == auth.StageEnroll && !p.ViaToken() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		full.ServeHTTP(w, r)
 	})
 }
 

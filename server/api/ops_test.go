@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/twofold-auth/twofold/server/api/wire"
+	"github.com/twofold-auth/twofold/server/service"
 )
 
 // The OpenAPI document and the router agree both ways: every route under
@@ -42,7 +44,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, DB: h.st, App: testApp})
+	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, Admin: h.svc.Admin, DB: h.st, App: testApp})
 	err := chi.Walk(router.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if !strings.HasPrefix(route, "/api/v1/") {
 			return nil
@@ -176,5 +178,80 @@ func TestGoldenResponses(t *testing.T) {
 	slices.Sort(keys)
 	if strings.Join(keys, ",") != "account,algorithm,digits,issuer,otpauth_uri,period,qr_png,secret,secret_grouped" {
 		t.Fatalf("enrollment fields %v", keys)
+	}
+}
+
+// Each schema of openapi.json has exactly the JSON fields of the wire type
+// the handlers send or read, and the audit event types are the services'.
+func TestOpenAPISchemasMatchWire(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]any{
+		"PushRegistrationRequest": wire.PushRegistrationRequest{}, "PushRegistration": wire.PushRegistration{},
+		"PushChallenge": wire.PushChallenge{}, "Error": wire.ErrorBody{}, "Time": wire.Time{}, "Credentials": wire.Credentials{},
+		"Factor": wire.Factor{}, "User": wire.User{}, "Session": wire.Session{}, "SessionResponse": wire.SessionResponse{},
+		"Device": wire.Device{}, "DeviceList": wire.DeviceList{}, "CreateDeviceRequest": wire.CreateDeviceRequest{},
+		"Enrollment": wire.Key{}, "CreateDeviceResponse": wire.Enrollment{}, "RenameRequest": wire.RenameRequest{},
+		"ActivateRequest": wire.ActivateRequest{}, "ActivateResponse": wire.ActivateResponse{},
+		"RecoveryStatus": wire.RecoveryStatus{}, "RecoveryCodes": wire.RecoveryCodes{}, "Deleted": wire.Deleted{},
+		"AuditEvent": wire.AuditEvent{}, "AuditList": wire.AuditList{}, "AppToken": wire.AppToken{},
+		"AppTokenList": wire.AppTokenList{}, "CreateAppTokenRequest": wire.CreateAppTokenRequest{},
+		"CreateAppTokenResponse": wire.CreatedAppToken{}, "Protected": wire.Protected{},
+		"SessionListItem": wire.SessionListItem{}, "SessionList": wire.SessionList{},
+		"ChangePasswordRequest": wire.ChangePasswordRequest{}, "ChangePasswordResponse": wire.ChangePasswordResponse{},
+		"SecondFactorRequest": wire.SecondFactorRequest{}, "TrustedBrowser": wire.TrustedBrowser{},
+		"TrustedBrowserList": wire.TrustedBrowserList{}, "Organisation": wire.Organisation{}, "OrgUpdate": wire.OrgUpdate{},
+		"RequirementRequest": wire.RequirementRequest{}, "RequirementResult": wire.RequirementResult{},
+		"CodeSent": wire.CodeSent{}, "EmailCode": wire.EmailCode{}, "OrgUser": wire.OrgUser{}, "OrgUserList": wire.OrgUserList{},
+		"OrgUserDetail": wire.OrgUserDetail{}, "UserUpdate": wire.UserUpdate{}, "Reason": wire.Reason{}, "Group": wire.Group{},
+		"GroupList": wire.GroupList{}, "GroupRequest": wire.GroupRequest{}, "GroupUpdate": wire.GroupUpdate{},
+		"InvitationRequest": wire.InvitationRequest{}, "Invitation": wire.Invitation{}, "NewInvitation": wire.NewInvitation{},
+		"InvitationList": wire.InvitationList{}, "OrgAuditEvent": wire.OrgAuditEvent{}, "OrgAuditList": wire.OrgAuditList{},
+		"Mail": wire.Mail{}, "Outbox": wire.Outbox{},
+	}
+	for name, schema := range doc.Components.Schemas {
+		v, ok := types[name]
+		if !ok {
+			t.Errorf("schema %s names no wire type (add it to this test)", name)
+			continue
+		}
+		var fields, documented []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			fields = append(fields, tag)
+		}
+		for p := range schema.Properties {
+			documented = append(documented, p)
+		}
+		slices.Sort(fields)
+		slices.Sort(documented)
+		if !slices.Equal(fields, documented) {
+			t.Errorf("schema %s has %v; wire.%s has %v", name, documented, rt.Name(), fields)
+		}
+	}
+	for name := range types {
+		if _, ok := doc.Components.Schemas[name]; !ok {
+			t.Errorf("wire type for %s is not documented", name)
+		}
+	}
+	for _, name := range []string{"AuditEvent", "OrgAuditEvent"} {
+		enum := slices.Clone(doc.Components.Schemas[name].Properties["type"].Enum)
+		want := slices.Clone(service.AuditEventTypes)
+		slices.Sort(enum)
+		slices.Sort(want)
+		if !slices.Equal(enum, want) {
+			t.Errorf("%s.type enum %v, want the services' %v", name, enum, want)
+		}
 	}
 }

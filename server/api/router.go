@@ -40,6 +40,7 @@ type Deps struct {
 	Tokens   Tokens
 	Push     Push // push sign-in; off when nil, not enabled, or Hub is nil
 	Audit    AuditLog
+	Admin    Admin
 	DB       Pinger
 	Metrics  RequestObserver // optional
 	Log      *slog.Logger
@@ -65,6 +66,7 @@ type api struct {
 	tokens    Tokens
 	push      Push
 	audit     AuditLog
+	adm       Admin
 	db        Pinger
 	metrics   RequestObserver
 	log       *slog.Logger
@@ -79,7 +81,7 @@ type api struct {
 
 // NewRouter builds the whole HTTP handler.
 func NewRouter(d Deps) http.Handler {
-	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit,
+	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit, adm: d.Admin,
 		db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -130,6 +132,8 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/push", pushRoutes{a}.Routes())
 		r.Mount("/app-tokens", appTokens{a}.Routes())
 		r.Mount("/demo", demo{a}.Routes())
+		r.Mount("/admin", admin{a}.Routes())
+		r.Mount("/trusted-browsers", trustedBrowsers{a}.Routes())
 	})
 	return r
 }

@@ -14,9 +14,9 @@ import (
 
 // Accounts is sign-up, two-step sign-in, sessions and the password.
 type Accounts interface {
-	SignUp(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error)
+	SignUp(ctx context.Context, c auth.Client, email, password, invitation string) (auth.NewSession, error)
 	SignIn(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error)
-	SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) (auth.NewSession, error)
+	SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor, trust bool) (auth.NewSession, error)
 	Authenticate(ctx context.Context, token string) (auth.Session, error)
 	Account(ctx context.Context, userID string) (auth.User, error)
 	SignOut(ctx context.Context, c auth.Client, sess auth.Session) error
@@ -25,6 +25,8 @@ type Accounts interface {
 	EndSession(ctx context.Context, c auth.Client, userID, id string) error
 	ChangePassword(ctx context.Context, c auth.Client, sess auth.Session, current, next string, f auth.Factor) (auth.ChangePasswordResult, error)
 	RequireMFAVerified(ctx context.Context, sess auth.Session) error
+	TrustedBrowsers(ctx context.Context, c auth.Client, userID string) ([]auth.TrustedBrowser, error)
+	RevokeTrustedBrowser(ctx context.Context, c auth.Client, userID, id string) error
 }
 
 // Devices is TOTP devices, MFA on and off, and recovery codes.
@@ -63,6 +65,30 @@ type Push interface {
 // AuditLog is the audit log.
 type AuditLog interface {
 	Events(ctx context.Context, userID string, beforeID int64, limit int) ([]auth.AuditEvent, error)
+}
+
+// Admin is an organisation's administration.
+type Admin interface {
+	Org(ctx context.Context, sess auth.Session) (auth.Organisation, error)
+	UpdateOrg(ctx context.Context, c auth.Client, sess auth.Session, ch auth.OrgChange) (auth.Organisation, error)
+	RequireMFA(ctx context.Context, c auth.Client, sess auth.Session, scope auth.Requirement, groupIDs []string, signOut bool) (auth.RequirementResult, error)
+	SendRequirementOffCode(ctx context.Context, c auth.Client, sess auth.Session) error
+	RequirementOff(ctx context.Context, c auth.Client, sess auth.Session, code string) error
+	Users(ctx context.Context, sess auth.Session, f auth.UserFilter) ([]auth.OrgUser, int, error)
+	User(ctx context.Context, sess auth.Session, userID string) (auth.OrgUser, []auth.Device, error)
+	UpdateUser(ctx context.Context, c auth.Client, sess auth.Session, userID string, ch auth.UserChange) (auth.OrgUser, error)
+	ResetMFA(ctx context.Context, c auth.Client, sess auth.Session, userID, reason string) error
+	DeleteUserDevice(ctx context.Context, c auth.Client, sess auth.Session, userID, deviceID string) error
+	Groups(ctx context.Context, sess auth.Session) ([]auth.Group, error)
+	CreateGroup(ctx context.Context, c auth.Client, sess auth.Session, name string) (auth.Group, error)
+	DeleteGroup(ctx context.Context, c auth.Client, sess auth.Session, id string) error
+	SetGroupRequired(ctx context.Context, c auth.Client, sess auth.Session, id string, required bool) error
+	AddMember(ctx context.Context, c auth.Client, sess auth.Session, groupID, userID string) error
+	RemoveMember(ctx context.Context, c auth.Client, sess auth.Session, groupID, userID string) error
+	Invite(ctx context.Context, c auth.Client, sess auth.Session, email string, role auth.Role) (auth.NewInvitation, error)
+	Invitations(ctx context.Context, sess auth.Session) ([]auth.Invitation, error)
+	AuditEvents(ctx context.Context, sess auth.Session, f auth.AuditFilter) ([]auth.AuditEvent, error)
+	Outbox(ctx context.Context, sess auth.Session, limit int) ([]auth.Mail, bool, error)
 }
 
 // PushHub is what the API needs of the push router: device websockets at

@@ -24,7 +24,7 @@ func (u users) signUp(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	ns, err := u.accounts.SignUp(r.Context(), client(r), req.Email, req.Password)
+	ns, err := u.accounts.SignUp(r.Context(), client(r), req.Email, req.Password, req.Invitation)
 	if err != nil {
 		return err
 	}
@@ -86,12 +86,12 @@ func (s session) signOut(w http.ResponseWriter, r *http.Request) error {
 // secondFactor completes a partial session (a new cookie replaces it) or
 // steps a full one up.
 func (s session) secondFactor(w http.ResponseWriter, r *http.Request) error {
-	var req wire.Factor
+	var req wire.SecondFactorRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	ns, err := s.accounts.SecondFactor(r.Context(), client(r), principalOf(r),
-		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode}, req.TrustBrowser)
 	if err != nil {
 		return err
 	}
@@ -175,6 +175,38 @@ func (s sessions) signOutEverywhere(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	s.clearSessionCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// trustedBrowsers is the user's trusted browsers: listed, and revoked.
+type trustedBrowsers struct{ *api }
+
+func (t trustedBrowsers) Routes() chi.Router {
+	r := t.subrouter()
+	r.Use(t.requireFull)
+	r.Get("/", t.handle(t.list))
+	r.Delete("/{id}", t.handle(t.revoke))
+	return r
+}
+
+func (t trustedBrowsers) list(w http.ResponseWriter, r *http.Request) error {
+	bs, err := t.accounts.TrustedBrowsers(r.Context(), client(r), principalOf(r).UserID)
+	if err != nil {
+		return err
+	}
+	out := wire.TrustedBrowserList{Browsers: make([]wire.TrustedBrowser, len(bs))}
+	for i, b := range bs {
+		out.Browsers[i] = wire.TrustedBrowser{ID: b.ID, Current: b.Current, Browser: b.Browser, ClientAddr: b.ClientAddr,
+			CreatedAt: b.CreatedAt.UTC(), ExpiresAt: b.ExpiresAt.UTC(), LastUsedAt: b.LastUsedAt.UTC()}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (t trustedBrowsers) revoke(w http.ResponseWriter, r *http.Request) error {
+	if err := t.accounts.RevokeTrustedBrowser(r.Context(), client(r), principalOf(r).UserID, chi.URLParam(r, "id")); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -19,7 +19,11 @@ func optTime(t time.Time) *time.Time {
 }
 
 func viewUser(u auth.User) wire.User {
-	return wire.User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt.UTC(), MFAEnrolled: u.MFAEnrolled}
+	role := string(u.Role)
+	if role == "" {
+		role = string(auth.RoleMember)
+	}
+	return wire.User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt.UTC(), MFAEnrolled: u.MFAEnrolled, Role: role}
 }
 
 func viewSession(s auth.Session) wire.Session {

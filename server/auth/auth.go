@@ -32,6 +32,8 @@ type Client struct {
 	UserAgent string
 	// BrowserToken is the known-browser cookie the request carried, if any.
 	BrowserToken string
+	// TrustToken is the trusted-browser cookie the request carried, if any.
+	TrustToken string
 }
 
 // MaxAuditPage is the most audit events one page holds.
@@ -56,8 +58,12 @@ const (
 type NewSession struct {
 	Token        string
 	BrowserToken string
-	Session      Session
-	User         User
+	// TrustToken is a new trusted-browser token ("don't ask again on this
+	// browser"), for its cookie, which lives until TrustExpiresAt.
+	TrustToken     string
+	TrustExpiresAt time.Time
+	Session        Session
+	User           User
 }
 
 // Enrollment is a device just created, or a pending device's new seed: the
@@ -76,6 +82,9 @@ type ActivateResult struct {
 	// SignedOut counts the user's other sessions that ended because this
 	// activation turned MFA on and they had only the password.
 	SignedOut int64
+	// SessionCompleted: the session was in the enroll stage (the
+	// organisation requires MFA) and this activation completed its sign-in.
+	SessionCompleted bool
 }
 
 // NewAppToken is a token just created: Secret goes to the user once.
@@ -111,4 +120,18 @@ func BrowserSummary(ua string) string {
 		}
 	}
 	return browser
+}
+
+// OrgChange is a change of an organisation's settings; nil fields stay.
+type OrgChange struct {
+	Name       *string
+	TrustDays  *int
+	OpenSignup *bool
+}
+
+// RequirementResult is what turning the MFA requirement on changed.
+type RequirementResult struct {
+	Organisation Organisation
+	Affected     int   // users now required
+	Sessions     int64 // sessions ended (sign everyone out) or sent to enrollment (keep sessions)
 }

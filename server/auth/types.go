@@ -10,11 +10,24 @@ import "time"
 
 // User is an account.
 type User struct {
-	ID          string
-	Email       string
-	CreatedAt   time.Time
-	MFAEnrolled bool // the account has an active TOTP device
+	ID           string
+	Email        string
+	CreatedAt    time.Time
+	MFAEnrolled  bool // the account has an active TOTP device
+	OrgID        string
+	Role         Role
+	ExemptReason string // non-empty: never required to use MFA
+	LastSignInAt time.Time
 }
+
+// Role is what a user may do in their organisation.
+type Role string
+
+// Roles.
+const (
+	RoleMember Role = "member"
+	RoleAdmin  Role = "admin"
+)
 
 // Stage says what a session may do.
 type Stage string
@@ -23,6 +36,7 @@ type Stage string
 // the second factor; a full one may do everything its user may.
 const (
 	StagePartial Stage = "partial"
+	StageEnroll  Stage = "enroll" // the organisation requires MFA and the user has none yet: enrollment only
 	StageFull    Stage = "full"
 )
 
@@ -39,6 +53,9 @@ type Session struct {
 	ClientAddr    string
 	UserAgent     string
 	TokenID       string // set when the principal is an application token
+	// TokenMFA: the token was minted by a session that had verified a
+	// second factor (or with a code): admin routes accept it.
+	TokenMFA bool
 }
 
 // ViaToken reports whether the principal is an application token.
@@ -49,7 +66,7 @@ func (s Session) ViaToken() bool { return s.TokenID != "" }
 // second factor, so actions that need a fresh factor ask for a code.
 func TokenSession(t AppToken) Session {
 	return Session{ID: t.ID, TokenID: t.ID, UserID: t.UserID, Stage: StageFull, AMR: []string{MethodAppToken},
-		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, TokenMFA: t.MFA}
 }
 
 // DeviceState is a TOTP device's life cycle.
@@ -81,6 +98,7 @@ type AppToken struct {
 	ID           string
 	UserID       string
 	Name         string
+	MFA          bool // minted under a verified second factor
 	CreatedAt    time.Time
 	ExpiresAt    time.Time // zero: never
 	LastUsedAt   time.Time
@@ -90,10 +108,14 @@ type AppToken struct {
 // AuditEvent is one security event. Detail never holds a secret.
 type AuditEvent struct {
 	ID         int64
-	UserID     string // empty for events without a known account
+	UserID     string // the account concerned; empty when unknown
+	ActorID    string // who acted: the user, or an admin
+	UserEmail  string // filled for admins' listings
+	ActorEmail string
 	Type       string
 	At         time.Time
 	ClientAddr string
+	UserAgent  string
 	DeviceID   string
 	Detail     string
 }
@@ -140,4 +162,132 @@ type PushChallenge struct {
 	ExpiresAt  time.Time
 	AnsweredAt time.Time
 	DeviceID   string // the device that answered
+}
+
+// Organisation is a tenancy and its MFA policy.
+type Organisation struct {
+	ID         string
+	Slug       string
+	Name       string
+	CreatedAt  time.Time
+	RequireMFA Requirement
+	TrustDays  int
+	OpenSignup bool
+}
+
+// Requirement is an organisation's MFA policy.
+type Requirement string
+
+// Requirements: nobody, the members of the required groups, or everyone
+// (exempt users never).
+const (
+	RequireOff      Requirement = "off"
+	RequireGroups   Requirement = "groups"
+	RequireEveryone Requirement = "everyone"
+)
+
+// MFAStatus is a user's standing against the requirement, as the users
+// page shows it.
+type MFAStatus string
+
+// MFA statuses.
+const (
+	StatusEnrolled    MFAStatus = "enrolled"
+	StatusNotEnrolled MFAStatus = "not-enrolled"
+	StatusExempt      MFAStatus = "exempt"
+)
+
+// Status is the user's MFA status.
+func (u User) Status() MFAStatus {
+	switch {
+	case u.ExemptReason != "":
+		return StatusExempt
+	case u.MFAEnrolled:
+		return StatusEnrolled
+	}
+	return StatusNotEnrolled
+}
+
+// OrgUser is a user with their groups, for admins.
+type OrgUser struct {
+	User
+	Groups []string
+}
+
+// UserChange is an admin's change to a user: a role, an exemption (with
+// its reason), or both; nil leaves a field as it is.
+type UserChange struct {
+	Role         *Role
+	Exempt       *bool
+	ExemptReason string
+}
+
+// UserFilter narrows the users page.
+type UserFilter struct {
+	Query   string
+	Status  MFAStatus // "" for all
+	GroupID string
+	Offset  int
+	Limit   int
+}
+
+// Group is a named set of an organisation's users.
+type Group struct {
+	ID         string
+	Name       string
+	CreatedAt  time.Time
+	RequireMFA bool // its members are required under RequireGroups
+	Members    int
+}
+
+// Invitation signs someone up into an organisation, once, before it
+// expires.
+type Invitation struct {
+	ID        string
+	Email     string
+	Role      Role
+	CreatedBy string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}
+
+// NewInvitation is an invitation just made: Link goes to the invitee (by
+// email) once; only its hash is kept.
+type NewInvitation struct {
+	Invitation
+	Link string
+}
+
+// Mail is a message the server sent or would send.
+type Mail struct {
+	ID        int64
+	To        string
+	Subject   string
+	Body      string
+	CreatedAt time.Time
+	SentAt    time.Time
+	Error     string
+}
+
+// TrustedBrowser is a browser its user chose not to be asked the second
+// factor on.
+type TrustedBrowser struct {
+	ID         string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+	ClientAddr string
+	Browser    string
+	Current    bool // the request's own browser
+}
+
+// AuditFilter narrows an organisation's audit log.
+type AuditFilter struct {
+	UserID   string
+	Type     string
+	Since    time.Time
+	Until    time.Time
+	BeforeID int64
+	Limit    int
 }

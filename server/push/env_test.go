@@ -75,7 +75,7 @@ func (e *env) code(secret []byte) string {
 func (e *env) enroll(email string) *account {
 	e.t.Helper()
 	ctx := context.Background()
-	ns, err := e.svc.Accounts.SignUp(ctx, auth.Client{}, email, apitest.Password)
+	ns, err := e.svc.Accounts.SignUp(ctx, auth.Client{}, email, apitest.Password, "")
 	u := ns.User
 	if err != nil {
 		e.t.Fatal(err)

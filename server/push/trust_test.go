@@ -29,7 +29,7 @@ func TestStrangerRegistrationsLockNobodyOut(t *testing.T) {
 	}
 	e.clock.Advance(30 * time.Second)
 	e.signIn(a)
-	if _, err := a.api.SecondFactor(ctx, wire.Factor{Code: e.code(a.secret)}); err != nil {
+	if _, err := a.api.SecondFactor(ctx, wire.SecondFactorRequest{Code: e.code(a.secret)}); err != nil {
 		t.Fatalf("owner's code after a stranger's registrations: %v", err)
 	}
 	reg, err := e.st.PushRegistration(context.Background(), a.device.id)

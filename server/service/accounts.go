@@ -43,12 +43,22 @@ func checkPassword(pw string) error {
 }
 
 // SignUp creates an account and signs it in (password only: no MFA yet).
-func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
+// With an invitation token it joins the invitation's organisation, with
+// its role, if the email is the one invited (the invitation is then used
+// up); without, it joins the default organisation if that is open for
+// sign-up. The first account of an organisation without an admin becomes
+// its admin. A new account its organisation requires to use MFA gets a
+// session in the enroll stage.
+func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password, invitation string) (auth.NewSession, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
 		return auth.NewSession{}, err
 	}
 	if err := checkPassword(password); err != nil {
+		return auth.NewSession{}, err
+	}
+	inv, err := s.invitationFor(ctx, invitation, email)
+	if err != nil {
 		return auth.NewSession{}, err
 	}
 	hash, err := credential.HashPassword(s.rand, password, s.cfg.Argon2)
@@ -59,23 +69,37 @@ func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password st
 	if err != nil {
 		return auth.NewSession{}, err
 	}
-	u := store.User{ID: id, Email: email, PasswordHash: hash, CreatedAt: s.now()}
-	row, ns, err := s.newSession(c, id, store.StageFull, []string{auth.MethodPassword})
-	if err != nil {
-		return auth.NewSession{}, err
+	u := store.User{ID: id, Email: email, PasswordHash: hash, CreatedAt: s.now(), OrgID: store.DefaultOrgID, Role: store.RoleMember}
+	if inv != nil {
+		u.OrgID, u.Role = inv.OrgID, inv.Role
 	}
-	ns.User = userView(u, false)
+	var ns auth.NewSession
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.admit(ctx, tx, &u, inv); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		stage := store.StageFull
+		if req, err := s.required(ctx, tx, u); err != nil {
+			return err
+		} else if req {
+			stage = store.StageEnroll
+		}
+		row, n, err := s.newSession(c, id, stage, []string{auth.MethodPassword})
+		if err != nil {
 			return err
 		}
 		if err := tx.CreateSession(ctx, row); err != nil {
 			return err
 		}
+		ns = n
+		ns.User = userView(u, false)
 		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, c, id, EventSignUp, "", "")
+		return s.audit(ctx, tx, c, id, EventSignUp, "", u.OrgID)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return auth.NewSession{}, auth.ErrEmailTaken
@@ -83,8 +107,61 @@ func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password st
 	if err != nil {
 		return auth.NewSession{}, err
 	}
-	s.log.Info("signed up", "user_id", id)
+	s.log.Info("signed up", "user_id", id, "org_id", u.OrgID, "role", u.Role)
 	return ns, nil
+}
+
+// invitationFor finds the invitation of a sign-up (nil without one): live,
+// and for this email.
+func (s *core) invitationFor(ctx context.Context, token, email string) (*store.Invitation, error) {
+	if token == "" {
+		return nil, nil
+	}
+	if !credential.ValidTokenSyntax(token) {
+		return nil, auth.ErrInvitationInvalid
+	}
+	inv, err := s.store.InvitationByHash(ctx, credential.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, auth.ErrInvitationInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !inv.UsedAt.IsZero() || !s.now().Before(inv.ExpiresAt) || inv.Email != email {
+		return nil, auth.ErrInvitationInvalid
+	}
+	return &inv, nil
+}
+
+// admit decides, in the sign-up's transaction, whether u may join its
+// organisation (its invitation used up, or the organisation open), and
+// makes the first account of an organisation without an admin its admin.
+func (s *core) admit(ctx context.Context, tx store.Tx, u *store.User, inv *store.Invitation) error {
+	if inv != nil {
+		used, err := tx.UseInvitation(ctx, inv.ID, s.now())
+		if err != nil {
+			return err
+		}
+		if !used {
+			return auth.ErrInvitationInvalid // used meanwhile
+		}
+	} else {
+		org, err := tx.Organisation(ctx, u.OrgID)
+		if err != nil {
+			return err
+		}
+		if !org.OpenSignup {
+			return auth.ErrSignupClosed
+		}
+	}
+	admins, err := tx.CountAdmins(ctx, u.OrgID)
+	if err != nil {
+		return err
+	}
+	if admins == 0 {
+		u.Role = store.RoleAdmin
+	}
+	return nil
 }
 
 // newSession makes a session: the row to store (with the token's hash)
@@ -103,10 +180,7 @@ func (s *core) newSession(c auth.Client, userID string, stage store.Stage, amr [
 	if stage == store.StagePartial {
 		ttl = s.cfg.PartialSessionTTL
 	}
-	ua := c.UserAgent
-	if len(ua) > 256 {
-		ua = ua[:256]
-	}
+	ua := clientText(c.UserAgent, 256)
 	row := store.Session{ID: id, TokenHash: hash, UserID: userID, Stage: stage, AMR: amr,
 		CreatedAt: now, ExpiresAt: now.Add(ttl), ClientAddr: c.Addr, UserAgent: ua}
 	return row, auth.NewSession{Token: token, Session: sessionView(row)}, nil
@@ -144,39 +218,76 @@ func (s *Accounts) SignIn(ctx context.Context, c auth.Client, email, password st
 	if !ok {
 		return auth.NewSession{}, s.signInFailed(ctx, c, u.ID, "wrong password", "", attempt)
 	}
-	enrolled, err := s.mfaEnrolled(ctx, u.ID)
-	if err != nil {
-		return auth.NewSession{}, err
-	}
-	stage := store.StageFull
-	if enrolled {
-		stage = store.StagePartial
-	}
-	row, ns, err := s.newSession(c, u.ID, stage, []string{auth.MethodPassword})
-	if err != nil {
-		return auth.NewSession{}, err
-	}
-	ns.User = userView(u, enrolled)
+	var ns auth.NewSession
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(ctx, row); err != nil {
-			return err
-		}
-		if stage == store.StagePartial {
-			return nil
-		}
-		if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, u.ID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", auth.MethodPassword)
+		var err error
+		ns, err = s.startSession(ctx, tx, c, u)
+		return err
 	})
 	if err != nil {
 		return auth.NewSession{}, err
 	}
-	s.log.Info("password accepted", "user_id", u.ID, "stage", stage)
+	s.log.Info("password accepted", "user_id", u.ID, "stage", ns.Session.Stage)
 	return ns, nil
+}
+
+// startSession makes the session a right password earns, in tx: partial
+// when the user has MFA (full at once from a trusted browser, amr [pwd
+// trusted_browser]), in the enroll stage when the organisation requires
+// MFA the user has not set up, full otherwise.
+func (s *core) startSession(ctx context.Context, tx store.Tx, c auth.Client, u store.User) (auth.NewSession, error) {
+	enrolled, err := hasActiveDevice(ctx, tx, u.ID)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	stage, amr := store.StageFull, []string{auth.MethodPassword}
+	var trusted *store.TrustedBrowser
+	switch {
+	case enrolled:
+		if trusted, err = s.trustedBrowser(ctx, tx, c.TrustToken, u); err != nil {
+			return auth.NewSession{}, err
+		}
+		if trusted == nil {
+			stage = store.StagePartial
+		} else {
+			amr = append(amr, MethodTrustedBrowser)
+		}
+	default:
+		req, err := s.required(ctx, tx, u)
+		if err != nil {
+			return auth.NewSession{}, err
+		}
+		if req {
+			stage = store.StageEnroll
+		}
+	}
+	row, ns, err := s.newSession(c, u.ID, stage, amr)
+	if err != nil {
+		return auth.NewSession{}, err
+	}
+	ns.User = userView(u, enrolled)
+	if err := tx.CreateSession(ctx, row); err != nil {
+		return auth.NewSession{}, err
+	}
+	if stage == store.StagePartial {
+		return ns, nil
+	}
+	if trusted != nil {
+		trusted.LastUsedAt, trusted.ClientAddr = s.now(), c.Addr
+		if err := tx.PutTrustedBrowser(ctx, *trusted); err != nil {
+			return auth.NewSession{}, err
+		}
+	}
+	if ns.BrowserToken, err = s.rememberBrowser(ctx, tx, c, u.ID); err != nil {
+		return auth.NewSession{}, err
+	}
+	if err := tx.SetLastSignIn(ctx, u.ID, s.now()); err != nil {
+		return auth.NewSession{}, err
+	}
+	return ns, s.audit(ctx, tx, c, u.ID, EventSignInSuccess, "", strings.Join(amr, " "))
 }
 
 // signInFailed audits a failed password step and answers it. When the
@@ -255,7 +366,10 @@ func (s *core) user(ctx context.Context, id string) (store.User, error) {
 // session is replaced by a new full one (new token, amr [pwd, otp|recovery]);
 // a full session is stepped up in place (its MFA time renewed), and the
 // returned NewSession has no token.
-func (s *Accounts) SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor) (auth.NewSession, error) {
+//
+// With trust set, a completed sign-in also makes the browser a trusted
+// browser of the user (trust.go), when the organisation allows it.
+func (s *Accounts) SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor, trust bool) (auth.NewSession, error) {
 	var out auth.NewSession
 	purpose := PurposeStepUp
 	if sess.Stage == auth.StagePartial {
@@ -267,8 +381,18 @@ func (s *Accounts) SecondFactor(ctx context.Context, c auth.Client, sess auth.Se
 			method, deviceID := v.method, v.deviceID
 			if sess.Stage == auth.StagePartial {
 				ns, err := s.completeSignIn(ctx, tx, c, sess, method, deviceID)
+				if err != nil {
+					return err
+				}
 				out = ns
 				out.User = userView(v.user, v.mfaEnrolled)
+				if !trust {
+					return nil
+				}
+				err = s.trustBrowser(ctx, tx, c, v.user, &out)
+				if errors.Is(err, auth.ErrTrustNotOffered) {
+					return nil // the sign-in stands; the page offers no trust in such an organisation
+				}
 				return err
 			}
 			amr := sess.AMR
@@ -312,6 +436,9 @@ func (s *core) completeSignIn(ctx context.Context, tx store.Tx, c auth.Client, p
 		return auth.NewSession{}, err
 	}
 	if err := s.resumePush(ctx, tx, c, partial.UserID); err != nil {
+		return auth.NewSession{}, err
+	}
+	if err := tx.SetLastSignIn(ctx, partial.UserID, s.now()); err != nil {
 		return auth.NewSession{}, err
 	}
 	return ns, s.audit(ctx, tx, c, partial.UserID, EventSignInSuccess, deviceID, strings.Join(ns.Session.AMR, " "))
@@ -418,6 +545,9 @@ func (s *Accounts) ChangePassword(ctx context.Context, c auth.Client, sess auth.
 		}
 		res.SignedOut = n
 		if _, err := tx.DeleteKnownBrowsers(ctx, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteTrustedBrowsers(ctx, u.ID); err != nil {
 			return err
 		}
 		if res.BrowserToken, err = s.rememberBrowser(ctx, tx, auth.Client{}, u.ID); err != nil {

@@ -22,24 +22,24 @@ func TestSignUpValidation(t *testing.T) {
 		{"a@example.com", "short", auth.ErrInvalidPassword},
 		{"a@example.com", string(make([]byte, MaxPasswordLen+1)), auth.ErrInvalidPassword},
 	} {
-		if _, err := e.svc.Accounts.SignUp(ctx, cl, tc.email, tc.pw); !errors.Is(err, tc.want) {
+		if _, err := e.svc.Accounts.SignUp(ctx, cl, tc.email, tc.pw, ""); !errors.Is(err, tc.want) {
 			t.Errorf("SignUp(%q) = %v, want %v", tc.email, err, tc.want)
 		}
 	}
-	ns, err := e.svc.Accounts.SignUp(ctx, cl, "  Alice@Example.com ", "correct horse")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "  Alice@Example.com ", "correct horse", "")
 	u := ns.User
 	if err != nil || u.Email != "alice@example.com" || ns.Session.Stage != auth.StageFull ||
 		!slices.Equal(ns.Session.AMR, []string{"pwd"}) || !ns.Session.MFAVerifiedAt.IsZero() {
 		t.Fatalf("SignUp = %+v %+v %v", u, ns.Session, err)
 	}
-	if _, err := e.svc.Accounts.SignUp(ctx, cl, "alice@example.com", "correct horse"); !errors.Is(err, auth.ErrEmailTaken) {
+	if _, err := e.svc.Accounts.SignUp(ctx, cl, "alice@example.com", "correct horse", ""); !errors.Is(err, auth.ErrEmailTaken) {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
 
 func TestSignInWithoutMFAIsPasswordOnly(t *testing.T) {
 	e := newEnv(t)
-	e.svc.Accounts.SignUp(ctx, cl, "bob@example.com", "correct horse battery")
+	e.svc.Accounts.SignUp(ctx, cl, "bob@example.com", "correct horse battery", "")
 	ns, err := e.svc.Accounts.SignIn(ctx, cl, "BOB@example.com", "correct horse battery")
 	if err != nil || ns.Session.Stage != auth.StageFull || !slices.Equal(ns.Session.AMR, []string{"pwd"}) {
 		t.Fatalf("%+v %v", ns.Session, err)
@@ -72,7 +72,7 @@ func TestTwoStepSignIn(t *testing.T) {
 	}
 	e.clock.Advance(30 * time.Second)
 	p := e.partial("carol@example.com")
-	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)})
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestTwoStepSignIn(t *testing.T) {
 	}
 	// Recovery code as the second factor.
 	p = e.partial("carol@example.com")
-	ns, err = e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]})
+	ns, err = e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]}, false)
 	if err != nil || !slices.Equal(ns.Session.AMR, []string{"pwd", "recovery"}) {
 		t.Fatalf("recovery sign-in: %+v %v", ns.Session, err)
 	}
@@ -95,7 +95,7 @@ func TestTwoStepSignIn(t *testing.T) {
 	}
 	// Single use.
 	p = e.partial("carol@example.com")
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]}); !errors.Is(err, auth.ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{RecoveryCode: a.recovery[0]}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("used recovery code: %v", err)
 	}
 	// Expired partial session.
@@ -111,21 +111,21 @@ func TestInvariant2_ActivationCodeNotReusable(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("dave@example.com") // activated with the code of this step
 	p := e.partial("dave@example.com")
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)}); !errors.Is(err, auth.ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: e.code(a.secret)}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("activation code reused at sign-in: %v", err)
 	}
 	e.clock.Advance(30 * time.Second)
 	code := e.code(a.secret)
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, p, auth.Factor{Code: code}, false); err != nil {
 		t.Fatal(err)
 	}
 	// Same code twice: the second time fails (step-up on the new session).
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); !errors.Is(err, auth.ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("same code accepted twice: %v", err)
 	}
 	// Nor does the previous step's code, though it is inside the skew.
 	e.clock.Advance(10 * time.Second)
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); !errors.Is(err, auth.ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("old code accepted: %v", err)
 	}
 }
@@ -134,7 +134,7 @@ func TestStepUpAndSignOut(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("erin@example.com")
 	e.clock.Advance(30 * time.Second)
-	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)})
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)}, false)
 	if err != nil || ns.Token != "" || !slices.Equal(ns.Session.AMR, []string{"pwd", "otp"}) || !e.svc.core.freshMFA(ns.Session) {
 		t.Fatalf("step-up: %+v %v", ns, err)
 	}

@@ -30,7 +30,7 @@ func TestFourFactorPathsBookAlike(t *testing.T) {
 			} else if code == e.code(d.secret) {
 				code = "111111"
 			}
-			_, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial(d.user.Email), auth.Factor{Code: code})
+			_, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial(d.user.Email), auth.Factor{Code: code}, false)
 			return err
 		}},
 		{"recovery code", func(e pushEnv, d device, right bool) error {
@@ -38,7 +38,7 @@ func TestFourFactorPathsBookAlike(t *testing.T) {
 			if right {
 				rc = d.recovery[0]
 			}
-			_, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial(d.user.Email), auth.Factor{RecoveryCode: rc})
+			_, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial(d.user.Email), auth.Factor{RecoveryCode: rc}, false)
 			return err
 		}},
 		{"push approval", func(e pushEnv, d device, right bool) error {

@@ -1,12 +1,14 @@
 package service
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twofold-auth/twofold/server/credential"
@@ -14,9 +16,13 @@ import (
 	"github.com/twofold-auth/twofold/server/store"
 )
 
-// DefaultPendingDeviceTTL is how long a new device may wait for its first
-// code unless Config says otherwise (cmd/twofold-server shows it).
-const DefaultPendingDeviceTTL = 10 * time.Minute
+// Defaults that cmd/twofold-server shows as its flags' (through
+// server.DefaultConfig): how long a new device may wait for its first
+// code, and the issuer authenticator apps show.
+const (
+	DefaultPendingDeviceTTL = 10 * time.Minute
+	DefaultIssuer           = "Twofold"
+)
 
 // Config tunes the service; zero values get the defaults in withDefaults.
 type Config struct {
@@ -30,11 +36,16 @@ type Config struct {
 	Skew              uint           // accepted steps either side of now (default 1)
 	Throttle          ThrottlePolicy // second-factor guesses per account
 	PasswordThrottle  ThrottlePolicy // password guesses per account (password.go)
+	// BaseURL is the public URL links in mail point at (default
+	// http://localhost:8080).
+	BaseURL       string
+	InvitationTTL time.Duration // how long an invitation link works (default 7 days)
+	EmailCodeTTL  time.Duration // how long an emailed confirmation code works (default 5 min)
 }
 
 func (c Config) withDefaults() Config {
 	if c.Issuer == "" {
-		c.Issuer = "Twofold"
+		c.Issuer = DefaultIssuer
 	}
 	if c.Argon2 == (credential.Argon2Params{}) {
 		c.Argon2 = credential.DefaultArgon2
@@ -59,6 +70,16 @@ func (c Config) withDefaults() Config {
 	}
 	c.Throttle = c.Throttle.withDefaults()
 	c.PasswordThrottle = c.PasswordThrottle.withDefaultsFrom(DefaultPasswordThrottle)
+	if c.BaseURL == "" {
+		c.BaseURL = "http://localhost:8080"
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if c.InvitationTTL <= 0 {
+		c.InvitationTTL = 7 * 24 * time.Hour
+	}
+	if c.EmailCodeTTL <= 0 {
+		c.EmailCodeTTL = 5 * time.Minute
+	}
 	return c
 }
 
@@ -76,6 +97,14 @@ type Deps struct {
 	Rand     io.Reader        // default crypto/rand.Reader
 	Log      *slog.Logger     // default slog.Default()
 	Observer Observer         // optional
+	// Mailer sends mail; nil keeps it in the outbox only (the development
+	// outbox admins read), and the log says so.
+	Mailer Mailer
+}
+
+// Mailer sends one plain-text message (server/mail over SMTP).
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
 }
 
 // core is what every service shares: the store, the master keyring, the
@@ -89,8 +118,10 @@ type core struct {
 	rand      io.Reader
 	log       *slog.Logger
 	obs       Observer
-	dummyHash string     // verified against for unknown accounts, so timing does not tell
-	push      *pushSetup // nil until Push.Enable
+	dummyHash string         // verified against for unknown accounts, so timing does not tell
+	push      *pushSetup     // nil until Push.Enable
+	mailer    Mailer         // nil: the outbox only
+	sending   sync.WaitGroup // security notices being sent in the background
 }
 
 // The services, one concern each, over one core.
@@ -106,6 +137,10 @@ type (
 	Push struct{ *core }
 	// Audit is the audit log.
 	Audit struct{ *core }
+	// Admin is an organisation's administration: users, roles, groups,
+	// the MFA requirement, Reset MFA, invitations, the audit log, the
+	// outbox.
+	Admin struct{ *core }
 )
 
 // Service holds the services and the maintenance that spans them.
@@ -115,12 +150,13 @@ type Service struct {
 	Tokens   *Tokens
 	Push     *Push
 	Audit    *Audit
+	Admin    *Admin
 	core     *core
 }
 
 // New builds the services.
 func New(cfg Config, d Deps) (*Service, error) {
-	c := &core{cfg: cfg.withDefaults(), store: d.Store, keys: d.Keys, now: d.Now, rand: d.Rand, log: d.Log, obs: d.Observer}
+	c := &core{cfg: cfg.withDefaults(), store: d.Store, keys: d.Keys, now: d.Now, rand: d.Rand, log: d.Log, obs: d.Observer, mailer: d.Mailer}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -138,8 +174,13 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	c.dummyHash = h
-	return &Service{Accounts: &Accounts{c}, Devices: &Devices{c}, Tokens: &Tokens{c}, Push: &Push{c}, Audit: &Audit{c}, core: c}, nil
+	return &Service{Accounts: &Accounts{c}, Devices: &Devices{c}, Tokens: &Tokens{c}, Push: &Push{c}, Audit: &Audit{c},
+		Admin: &Admin{c}, core: c}, nil
 }
+
+// Wait waits for the security notices still being sent in the background
+// (call it before closing the store).
+func (sv *Service) Wait() { sv.core.sending.Wait() }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 

@@ -99,7 +99,7 @@ func (s *Devices) Enroll(ctx context.Context, c auth.Client, sess auth.Session, 
 		return auth.Enrollment{}, err
 	}
 	s.log.Info("device enrolled", "user_id", userID, "device_id", id)
-	return s.enrollment(u, d, secret), nil
+	return s.enrollment(ctx, u, d, secret)
 }
 
 // newSecret draws a device secret and seals it for the device's row.
@@ -116,13 +116,31 @@ func (s *core) newSecret(deviceID, userID string) (secret []byte, keyID string, 
 }
 
 // enrollment is what every path that shows a seed returns: the device and
-// its key with the push parameters, built in this one place.
-func (s *core) enrollment(u store.User, d store.Device, secret []byte) auth.Enrollment {
+// its key with the issuer and the push parameters, built in this one place.
+func (s *core) enrollment(ctx context.Context, u store.User, d store.Device, secret []byte) (auth.Enrollment, error) {
+	issuer, err := s.issuer(ctx, u.OrgID)
+	if err != nil {
+		return auth.Enrollment{}, err
+	}
 	return auth.Enrollment{Device: deviceView(d), Key: otpauth.Key{
-		Type: otpauth.TOTP, Issuer: s.cfg.Issuer, Account: u.Email, Secret: slices.Clone(secret),
+		Type: otpauth.TOTP, Issuer: issuer, Account: u.Email, Secret: slices.Clone(secret),
 		Algorithm: otpauth.Algorithm(d.Algorithm), Digits: d.Digits, Period: d.Period,
 		Extra: s.pushParams(d.ID),
-	}}
+	}}, nil
+}
+
+// issuer is the otpauth issuer of an organisation's keys, as the cloud
+// consoles write it: "Twofold (acme)"; the default organisation's is the
+// plain issuer.
+func (s *core) issuer(ctx context.Context, orgID string) (string, error) {
+	if orgID == "" || orgID == store.DefaultOrgID {
+		return s.cfg.Issuer, nil
+	}
+	org, err := s.store.Organisation(ctx, orgID)
+	if err != nil {
+		return "", err
+	}
+	return s.cfg.Issuer + " (" + org.Slug + ")", nil
 }
 
 // ownPending checks that d is a live pending device created by sess.
@@ -216,6 +234,21 @@ func (s *Devices) Activate(ctx context.Context, c auth.Client, sess auth.Session
 				if err := s.mfaTurnedOn(ctx, tx, c, sess, &res); err != nil {
 					return err
 				}
+				if err := tx.SetMustEnroll(ctx, userID, false); err != nil {
+					return err
+				}
+			}
+			if sess.Stage == auth.StageEnroll {
+				// A forced enrollment: this activation is the second
+				// factor that completes the sign-in.
+				amr := append(slices.Clip(sess.AMR), auth.MethodOTP)
+				if err := tx.UpgradeSession(ctx, sess.ID, store.StageFull, amr, now, sess.ExpiresAt); err != nil {
+					return err
+				}
+				if err := tx.SetLastSignIn(ctx, userID, now); err != nil {
+					return err
+				}
+				res.SessionCompleted = true
 			}
 			existing, err := tx.UnusedRecoveryCodes(ctx, userID)
 			if err != nil || len(existing) > 0 {
@@ -242,6 +275,8 @@ func (s *Devices) Activate(ctx context.Context, c auth.Client, sess auth.Session
 	if res.SignedOut > 0 {
 		s.log.Info("MFA turned on: unverified sessions ended", "user_id", userID, "sessions", res.SignedOut)
 	}
+	s.notifyUser(ctx, userID, "A device was added to your account",
+		"The authenticator \""+res.Device.Name+"\" was added to your account's two-factor sign-in.")
 	return res, nil
 }
 
@@ -317,6 +352,9 @@ func (s *Devices) Delete(ctx context.Context, c auth.Client, sess auth.Session, 
 		if err != nil || enrolled {
 			return err
 		}
+		if err := s.refuseIfRequired(ctx, tx, userID); err != nil {
+			return err
+		}
 		if err := tx.DeleteRecoveryCodes(ctx, userID); err != nil {
 			return err
 		}
@@ -367,6 +405,9 @@ func (s *Devices) DisableMFA(ctx context.Context, c auth.Client, sess auth.Sessi
 		if !enrolled {
 			return auth.ErrMFANotEnrolled
 		}
+		if err := s.refuseIfRequired(ctx, tx, sess.UserID); err != nil {
+			return err
+		}
 		if _, err := tx.DeleteAllDevices(ctx, sess.UserID); err != nil {
 			return err
 		}
@@ -377,6 +418,25 @@ func (s *Devices) DisableMFA(ctx context.Context, c auth.Client, sess auth.Sessi
 	})
 	if err == nil {
 		s.revokedPush(deviceIDs(regs))
+		s.notifyUser(ctx, sess.UserID, "Two-factor sign-in was turned off",
+			"Two-factor sign-in was turned off for your account: every authenticator and recovery code was removed.")
 	}
 	return err
+}
+
+// refuseIfRequired refuses, in tx, to leave a user without MFA whom their
+// organisation requires to use it.
+func (s *core) refuseIfRequired(ctx context.Context, tx store.Tx, userID string) error {
+	u, err := tx.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	req, err := s.required(ctx, tx, u)
+	if err != nil {
+		return err
+	}
+	if req {
+		return auth.ErrRequiredByOrg
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 
 func TestCreateDeviceGivesKeyOnce(t *testing.T) {
 	e := newEnv(t)
-	nsu, _ := e.svc.Accounts.SignUp(ctx, cl, "fay@example.com", "correct horse battery")
+	nsu, _ := e.svc.Accounts.SignUp(ctx, cl, "fay@example.com", "correct horse battery", "")
 	u := nsu.User
 	enr, err := e.svc.Devices.Create(ctx, cl, u.ID, "")
 	if err != nil {
@@ -42,7 +42,7 @@ func TestCreateDeviceGivesKeyOnce(t *testing.T) {
 
 func TestPendingDeviceExpiresAndIsSwept(t *testing.T) {
 	e := newEnv(t)
-	nsu, _ := e.svc.Accounts.SignUp(ctx, cl, "gus@example.com", "correct horse battery")
+	nsu, _ := e.svc.Accounts.SignUp(ctx, cl, "gus@example.com", "correct horse battery", "")
 	u := nsu.User
 	enr, _ := e.svc.Devices.Create(ctx, cl, u.ID, "phone")
 	e.clock.Advance(10 * time.Minute)
@@ -65,7 +65,7 @@ func TestDeleteInactiveDevices(t *testing.T) {
 	e := newEnv(t)
 	a := e.enroll("hal@example.com")
 	e.clock.Advance(30 * time.Second)
-	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)})
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
 	}
 	// An MFA sign-in within the window is fresh enough...
 	e.clock.Advance(30 * time.Second)
-	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("ivy@example.com"), auth.Factor{Code: e.code(a.secret)})
+	ns, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("ivy@example.com"), auth.Factor{Code: e.code(a.secret)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDeleteDeviceNeedsFreshFactor(t *testing.T) {
 // second factor as deleting one; the first enrollment needs none.
 func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
 	e := newEnv(t)
-	signUp, err := e.svc.Accounts.SignUp(ctx, cl, "kim@example.com", "correct horse battery")
+	signUp, err := e.svc.Accounts.SignUp(ctx, cl, "kim@example.com", "correct horse battery", "")
 	u := signUp.User
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestEnrollDeviceNeedsFreshFactorOnceActive(t *testing.T) {
 
 	// An MFA step-up within the window is fresh enough; after it, not.
 	e.clock.Advance(30 * time.Second)
-	up, err := e.svc.Accounts.SecondFactor(ctx, cl, sess, auth.Factor{Code: e.code(first.Key.Secret)})
+	up, err := e.svc.Accounts.SecondFactor(ctx, cl, sess, auth.Factor{Code: e.code(first.Key.Secret)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestRecoveryCodesRegenerateAndDisableMFA(t *testing.T) {
 		t.Fatalf("regenerate: %v", err)
 	}
 	// The old set is gone.
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("jan@example.com"), auth.Factor{RecoveryCode: a.recovery[1]}); !errors.Is(err, auth.ErrVerificationFailed) {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("jan@example.com"), auth.Factor{RecoveryCode: a.recovery[1]}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 		t.Fatalf("old code after regenerate: %v", err)
 	}
 	if err := e.svc.Devices.DisableMFA(ctx, cl, a.session, auth.Factor{RecoveryCode: fresh[0]}); err != nil {
@@ -248,7 +248,7 @@ func TestInvariant2_ConcurrentSubmissionsOneSuccess(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code})
+			_, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -279,7 +279,7 @@ func TestVerificationInputFormat(t *testing.T) {
 		{auth.Factor{Code: "١٢٣٤٥٦"}, auth.ErrCodeFormat},
 		{auth.Factor{RecoveryCode: "nope"}, auth.ErrRecoveryCodeFormat},
 	} {
-		if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, tc.f); !errors.Is(err, tc.want) {
+		if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, tc.f, false); !errors.Is(err, tc.want) {
 			t.Errorf("%+v: %v, want %v", tc.f, err, tc.want)
 		}
 	}
@@ -290,7 +290,7 @@ func TestVerificationInputFormat(t *testing.T) {
 	// Spaces and dashes are accepted.
 	e.clock.Advance(30 * time.Second)
 	c := e.code(a.secret)
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: " " + c[:3] + "-" + c[3:] + " "}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: " " + c[:3] + "-" + c[3:] + " "}, false); err != nil {
 		t.Fatalf("spaced code: %v", err)
 	}
 }

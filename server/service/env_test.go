@@ -14,6 +14,8 @@ import (
 
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/credential"
+	"github.com/twofold-auth/twofold/server/mail"
+	"github.com/twofold-auth/twofold/server/mail/mailtest"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/server/store/sqlite"
@@ -51,6 +53,8 @@ type env struct {
 	svc   *Service
 	logs  *bytes.Buffer
 	obs   *recorder
+	// mailer, when set before open (withSMTP), sends mail.
+	mailer Mailer
 }
 
 // recorder keeps every verification outcome.
@@ -71,10 +75,24 @@ func (r *recorder) last() Outcome {
 	return r.outcomes[len(r.outcomes)-1]
 }
 
-func newEnv(t *testing.T) *env {
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "twofold.db"), clock: &clock{t: t0}, logs: &bytes.Buffer{}, obs: &recorder{}}
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newMailEnv is an env whose services send mail to a real SMTP server
+// started in the test process (STARTTLS and AUTH PLAIN required).
+func newMailEnv(t *testing.T) (*env, *mailtest.Server) {
+	srv := mailtest.Start(t)
+	m, err := mail.New(mail.Config{Host: srv.Host, Port: srv.Port, Security: mail.StartTLS, User: mailtest.User,
+		Password: mailtest.Password, From: "Twofold <no-reply@mfa.example>", TLSConfig: srv.ClientTLS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvWith(t, m), srv
+}
+
+func newEnvWith(t *testing.T, mailer Mailer) *env {
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "twofold.db"), clock: &clock{t: t0}, logs: &bytes.Buffer{}, obs: &recorder{}, mailer: mailer}
 	e.open()
-	t.Cleanup(func() { e.st.Close() })
+	t.Cleanup(func() { e.svc.Wait(); e.st.Close() })
 	return e
 }
 
@@ -84,7 +102,7 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	keys, _ := secrets.NewKeyring(rand.Reader, testKey)
-	svc, err := New(Config{Argon2: fastArgon2}, Deps{Store: st, Keys: keys, Now: e.clock.Now, Observer: e.obs,
+	svc, err := New(Config{Argon2: fastArgon2, BaseURL: "https://mfa.example"}, Deps{Store: st, Keys: keys, Now: e.clock.Now, Observer: e.obs, Mailer: e.mailer,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		e.t.Fatal(err)
@@ -95,6 +113,7 @@ func (e *env) open() {
 // restart closes the database and opens it again with a new service, as a
 // server restart would.
 func (e *env) restart() {
+	e.svc.Wait()
 	e.st.Close()
 	e.open()
 }
@@ -111,6 +130,7 @@ func (e *env) code(secret []byte) string {
 type enrolled struct {
 	user     auth.User
 	session  auth.Session // full, from sign-up
+	token    string       // the session's token
 	device   auth.Device
 	secret   []byte
 	recovery []string
@@ -118,7 +138,7 @@ type enrolled struct {
 
 func (e *env) enroll(email string) enrolled {
 	e.t.Helper()
-	ns, err := e.svc.Accounts.SignUp(ctx, cl, email, "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, email, "correct horse battery", "")
 	u := ns.User
 	if err != nil {
 		e.t.Fatal(err)
@@ -131,7 +151,7 @@ func (e *env) enroll(email string) enrolled {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return enrolled{user: u, session: ns.Session, device: res.Device, secret: enr.Key.Secret, recovery: res.RecoveryCodes}
+	return enrolled{user: u, session: ns.Session, token: ns.Token, device: res.Device, secret: enr.Key.Secret, recovery: res.RecoveryCodes}
 }
 
 // partial signs in with the password and returns the partial session.

@@ -262,7 +262,7 @@ func TestPushFatigueLimitsAndReportPauses(t *testing.T) {
 	}
 	// Signing in with a code lifts the pause.
 	e.clock.Advance(30 * time.Second)
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: e.code(d.secret)}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: e.code(d.secret)}, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Push.Challenge(ctx, cl, e.partial("a@example.com")); err != nil {
@@ -323,7 +323,7 @@ func TestPushRegistrationProofSpendsNothingAndLocksNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, e.partial("a@example.com"), auth.Factor{Code: code}, false); err != nil {
 		t.Fatalf("the code shown while registering no longer signs in: %v", err)
 	}
 	if len(e.notes.replaced) != 0 {

@@ -50,5 +50,5 @@ func (s *Devices) RegenerateSeed(ctx context.Context, c auth.Client, sess auth.S
 		return auth.Enrollment{}, err
 	}
 	s.log.Info("device seed regenerated", "user_id", userID, "device_id", id)
-	return s.enrollment(u, d, secret), nil
+	return s.enrollment(ctx, u, d, secret)
 }

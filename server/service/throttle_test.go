@@ -85,21 +85,21 @@ func TestInvariant3_LockoutSameAnswerAndSurvivesRestart(t *testing.T) {
 	e.clock.Advance(30 * time.Second)
 	code := e.code(a.secret)
 	for range p.FreeFailures + 1 {
-		if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: wrongCode(t, a.secret, e.clock.Now())}); !errors.Is(err, auth.ErrVerificationFailed) {
+		if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: wrongCode(t, a.secret, e.clock.Now())}, false); !errors.Is(err, auth.ErrVerificationFailed) {
 			t.Fatal(err)
 		}
 	}
 	e.restart()
-	_, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code})
+	_, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false)
 	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
 		t.Fatalf("right code while locked after restart: %v (%s)", err, e.obs.last())
 	}
 	e.clock.Advance(p.BaseDelay)
-	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}); err != nil {
+	if _, err := e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false); err != nil {
 		t.Fatalf("after the backoff: %v", err)
 	}
 	// Replayed: same error value.
-	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code})
+	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: code}, false)
 	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeReplay {
 		t.Fatalf("replay: %v %s", err, e.obs.last())
 	}
@@ -114,9 +114,9 @@ func TestInvariant3_LockoutSameAnswerAndSurvivesRestart(t *testing.T) {
 	// Recovery codes go through the same throttle.
 	e.obs.outcomes = nil
 	for range p.FreeFailures + 1 {
-		e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: "0000-0000-0000-0000"})
+		e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: "0000-0000-0000-0000"}, false)
 	}
-	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: a.recovery[0]})
+	_, err = e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{RecoveryCode: a.recovery[0]}, false)
 	if !errors.Is(err, auth.ErrVerificationFailed) || e.obs.last() != OutcomeLocked {
 		t.Fatalf("recovery code while locked: %v %s", err, e.obs.last())
 	}
@@ -138,10 +138,10 @@ func TestInvariant3_DailyGuessBudget(t *testing.T) {
 	for e.clock.Now().Before(end) {
 		now := e.clock.Now()
 		if !now.Before(nextOwner) {
-			e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)})
+			e.svc.Accounts.SecondFactor(ctx, cl, a.session, auth.Factor{Code: e.code(a.secret)}, false)
 			nextOwner = nextOwner.Add(2 * time.Hour)
 		}
-		_, err := e.svc.Accounts.SecondFactor(ctx, cl, attacker, auth.Factor{Code: wrongCode(t, a.secret, now)})
+		_, err := e.svc.Accounts.SecondFactor(ctx, cl, attacker, auth.Factor{Code: wrongCode(t, a.secret, now)}, false)
 		if err == nil {
 			t.Fatal("wrong code accepted")
 		}

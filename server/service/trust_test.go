@@ -72,7 +72,7 @@ func TestDeleteDecidesInsideTheTransaction(t *testing.T) {
 // included: a regenerated seed's URI carries them as enrollment's does.
 func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 	e := newPushEnv(t)
-	ns, err := e.svc.Accounts.SignUp(ctx, cl, "seed@example.com", "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "seed@example.com", "correct horse battery", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRegeneratedSeedCarriesPushParameters(t *testing.T) {
 // codes (issue 11, item 1).
 func TestTokenCannotEnrollFirstDevice(t *testing.T) {
 	e := newEnv(t)
-	ns, err := e.svc.Accounts.SignUp(ctx, cl, "tok@example.com", "correct horse battery")
+	ns, err := e.svc.Accounts.SignUp(ctx, cl, "tok@example.com", "correct horse battery", "")
 	u := ns.User
 	if err != nil {
 		t.Fatal(err)

@@ -117,6 +117,10 @@ func (s *core) verify(ctx context.Context, r verifyReq) (method string, err erro
 	if err != nil {
 		return "", err
 	}
+	if method == auth.MethodRecovery {
+		s.notifyUser(ctx, r.userID, "A recovery code was used on your account",
+			"One of your recovery codes was just used ("+string(r.purpose)+"). Each code works once; you can make a new set on your Security page.")
+	}
 	return method, nil
 }
 

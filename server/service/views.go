@@ -9,7 +9,8 @@ import (
 // what is left out here (sealed secrets, hashes) cannot reach a handler.
 
 func userView(u store.User, mfa bool) auth.User {
-	return auth.User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt, MFAEnrolled: mfa}
+	return auth.User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt, MFAEnrolled: mfa, OrgID: u.OrgID, Role: auth.Role(u.Role),
+		ExemptReason: u.ExemptReason, LastSignInAt: u.LastSignInAt}
 }
 
 func sessionView(s store.Session) auth.Session {
@@ -25,11 +26,12 @@ func deviceView(d store.Device) auth.Device {
 
 func tokenView(t store.AppToken) auth.AppToken {
 	return auth.AppToken{ID: t.ID, UserID: t.UserID, Name: t.Name, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
-		LastUsedAt: t.LastUsedAt, LastUsedAddr: t.LastUsedAddr}
+		LastUsedAt: t.LastUsedAt, LastUsedAddr: t.LastUsedAddr, MFA: t.MFA}
 }
 
 func auditView(e store.AuditEvent) auth.AuditEvent {
-	return auth.AuditEvent{ID: e.ID, UserID: e.UserID, Type: e.Type, At: e.At, ClientAddr: e.ClientAddr, DeviceID: e.DeviceID, Detail: e.Detail}
+	return auth.AuditEvent{ID: e.ID, UserID: e.UserID, ActorID: e.ActorID, Type: e.Type, At: e.At, ClientAddr: e.ClientAddr,
+		UserAgent: e.UserAgent, DeviceID: e.DeviceID, Detail: e.Detail}
 }
 
 func registrationView(r store.PushRegistration) auth.PushRegistration {
@@ -49,4 +51,27 @@ func views[S, T any](in []S, f func(S) T) []T {
 		out[i] = f(x)
 	}
 	return out
+}
+
+func orgView(o store.Organisation) auth.Organisation {
+	return auth.Organisation{ID: o.ID, Slug: o.Slug, Name: o.Name, CreatedAt: o.CreatedAt, RequireMFA: auth.Requirement(o.RequireMFA),
+		TrustDays: o.TrustDays, OpenSignup: o.OpenSignup}
+}
+
+func groupView(g store.Group) auth.Group {
+	return auth.Group{ID: g.ID, Name: g.Name, CreatedAt: g.CreatedAt, RequireMFA: g.RequireMFA, Members: g.Members}
+}
+
+func invitationView(i store.Invitation) auth.Invitation {
+	return auth.Invitation{ID: i.ID, Email: i.Email, Role: auth.Role(i.Role), CreatedBy: i.CreatedBy, CreatedAt: i.CreatedAt,
+		ExpiresAt: i.ExpiresAt, UsedAt: i.UsedAt}
+}
+
+func mailView(m store.Mail) auth.Mail {
+	return auth.Mail{ID: m.ID, To: m.To, Subject: m.Subject, Body: m.Body, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Error: m.Error}
+}
+
+func trustedView(b store.TrustedBrowser) auth.TrustedBrowser {
+	return auth.TrustedBrowser{ID: b.ID, CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, LastUsedAt: b.LastUsedAt,
+		ClientAddr: b.ClientAddr, Browser: auth.BrowserSummary(b.UserAgent)}
 }

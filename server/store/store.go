@@ -48,6 +48,94 @@ type UserReader interface {
 type UserWriter interface {
 	CreateUser(ctx context.Context, u User) error // ErrConflict for a taken email
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+	SetRole(ctx context.Context, userID string, role Role) error
+	// SetExempt marks a user exempt from the MFA requirement with a reason,
+	// or clears it ("").
+	SetExempt(ctx context.Context, userID, reason string) error
+	SetLastSignIn(ctx context.Context, userID string, at time.Time) error
+	// SetMustEnroll marks (Reset MFA) or clears (activation) the user's
+	// obligation to enroll.
+	SetMustEnroll(ctx context.Context, userID string, must bool) error
+}
+
+// OrgReader reads organisations, their users and groups.
+type OrgReader interface {
+	Organisation(ctx context.Context, id string) (Organisation, error)
+	OrganisationBySlug(ctx context.Context, slug string) (Organisation, error)
+	Organisations(ctx context.Context) ([]Organisation, error)
+	// OrgUsers lists an organisation's users by email, filtered, with the
+	// number of users that match the filter.
+	OrgUsers(ctx context.Context, orgID string, f UserFilter) ([]UserRow, int, error)
+	CountAdmins(ctx context.Context, orgID string) (int, error)
+	Groups(ctx context.Context, orgID string) ([]Group, error) // by name, with member counts
+	Group(ctx context.Context, orgID, id string) (Group, error)
+	UserGroups(ctx context.Context, userID string) ([]Group, error)
+	// GroupMembers lists the ids of a group's users.
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+}
+
+// OrgWriter changes organisations and groups.
+type OrgWriter interface {
+	CreateOrganisation(ctx context.Context, o Organisation) error // ErrConflict for a taken slug
+	// UpdateOrganisation sets the policy fields (RequireMFA, TrustDays,
+	// OpenSignup, Name).
+	UpdateOrganisation(ctx context.Context, o Organisation) error
+	CreateGroup(ctx context.Context, g Group) error // ErrConflict for a taken name
+	DeleteGroup(ctx context.Context, orgID, id string) error
+	SetGroupRequired(ctx context.Context, orgID, id string, required bool) error
+	AddGroupMember(ctx context.Context, groupID, userID string) error // ErrConflict if already in
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+	// SetSessionsStage moves the user's sessions in stage from to stage to.
+	SetSessionsStage(ctx context.Context, userID string, from, to Stage) (int64, error)
+}
+
+// InvitationReader reads invitations and emailed codes.
+type InvitationReader interface {
+	InvitationByHash(ctx context.Context, tokenHash []byte) (Invitation, error)
+	Invitations(ctx context.Context, orgID string) ([]Invitation, error) // newest first
+	// EmailCode is the user's newest unused code for purpose, unexpired at now.
+	EmailCode(ctx context.Context, userID, purpose string, now time.Time) (EmailCode, error)
+}
+
+// InvitationWriter changes invitations and emailed codes.
+type InvitationWriter interface {
+	CreateInvitation(ctx context.Context, inv Invitation) error
+	// UseInvitation marks an invitation used if it is unused and unexpired
+	// at now: its single use.
+	UseInvitation(ctx context.Context, id string, now time.Time) (bool, error)
+	CreateEmailCode(ctx context.Context, c EmailCode) error
+	// UseEmailCode marks a code used if it is unused: its single use.
+	UseEmailCode(ctx context.Context, id string, now time.Time) (bool, error)
+	// FailEmailCode counts a wrong try; at maxAttempts the code is used up.
+	FailEmailCode(ctx context.Context, id string, maxAttempts int, now time.Time) error
+	// VoidEmailCodes uses up the user's unused codes for purpose (a new one
+	// replaces them).
+	VoidEmailCodes(ctx context.Context, userID, purpose string, now time.Time) error
+}
+
+// MailReader reads the outbox.
+type MailReader interface {
+	Outbox(ctx context.Context, orgID string, limit int) ([]Mail, error) // newest first
+}
+
+// MailWriter records mail.
+type MailWriter interface {
+	AddMail(ctx context.Context, m Mail) (int64, error)
+	MarkMailSent(ctx context.Context, id int64, at time.Time, sendErr string) error
+}
+
+// TrustReader reads trusted browsers.
+type TrustReader interface {
+	TrustedBrowserByHash(ctx context.Context, tokenHash []byte) (TrustedBrowser, error)
+	TrustedBrowsers(ctx context.Context, userID string) ([]TrustedBrowser, error) // newest first
+}
+
+// TrustWriter changes trusted browsers.
+type TrustWriter interface {
+	PutTrustedBrowser(ctx context.Context, b TrustedBrowser) error
+	DeleteTrustedBrowser(ctx context.Context, userID, id string) error
+	DeleteTrustedBrowsers(ctx context.Context, userID string) (int64, error)
+	DeleteExpiredTrustedBrowsers(ctx context.Context, now time.Time) (int64, error)
 }
 
 // SessionReader reads sessions.
@@ -157,10 +245,14 @@ type AuditReader interface {
 	// AuditEvents lists the user's events, newest first, with ids below
 	// beforeID (0: from the newest).
 	AuditEvents(ctx context.Context, userID string, beforeID int64, limit int) ([]AuditEvent, error)
+	// OrgAuditEvents lists an organisation's events, newest first.
+	OrgAuditEvents(ctx context.Context, orgID string, f AuditFilter) ([]AuditEvent, error)
 }
 
 // AuditWriter appends to the audit log.
 type AuditWriter interface {
+	// AddAuditEvent appends e; with OrgID empty it is filed under the
+	// organisation of e.UserID (none for an unknown user).
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 }
 
@@ -191,6 +283,10 @@ type Reader interface {
 	AuditReader
 	TokenReader
 	PushReader // push.go
+	OrgReader
+	InvitationReader
+	MailReader
+	TrustReader
 }
 
 // Tx is one transaction's view: every read and every write.
@@ -204,6 +300,10 @@ type Tx interface {
 	AuditWriter
 	TokenWriter
 	PushWriter // push.go
+	OrgWriter
+	InvitationWriter
+	MailWriter
+	TrustWriter
 }
 
 // Store is the server's state (see the contract above).

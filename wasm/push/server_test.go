@@ -81,7 +81,7 @@ func TestRealServer(t *testing.T) {
 
 	// An account with an active TOTP device, as the site enrolls it.
 	ctx := context.Background()
-	ns, err := svc.Accounts.SignUp(ctx, auth.Client{}, "alice@example.com", apitest.Password)
+	ns, err := svc.Accounts.SignUp(ctx, auth.Client{}, "alice@example.com", apitest.Password, "")
 	u := ns.User
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,8 @@
 // that speak to it (the API client, the CLI, push): server/api's router
 // over server/service and SQLite in t.TempDir(), on an httptest listener,
 // with cheap Argon2 parameters and no per-address rate limit, so a test
-// pays for what it exercises and nothing else. It is a test helper: no
+// pays for what it exercises and nothing else. Mail stays in the
+// development outbox (no SMTP). It is a test helper: no
 // program links it.
 package apitest
 
@@ -80,7 +81,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	s := &Server{Service: svc, Store: st}
 	deps := api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit,
-		DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
+		Admin: svc.Admin, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
 	if o.Hub != nil {
 		s.Hub = o.Hub(svc.Push)
 		deps.Hub = s.Hub

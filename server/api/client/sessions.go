@@ -23,9 +23,10 @@ func (c *Client) SignIn(ctx context.Context, email, password string) (wire.Sessi
 }
 
 // SecondFactor finishes a partial sign-in, or steps a full session up,
-// with a code or a recovery code (exactly one).
-func (c *Client) SecondFactor(ctx context.Context, f wire.Factor) (wire.SessionResponse, error) {
-	return call[wire.SessionResponse](ctx, c, http.MethodPost, "/session/mfa", f)
+// with a code or a recovery code (exactly one); TrustBrowser asks the
+// organisation to skip the second factor on this client for a while.
+func (c *Client) SecondFactor(ctx context.Context, req wire.SecondFactorRequest) (wire.SessionResponse, error) {
+	return call[wire.SessionResponse](ctx, c, http.MethodPost, "/session/mfa", req)
 }
 
 // Session is the current session and its user.

@@ -23,9 +23,9 @@ func TestSessions(t *testing.T) {
 	}
 	_, err = b.Devices(ctx)
 	wantCode(t, err, http.StatusForbidden, "second_factor_required")
-	_, err = b.SecondFactor(ctx, wire.Factor{Code: "000000"})
+	_, err = b.SecondFactor(ctx, wire.SecondFactorRequest{Code: "000000"})
 	wantCode(t, err, http.StatusForbidden, "verification_failed")
-	s, err = b.SecondFactor(ctx, wire.Factor{Code: e.code(t, key)})
+	s, err = b.SecondFactor(ctx, wire.SecondFactorRequest{Code: e.code(t, key)})
 	if err != nil || s.Session.Stage != "full" || !slices.Equal(s.Session.AMR, []string{"pwd", "otp"}) || !s.Session.MFATOTPVerified {
 		t.Fatalf("second factor: %+v %v", s, err)
 	}

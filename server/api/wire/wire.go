@@ -8,11 +8,15 @@ package wire
 
 import "time"
 
+// AuditEvent is one of the user's own security events; ActorEmail names
+// the admin when someone else caused it (Reset MFA, an exemption).
 type AuditEvent struct {
 	ID         int64     `json:"id"`
 	Type       string    `json:"type"`
 	At         time.Time `json:"at"`
 	ClientAddr string    `json:"client_addr"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+	ActorEmail string    `json:"actor_email,omitempty"`
 	DeviceID   string    `json:"device_id,omitempty"`
 	Detail     string    `json:"detail,omitempty"`
 }
@@ -66,6 +70,9 @@ type ActivateResponse struct {
 	// SignedOutSessions counts the other sessions that ended because this
 	// activation turned MFA on and they had only the password.
 	SignedOutSessions int64 `json:"signed_out_sessions"`
+	// SignInCompleted: the session was in the enroll stage (the
+	// organisation requires MFA) and this activation completed its sign-in.
+	SignInCompleted bool `json:"sign_in_completed"`
 }
 
 type Deleted struct {
@@ -117,9 +124,12 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// Credentials sign up or sign in; Invitation (sign-up only) is the token
+// of an invitation link.
 type Credentials struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+	Invitation string `json:"invitation,omitempty"`
 }
 
 type SessionListItem struct {
@@ -183,11 +193,13 @@ type CreatedAppToken struct {
 	Secret string   `json:"secret"`
 }
 
+// User is an account as its owner sees it.
 type User struct {
 	ID          string    `json:"id"`
 	Email       string    `json:"email"`
 	CreatedAt   time.Time `json:"created_at"`
 	MFAEnrolled bool      `json:"mfa_enrolled"`
+	Role        string    `json:"role"` // "member" or "admin" of their organisation
 }
 
 type Session struct {
@@ -217,7 +229,203 @@ type Device struct {
 }
 
 // Factor is a second factor in a request body: exactly one of the two.
+// Factor is a second factor: exactly one of the two.
 type Factor struct {
 	Code         string `json:"code"`
 	RecoveryCode string `json:"recovery_code"`
+}
+
+// SecondFactorRequest completes a sign-in (or steps up); TrustBrowser asks
+// not to be asked again on this browser for the organisation's days.
+type SecondFactorRequest struct {
+	Code         string `json:"code"`
+	RecoveryCode string `json:"recovery_code"`
+	TrustBrowser bool   `json:"trust_browser"`
+}
+
+// TrustedBrowser is a browser that skips the second factor.
+type TrustedBrowser struct {
+	ID         string    `json:"id"`
+	Current    bool      `json:"current"`
+	Browser    string    `json:"browser"`
+	ClientAddr string    `json:"client_addr"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+}
+
+// TrustedBrowserList lists them.
+type TrustedBrowserList struct {
+	Browsers []TrustedBrowser `json:"browsers"`
+}
+
+// Organisation is an organisation and its MFA policy, for its admins.
+type Organisation struct {
+	ID             string `json:"id"`
+	Slug           string `json:"slug"`
+	Name           string `json:"name"`
+	RequireMFA     string `json:"require_mfa"` // off, groups or everyone
+	TrustDays      int    `json:"trust_days"`
+	OpenSignup     bool   `json:"open_signup"`
+	SMTPConfigured bool   `json:"smtp_configured"`
+}
+
+// OrgUpdate changes an organisation's settings; absent fields stay.
+type OrgUpdate struct {
+	Name       *string `json:"name"`
+	TrustDays  *int    `json:"trust_days"`
+	OpenSignup *bool   `json:"open_signup"`
+}
+
+// RequirementRequest turns the MFA requirement on: for everyone or the
+// groups given; Sessions is "sign_out" (every affected session ends) or
+// "keep" (they stay; unenrolled users are sent to enrollment).
+type RequirementRequest struct {
+	Scope    string   `json:"scope"`
+	GroupIDs []string `json:"group_ids"`
+	Sessions string   `json:"sessions"`
+}
+
+// RequirementResult is what turning it on changed.
+type RequirementResult struct {
+	Organisation    Organisation `json:"organisation"`
+	AffectedUsers   int          `json:"affected_users"`
+	SessionsChanged int64        `json:"sessions_changed"`
+}
+
+// CodeSent says where an emailed code went.
+type CodeSent struct {
+	SentTo           string `json:"sent_to"`
+	ExpiresInSeconds int    `json:"expires_in_seconds"`
+}
+
+// EmailCode is a code received by email.
+type EmailCode struct {
+	Code string `json:"code"`
+}
+
+// OrgUser is a user as the users page lists them.
+type OrgUser struct {
+	ID           string     `json:"id"`
+	Email        string     `json:"email"`
+	Role         string     `json:"role"`
+	Groups       []string   `json:"groups"`
+	MFAStatus    string     `json:"mfa_status"` // enrolled, not-enrolled or exempt
+	ExemptReason string     `json:"exempt_reason,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
+}
+
+// OrgUserList is a page of users and how many match.
+type OrgUserList struct {
+	Users []OrgUser `json:"users"`
+	Total int       `json:"total"`
+}
+
+// OrgUserDetail is one user with their devices.
+type OrgUserDetail struct {
+	User    OrgUser  `json:"user"`
+	Devices []Device `json:"devices"`
+}
+
+// UserUpdate changes a user's role or exemption; absent fields stay.
+type UserUpdate struct {
+	Role         *string `json:"role"`
+	Exempt       *bool   `json:"exempt"`
+	ExemptReason string  `json:"exempt_reason"`
+}
+
+// Reason is an admin's reason (Reset MFA).
+type Reason struct {
+	Reason string `json:"reason"`
+}
+
+// Group is a named set of users.
+type Group struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	RequireMFA bool      `json:"require_mfa"`
+	Members    int       `json:"members"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// GroupList lists groups.
+type GroupList struct {
+	Groups []Group `json:"groups"`
+}
+
+// GroupRequest names a new group.
+type GroupRequest struct {
+	Name string `json:"name"`
+}
+
+// GroupUpdate marks a group required or not.
+type GroupUpdate struct {
+	RequireMFA bool `json:"require_mfa"`
+}
+
+// InvitationRequest invites an email address.
+type InvitationRequest struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// Invitation is an invitation, without its link.
+type Invitation struct {
+	ID        string     `json:"id"`
+	Email     string     `json:"email"`
+	Role      string     `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at"`
+}
+
+// NewInvitation is an invitation just made, with its link (shown once).
+type NewInvitation struct {
+	Invitation Invitation `json:"invitation"`
+	Link       string     `json:"link"`
+}
+
+// InvitationList lists invitations.
+type InvitationList struct {
+	Invitations []Invitation `json:"invitations"`
+}
+
+// OrgAuditEvent is an event of the organisation's audit log.
+type OrgAuditEvent struct {
+	ID         int64     `json:"id"`
+	Type       string    `json:"type"`
+	At         time.Time `json:"at"`
+	UserID     string    `json:"user_id,omitempty"`
+	UserEmail  string    `json:"user_email,omitempty"`
+	ActorID    string    `json:"actor_id,omitempty"`
+	ActorEmail string    `json:"actor_email,omitempty"`
+	ClientAddr string    `json:"client_addr"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+	DeviceID   string    `json:"device_id,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// OrgAuditList is a page of the organisation's events.
+type OrgAuditList struct {
+	Events     []OrgAuditEvent `json:"events"`
+	NextBefore *int64          `json:"next_before"`
+}
+
+// Mail is a message of the outbox.
+type Mail struct {
+	ID        int64      `json:"id"`
+	To        string     `json:"to"`
+	Subject   string     `json:"subject"`
+	Body      string     `json:"body"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// Outbox is the organisation's mail: the development outbox when no SMTP
+// server is configured.
+type Outbox struct {
+	SMTPConfigured bool   `json:"smtp_configured"`
+	Mails          []Mail `json:"mails"`
 }

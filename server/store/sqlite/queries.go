@@ -86,35 +86,44 @@ func (x reads) count(what string, res sql.Result, err error) (int64, error) {
 
 // Users.
 
+const userColumns = `id, email, password_hash, created_at, org_id, role, exempt_reason, last_sign_in_at, must_enroll`
+
+func scanUser(sc interface{ Scan(...any) error }, extra ...any) (store.User, error) {
+	var u store.User
+	var created, signedIn sql.NullInt64
+	var exempt sql.NullString
+	dest := append([]any{&u.ID, &u.Email, &u.PasswordHash, &created, &u.OrgID, &u.Role, &exempt, &signedIn, &u.MustEnroll}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return store.User{}, err
+	}
+	u.CreatedAt, u.LastSignInAt, u.ExemptReason = fromMS(created), fromMS(signedIn), exempt.String
+	return u, nil
+}
+
 func (x reads) UserByID(ctx context.Context, id string) (store.User, error) {
-	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE id = ?`, id)
+	return x.user(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
 func (x reads) UserByEmail(ctx context.Context, email string) (store.User, error) {
-	return x.user(ctx, `SELECT id, email, password_hash, created_at FROM users WHERE email = ?`, email)
+	return x.user(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email)
 }
 
 func (x reads) user(ctx context.Context, query, arg string) (store.User, error) {
-	var u store.User
-	var created sql.NullInt64
-	if err := x.q.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.PasswordHash, &created); err != nil {
+	u, err := scanUser(x.q.QueryRowContext(ctx, query, arg))
+	if err != nil {
 		return store.User{}, x.fail("user", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, nil
 }
 
 func (x reads) Account(ctx context.Context, userID string) (store.User, bool, error) {
-	var u store.User
-	var created sql.NullInt64
 	var mfa bool
-	err := x.q.QueryRowContext(ctx, `SELECT id, email, password_hash, created_at,
+	u, err := scanUser(x.q.QueryRowContext(ctx, `SELECT `+userColumns+`,
 		EXISTS (SELECT 1 FROM totp_devices d WHERE d.user_id = users.id AND d.state = 'active')
-		FROM users WHERE id = ?`, userID).Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &mfa)
+		FROM users WHERE id = ?`, userID), &mfa)
 	if err != nil {
 		return store.User{}, false, x.fail("account", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, mfa, nil
 }
 
@@ -125,7 +134,8 @@ func (x reads) VerifierState(ctx context.Context, userID string) (store.User, st
 	// three statements together; joining the devices in measured 4× slower.
 	u := store.User{ID: userID}
 	var created sql.NullInt64
-	if err := x.q.QueryRowContext(ctx, `SELECT email, created_at FROM users WHERE id = ?`, userID).Scan(&u.Email, &created); err != nil {
+	if err := x.q.QueryRowContext(ctx, `SELECT email, created_at, org_id, role FROM users WHERE id = ?`, userID).
+		Scan(&u.Email, &created, &u.OrgID, &u.Role); err != nil {
 		return store.User{}, store.Throttle{}, nil, x.fail("verifier state", err)
 	}
 	u.CreatedAt = fromMS(created)
@@ -154,8 +164,14 @@ func (x reads) VerifierState(ctx context.Context, userID string) (store.User, st
 }
 
 func (x writes) CreateUser(ctx context.Context, u store.User) error {
-	_, err := x.q.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt))
+	if u.OrgID == "" {
+		u.OrgID = store.DefaultOrgID
+	}
+	if u.Role == "" {
+		u.Role = store.RoleMember
+	}
+	_, err := x.q.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at, org_id, role) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.PasswordHash, ms(u.CreatedAt), u.OrgID, string(u.Role))
 	if err != nil {
 		return x.fail("create user", err)
 	}
@@ -535,13 +551,16 @@ func (x writes) DeleteExpiredKnownBrowsers(ctx context.Context, now time.Time) (
 
 // Audit.
 
+const auditColumns = `id, user_id, actor_id, org_id, type, at, client_addr, user_agent, device_id, detail`
+
 func (x writes) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
 	var user any
 	if e.UserID != "" {
 		user = e.UserID
 	}
-	_, err := x.q.ExecContext(ctx, `INSERT INTO audit_events (user_id, type, at, client_addr, device_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		user, e.Type, ms(e.At), e.ClientAddr, e.DeviceID, e.Detail)
+	_, err := x.q.ExecContext(ctx, `INSERT INTO audit_events (user_id, actor_id, org_id, type, at, client_addr, user_agent, device_id, detail)
+		VALUES (?, ?, COALESCE(NULLIF(?, ''), (SELECT org_id FROM users WHERE id = ?), ''), ?, ?, ?, ?, ?, ?)`,
+		user, e.ActorID, e.OrgID, e.UserID, e.Type, ms(e.At), e.ClientAddr, e.UserAgent, e.DeviceID, e.Detail)
 	if err != nil {
 		return x.fail("audit", err)
 	}
@@ -552,8 +571,40 @@ func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, l
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
-	rows, err := x.q.QueryContext(ctx, `SELECT id, user_id, type, at, client_addr, device_id, detail FROM audit_events
+	return x.auditEvents(ctx, `SELECT `+auditColumns+` FROM audit_events
 		WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, userID, beforeID, limit)
+}
+
+func (x reads) OrgAuditEvents(ctx context.Context, orgID string, f store.AuditFilter) ([]store.AuditEvent, error) {
+	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE org_id = ?`
+	args := []any{orgID}
+	if f.UserID != "" {
+		q += ` AND (user_id = ? OR actor_id = ?)`
+		args = append(args, f.UserID, f.UserID)
+	}
+	if f.Type != "" {
+		q += ` AND type = ?`
+		args = append(args, f.Type)
+	}
+	if !f.Since.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, ms(f.Until))
+	}
+	if f.BeforeID > 0 {
+		q += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, max(1, f.Limit))
+	return x.auditEvents(ctx, q, args...)
+}
+
+func (x reads) auditEvents(ctx context.Context, query string, args ...any) ([]store.AuditEvent, error) {
+	rows, err := x.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, x.fail("audit events", err)
 	}
@@ -563,7 +614,7 @@ func (x reads) AuditEvents(ctx context.Context, userID string, beforeID int64, l
 		var e store.AuditEvent
 		var user sql.NullString
 		var at sql.NullInt64
-		if err := rows.Scan(&e.ID, &user, &e.Type, &at, &e.ClientAddr, &e.DeviceID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &user, &e.ActorID, &e.OrgID, &e.Type, &at, &e.ClientAddr, &e.UserAgent, &e.DeviceID, &e.Detail); err != nil {
 			return nil, x.fail("audit events", err)
 		}
 		e.UserID, e.At = user.String, fromMS(at)

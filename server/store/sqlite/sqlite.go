@@ -99,7 +99,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(w, opts.Now()); err != nil {
+	if err := migrate(w, migrations, opts.Now()); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func Open(path string, opts Options) (*Store, error) {
 // has not recorded, each in its own transaction. It checks each version
 // rather than the highest one, because migrations are written on parallel
 // branches: a database that got 0003 first must still get 0002.
-func migrate(db *sql.DB, now time.Time) error {
+func migrate(db *sql.DB, fsys fs.FS, now time.Time) error {
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
@@ -158,7 +158,7 @@ func migrate(db *sql.DB, now time.Time) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: schema version: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func migrate(db *sql.DB, now time.Time) error {
 		if applied[version] {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}

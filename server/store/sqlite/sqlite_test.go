@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/twofold-auth/twofold/server/store"
@@ -200,21 +202,36 @@ func TestUpdateFirstCallFailsAloneQueuedCallsCommit(t *testing.T) {
 }
 
 // A database that recorded a later migration first (written on a parallel
-// branch) still gets the earlier one.
+// branch) still gets the earlier one, and nothing is applied twice.
 func TestMigrateAppliesMissingEarlierVersion(t *testing.T) {
-	s, path := openTest(t)
-	ctx := context.Background()
-	if _, err := s.wc.ExecContext(ctx, `DROP TABLE app_tokens; DELETE FROM schema_migrations WHERE version = 2;
-		INSERT OR IGNORE INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_later.sql', 0)`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s2, err := Open(path, Options{})
+	db, err := sql.Open("sqlite3", filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
-	if _, err := s2.AppTokens(ctx, "usr_a"); err != nil {
-		t.Fatalf("app_tokens after reopening: %v", err)
+	defer db.Close()
+	fsys := fstest.MapFS{
+		"migrations/0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)},
+		"migrations/0003_c.sql": {Data: []byte(`CREATE TABLE c (x INTEGER);`)},
+	}
+	if err := migrate(db, fsys, t0); err != nil {
+		t.Fatal(err)
+	}
+	fsys["migrations/0002_b.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE b (x INTEGER);`)}
+	if err := migrate(db, fsys, t0); err != nil {
+		t.Fatalf("the missing earlier migration: %v", err)
+	}
+	for _, table := range []string{"a", "b", "c"} {
+		if _, err := db.Exec(`SELECT x FROM ` + table); err != nil {
+			t.Errorf("table %s: %v", table, err)
+		}
+	}
+	var n int
+	db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != 3 {
+		t.Fatalf("%d migrations recorded", n)
+	}
+	fsys["migrations/x_bad.sql"] = &fstest.MapFile{Data: []byte(`SELECT 1;`)}
+	if err := migrate(db, fsys, t0); err == nil {
+		t.Fatal("a migration named without its version was accepted")
 	}
 }

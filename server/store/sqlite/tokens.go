@@ -10,12 +10,12 @@ import (
 
 // Application tokens and the pending-device seed replacement.
 
-const appTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at, last_used_addr`
+const appTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at, last_used_addr, mfa`
 
 func scanAppToken(sc interface{ Scan(...any) error }) (store.AppToken, error) {
 	var t store.AppToken
 	var created, expires, used sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &created, &expires, &used, &t.LastUsedAddr); err != nil {
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &created, &expires, &used, &t.LastUsedAddr, &t.MFA); err != nil {
 		return store.AppToken{}, err
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
@@ -51,8 +51,8 @@ func (x reads) AppTokens(ctx context.Context, userID string) ([]store.AppToken, 
 }
 
 func (x writes) CreateAppToken(ctx context.Context, t store.AppToken) error {
-	_, err := x.q.ExecContext(ctx, `INSERT INTO app_tokens (`+appTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, NULL, '')`,
-		t.ID, t.UserID, t.Name, t.TokenHash, ms(t.CreatedAt), nullMS(t.ExpiresAt))
+	_, err := x.q.ExecContext(ctx, `INSERT INTO app_tokens (`+appTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?)`,
+		t.ID, t.UserID, t.Name, t.TokenHash, ms(t.CreatedAt), nullMS(t.ExpiresAt), t.MFA)
 	if err != nil {
 		return x.fail("create app token", err)
 	}

@@ -277,7 +277,7 @@ func testAudit(t *testing.T, s store.Store) {
 
 func testAppTokens(t *testing.T, s store.Store) {
 	SeedUser(t, s, "usr_a")
-	tok := store.AppToken{ID: "tok_a", UserID: "usr_a", Name: "cli", TokenHash: []byte("h1"), CreatedAt: T0}
+	tok := store.AppToken{ID: "tok_a", UserID: "usr_a", Name: "cli", TokenHash: []byte("h1"), CreatedAt: T0, MFA: true}
 	Update(t, s, func(tx store.Tx) error { return tx.CreateAppToken(ctx, tok) })
 	if err := s.Update(ctx, func(tx store.Tx) error {
 		return tx.CreateAppToken(ctx, store.AppToken{ID: "tok_b", UserID: "usr_a", Name: "x", TokenHash: []byte("h1"), CreatedAt: T0})
@@ -285,7 +285,7 @@ func testAppTokens(t *testing.T, s store.Store) {
 		t.Fatalf("duplicate hash: %v", err)
 	}
 	got, err := s.AppTokenByHash(ctx, []byte("h1"))
-	if err != nil || got.ID != "tok_a" || got.Name != "cli" || !got.ExpiresAt.IsZero() || !got.LastUsedAt.IsZero() {
+	if err != nil || got.ID != "tok_a" || got.Name != "cli" || !got.ExpiresAt.IsZero() || !got.LastUsedAt.IsZero() || !got.MFA {
 		t.Fatalf("token %+v %v", got, err)
 	}
 	// Of concurrent uses within an interval, one writes.

@@ -58,6 +58,13 @@ func Run(t *testing.T, open Open) {
 		{"PushChallengeSingleUse", testPushChallengeSingleUse},
 		{"PushFatiguePauseExpiry", testPushFatigue},
 		{"TimesRoundTripToMilliseconds", testTimes},
+		{"Organisations", testOrganisations},
+		{"OrgUsers", testOrgUsers},
+		{"GroupsAndUserFlags", testGroupsAndUserFlags},
+		{"InvitationsAndEmailCodesSingleUse", testInvitationsAndEmailCodes},
+		{"Outbox", testOutbox},
+		{"TrustedBrowsers", testTrustedBrowsers},
+		{"OrgAudit", testOrgAudit},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
