@@ -177,9 +177,13 @@ func wasmStale() bool {
 }
 
 // serverArgs and serverEnv are how cmd/twofold-server is told where to listen
-// and where to keep its data.
+// and where to keep its data. Every browser of the suite comes from
+// 127.0.0.1, so the per-address limit on credential requests (60 a minute
+// by default, for one person) is raised to what a whole suite of sign-ups
+// and sign-ins in one minute needs; server/api TestRateLimitPerClientAddress
+// tests the limit itself.
 func serverArgs(addr, dataDir string) []string {
-	return []string{"--addr", addr, "--data", dataDir}
+	return []string{"--addr", addr, "--data", dataDir, "--rate-limit", "600"}
 }
 
 func serverEnv(addr, dataDir string) []string { return nil }

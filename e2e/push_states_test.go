@@ -202,8 +202,9 @@ func TestPushPromptKeyboardAndFatigueCap(t *testing.T) {
 }
 
 // "Deny, this wasn't me": the site says the sign-in was reported and that
-// push is paused until a code is used; the next push is refused with the
-// same advice, and the button is no longer offered.
+// push is paused until a code is used, and that whoever started it knows
+// the password, with a link to change it; the next push is refused with
+// the same advice, and the button is no longer offered.
 func TestPushReportPausesPush(t *testing.T) {
 	s := newPushSetup(t)
 	app, site := s.app, s.site
@@ -213,9 +214,13 @@ func TestPushReportPausesPush(t *testing.T) {
 	poll[bool](app, `document.querySelector('#push-dialog')?.open === true`, 15*time.Second)
 	app.click("#push-report")
 	got := site.fieldErrorShown("#push-error", "paused")
-	if !strings.Contains(got, "reported") || !strings.Contains(got, "code") {
+	if !strings.Contains(got, "reported") || !strings.Contains(got, "code") || !strings.Contains(got, "someone knows your password") {
 		t.Errorf("after a report the site says %q", got)
 	}
+	if href := eval[string](site, `document.querySelector('#push-error #push-change-password')?.getAttribute('href') || ''`); href != "/account#password" {
+		t.Errorf("the advice links to %q, want the password form", href)
+	}
+	site.shot("push-reported")
 	if eval[string](site, `location.pathname`) != "/second-factor" {
 		t.Fatal("a reported prompt signed in")
 	}
@@ -230,6 +235,13 @@ func TestPushReportPausesPush(t *testing.T) {
 	}
 	if !eval[bool](site, `document.querySelector('#push-send').disabled`) {
 		t.Error("the site still offers to send a push while push is paused")
+	}
+	// The link leads to the password form, through the second factor
+	// (this session has only the password).
+	site.click("#push-change-password")
+	site.waitPath("/second-factor")
+	if q := eval[string](site, `location.search`); !strings.Contains(q, "next=%2Faccount%23password") {
+		t.Errorf("the password link asks for the second factor with %q", q)
 	}
 	if eval[bool](app, `document.querySelector('#push-dialog').open`) {
 		t.Error("the authenticator shows a prompt while push is paused")

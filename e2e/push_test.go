@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // Push sign-in (issue 7) end to end: the site's enrollment QR code (which
@@ -45,4 +47,17 @@ func TestPushSignIn(t *testing.T) {
 	if eval[string](site, `location.pathname`) != "/second-factor" {
 		t.Error("a denied prompt signed in")
 	}
+
+	// Nobody answers (the authenticator's page is closed): after a while
+	// the site says to open and unlock the authenticator.
+	app.do(chromedp.Navigate("about:blank"))
+	site.visit("/second-factor") // the password step still stands
+	site.waitPath("/second-factor")
+	site.click("#push-send")
+	poll[string](site, `(document.querySelector('#push-number-value') || {}).textContent || ''`, 10*time.Second)
+	if got := eval[string](site, `document.querySelector('#push-status').textContent`); strings.Contains(got, "unlock") {
+		t.Errorf("the site nudges at once: %q", got)
+	}
+	poll[bool](site, `document.querySelector('#push-status').textContent.includes('Open and unlock your authenticator')`, 25*time.Second) // after 10 s
+	site.shot("push-no-answer")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/twofold-auth/twofold/server/api/client"
 	"github.com/twofold-auth/twofold/shared/otpauth"
@@ -108,6 +109,9 @@ func TestSiteJourneys(t *testing.T) {
 	tb.typeInto("#password", sitePassword)
 	tb.click(`#sign-up-form button[type="submit"]`)
 	tb.fieldErrorShown("#sign-up-error", "at most 254")
+	tb.typeInto("#email", "dana@example")
+	tb.click(`#sign-up-form button[type="submit"]`)
+	tb.fieldErrorShown("#sign-up-error", "its domain has a dot")
 	tb.typeInto("#email", email)
 	tb.typeInto("#password", "short")
 	tb.click(`#sign-up-form button[type="submit"]`)
@@ -119,6 +123,10 @@ func TestSiteJourneys(t *testing.T) {
 	tb.waitPath("/account")
 	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'Off'`, 10*time.Second)
 	tb.shot("account-mfa-off")
+	// On a wide screen the navigation is one row of links, no menu button.
+	if tb.visible("#menu-button") || !tb.visible(`#site-nav a[href="/tokens"]`) || !tb.visible("#sign-out") {
+		t.Error("the desktop navigation is folded behind a menu")
+	}
 
 	// Journey 6 without MFA: the protected area sends you to enrollment.
 	tb.visit("/protected")
@@ -141,7 +149,26 @@ func TestSiteJourneys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The device is named here (a default suggested), and the page says
+	// which device a code will activate.
+	if got := eval[[]string](tb, `[document.querySelector('#device-name').value, document.querySelector('#activating-name').textContent]`); got[0] != "Authenticator" || got[1] != "Authenticator" {
+		t.Fatalf("the suggested name and the activating line: %q", got)
+	}
+	tb.typeInto("#device-name", "Pixel phone")
+	tb.fieldErrorShown("#activating", "Activating: Pixel phone")
 	tb.shot("enable-mfa")
+	tb.typeInto("#device-name", strings.Repeat("n", 65))
+	tb.typeInto("#code", totpAt(t, secret, time.Now()))
+	tb.click(`#activate-form button[type="submit"]`)
+	tb.fieldErrorShown("#name-error", "at most 64")
+	if tb.visible("#done") {
+		t.Fatal("a refused name activated the device")
+	}
+	tb.typeInto("#device-name", "Pixel phone")
+	if tb.visible("#name-error") {
+		t.Error("the name's error stays after the name was corrected")
+	}
+	tb.typeInto("#code", "")
 	tb.click(`#activate-form button[type="submit"]`)
 	tb.fieldErrorShown("#activate-error", "Enter the 6-digit code")
 	tb.typeInto("#code", "12345")
@@ -156,6 +183,7 @@ func TestSiteJourneys(t *testing.T) {
 
 	// Journey 4: recovery codes, once, behind "I have saved these".
 	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	tb.fieldErrorShown("#done-device", `"Pixel phone" is active`)
 	recovery := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
 	if eval[bool](tb, `!document.querySelector('.rc-done').disabled`) {
 		t.Error("Done is enabled before 'I have saved these'")
@@ -170,6 +198,15 @@ func TestSiteJourneys(t *testing.T) {
 	// you in.
 	tb.waitPath("/second-factor")
 	tb.fieldErrorShown("#flash", "fresh confirmation")
+	// A step-up is for a signed-in visitor: the account's navigation and a
+	// way back, not the sign-in page's.
+	poll[bool](tb, `!document.querySelector('#step-up-cancel').hidden`, 10*time.Second)
+	if !tb.visible(`#site-nav a[href="/account"]`) || tb.visible("#guest-nav") || tb.visible("#lost-line") {
+		t.Error("the step-up page lacks the account's navigation")
+	}
+	if href := eval[string](tb, `document.querySelector('#cancel-step-up').getAttribute('href')`); href != "/account" {
+		t.Errorf("the step-up's cancel goes to %q", href)
+	}
 	tb.shot("step-up")
 	tb.typeInto("#code", totpAt(t, secret, now.Add(30*time.Second))) // the next step: activation spent this one
 	tb.click(`#code-form button[type="submit"]`)
@@ -178,6 +215,22 @@ func TestSiteJourneys(t *testing.T) {
 	tb.shot("protected")
 	tb.visit("/account")
 	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)
+
+	// Rename the device: a blank name is refused and changes nothing.
+	if name := eval[string](tb, `document.querySelector('#devices tr td').textContent`); name != "Pixel phone" {
+		t.Fatalf("the device is listed as %q", name)
+	}
+	tb.click("#devices .rename-device")
+	tb.typeInto("#rename-name", " ")
+	tb.click(`#rename-form button[type="submit"]`)
+	tb.fieldErrorShown("#rename-error", "Give this device a name")
+	tb.key(kb.Escape)
+	poll[bool](tb, `document.querySelector('#rename-form').hidden && document.activeElement.classList.contains('rename-device')`, 5*time.Second)
+	tb.click("#devices .rename-device")
+	tb.typeInto("#rename-name", "Work phone\r")
+	tb.fieldErrorShown("#devices-status", `Renamed "Pixel phone" to "Work phone"`)
+	poll[bool](tb, `document.querySelector('#devices tr td').textContent === 'Work phone' && document.querySelector('#rename-form').hidden &&
+		document.activeElement.classList.contains('rename-device')`, 10*time.Second)
 
 	// Journey 7: application tokens.
 	tb.visit("/tokens")
@@ -216,9 +269,8 @@ func TestSiteJourneys(t *testing.T) {
 	tb.fieldErrorShown("#sign-in-error", "email address or password is wrong")
 	tb.typeInto("#password", sitePassword+"\r")
 	tb.waitPath("/second-factor")
-	if !eval[bool](tb, `!document.querySelector('#push-option').hidden && !!document.querySelector('#push-option #push-send')`) {
-		t.Error("the second-factor page does not offer a push prompt")
-	}
+	// push.js asks the session's stage first, then offers the prompt.
+	poll[bool](tb, `!document.querySelector('#push-option').hidden && !!document.querySelector('#push-option #push-send')`, 10*time.Second)
 	tb.shot("second-factor")
 	tb.typeInto("#code", "000000")
 	tb.click(`#code-form button[type="submit"]`)
@@ -227,6 +279,13 @@ func TestSiteJourneys(t *testing.T) {
 	tb.typeInto("#recovery-code", "")
 	tb.click(`#recovery-form button[type="submit"]`)
 	tb.fieldErrorShown("#recovery-error", "Enter one of your recovery codes")
+	// A wrong recovery code gets a sentence about recovery codes, not the
+	// server's "wait for a new code".
+	tb.typeInto("#recovery-code", "AAAA-BBBB-CCCC-DDDD")
+	tb.click(`#recovery-form button[type="submit"]`)
+	if got := tb.fieldErrorShown("#recovery-error", "recovery code was not accepted"); strings.Contains(got, "wait for a new code") {
+		t.Errorf("a wrong recovery code says %q", got)
+	}
 	if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil { // the sign-in expires
 		t.Fatal(err)
 	}
@@ -251,15 +310,25 @@ func TestSiteJourneys(t *testing.T) {
 	if first := eval[string](tb, `document.querySelector('#devices tr').dataset.state`); first != "pending" {
 		t.Errorf("first row is %s, want the pending device", first)
 	}
+	// Expiry has its own column: a pending device has never been used and
+	// expires; an active one does not expire.
+	cells := eval[map[string][]string](tb, `(() => { const o = {}; for (const tr of document.querySelectorAll('#devices tr')) o[tr.dataset.state] = [...tr.querySelectorAll('td')].map(td => td.dataset.label + '=' + td.textContent); return o; })()`)
+	if p, a := strings.Join(cells["pending"], "|"), strings.Join(cells["active"], "|"); !strings.Contains(p, "Last used=—") || strings.Contains(p, "Expires=—") ||
+		!strings.Contains(a, "Expires=—") || strings.Contains(a, "Last used=Expires") || strings.Contains(a, "Last used=—") {
+		t.Errorf("device rows: pending %s; active %s", p, a)
+	}
 	tb.shot("account")
 	tb.click("#delete-inactive")
 	poll[bool](tb, `document.querySelectorAll('#devices tr').length === 1 && document.querySelector('#delete-inactive').hidden`, 10*time.Second)
 
 	tb.click(`#regenerate-form button[type="submit"]`)
 	tb.fieldErrorShown("#regenerate-error", "Enter a current code")
+	tb.fieldErrorShown("#rc-remaining", "9 unused") // recovery[0] signed in
 	tb.typeInto("#regenerate-code", recovery[1])
 	tb.click(`#regenerate-form button[type="submit"]`)
 	poll[bool](tb, `document.querySelectorAll('#new-codes .codes-list li').length === 10`, 10*time.Second)
+	// The count is the new set's at once, while the codes are on screen.
+	tb.fieldErrorShown("#rc-remaining", "10 unused")
 	fresh := eval[[]string](tb, `[...document.querySelectorAll('#new-codes .codes-list li')].map(li => li.textContent)`)
 	tb.click(".rc-saved")
 	tb.click(".rc-done")

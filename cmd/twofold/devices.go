@@ -13,7 +13,7 @@ import (
 )
 
 func deviceCmd(e *env) *cobra.Command {
-	cmd, r := serverGroup(e, "mfa-totp-device", "list, create, activate and delete TOTP devices on the server",
+	cmd, r := serverGroup(e, "mfa-totp-device", "list, create, activate, rename and delete TOTP devices on the server",
 		`Your TOTP devices, as in Oracle Cloud's 'oci iam mfa-totp-device'. 'create'
 makes a pending device and prints its seed (key and otpauth URI) once: add it
 to your authenticator and activate it with a current code within 10
@@ -24,12 +24,15 @@ that session in the config file until you activate the device. Once you
 have an active device, creating another needs a current code from it (or a
 recovery code): application tokens carry no second factor.
 'generate-totp-seed' gives a pending device a new seed (and a fresh 10
-minutes); an active device's seed is never shown again. 'delete' asks
-before it deletes (scripts give --force instead), and an active device
-also needs a current code or a recovery code. The first activation prints
-your recovery codes, once.`,
+minutes); an active device's seed is never shown again. 'rename' gives a
+device a name you will recognise (1 to 64 printable characters; the
+Security page of the demo site shows it too). 'delete' asks before it
+deletes (scripts give --force instead), and an active device also needs a
+current code or a recovery code. The first activation prints your recovery
+codes, once.`,
 		`  twofold mfa-totp-device create --name phone
   twofold mfa-totp-device activate dev_abcdefghijklmnop --totp 123456
+  twofold mfa-totp-device rename dev_abcdefghijklmnop --name "work phone"
   twofold mfa-totp-device list -o json
   twofold mfa-totp-device delete dev_abcdefghijklmnop --recovery-code XXXX-XXXX-XXXX-XXXX
   twofold mfa-totp-device delete-inactive`)
@@ -39,7 +42,7 @@ your recovery codes, once.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return show(cmd.Context(), r, (*client.Client).Devices, devicesTable)
 		},
-	}, deviceCreateCmd(r), deviceActivateCmd(r), deviceSeedCmd(r), deviceDeleteCmd(r), &cobra.Command{
+	}, deviceCreateCmd(r), deviceActivateCmd(r), deviceSeedCmd(r), deviceRenameCmd(r), deviceDeleteCmd(r), &cobra.Command{
 		Use: "delete-inactive", Short: "delete every pending device",
 		Args: noArgs("delete-inactive takes no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,9 +60,9 @@ var oneDevice = exactArgs(1, "give one DEVICE_ID (see twofold mfa-totp-device li
 func devicesTable(w io.Writer, list wire.DeviceList) {
 	rows := make([][]string, len(list.Devices))
 	for i, d := range list.Devices {
-		rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt)}
+		rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt), when(d.ExpiresAt)}
 	}
-	table(w, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED"}, rows)
+	table(w, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED", "EXPIRES"}, rows)
 }
 
 func deviceCreateCmd(r *remote) *cobra.Command {
@@ -225,6 +228,28 @@ func deviceSeedCmd(r *remote) *cobra.Command {
 		},
 	}
 	ff = addFactorFlags(cmd.Flags(), "a current `CODE` from an active device, when the server asks for one")
+	return cmd
+}
+
+func deviceRenameCmd(r *remote) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "rename DEVICE_ID --name NAME",
+		Short: "give a device a new name",
+		Args:  oneDevice,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(name) == "" {
+				return usagef("--name NAME is required (the device's new name)")
+			}
+			rename := func(c *client.Client, ctx context.Context) (wire.Device, error) {
+				return c.RenameDevice(ctx, args[0], name)
+			}
+			return show(cmd.Context(), r, rename, func(w io.Writer, d wire.Device) {
+				fmt.Fprintf(w, "Device %s is now named %q.\n", d.ID, d.Name)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the device's new `NAME`, 1 to 64 printable characters (required)")
 	return cmd
 }
 

@@ -86,7 +86,7 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"__complete", "mfa-totp-device", ""}, []string{"activate", "create", "delete", "delete-inactive", "generate-totp-seed", "list"}},
+		{[]string{"__complete", "mfa-totp-device", ""}, []string{"activate", "create", "delete", "delete-inactive", "generate-totp-seed", "list", "rename"}},
 		{[]string{"__complete", "mfa-totp-device", "list", "-o", ""}, []string{"table", "json"}},
 		{[]string{"__complete", "accounts", "export", "--format", ""}, []string{"otpauth", "aegis", "google"}},
 	} {

@@ -147,6 +147,58 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 	}
 }
 
+// rename gives a device a name (with the token), list shows it; a missing,
+// blank or invalid name and an unknown device are refused and change
+// nothing.
+func TestCLIRenameDevice(t *testing.T) {
+	base := startServer(t)
+	signUp(t, base, "rename@example.com")
+	must(t, cliPassword+"\n", "login", "--url", base, "--email", "rename@example.com", "--password-stdin")
+	var created wire.Enrollment
+	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "-o", "json",
+		"--email", "rename@example.com", "--password-stdin"), &created)
+	id := created.Device.ID
+	named := func() string {
+		t.Helper()
+		var list wire.DeviceList
+		decodeOut(t, must(t, "", "mfa-totp-device", "list", "-o", "json"), &list)
+		if len(list.Devices) != 1 || list.Devices[0].ID != id {
+			t.Fatalf("devices: %+v", list.Devices)
+		}
+		return list.Devices[0].Name
+	}
+	if n := named(); n != "Authenticator" {
+		t.Fatalf("the default name is %q", n)
+	}
+
+	out := must(t, "", "mfa-totp-device", "rename", id, "--name", "Work phone")
+	if !strings.Contains(out, id) || !strings.Contains(out, `"Work phone"`) {
+		t.Fatalf("rename said %q", out)
+	}
+	if n := named(); n != "Work phone" {
+		t.Fatalf("after rename the device is %q", n)
+	}
+	if list := must(t, "", "mfa-totp-device", "list"); !strings.Contains(list, "Work phone") || !strings.Contains(list, "EXPIRES") {
+		t.Fatalf("list: %q", list)
+	}
+
+	for _, args := range [][]string{
+		{"mfa-totp-device", "rename", id},
+		{"mfa-totp-device", "rename", id, "--name", "  "},
+		{"mfa-totp-device", "rename", "--name", "x"},
+	} {
+		status, _, errOut := runTwofold(t, "", args...)
+		if status != exitUsage || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "mfa-totp-device rename") {
+			t.Errorf("%v: exit %d %q", args, status, errOut)
+		}
+	}
+	mustFail(t, "", "1 to 64 printable characters", "mfa-totp-device", "rename", id, "--name", strings.Repeat("x", 65))
+	mustFail(t, "", "No such device", "mfa-totp-device", "rename", "dev_nosuchdevice000", "--name", "x")
+	if n := named(); n != "Work phone" {
+		t.Fatalf("a refused rename changed the name to %q", n)
+	}
+}
+
 // The token sequence: login saves one, create makes another (signing in
 // again, with the second factor), list shows both, revoke ends one.
 func TestCLITokenSequence(t *testing.T) {

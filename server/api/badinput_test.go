@@ -71,6 +71,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 		{"rename, empty", a.c, "PATCH", "/api/v1/totp-devices/" + a.deviceID, `{"name":" "}`, nil, 400, "invalid_name"},
 		{"create, unknown field", a.c, "POST", "/api/v1/totp-devices", `{"name":"x","secret":"JBSWY3DPEHPK3PXP"}`, nil, 400, "unknown_field"},
 		{"sign-up, bad email", anon, "POST", "/api/v1/users", `{"email":"nope","password":"correct horse"}`, nil, 400, "invalid_email"},
+		{"sign-up, domain without a dot", anon, "POST", "/api/v1/users", `{"email":"dana@example","password":"correct horse"}`, nil, 400, "invalid_email"},
 		{"sign-up, short password", anon, "POST", "/api/v1/users", `{"email":"x@example.com","password":"short"}`, nil, 400, "invalid_password"},
 		{"sign-up, taken", anon, "POST", "/api/v1/users", `{"email":"BAD@example.com","password":"correct horse"}`, nil, 409, "email_taken"},
 		{"sign-up, unknown field", anon, "POST", "/api/v1/users", `{"email":"y@example.com","password":"correct horse","admin":true}`, nil, 400, "unknown_field"},

@@ -217,7 +217,7 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		"GroupList": wire.GroupList{}, "GroupRequest": wire.GroupRequest{}, "GroupUpdate": wire.GroupUpdate{},
 		"InvitationRequest": wire.InvitationRequest{}, "Invitation": wire.Invitation{}, "NewInvitation": wire.NewInvitation{},
 		"InvitationList": wire.InvitationList{}, "OrgAuditEvent": wire.OrgAuditEvent{}, "OrgAuditList": wire.OrgAuditList{},
-		"Mail": wire.Mail{}, "Outbox": wire.Outbox{},
+		"Mail": wire.Mail{}, "Outbox": wire.Outbox{}, "SessionStatus": wire.SessionStatus{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

@@ -39,6 +39,7 @@ func (s session) Routes() chi.Router {
 	r := s.subrouter()
 	r.With(s.limit).Post("/", s.handle(s.signIn))
 	r.With(s.requireSession).Get("/", s.handle(s.get))
+	r.Get("/status", s.handle(s.status))
 	r.With(s.requireSession).Delete("/", s.handle(s.signOut))
 	r.With(s.limit, s.requireSession).Post("/mfa", s.handle(s.secondFactor))
 	return r
@@ -72,6 +73,20 @@ func (s session) get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// status says whether the request carries a live session, always with
+// 200: the site's sign-in pages ask it on every load, and a browser logs
+// every 401 as a console error.
+func (s session) status(w http.ResponseWriter, r *http.Request) error {
+	p, ok := principalFrom(r.Context())
+	if !ok {
+		return writeJSON(w, http.StatusOK, wire.SessionStatus{})
+	}
+	if p.ViaToken() {
+		return errTokenNotAllowed
+	}
+	return writeJSON(w, http.StatusOK, wire.SessionStatus{SignedIn: true, Stage: string(p.Stage)})
 }
 
 func (s session) signOut(w http.ResponseWriter, r *http.Request) error {

@@ -200,6 +200,44 @@ func TestCookies(t *testing.T) {
 	}
 }
 
+// GET /session/status answers 200 whether or not there is a session, and
+// says which stage it is at; a token is not a session.
+func TestSessionStatus(t *testing.T) {
+	h := newHarness(t)
+	status := func(c *testClient, headers ...string) wire.SessionStatus {
+		t.Helper()
+		var st wire.SessionStatus
+		c.must(200, "GET", "/api/v1/session/status", nil, headers...).decode(t, &st)
+		return st
+	}
+	anon := h.client()
+	if st := status(anon); st != (wire.SessionStatus{}) {
+		t.Fatalf("anonymous: %+v", st)
+	}
+	if r := anon.must(200, "GET", "/api/v1/session/status", nil); string(r.body) != `{"signed_in":false}`+"\n" {
+		t.Fatalf("anonymous body %q", r.body)
+	}
+	if st := status(anon, "Cookie", "twofold_session=unknown"); st.SignedIn {
+		t.Fatalf("an unknown cookie: %+v", st)
+	}
+	a := h.enroll("status@example.com")
+	if st := status(a.c); st != (wire.SessionStatus{SignedIn: true, Stage: "full"}) {
+		t.Fatalf("full session: %+v", st)
+	}
+	partial := h.signIn("status@example.com")
+	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial"}) {
+		t.Fatalf("partial session: %+v", st)
+	}
+	partial.must(204, "DELETE", "/api/v1/session", nil)
+	if st := status(partial); st.SignedIn {
+		t.Fatalf("after sign-out: %+v", st)
+	}
+	secret, _ := newToken(t, h.signUp("status-token@example.com"), map[string]string{"name": "ci"})
+	if r := anon.do("GET", "/api/v1/session/status", nil, bearer(secret)...); r.status != 403 || r.errorCode() != "token_not_allowed" {
+		t.Fatalf("with a token: %d %s", r.status, r.body)
+	}
+}
+
 func TestSignOutEverywhere(t *testing.T) {
 	h := newHarness(t)
 	a := h.signUp("so@example.com")

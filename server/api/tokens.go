@@ -22,13 +22,11 @@ import (
 //     active device, regenerating recovery codes and disabling MFA still
 //     need a current code or recovery code in the request.
 //   - no (403 token_not_allowed): creating tokens (a token must not mint
-//     tokens that outlive it), the session endpoints, signing out
-//     everywhere, the audit log and the step-up demo area. Those need a
+//     tokens that outlive it), the session endpoints (the session status
+//     too), listing and ending sessions, signing out everywhere, changing
+//     the password, the audit log and the step-up demo area. Those need a
 //     browser-style session; creating a token also needs its second factor
 //     verified when the account has MFA.
-//
-// There is no password change endpoint yet; when it comes it belongs to the
-// second list.
 
 // bearerToken returns the token of an Authorization: Bearer header; ok is
 // true whenever the Bearer scheme is used, even with an empty token, so a

@@ -22,8 +22,24 @@ const (
 	maxEmailLen    = 254
 )
 
-// NormalizeEmail lower-cases and checks an email address.
+// NormalizeEmail lower-cases and checks an email address for a new
+// account: one address (no display name) whose domain has a dot inside it,
+// so "dana@example" (a typo, or a host name mail cannot reach) is refused.
 func NormalizeEmail(email string) (string, error) {
+	email, err := canonicalEmail(email)
+	if err != nil {
+		return "", err
+	}
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if i := strings.IndexByte(domain, '.'); i <= 0 || strings.HasSuffix(domain, ".") {
+		return "", auth.ErrInvalidEmail
+	}
+	return email, nil
+}
+
+// canonicalEmail lower-cases and parses an address without the domain
+// rule, so that sign-in still finds an account created before that rule.
+func canonicalEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > maxEmailLen {
 		return "", auth.ErrInvalidEmail
@@ -192,7 +208,7 @@ func (s *core) newSession(c auth.Client, userID string, stage store.Stage, amr [
 // whatever its cause (unknown account, wrong password, a lock), is
 // ErrInvalidCredentials after the same password-hashing work.
 func (s *Accounts) SignIn(ctx context.Context, c auth.Client, email, password string) (auth.NewSession, error) {
-	normalized, emailErr := NormalizeEmail(email)
+	normalized, emailErr := canonicalEmail(email)
 	var u store.User
 	var err error
 	if emailErr == nil {

@@ -32,6 +32,11 @@ import (
 //     key returns ErrConflict.
 //   - Contexts: an engine may stop work when ctx ends; a transaction that
 //     stops rolls back.
+//   - Text is stored as given if it is valid UTF-8 without NUL bytes (the
+//     suite checks accents, emoji, quotes). Other text is the caller's to
+//     clean first: PostgreSQL refuses it (an error, nothing written) where
+//     SQLite keeps it, so text from outside (a User-Agent cut at a byte
+//     count, a device name) must be made valid before it is stored.
 //
 // How an engine batches commits, pools connections or names its tables is
 // its own business (sqlite: group commit on one writer; see its package).
@@ -104,9 +109,11 @@ type InvitationWriter interface {
 	// at now: its single use.
 	UseInvitation(ctx context.Context, id string, now time.Time) (bool, error)
 	CreateEmailCode(ctx context.Context, c EmailCode) error
-	// UseEmailCode marks a code used if it is unused: its single use.
+	// UseEmailCode marks a code used if it is unused and unexpired at now:
+	// its single use (false otherwise).
 	UseEmailCode(ctx context.Context, id string, now time.Time) (bool, error)
-	// FailEmailCode counts a wrong try; at maxAttempts the code is used up.
+	// FailEmailCode counts a wrong try of an unused code; at maxAttempts
+	// the code is used up. A used code is left as it is.
 	FailEmailCode(ctx context.Context, id string, maxAttempts int, now time.Time) error
 	// VoidEmailCodes uses up the user's unused codes for purpose (a new one
 	// replaces them).

@@ -41,11 +41,24 @@ async function post(path) {
 
 const ENDINGS = {
   denied: 'The sign-in was denied in your authenticator. If that was you by mistake, send another prompt or enter a code.',
-  reported: 'Push is paused because a prompt was reported as not you. Sign in with a code (or a recovery code); that turns prompts back on.',
+  reported: 'This sign-in was reported as not you in the authenticator, so push is paused. If it was you, sign in with a code (or a recovery code); that turns prompts back on.',
   failed: 'The number picked in the authenticator did not match. Send another prompt or enter a code.',
   expired: 'The prompt expired before it was answered. Send another or enter a code.',
   cancelled: 'The prompt was withdrawn. Send another or enter a code.',
 };
+
+// After this long without an answer the page says where prompts go: an
+// authenticator gets them only while its page is open and unlocked.
+const NUDGE_MS = 10000;
+
+// passwordAdvice follows a reported prompt: whoever started the sign-in
+// knows the password, so the page links to changing it (the Security page
+// asks for the second factor first).
+function passwordAdvice() {
+  return el('span', { class: 'push-advice' }, ' If you did not start it, someone knows your password: ',
+    el('a', { href: '/account#password', id: 'push-change-password', text: 'change your password' }),
+    ' after signing in with a code.');
+}
 
 function start() {
   const lead = el('p', { class: 'lead', text: 'Or approve this sign-in in your authenticator: no code to type.' });
@@ -62,11 +75,12 @@ function start() {
   const say = (node, text) => { node.textContent = text || ''; node.hidden = !text; };
   const stop = () => { if (source) source.close(); source = null; clearInterval(timer); };
 
-  function end(text) {
+  function end(text, advice) {
     stop();
     number.hidden = true;
     say(msg, '');
     say(err, text);
+    if (advice) err.append(passwordAdvice());
     send.disabled = false;
     send.textContent = 'Send another push';
   }
@@ -89,7 +103,7 @@ function start() {
     try {
       ch = await post('/push/challenges');
     } catch (x) {
-      end(x.message);
+      end(x.message, x.code === 'push_paused');
       if (x.code === 'push_disabled') box.hidden = true;
       // Paused or not set up: another push cannot work; the code form can.
       if (x.code === 'push_paused' || x.code === 'push_not_registered') send.disabled = true;
@@ -99,6 +113,7 @@ function start() {
       el('strong', { class: 'push-number-value', id: 'push-number-value', text: String(ch.number) }));
     number.hidden = false;
     const expires = Date.parse(ch.expires_at);
+    const sent = Date.now();
     lost = false;
     const left = () => {
       // The server sends "expired" a second after expiry; a stream that is
@@ -108,9 +123,9 @@ function start() {
         return;
       }
       const s = Math.max(0, Math.ceil((expires - Date.now()) / 1000));
-      say(msg, lost
-        ? 'The connection to the server was lost; reconnecting… (the prompt is valid for ' + s + ' s more)'
-        : 'Prompt sent. Waiting for your answer… (' + s + ' s left)');
+      if (lost) say(msg, 'The connection to the server was lost; reconnecting… (the prompt is valid for ' + s + ' s more)');
+      else if (Date.now() - sent < NUDGE_MS) say(msg, 'Prompt sent. Waiting for your answer… (' + s + ' s left)');
+      else say(msg, 'No answer yet (' + s + ' s left). Open and unlock your authenticator: prompts reach it only while it is open and unlocked. Or enter a code.');
     };
     left();
     timer = setInterval(left, 1000);
@@ -124,7 +139,7 @@ function start() {
       if (st === 'pending') return;
       stop();
       if (st === 'approved') complete(ch.id);
-      else end(ENDINGS[st] || 'The prompt was not approved. Send another or enter a code.');
+      else end(ENDINGS[st] || 'The prompt was not approved. Send another or enter a code.', st === 'reported');
     });
     source.addEventListener('error', () => {
       // The stream ends after the final state (and is closed by then);
@@ -144,10 +159,12 @@ function start() {
 async function init() {
   if (!box) return;
   try {
-    const resp = await fetch('/api/v1/session', { credentials: 'same-origin' });
+    // The status, not GET /session: without a session that answers 401,
+    // which the browser logs as an error.
+    const resp = await fetch('/api/v1/session/status', { credentials: 'same-origin' });
     if (!resp.ok) return;
     const s = await resp.json();
-    if (s && s.session && s.session.stage === 'partial') start();
+    if (s && s.signed_in && s.stage === 'partial') start();
   } catch {
     // no session or no server: the code form is still there
   }

@@ -1,7 +1,9 @@
 // Twofold demo site: every page calls the same JSON API as the CLI
 // (/api/v1, see /api/v1/openapi.json). One module for all pages; each page
-// names itself in <body data-page>. No inline script or style (strict CSP),
-// and errors are shown next to the field they concern, never logged.
+// names itself in <body data-page>. No inline script or style (strict CSP).
+// Errors are shown, never logged: next to the field they concern, or in
+// one error style (.error, role=alert) with a Retry where one helps;
+// successes in .status (role=status).
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -49,7 +51,12 @@ const messages = {
   'step-up-tokens': 'Creating an application token needs a fresh confirmation: enter a code from your authenticator (or a recovery code).',
   'step-up-devices': 'Changing your two-factor devices needs a fresh confirmation: enter a code from your authenticator (or a recovery code).',
   'enroll-first': 'The protected area needs two-factor sign-in. Set it up here first; it takes a minute.',
+  'session-ended': 'Your session ended. Sign in again.',
+  'signed-out-everywhere': 'You are signed out everywhere, this browser too.',
 };
+
+// What each amr value means, for people.
+const methodNames = { pwd: 'password', otp: 'authenticator code', recovery: 'recovery code', push: 'push approval' };
 
 const params = new URLSearchParams(location.search);
 
@@ -92,6 +99,85 @@ function clearError(errEl, ...fields) {
   for (const f of fields) f.removeAttribute('aria-invalid');
 }
 
+// showError shows a failure in an error element (.error, role=alert),
+// with a Retry button when retry is given; Retry hides the error and
+// calls it.
+function showError(el, text, retry) {
+  el.replaceChildren(text);
+  if (retry) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'small-btn retry';
+    b.textContent = 'Retry';
+    b.addEventListener('click', () => { hideError(el); retry(); });
+    el.append(' ', b);
+  }
+  el.hidden = false;
+}
+
+function hideError(el) {
+  el.hidden = true;
+  el.replaceChildren();
+}
+
+// feedback pairs a status element (successes) with an error element
+// (failures): each message replaces the other.
+function feedback(okEl, errEl) {
+  return {
+    ok(text) { hideError(errEl); okEl.textContent = text; },
+    fail(text, retry) { okEl.textContent = ''; showError(errEl, text, retry); },
+    clear() { hideError(errEl); okEl.textContent = ''; },
+  };
+}
+
+// load runs a page's loading step. A failure shows in #page-error with a
+// Retry that runs the step again; an ended session goes to sign-in.
+async function load(step) {
+  const el = $('#page-error');
+  hideError(el);
+  try {
+    await step();
+  } catch (x) {
+    if (x.status === 401) { go('/', 'session-ended', location.pathname); return; }
+    showError(el, x.message, () => load(step));
+  }
+}
+
+// factorMessage is the sentence for a refused code or recovery code: the
+// server has one answer for both ("wait for a new code"), which does not
+// fit a recovery code.
+function factorMessage(x, factor) {
+  if (x.status === 401) return 'Your session ended. Sign in again.';
+  if (x.code === 'verification_failed' && factor && factor.recovery_code) {
+    return 'That recovery code was not accepted. Check it against the codes you saved (each works only once); after repeated failures, wait a few minutes.';
+  }
+  return x.message;
+}
+
+// emailProblem says what is wrong with an email address, or ''. A new
+// account's address needs a dot in its domain ("dana@example" is a typo),
+// as the server requires; signing in does not (older accounts).
+function emailProblem(e, forNewAccount) {
+  if (!e) return 'Enter your email address.';
+  if (e.length > 254) return 'An email address is at most 254 characters.';
+  const at = e.lastIndexOf('@');
+  const domain = e.slice(at + 1);
+  if (at < 1 || !domain || /\s/.test(e)) return 'Enter your email address, like name@example.com.';
+  if (forNewAccount && (domain.indexOf('.') < 1 || domain.endsWith('.'))) {
+    return 'Enter a full email address: its domain has a dot, like name@example.com.';
+  }
+  return '';
+}
+
+// nameProblem says what is wrong with a device name, or '' (the server's
+// rule: 1 to 64 printable characters).
+function nameProblem(n) {
+  if (!n) return 'Give this device a name, so you can tell it apart from your others.';
+  if ([...n].length > 64) return 'A device name is at most 64 characters.';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(n)) return 'A device name cannot contain control characters.';
+  return '';
+}
+
 // busy disables a form's submit button while a request runs.
 async function busy(form, fn) {
   const btn = form.querySelector('button[type="submit"]');
@@ -108,6 +194,10 @@ function factorOf(value) {
   return /^[\d\s-]+$/.test(v) ? { code: digitsOnly(v) } : { recovery_code: v };
 }
 
+// sessionStatus tells whether this browser is signed in, and at which
+// stage, without the 401 (a console error) that GET /session answers then.
+const sessionStatus = () => api('GET', '/session/status');
+
 async function currentSession() {
   try {
     return await api('GET', '/session');
@@ -121,7 +211,7 @@ async function currentSession() {
 // belong and returns the session of a signed-in one.
 async function requireSignedIn() {
   const s = await currentSession();
-  const here = location.pathname;
+  const here = location.pathname + location.hash;
   if (!s) { go('/', 'sign-in', here); return null; }
   if (s.session.stage !== 'full') { go('/second-factor', null, here); return null; }
   return s;
@@ -138,12 +228,21 @@ function wireSignOut() {
 
 const fmt = (t) => t ? new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
-async function copyText(text, statusEl) {
+// td makes a table cell; label names it where a narrow screen shows each
+// row as a card (table.stack in site.css).
+function td(label, ...content) {
+  const c = document.createElement('td');
+  c.dataset.label = label;
+  c.append(...content);
+  return c;
+}
+
+async function copyText(text, fb) {
   try {
     await navigator.clipboard.writeText(text);
-    statusEl.textContent = 'Copied.';
+    fb.ok('Copied.');
   } catch {
-    statusEl.textContent = 'Copying is not allowed here: select the text and copy it.';
+    fb.fail('Copying is not allowed here: select the text and copy it.');
   }
 }
 
@@ -158,7 +257,7 @@ function showRecoveryCodes(container, codes, email, onDone) {
     list.append(li);
   }
   const text = 'Twofold recovery codes for ' + email + '\nEach code works once.\n\n' + codes.join('\n') + '\n';
-  const status = $('.rc-status', node);
+  const status = feedback($('.rc-status', node), $('.rc-error', node));
   $('.rc-download', node).addEventListener('click', () => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const a = document.createElement('a');
@@ -168,7 +267,7 @@ function showRecoveryCodes(container, codes, email, onDone) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
-    status.textContent = 'Downloaded twofold-recovery-codes.txt.';
+    status.ok('Downloaded twofold-recovery-codes.txt.');
   });
   $('.rc-print', node).addEventListener('click', () => window.print());
   $('.rc-copy', node).addEventListener('click', () => copyText(text, status));
@@ -180,21 +279,37 @@ function showRecoveryCodes(container, codes, email, onDone) {
   list.scrollIntoView({ block: 'center' });
 }
 
+// wireMenu makes the menu button (shown on narrow screens only) open and
+// close the navigation: aria-expanded says which, Escape closes it and
+// gives the focus back to the button.
+function wireMenu() {
+  const btn = $('#menu-button'), bar = btn && btn.closest('.bar');
+  if (!bar) return;
+  const open = (yes) => {
+    btn.setAttribute('aria-expanded', String(yes));
+    bar.classList.toggle('open', yes);
+  };
+  btn.addEventListener('click', () => open(btn.getAttribute('aria-expanded') !== 'true'));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && btn.getAttribute('aria-expanded') === 'true') {
+      open(false);
+      btn.focus();
+    }
+  });
+}
+
 // Pages.
 
 const pages = {};
 
 pages['sign-in'] = async () => {
-  const s = await currentSession();
-  if (s && s.session.stage === 'full') { location.assign(nextPath('/account')); return; }
   const form = $('#sign-in-form'), email = $('#email'), password = $('#password'), err = $('#sign-in-error');
-  email.focus();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(err, email, password);
     const e = email.value.trim();
-    if (!e) return fieldError(err, email, 'Enter your email address.');
-    if (e.length > 254 || !e.includes('@')) return fieldError(err, email, 'Enter a valid email address (at most 254 characters).');
+    const bad = emailProblem(e, false);
+    if (bad) return fieldError(err, email, bad);
     if (!password.value) return fieldError(err, password, 'Enter your password.');
     if (new TextEncoder().encode(password.value).length > 1024) return fieldError(err, password, 'That password is too long (at most 1024 bytes).');
     busy(form, async () => {
@@ -204,11 +319,19 @@ pages['sign-in'] = async () => {
         if (r.session.stage === 'partial') go('/second-factor', null, next);
         else location.assign(next);
       } catch (x) {
+        if (x.code === 'network') return fieldError(err, null, x.message);
         password.value = '';
         fieldError(err, password, x.message);
       }
     });
   });
+  email.focus();
+  // Signed in already? Then this page is not needed. If the server cannot
+  // be reached the form stays, and its submit says so.
+  try {
+    const st = await sessionStatus();
+    if (st.signed_in && st.stage === 'full') location.assign(nextPath('/account'));
+  } catch { /* the form is there */ }
 };
 
 pages['sign-up'] = async () => {
@@ -218,8 +341,8 @@ pages['sign-up'] = async () => {
     ev.preventDefault();
     clearError(err, email, password);
     const e = email.value.trim();
-    if (!e) return fieldError(err, email, 'Enter your email address.');
-    if (e.length > 254 || !e.includes('@')) return fieldError(err, email, 'Enter a valid email address (at most 254 characters).');
+    const bad = emailProblem(e, true);
+    if (bad) return fieldError(err, email, bad);
     if ([...password.value].length < 8) return fieldError(err, password, 'Choose a password of at least 8 characters.');
     if (new TextEncoder().encode(password.value).length > 1024) return fieldError(err, password, 'That password is too long (at most 1024 bytes).');
     busy(form, async () => {
@@ -227,17 +350,13 @@ pages['sign-up'] = async () => {
         await api('POST', '/users', { email: e, password: password.value });
         go('/account', 'welcome');
       } catch (x) {
-        fieldError(err, x.code === 'invalid_password' ? password : email, x.message);
+        fieldError(err, x.code === 'network' ? null : x.code === 'invalid_password' ? password : email, x.message);
       }
     });
   });
 };
 
 pages['second-factor'] = async () => {
-  const s = await currentSession();
-  if (!s) { go('/', 'session-expired', nextPath('')); return; }
-  const stepUp = params.has('step-up');
-  if (s.session.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
   const codeForm = $('#code-form'), recForm = $('#recovery-form');
   const code = $('#code'), rec = $('#recovery-code');
   const useRec = $('#use-recovery'), useCode = $('#use-code');
@@ -257,7 +376,7 @@ pages['second-factor'] = async () => {
       if (x.status === 401) {
         fieldError(err, field, 'Your sign-in took too long and expired. Go back to the sign-in page and start again.');
       } else {
-        fieldError(err, field, x.message);
+        fieldError(err, field, factorMessage(x, factor));
       }
     }
   });
@@ -278,18 +397,37 @@ pages['second-factor'] = async () => {
     if (v.length > 64) return fieldError(err, rec, 'A recovery code looks like XXXX-XXXX-XXXX-XXXX.');
     submit(recForm, rec, err, { recovery_code: v });
   });
+
+  // Where does this visitor stand? Signed out: to the sign-in page; signed
+  // in fully without asking for a step-up: on to where they were going.
+  await load(async () => {
+    const st = await sessionStatus();
+    if (!st.signed_in) { go('/', 'session-expired', nextPath('')); return; }
+    const stepUp = params.has('step-up');
+    if (st.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
+    if (st.stage === 'full') {
+      // A step-up: the visitor is signed in, so the account's navigation
+      // and a way back instead of the sign-in page's.
+      $('#guest-nav').hidden = true;
+      $('#menu-button').hidden = false;
+      $('#site-nav').hidden = false;
+      $('#lost-line').hidden = true;
+      const next = nextPath('/account');
+      $('#cancel-step-up').href = next === '/tokens' ? '/tokens' : '/account';
+      $('#step-up-cancel').hidden = false;
+    }
+  });
 };
 
 pages['account'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  $('#who').textContent = 'Signed in as ' + s.user.email + '.';
-  const status = $('#devices-status');
+  let me = null; // the session and user, as of the last render
+  const status = feedback($('#devices-status'), $('#devices-error'));
   const confirmForm = $('#confirm-form'), confirmCode = $('#confirm-code'), confirmErr = $('#confirm-error');
   let confirmAction = null;
 
   const openConfirm = (title, text, button, action) => {
     confirmAction = action;
+    $('#rename-form').hidden = true;
     $('#confirm-title').textContent = title;
     $('#confirm-text').textContent = text;
     $('#confirm-submit').textContent = button;
@@ -299,6 +437,48 @@ pages['account'] = async () => {
     confirmCode.focus();
   };
   $('#confirm-cancel').addEventListener('click', () => { confirmForm.hidden = true; confirmAction = null; });
+
+  // Renaming a device: a small form under the table.
+  const renameForm = $('#rename-form'), renameName = $('#rename-name'), renameErr = $('#rename-error');
+  let renaming = null; // the device being renamed
+  const closeRename = () => {
+    renameForm.hidden = true;
+    const back = renaming && $('#devices tr[data-id="' + renaming.id + '"] .rename-device');
+    renaming = null;
+    if (back) back.focus();
+  };
+  const openRename = (d) => {
+    confirmForm.hidden = true;
+    renaming = d;
+    $('#rename-title').textContent = 'Rename "' + d.name + '"';
+    clearError(renameErr, renameName);
+    renameName.value = d.name;
+    renameForm.hidden = false;
+    renameName.focus();
+    renameName.select();
+  };
+  $('#rename-cancel').addEventListener('click', closeRename);
+  renameForm.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeRename(); });
+  renameForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearError(renameErr, renameName);
+    const n = renameName.value.trim();
+    const bad = nameProblem(n);
+    if (bad) return fieldError(renameErr, renameName, bad);
+    busy(renameForm, async () => {
+      try {
+        const d = await api('PATCH', '/totp-devices/' + renaming.id, { name: n });
+        status.ok('Renamed "' + renaming.name + '" to "' + d.name + '".');
+        renaming = null;
+        renameForm.hidden = true;
+        await load(render);
+        const again = $('#devices tr[data-id="' + d.id + '"] .rename-device'); // the focus goes back to the row
+        if (again) again.focus();
+      } catch (x) {
+        fieldError(renameErr, x.code === 'network' ? null : renameName, x.status === 401 ? 'Your session ended. Sign in again.' : x.message);
+      }
+    });
+  });
   confirmForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(confirmErr, confirmCode);
@@ -309,16 +489,19 @@ pages['account'] = async () => {
       try {
         await confirmAction(factorOf(v));
         confirmForm.hidden = true;
-        await render();
+        await load(render);
       } catch (x) {
         confirmCode.value = '';
-        fieldError(confirmErr, confirmCode, x.status === 401 ? 'Your session ended. Sign in again.' : x.message);
+        fieldError(confirmErr, confirmCode, factorMessage(x, factorOf(v)));
       }
     });
   });
 
   const render = async () => {
-    const me = await api('GET', '/session');
+    me = await requireSignedIn();
+    if (!me) return;
+    $('#who').textContent = 'Signed in as ' + me.user.email + '.';
+    $('#pw-username').value = me.user.email;
     const { devices } = await api('GET', '/totp-devices');
     const enrolled = me.user.mfa_enrolled;
     // Pending (inactive) devices first: they are the ones to clean up.
@@ -338,19 +521,22 @@ pages['account'] = async () => {
       const tr = document.createElement('tr');
       tr.dataset.id = d.id;
       tr.dataset.state = d.state;
-      const name = document.createElement('td');
-      name.textContent = d.name;
-      const state = document.createElement('td');
       const b = document.createElement('span');
       b.className = 'badge ' + (d.state === 'active' ? 'on' : 'pending');
       b.textContent = d.state === 'active' ? 'Active' : 'Inactive';
-      state.append(b);
-      const added = document.createElement('td');
-      added.textContent = fmt(d.created_at);
-      const used = document.createElement('td');
-      used.textContent = d.state === 'active' ? fmt(d.last_used_at) : 'Expires ' + fmt(d.expires_at);
-      const act = document.createElement('td');
+      const active = d.state === 'active';
+      const name = td('Device', d.name), state = td('State', b), added = td('Added', fmt(d.created_at));
+      // A pending device has never been used; it expires unless activated.
+      const used = td('Last used', active ? (d.last_used_at ? fmt(d.last_used_at) : 'Never') : '—');
+      const expires = td('Expires', active ? '—' : fmt(d.expires_at));
+      const act = td('');
       act.className = 'right';
+      const ren = document.createElement('button');
+      ren.type = 'button';
+      ren.className = 'small-btn rename-device';
+      ren.textContent = 'Rename';
+      ren.setAttribute('aria-label', 'Rename ' + d.name);
+      ren.addEventListener('click', () => openRename(d));
       const del = document.createElement('button');
       del.type = 'button';
       del.className = 'danger-ghost small-btn delete-device';
@@ -358,35 +544,136 @@ pages['account'] = async () => {
       del.setAttribute('aria-label', 'Delete ' + d.name);
       del.addEventListener('click', async () => {
         if (d.state === 'pending') {
-          try { await api('DELETE', '/totp-devices/' + d.id); status.textContent = 'Deleted the inactive device.'; await render(); }
-          catch (x) { status.textContent = x.message; }
+          try { await api('DELETE', '/totp-devices/' + d.id); status.ok('Deleted the inactive device "' + d.name + '".'); await load(render); }
+          catch (x) { status.fail(x.message); }
           return;
         }
         openConfirm('Delete "' + d.name + '"', 'Enter a current code from your authenticator or one of your recovery codes. Deleting your last active device turns two-factor sign-in off.',
-          'Delete device', (f) => api('DELETE', '/totp-devices/' + d.id, f).then(() => { status.textContent = 'Deleted "' + d.name + '".'; }));
+          'Delete device', (f) => api('DELETE', '/totp-devices/' + d.id, f).then(() => status.ok('Deleted "' + d.name + '".')));
       });
-      act.append(del);
-      tr.append(name, state, added, used, act);
+      act.append(ren, del);
+      tr.append(name, state, added, used, expires, act);
       return tr;
     });
     $('#devices').replaceChildren(...rows);
     $('#recovery-card').hidden = !enrolled;
     if (enrolled) {
       const { remaining } = await api('GET', '/recovery-codes');
-      $('#rc-remaining').textContent = 'You have ' + remaining + ' unused recovery code' + (remaining === 1 ? '' : 's') + '.';
+      showRemaining(remaining);
     }
+    await loadSessions();
+  };
+  // Signed-in sessions: this one marked, the others each with Sign out.
+  const sessStatus = feedback($('#sessions-status'), $('#sessions-error'));
+  const loadSessions = async () => {
+    const { sessions } = await api('GET', '/sessions');
+    $('#sessions').replaceChildren(...sessions.map((x) => {
+      const tr = document.createElement('tr');
+      tr.dataset.id = x.id;
+      if (x.current) tr.dataset.current = 'yes';
+      const where = x.browser + (x.client_addr ? ' (' + x.client_addr + ')' : '');
+      const act = td('');
+      act.className = 'right';
+      if (x.current) {
+        const b = document.createElement('span');
+        b.className = 'badge on';
+        b.textContent = 'This browser';
+        act.append(b);
+      } else {
+        const btn = document.createElement('button');
+        btn.type = 'button';
+        btn.className = 'small-btn end-session';
+        btn.textContent = 'Sign out';
+        btn.setAttribute('aria-label', 'Sign out ' + where);
+        btn.addEventListener('click', async () => {
+          try {
+            await api('DELETE', '/sessions/' + encodeURIComponent(x.id));
+            sessStatus.ok('Signed out ' + where + '.');
+            await loadSessions();
+          } catch (e) {
+            if (e.status === 401) { go('/', 'session-ended', '/account'); return; }
+            sessStatus.fail(e.code === 'not_found' ? 'That session had already ended.' : e.message);
+            if (e.code === 'not_found') await load(loadSessions);
+          }
+        });
+        act.append(btn);
+      }
+      const how = x.stage === 'full' ? x.amr.map((m) => methodNames[m] || m).join(' + ') : 'password, waiting for the second step';
+      tr.append(td('Browser', x.browser), td('From', x.client_addr || '—'), td('Signed in', fmt(x.created_at)), td('With', how), act);
+      return tr;
+    }));
+  };
+  $('#sign-out-everywhere').addEventListener('click', async () => {
+    try {
+      await api('DELETE', '/sessions');
+      go('/', 'signed-out-everywhere');
+    } catch (e) {
+      if (e.status === 401) { go('/', 'session-ended', '/account'); return; }
+      sessStatus.fail(e.message);
+    }
+  });
+
+  // Changing the password: the current one, the new one twice, and a code
+  // when the server asks for a fresh confirmation.
+  const pwForm = $('#password-form'), cur = $('#current-password'), pw1 = $('#new-password'), pw2 = $('#new-password2');
+  const pwCodeField = $('#pw-code-field'), pwCode = $('#pw-code'), pwErr = $('#password-error'), pwStatus = $('#password-status');
+  pwForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    pwStatus.textContent = '';
+    clearError(pwErr, cur, pw1, pw2, pwCode);
+    if (!cur.value) return fieldError(pwErr, cur, 'Enter your current password.');
+    if ([...pw1.value].length < 8) return fieldError(pwErr, pw1, 'Choose a new password of at least 8 characters.');
+    if (new TextEncoder().encode(pw1.value).length > 1024) return fieldError(pwErr, pw1, 'That password is too long (at most 1024 bytes).');
+    if (pw2.value !== pw1.value) return fieldError(pwErr, pw2, 'The two new passwords are not the same: type the new one again.');
+    if (pw1.value === cur.value) return fieldError(pwErr, pw1, 'The new password is the same as the current one: choose another.');
+    const body = { current_password: cur.value, new_password: pw1.value };
+    let factor = null;
+    if (!pwCodeField.hidden) {
+      const v = pwCode.value.trim();
+      if (!v) return fieldError(pwErr, pwCode, 'Enter a current code from your authenticator, or a recovery code.');
+      if (v.length > 64) return fieldError(pwErr, pwCode, 'That is too long for a code or a recovery code.');
+      factor = factorOf(v);
+      Object.assign(body, factor);
+    }
+    busy(pwForm, async () => {
+      try {
+        const r = await api('POST', '/password', body);
+        for (const f of [cur, pw1, pw2, pwCode]) f.value = '';
+        pwCodeField.hidden = true;
+        const n = r.signed_out_sessions;
+        pwStatus.textContent = 'Your password is changed. ' +
+          (n === 0 ? 'No other session was signed in.' : 'We signed out ' + n + (n === 1 ? ' other session.' : ' other sessions.'));
+        await load(loadSessions);
+      } catch (x) {
+        if (x.code === 'fresh_factor_required') {
+          pwCodeField.hidden = false;
+          return fieldError(pwErr, pwCode, 'Changing your password needs a fresh confirmation: enter a current code from your authenticator (or a recovery code), then choose Change password again.');
+        }
+        if (x.code === 'wrong_password') { cur.value = ''; return fieldError(pwErr, cur, x.message); }
+        if (x.code === 'invalid_password') return fieldError(pwErr, pw1, x.message);
+        if (factor && ['verification_failed', 'invalid_code_format', 'invalid_recovery_code_format'].includes(x.code)) {
+          pwCode.value = '';
+          return fieldError(pwErr, pwCode, factorMessage(x, factor));
+        }
+        fieldError(pwErr, null, factorMessage(x, factor));
+      }
+    });
+  });
+
+  const showRemaining = (n) => {
+    $('#rc-remaining').textContent = 'You have ' + n + ' unused recovery code' + (n === 1 ? '' : 's') + '.';
   };
 
   $('#delete-inactive').addEventListener('click', async () => {
     try {
       const r = await api('DELETE', '/totp-devices/inactive');
-      status.textContent = 'Removed ' + r.deleted + ' inactive device' + (r.deleted === 1 ? '' : 's') + '.';
-      await render();
-    } catch (x) { status.textContent = x.message; }
+      status.ok('Removed ' + r.deleted + ' inactive device' + (r.deleted === 1 ? '' : 's') + '.');
+      await load(render);
+    } catch (x) { status.fail(x.message); }
   });
   $('#disable-mfa').addEventListener('click', () => openConfirm('Turn off two-factor sign-in',
     'This deletes all your devices and recovery codes. Enter a current code from your authenticator or one of your recovery codes.',
-    'Turn off', (f) => api('DELETE', '/mfa', f).then(() => { status.textContent = 'Two-factor sign-in is off.'; })));
+    'Turn off', (f) => api('DELETE', '/mfa', f).then(() => status.ok('Two-factor sign-in is off.'))));
 
   const regen = $('#regenerate-form'), regenCode = $('#regenerate-code'), regenErr = $('#regenerate-error');
   regen.addEventListener('submit', (ev) => {
@@ -400,18 +687,23 @@ pages['account'] = async () => {
         const r = await api('POST', '/recovery-codes', factorOf(v));
         regenCode.value = '';
         regen.hidden = true;
-        showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, async () => {
+        // The old set is gone: the count says so at once, not after Done.
+        showRemaining(r.recovery_codes.length);
+        showRecoveryCodes($('#new-codes'), r.recovery_codes, me.user.email, async () => {
           $('#new-codes').replaceChildren();
           regen.hidden = false;
-          await render();
+          await load(render);
         });
       } catch (x) {
         regenCode.value = '';
-        fieldError(regenErr, regenCode, x.message);
+        fieldError(regenErr, regenCode, factorMessage(x, factorOf(v)));
       }
     });
   });
-  await render();
+  await load(render);
+  // Sent here to change the password (the push page's advice after a
+  // reported prompt): start there.
+  if (location.hash === '#password' && me) cur.focus();
 };
 
 // The pending device this tab is setting up, so that reloading the page
@@ -451,46 +743,40 @@ async function enrollOrReuse(s) {
 }
 
 pages['enable-mfa'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  if (s.user.mfa_enrolled && !s.session.mfa_totp_verified) {
-    go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa');
-    return;
-  }
-  const setupErr = $('#setup-error');
-  let got;
-  try {
-    got = await enrollOrReuse(s);
-  } catch (x) {
-    setupErr.textContent = x.message;
-    setupErr.hidden = false;
-    return;
-  }
-  if (!got) return;
-  const enr = got.enr;
-  $('#reused-notice').hidden = !got.reused;
-  const k = enr.enrollment;
-  $('#qr').src = k.qr_png;
-  $('#k-issuer').textContent = k.issuer;
-  $('#k-account').textContent = k.account;
-  $('#k-secret').textContent = k.secret_grouped;
-  $('#k-settings').textContent = 'Time based (TOTP), ' + k.digits + ' digits, every ' + k.period + ' seconds, ' + k.algorithm;
-  $('#expires-hint').textContent = 'This setup stays open until ' + fmt(enr.device.expires_at) + ' (10 minutes).';
-  $('#setup').hidden = false;
-  $('#copy-key').addEventListener('click', () => copyText(k.secret, $('#copy-status')));
+  let s = null; // the session and user
+  let enr = null; // the device being set up, with its key
   const form = $('#activate-form'), code = $('#code'), err = $('#activate-error');
-  code.focus();
+  const name = $('#device-name'), nameErr = $('#name-error');
+  const showName = () => { $('#activating-name').textContent = name.value.trim() || '(no name yet)'; };
+  name.addEventListener('input', () => { clearError(nameErr, name); showName(); });
+  $('#copy-key').addEventListener('click', () => copyText(enr.enrollment.secret, feedback($('#copy-status'), $('#copy-error'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearError(err, code);
+    clearError(nameErr, name);
+    const n = name.value.trim();
+    const bad = nameProblem(n);
+    if (bad) return fieldError(nameErr, name, bad);
     if (!code.value.trim()) return fieldError(err, code, 'Enter the 6-digit code your authenticator shows.');
     if (!isCode(code.value)) return fieldError(err, code, 'A code is the 6 digits your authenticator shows.');
     busy(form, async () => {
+      // The name first: a refused name leaves the device pending, the code unspent.
+      if (n !== enr.device.name) {
+        try {
+          enr.device = await api('PATCH', '/totp-devices/' + enr.device.id, { name: n });
+        } catch (x) {
+          if (x.code === 'network') fieldError(err, null, x.message);
+          else if (x.code === 'device_expired' || x.code === 'not_found') fieldError(err, null, 'This setup expired before it was activated. Reload the page to start again with a new key.');
+          else fieldError(nameErr, name, x.message);
+          return;
+        }
+      }
       try {
         const r = await api('POST', '/totp-devices/' + enr.device.id + '/activate', { code: digitsOnly(code.value) });
         sessionStorage.removeItem(pendingKey);
         $('#setup').hidden = true;
         $('#done').hidden = false;
+        $('#done-device').textContent = '"' + r.device.name + '" is active.';
         if (r.signed_out_sessions > 0) {
           const n = r.signed_out_sessions;
           $('#signed-out-notice').textContent = 'We signed out ' + n + (n === 1 ? ' other session' : ' other sessions') +
@@ -506,16 +792,38 @@ pages['enable-mfa'] = async () => {
       } catch (x) {
         code.value = '';
         const msg = x.code === 'device_expired' ? 'This setup expired before it was activated. Reload the page to start again with a new key.' : x.message;
-        fieldError(err, code, msg);
+        fieldError(err, x.code === 'network' ? null : code, msg);
       }
     });
+  });
+  await load(async () => {
+    s = await requireSignedIn();
+    if (!s) return;
+    if (s.user.mfa_enrolled && !s.session.mfa_totp_verified) {
+      go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa');
+      return;
+    }
+    const got = await enrollOrReuse(s);
+    if (!got) return;
+    enr = got.enr;
+    $('#reused-notice').hidden = !got.reused;
+    const k = enr.enrollment;
+    $('#qr').src = k.qr_png;
+    $('#k-issuer').textContent = k.issuer;
+    $('#k-account').textContent = k.account;
+    $('#k-secret').textContent = k.secret_grouped;
+    $('#k-settings').textContent = 'Time based (TOTP), ' + k.digits + ' digits, every ' + k.period + ' seconds, ' + k.algorithm;
+    $('#expires-hint').textContent = 'This setup stays open until ' + fmt(enr.device.expires_at) + ' (10 minutes).';
+    name.value = enr.device.name;
+    showName();
+    $('#setup').hidden = false;
+    name.focus();
+    name.select();
   });
 };
 
 pages['tokens'] = async () => {
-  const s = await requireSignedIn();
-  if (!s) return;
-  const status = $('#tokens-status');
+  const status = feedback($('#tokens-status'), $('#tokens-list-error'));
   const render = async () => {
     const { tokens } = await api('GET', '/app-tokens');
     $('#no-tokens').hidden = tokens.length > 0;
@@ -523,14 +831,9 @@ pages['tokens'] = async () => {
     $('#tokens').replaceChildren(...tokens.map((t) => {
       const tr = document.createElement('tr');
       tr.dataset.id = t.id;
-      const cells = [t.name, fmt(t.created_at), t.expires_at ? fmt(t.expires_at) : 'Never',
-        t.last_used_at ? fmt(t.last_used_at) + (t.last_used_addr ? ' from ' + t.last_used_addr : '') : 'Never used'];
-      for (const c of cells) {
-        const td = document.createElement('td');
-        td.textContent = c;
-        tr.append(td);
-      }
-      const act = document.createElement('td');
+      tr.append(td('Name', t.name), td('Created', fmt(t.created_at)), td('Expires', t.expires_at ? fmt(t.expires_at) : 'Never'),
+        td('Last used', t.last_used_at ? fmt(t.last_used_at) + (t.last_used_addr ? ' from ' + t.last_used_addr : '') : 'Never used'));
+      const act = td('');
       act.className = 'right';
       const btn = document.createElement('button');
       btn.type = 'button';
@@ -545,9 +848,9 @@ pages['tokens'] = async () => {
         }
         try {
           await api('DELETE', '/app-tokens/' + t.id);
-          status.textContent = 'Revoked "' + t.name + '".';
-          await render();
-        } catch (x) { status.textContent = x.message; }
+          status.ok('Revoked "' + t.name + '".');
+          await load(render);
+        } catch (x) { status.fail(x.message); }
       });
       act.append(btn);
       tr.append(act);
@@ -569,21 +872,24 @@ pages['tokens'] = async () => {
         name.value = '';
         $('#token-secret').textContent = r.secret;
         $('#token-created').hidden = false;
-        $('#copy-token').onclick = () => copyText(r.secret, $('#token-status'));
-        await render();
+        $('#copy-token').onclick = () => copyText(r.secret, feedback($('#token-status'), $('#token-copy-error')));
+        await load(render);
       } catch (x) {
         if (x.code === 'fresh_factor_required' || x.code === 'mfa_required') { go('/second-factor?step-up=1', 'step-up-tokens', '/tokens'); return; }
-        fieldError(err, name, x.message);
+        fieldError(err, x.code === 'network' ? null : name, x.message);
       }
     });
   });
-  await render();
+  await load(async () => {
+    if (await requireSignedIn()) await render();
+  });
 };
 
-pages['protected'] = async () => {
+pages['protected'] = () => load(async () => {
+  $('#checking').hidden = false;
   try {
     const r = await api('GET', '/demo/protected');
-    $('#amr').textContent = r.amr.map((m) => ({ pwd: 'password', otp: 'authenticator code', recovery: 'recovery code' })[m] || m).join(' + ');
+    $('#amr').textContent = r.amr.map((m) => methodNames[m] || m).join(' + ');
     $('#verified-at').textContent = fmt(r.mfa_verified_at);
     $('#checking').hidden = true;
     $('#inside').hidden = false;
@@ -592,24 +898,24 @@ pages['protected'] = async () => {
     else if (x.code === 'second_factor_required') go('/second-factor', null, '/protected');
     else if (x.code === 'mfa_required') go('/second-factor?step-up=1', 'step-up', '/protected');
     else if (x.code === 'mfa_not_enrolled') go('/enable-mfa', 'enroll-first', '/protected');
-    else $('#checking').textContent = x.message;
+    else {
+      $('#checking').hidden = true;
+      throw x;
+    }
   }
-};
+});
 
 async function main() {
   showFlash();
+  wireMenu();
   wireSignOut();
   const page = pages[document.body.dataset.page];
   if (!page) return;
   try {
     await page();
   } catch (x) {
-    const el = $('#flash');
-    if (el) {
-      el.className = 'error';
-      el.textContent = x.message || 'Something went wrong. Reload the page.';
-      el.hidden = false;
-    }
+    const el = $('#page-error');
+    if (el) showError(el, x.message || 'Something went wrong. Reload the page.');
   }
 }
 

@@ -34,6 +34,13 @@ func (c *Client) Session(ctx context.Context) (wire.SessionResponse, error) {
 	return call[wire.SessionResponse](ctx, c, http.MethodGet, "/session", nil)
 }
 
+// SessionStatus says whether the client holds a live session, and its
+// stage: always an answer, never unauthenticated (the sign-in pages ask it
+// on every load).
+func (c *Client) SessionStatus(ctx context.Context) (wire.SessionStatus, error) {
+	return call[wire.SessionStatus](ctx, c, http.MethodGet, "/session/status", nil)
+}
+
 // SignOut ends the current session.
 func (c *Client) SignOut(ctx context.Context) error {
 	return c.do(ctx, http.MethodDelete, "/session", nil, nil)

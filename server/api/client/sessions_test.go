@@ -72,11 +72,17 @@ func TestSessions(t *testing.T) {
 	wantCode(t, err, http.StatusConflict, "email_taken")
 }
 
-func TestSignOut(t *testing.T) {
+func TestSignOutAndStatus(t *testing.T) {
 	e := newEnv(t, apitest.Options{})
 	c := e.user(t, "bo@example.com")
+	if st, err := c.SessionStatus(ctx); err != nil || !st.SignedIn || st.Stage != "full" {
+		t.Fatalf("status signed in: %+v %v", st, err)
+	}
 	if err := c.SignOut(ctx); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, c.SignOut(ctx), http.StatusUnauthorized, "unauthenticated")
+	if st, err := c.SessionStatus(ctx); err != nil || st.SignedIn {
+		t.Fatalf("status signed out: %+v %v", st, err)
+	}
 }

@@ -218,6 +218,13 @@ type SessionResponse struct {
 	Session Session `json:"session"`
 }
 
+// SessionStatus is GET /session/status: whether the request carries a live
+// session and, if so, its stage.
+type SessionStatus struct {
+	SignedIn bool   `json:"signed_in"`
+	Stage    string `json:"stage,omitempty"`
+}
+
 type Device struct {
 	ID          string     `json:"id"`
 	Name        string     `json:"name"`

@@ -87,14 +87,14 @@ func (x writes) CreateEmailCode(ctx context.Context, c store.EmailCode) error {
 }
 
 func (x writes) UseEmailCode(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := x.q.ExecContext(ctx, `UPDATE email_codes SET used_at = ? WHERE id = ? AND used_at IS NULL`, ms(now), id)
+	res, err := x.q.ExecContext(ctx, `UPDATE email_codes SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?`, ms(now), id, ms(now))
 	n, err := x.count("use email code", res, err)
 	return n == 1, err
 }
 
 func (x writes) FailEmailCode(ctx context.Context, id string, maxAttempts int, now time.Time) error {
 	_, err := x.q.ExecContext(ctx, `UPDATE email_codes SET attempts = attempts + 1,
-		used_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE used_at END WHERE id = ?`, maxAttempts, ms(now), id)
+		used_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE used_at END WHERE id = ? AND used_at IS NULL`, maxAttempts, ms(now), id)
 	if err != nil {
 		return x.fail("fail email code", err)
 	}

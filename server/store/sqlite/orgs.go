@@ -162,7 +162,7 @@ func (x writes) SetMustEnroll(ctx context.Context, userID string, must bool) err
 }
 
 func (x writes) SetLastSignIn(ctx context.Context, userID string, at time.Time) error {
-	res, err := x.q.ExecContext(ctx, `UPDATE users SET last_sign_in_at = ? WHERE id = ?`, ms(at), userID)
+	res, err := x.q.ExecContext(ctx, `UPDATE users SET last_sign_in_at = ? WHERE id = ?`, nullMS(at), userID)
 	return x.one("set last sign-in", res, err)
 }
 

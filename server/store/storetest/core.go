@@ -137,6 +137,33 @@ func testUsersAndConflicts(t *testing.T, s store.Store) {
 	}
 }
 
+// A write that returns ErrConflict or ErrNotFound leaves the transaction
+// usable: the function may go on (create something else, write an event)
+// and commit. (On PostgreSQL a failed statement would abort the whole
+// transaction; engines must not let that show.)
+func testFailedWriteKeepsTransaction(t *testing.T, s store.Store) {
+	SeedUser(t, s, "usr_a")
+	Update(t, s, func(tx store.Tx) error {
+		err := tx.CreateUser(ctx, store.User{ID: "usr_b", Email: "usr_a@example.com", PasswordHash: "x", CreatedAt: T0})
+		if !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate email: %v", err)
+		}
+		if err := tx.SetPasswordHash(ctx, "usr_none", "y"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("password of a missing user: %v", err)
+		}
+		if err := tx.CreateUser(ctx, store.User{ID: "usr_b", Email: "usr_b@example.com", PasswordHash: "x", CreatedAt: T0}); err != nil {
+			return err
+		}
+		return tx.AddAuditEvent(ctx, store.AuditEvent{UserID: "usr_b", Type: "sign_up", At: T0})
+	})
+	if _, err := s.UserByID(ctx, "usr_b"); err != nil {
+		t.Fatalf("the write after a conflict: %v", err)
+	}
+	if evs, _ := s.AuditEvents(ctx, "usr_b", 0, 10); len(evs) != 1 {
+		t.Fatalf("the event after a conflict: %+v", evs)
+	}
+}
+
 func testSessions(t *testing.T, s store.Store) {
 	SeedUser(t, s, "usr_a")
 	SeedUser(t, s, "usr_b")

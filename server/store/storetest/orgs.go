@@ -270,6 +270,17 @@ func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
 	if used.Load() != 1 {
 		t.Fatalf("code used %d times", used.Load())
 	}
+	// A used code stays used: a wrong try neither counts nor changes it,
+	// and an expired code cannot be used.
+	Update(t, s, func(tx store.Tx) error { return tx.FailEmailCode(ctx, "ecd_2", 1, T0.Add(time.Minute)) })
+	code.ID, code.CreatedAt = "ecd_4", T0.Add(2*time.Second)
+	Update(t, s, func(tx store.Tx) error { return tx.CreateEmailCode(ctx, code) })
+	Update(t, s, func(tx store.Tx) error {
+		if ok, err := tx.UseEmailCode(ctx, "ecd_4", T0.Add(5*time.Minute)); ok || err != nil {
+			t.Errorf("expired code used: %v %v", ok, err)
+		}
+		return nil
+	})
 	code.ID = "ecd_3"
 	Update(t, s, func(tx store.Tx) error { return tx.CreateEmailCode(ctx, code) })
 	Update(t, s, func(tx store.Tx) error { return tx.VoidEmailCodes(ctx, "usr_adm", "mfa_off", T0) })

@@ -184,3 +184,35 @@ func testTimes(t *testing.T, s store.Store) {
 		t.Fatalf("zero times and steps %+v", d)
 	}
 }
+
+// Text is stored as given (any valid UTF-8: accents, emoji, quotes,
+// backslashes), and bytes too, zero bytes included; a lookup by a hash
+// with zero bytes finds its row.
+func testTextAndBytes(t *testing.T, s store.Store) {
+	const email = "zoë.ünïcode+tag@example.com"
+	Update(t, s, func(tx store.Tx) error {
+		return tx.CreateUser(ctx, store.User{ID: "usr_t", Email: email, PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", CreatedAt: T0})
+	})
+	if u, err := s.UserByEmail(ctx, email); err != nil || u.ID != "usr_t" {
+		t.Fatalf("user by a non-ASCII email: %+v %v", u, err)
+	}
+	name := "📱 Ann's \"phone\" \\ 電話; DROP TABLE users; --"
+	secret := []byte{0, 1, 0, 0xff, 0xfe, 0}
+	Update(t, s, func(tx store.Tx) error {
+		return tx.CreateDevice(ctx, store.Device{ID: "dev_t", UserID: "usr_t", Name: name, State: store.DeviceActive,
+			KeyID: "k", SecretSealed: secret, Algorithm: "SHA1", Digits: 6, Period: 30, CreatedAt: T0})
+	})
+	if d, err := s.Device(ctx, "usr_t", "dev_t"); err != nil || d.Name != name || !bytes.Equal(d.SecretSealed, secret) {
+		t.Fatalf("device %q %v %v", d.Name, d.SecretSealed, err)
+	}
+	sess := store.Session{ID: "ses_t", TokenHash: []byte{0, 0, 7, 0}, UserID: "usr_t", Stage: store.StagePartial,
+		AMR: []string{"pwd"}, CreatedAt: T0, ExpiresAt: T0.Add(time.Hour), ClientAddr: "2001:db8::1", UserAgent: "Mozilla/5.0 (Ünïcode) «test»"}
+	Update(t, s, func(tx store.Tx) error { return tx.CreateSession(ctx, sess) })
+	got, err := s.SessionByHash(ctx, []byte{0, 0, 7, 0})
+	if err != nil || got.UserAgent != sess.UserAgent || got.ClientAddr != sess.ClientAddr || !bytes.Equal(got.TokenHash, sess.TokenHash) {
+		t.Fatalf("session %+v %v", got, err)
+	}
+	if _, err := s.SessionByHash(ctx, []byte{0, 0, 7}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a prefix of the hash found a session: %v", err)
+	}
+}

@@ -1,0 +1,220 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/twofold-auth/twofold/server/store"
+)
+
+// Options tune the PostgreSQL store; zero values get defaults.
+type Options struct {
+	// MaxConns caps the connection pool (default: pool_max_conns in the
+	// URL, else pgxpool's default, the greater of 4 and the number of CPUs).
+	MaxConns int32
+	// MaxAttempts bounds how many times Update runs a function whose
+	// transaction lost a serialization conflict or a deadlock (default 20).
+	MaxAttempts int
+	OnDBError   func(error) // called for every unexpected database error (metrics)
+	OnRetry     func(error) // called before Update runs a function again (metrics)
+	Now         func() time.Time
+}
+
+// Store is the PostgreSQL store.Store: a pgx connection pool; reads run on
+// it directly, each Update in a SERIALIZABLE transaction of its own.
+type Store struct {
+	reads  // on the pool
+	pool   *pgxpool.Pool
+	opts   Options
+	closed atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (postgres://...), applies the
+// embedded migrations (one instance at a time: see migrate) and returns the
+// store. ctx bounds the connection and the migrations, not the store.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg, err := pgxpool.ParseConfig(url) // its errors mask the password
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "twofold"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := migrate(ctx, pool, migrations, opts.Now()); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Store{pool: pool, opts: opts}
+	s.reads = reads{q: pool, onErr: s.dbError}
+	return s, nil
+}
+
+// SQLSTATEs Update retries: the transaction lost to a concurrent one and
+// running it again may succeed.
+const (
+	sqlstateSerializationFailure = "40001"
+	sqlstateDeadlockDetected     = "40P01"
+	sqlstateUniqueViolation      = "23505"
+)
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == sqlstateSerializationFailure || pe.Code == sqlstateDeadlockDetected)
+}
+
+// Update runs fn in a SERIALIZABLE transaction, so Updates are
+// serializable by PostgreSQL's own guarantee, across connections and
+// processes alike. A transaction that loses a serialization conflict or a
+// deadlock is rolled back and fn runs again (the contract allows it), up to
+// MaxAttempts runs in all; then Update returns the database's error.
+//
+// Reruns go through a lane. Transactions that read and write one hot row
+// (an account's throttle record under a burst of guesses) conflict, and of
+// k concurrent ones one commits per round: rerun after a random backoff
+// instead, a transaction lost up to 17 to 45 rounds in a row with 96
+// contenders in six processes (TestConcurrentProcesses with 16 goroutines
+// and connections per process). So a rerun first takes the lane, an
+// exclusive lock on the table retry_lane, before its first query: reruns
+// in every instance run one at a time, each with a snapshot taken after
+// the previous one committed, and compete only with first attempts, which
+// join the lane when they lose in turn (at most 6 or 7 runs in the same
+// setting, and a quarter of the reruns). Outside such bursts reruns are
+// rare and the lane is free. Being a transaction's lock, it ends with the
+// transaction, whatever happens to the process that took it.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.attempt(ctx, fn, attempt > 1)
+		var conflict *retryError
+		if !errors.As(err, &conflict) {
+			return err
+		}
+		if attempt >= s.opts.MaxAttempts {
+			err = fmt.Errorf("postgres: update gave up after %d attempts: %w", attempt, conflict.err)
+			s.dbError(err)
+			return err
+		}
+		if s.opts.OnRetry != nil {
+			s.opts.OnRetry(conflict.err)
+		}
+	}
+}
+
+// retryError marks an attempt that lost a conflict.
+type retryError struct{ err error }
+
+func (e *retryError) Error() string { return e.err.Error() }
+
+// attempt runs fn once in its own transaction, in the lane for a rerun.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, lane bool) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err == nil && lane {
+		// LOCK TABLE takes no snapshot, so the transaction's snapshot is
+		// taken by fn's first query, after the wait.
+		if _, err = tx.Exec(ctx, `LOCK TABLE retry_lane IN EXCLUSIVE MODE`); err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return s.fail("begin", err)
+	}
+	st := &txState{}
+	fnErr := runFn(fn, &pgTx{writes{reads{q: tx, onErr: s.dbError, st: st}}})
+	// Rollback and commit run even when ctx has ended: the connection goes
+	// back to the pool clean, and an Update whose function finished reports
+	// the commit's real outcome rather than a cancellation that came after.
+	bg := context.WithoutCancel(ctx)
+	if fnErr != nil || st.conflict != nil {
+		tx.Rollback(bg) // a failure here closes the connection; the pool replaces it
+		if st.conflict != nil {
+			// fn may have swallowed or wrapped the error; the transaction
+			// lost all the same.
+			return &retryError{st.conflict}
+		}
+		return fnErr
+	}
+	if err := tx.Commit(bg); err != nil {
+		if retryable(err) {
+			return &retryError{err}
+		}
+		return s.fail("commit", err)
+	}
+	return nil
+}
+
+// runFn runs fn, turning a panic into its error.
+func runFn(fn func(store.Tx) error, tx store.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("postgres: update panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+func (s *Store) dbError(err error) {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	if s.opts.OnDBError != nil {
+		s.opts.OnDBError(err)
+	}
+}
+
+// SchemaVersion is the highest applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// Ping checks a read and an empty write transaction.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		s.dbError(err)
+		return err
+	}
+	return s.Update(ctx, func(store.Tx) error { return nil })
+}
+
+// Close waits for the connections in use to come back and closes the pool.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.pool.Close()
+	return nil
+}
+
+type pgTx struct{ writes }
+
+var _ store.Tx = (*pgTx)(nil)
