@@ -19,6 +19,7 @@ type Accounts interface {
 	SecondFactor(ctx context.Context, c auth.Client, sess auth.Session, f auth.Factor, trust bool) (auth.NewSession, error)
 	Authenticate(ctx context.Context, token string) (auth.Session, error)
 	Account(ctx context.Context, userID string) (auth.User, error)
+	TrustDays(ctx context.Context, userID string) (int, error)
 	SignOut(ctx context.Context, c auth.Client, sess auth.Session) error
 	SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error)
 	Sessions(ctx context.Context, userID string) ([]auth.Session, error)

@@ -86,7 +86,11 @@ func (s session) status(w http.ResponseWriter, r *http.Request) error {
 	if p.ViaToken() {
 		return errTokenNotAllowed
 	}
-	return writeJSON(w, http.StatusOK, wire.SessionStatus{SignedIn: true, Stage: string(p.Stage)})
+	days, err := s.accounts.TrustDays(r.Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.SessionStatus{SignedIn: true, Stage: string(p.Stage), TrustDays: days})
 }
 
 func (s session) signOut(w http.ResponseWriter, r *http.Request) error {

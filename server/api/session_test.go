@@ -221,12 +221,18 @@ func TestSessionStatus(t *testing.T) {
 		t.Fatalf("an unknown cookie: %+v", st)
 	}
 	a := h.enroll("status@example.com")
-	if st := status(a.c); st != (wire.SessionStatus{SignedIn: true, Stage: "full"}) {
+	if st := status(a.c); st != (wire.SessionStatus{SignedIn: true, Stage: "full", TrustDays: 30}) {
 		t.Fatalf("full session: %+v", st)
 	}
 	partial := h.signIn("status@example.com")
-	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial"}) {
+	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial", TrustDays: 30}) {
 		t.Fatalf("partial session: %+v", st)
+	}
+	// An organisation that turns the option off offers no trust.
+	h.stepUp(a.c, a.secret)
+	a.c.must(200, "PATCH", "/api/v1/admin/org", map[string]int{"trust_days": 0})
+	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial"}) {
+		t.Fatalf("partial session, trust off: %+v", st)
 	}
 	partial.must(204, "DELETE", "/api/v1/session", nil)
 	if st := status(partial); st.SignedIn {

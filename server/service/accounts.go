@@ -543,15 +543,18 @@ func (s *Accounts) ChangePassword(ctx context.Context, c auth.Client, sess auth.
 		}
 		return auth.ChangePasswordResult{}, auth.ErrWrongPassword
 	}
+	// The right password settles its booked attempt now, whatever the
+	// second factor says next: asking for a fresh factor must not spend
+	// the account's password budget.
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return s.passwordAccepted(ctx, tx, attempt) }); err != nil {
+		return auth.ChangePasswordResult{}, err
+	}
 	hash, err := credential.HashPassword(s.rand, next, s.cfg.Argon2)
 	if err != nil {
 		return auth.ChangePasswordResult{}, err
 	}
 	var res auth.ChangePasswordResult
 	err = s.authorize(ctx, c, sess, f, PurposeChangePassword, func(ctx context.Context, tx store.Tx) error {
-		if err := s.passwordAccepted(ctx, tx, attempt); err != nil {
-			return err
-		}
 		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
 			return err
 		}

@@ -175,3 +175,20 @@ func TestInvariant3_DailyGuessBudget(t *testing.T) {
 		t.Fatalf("only %d guesses in 24 h: the simulation is not exercising the throttle", worst)
 	}
 }
+
+// A right current password asked again for a fresh second factor does not
+// spend the account's password budget: ten such rounds, then the change.
+func TestPasswordChangeFreshFactorRoundsAreFree(t *testing.T) {
+	e := newEnv(t)
+	a := e.enroll("round@example.com")
+	e.clock.Advance(e.svc.Config().FreshFactorWindow + time.Second)
+	for i := range 10 {
+		_, err := e.svc.Accounts.ChangePassword(ctx, cl, a.session, "correct horse battery", "a new passphrase", auth.Factor{})
+		if !errors.Is(err, auth.ErrFreshFactorRequired) {
+			t.Fatalf("round %d: %v", i+1, err)
+		}
+	}
+	if _, err := e.svc.Accounts.ChangePassword(ctx, cl, a.session, "correct horse battery", "a new passphrase", auth.Factor{Code: e.code(a.secret)}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -29,6 +29,20 @@ const (
 	MethodTrustedBrowser = "trusted_browser"
 )
 
+// TrustDays is how long the user's organisation lets a browser skip the
+// second factor (0: the option is off).
+func (s *Accounts) TrustDays(ctx context.Context, userID string) (int, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, auth.ErrUnauthenticated
+	}
+	if err != nil {
+		return 0, err
+	}
+	org, err := s.store.Organisation(ctx, u.OrgID)
+	return org.TrustDays, err
+}
+
 // trustedBrowser returns the live trusted-browser record of token for u,
 // or nil.
 func (s *core) trustedBrowser(ctx context.Context, r store.Reader, token string, u store.User) (*store.TrustedBrowser, error) {

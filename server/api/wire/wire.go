@@ -220,9 +220,13 @@ type SessionResponse struct {
 
 // SessionStatus is GET /session/status: whether the request carries a live
 // session and, if so, its stage.
+// TrustDays is how long "Don't ask again on this browser" lasts in the
+// user's organisation (0: not offered), so the second-factor page can offer
+// it.
 type SessionStatus struct {
-	SignedIn bool   `json:"signed_in"`
-	Stage    string `json:"stage,omitempty"`
+	SignedIn  bool   `json:"signed_in"`
+	Stage     string `json:"stage,omitempty"`
+	TrustDays int    `json:"trust_days,omitempty"`
 }
 
 type Device struct {
