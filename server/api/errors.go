@@ -82,6 +82,8 @@ var registry = []struct {
 	{auth.ErrMFARequired, errorf(http.StatusForbidden, "mfa_required", "Confirm it is you: enter a code from your authenticator (or a recovery code) first.")},
 	{auth.ErrInvalidTokenName, errorf(http.StatusBadRequest, "invalid_token_name", "A token name is 1 to 64 printable characters.")},
 	{auth.ErrInvalidExpiry, errorf(http.StatusBadRequest, "invalid_expiry", "A token expires in the future and within 366 days (or leave the expiry out).")},
+	{auth.ErrInvalidChallenge, errorf(http.StatusBadRequest, "invalid_challenge", "code_challenge is base64url (no padding) of the SHA-256 of the CLI's verifier: 43 characters.")},
+	{auth.ErrGrantInvalid, errorf(http.StatusBadRequest, "invalid_grant", "This sign-in link is unknown, used or expired (2 minutes); run twofold login --browser again.")},
 	{auth.ErrTooManyTokens, errorf(http.StatusConflict, "too_many_tokens", "You have the most application tokens allowed (20); revoke one first.")},
 	{auth.ErrTokenNotFound, errorf(http.StatusNotFound, "not_found", "No such application token.")},
 	{auth.ErrTokenNotAllowed, errTokenNotAllowed},

@@ -218,6 +218,7 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		"InvitationRequest": wire.InvitationRequest{}, "Invitation": wire.Invitation{}, "NewInvitation": wire.NewInvitation{},
 		"InvitationList": wire.InvitationList{}, "OrgAuditEvent": wire.OrgAuditEvent{}, "OrgAuditList": wire.OrgAuditList{},
 		"Mail": wire.Mail{}, "Outbox": wire.Outbox{}, "SessionStatus": wire.SessionStatus{},
+		"CLIGrantRequest": wire.CLIGrantRequest{}, "CLIGrant": wire.CLIGrant{}, "CLIGrantRedeem": wire.CLIGrantRedeem{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

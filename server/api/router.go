@@ -131,6 +131,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/audit-events", auditEvents{a}.Routes())
 		r.Mount("/push", pushRoutes{a}.Routes())
 		r.Mount("/app-tokens", appTokens{a}.Routes())
+		r.Mount("/cli-grants", cliGrants{a}.Routes())
 		r.Mount("/demo", demo{a}.Routes())
 		r.Mount("/admin", admin{a}.Routes())
 		r.Mount("/trusted-browsers", trustedBrowsers{a}.Routes())

@@ -24,6 +24,12 @@ type fakeTokens struct {
 func (f *fakeTokens) Create(context.Context, auth.Client, auth.Session, string, time.Time, auth.Factor) (auth.NewAppToken, error) {
 	return auth.NewAppToken{}, errors.New("not in this test")
 }
+func (f *fakeTokens) CreateCLIGrant(context.Context, auth.Client, auth.Session, string, string, time.Time, auth.Factor) (string, time.Time, error) {
+	return "", time.Time{}, errors.New("not in this test")
+}
+func (f *fakeTokens) RedeemCLIGrant(context.Context, auth.Client, string, string) (auth.NewAppToken, error) {
+	return auth.NewAppToken{}, errors.New("not in this test")
+}
 func (f *fakeTokens) List(_ context.Context, userID string) ([]auth.AppToken, error) {
 	return f.list, f.listErr
 }

@@ -51,6 +51,8 @@ type Tokens interface {
 	List(ctx context.Context, userID string) ([]auth.AppToken, error)
 	Revoke(ctx context.Context, c auth.Client, userID, id string) error
 	Authenticate(ctx context.Context, c auth.Client, secret string) (auth.AppToken, error)
+	CreateCLIGrant(ctx context.Context, c auth.Client, sess auth.Session, challenge, name string, expiresAt time.Time, f auth.Factor) (string, time.Time, error)
+	RedeemCLIGrant(ctx context.Context, c auth.Client, code, verifier string) (auth.NewAppToken, error)
 }
 
 // Push is push sign-in: registration and the signing-in browser's side

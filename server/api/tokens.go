@@ -78,7 +78,7 @@ func (t appTokens) Routes() chi.Router {
 
 func viewAppToken(t auth.AppToken) wire.AppToken {
 	return wire.AppToken{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: optTime(t.ExpiresAt),
-		LastUsedAt: optTime(t.LastUsedAt), LastUsedAddr: t.LastUsedAddr}
+		LastUsedAt: optTime(t.LastUsedAt), LastUsedAddr: t.LastUsedAddr, MFA: t.MFA}
 }
 
 func (t appTokens) list(w http.ResponseWriter, r *http.Request) error {
@@ -104,6 +104,48 @@ func (t appTokens) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	nt, err := t.tokens.Create(r.Context(), client(r), principalOf(r), req.Name, expires,
 		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/app-tokens/"+nt.Token.ID)
+	return writeJSON(w, http.StatusCreated, wire.CreatedAppToken{Token: viewAppToken(nt.Token), Secret: nt.Secret})
+}
+
+// cliGrants is `twofold login --browser`: the signed-in browser makes a
+// grant (a session only, as for creating a token), the CLI redeems it with
+// its verifier (no session: the grant and verifier are the credential).
+type cliGrants struct{ *api }
+
+func (g cliGrants) Routes() chi.Router {
+	r := g.subrouter()
+	r.With(g.limit, g.requireFull).Post("/", g.handle(g.create))
+	r.With(g.limit).Post("/token", g.handle(g.redeem))
+	return r
+}
+
+func (g cliGrants) create(w http.ResponseWriter, r *http.Request) error {
+	var req wire.CLIGrantRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	var expires time.Time
+	if req.ExpiresAt != nil {
+		expires = *req.ExpiresAt
+	}
+	code, until, err := g.tokens.CreateCLIGrant(r.Context(), client(r), principalOf(r), req.CodeChallenge, req.Name, expires,
+		auth.Factor{Code: req.Code, RecoveryCode: req.RecoveryCode})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.CLIGrant{Grant: code, ExpiresAt: until.UTC()})
+}
+
+func (g cliGrants) redeem(w http.ResponseWriter, r *http.Request) error {
+	var req wire.CLIGrantRedeem
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	nt, err := g.tokens.RedeemCLIGrant(r.Context(), client(r), req.Grant, req.CodeVerifier)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
 package api
 
 import (
-	"github.com/twofold-auth/twofold/server/api/wire"
+	"crypto/sha256"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twofold-auth/twofold/server/api/wire"
 )
 
 // bearer is the header pair for a token.
@@ -212,4 +215,39 @@ func TestProtectedAreaStepUp(t *testing.T) {
 	if r := h.client().do("GET", "/api/v1/demo/protected", nil); r.status != 401 {
 		t.Fatalf("anonymous: %d", r.status)
 	}
+}
+
+// twofold login --browser over HTTP: the browser's session makes the grant,
+// the CLI (no cookie) redeems it with its verifier; a wrong verifier and a
+// second redemption get one answer.
+func TestCLIGrantOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	a := h.enroll("cli@example.com")
+	verifier := strings.Repeat("v", 50)
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	cli := h.client()
+	if r := cli.do("POST", "/api/v1/cli-grants", map[string]string{"code_challenge": challenge, "name": "cli"}); r.status != 401 {
+		t.Fatalf("without a session: %d %s", r.status, r.body)
+	}
+	h.clock.Advance(30 * time.Second)
+	var g wire.CLIGrant
+	a.c.must(201, "POST", "/api/v1/cli-grants", map[string]string{"code_challenge": challenge, "name": "twofold CLI", "code": h.code(a.secret)}).decode(t, &g)
+	if g.Grant == "" || !g.ExpiresAt.Equal(h.clock.Now().Add(2*time.Minute)) {
+		t.Fatalf("%+v", g)
+	}
+	for _, bad := range []map[string]string{{"grant": g.Grant, "code_verifier": strings.Repeat("w", 50)}, {"grant": "x", "code_verifier": verifier}} {
+		if r := cli.do("POST", "/api/v1/cli-grants/token", bad); r.status != 400 || r.errorCode() != "invalid_grant" {
+			t.Fatalf("%v: %d %s", bad, r.status, r.body)
+		}
+	}
+	var created wire.CreatedAppToken
+	cli.must(201, "POST", "/api/v1/cli-grants/token", map[string]string{"grant": g.Grant, "code_verifier": verifier}).decode(t, &created)
+	if !created.Token.MFA || created.Token.Name != "twofold CLI" {
+		t.Fatalf("%+v", created.Token)
+	}
+	if r := cli.do("POST", "/api/v1/cli-grants/token", map[string]string{"grant": g.Grant, "code_verifier": verifier}); r.errorCode() != "invalid_grant" {
+		t.Fatalf("twice: %d %s", r.status, r.body)
+	}
+	h.client().must(200, "GET", "/api/v1/app-tokens", nil, bearer(created.Secret)...)
 }

@@ -31,6 +31,8 @@ var (
 	ErrInvalidToken     = errors.New("application token unknown, revoked or expired")
 	ErrInvalidTokenName = errors.New("token name is not valid")
 	ErrInvalidExpiry    = errors.New("token expiry out of range")
+	ErrInvalidChallenge = errors.New("PKCE challenge is not base64url of 32 bytes")
+	ErrGrantInvalid     = errors.New("CLI grant unknown, used, expired, or its verifier does not match")
 	ErrTooManyTokens    = errors.New("too many application tokens")
 	ErrTokenNotFound    = errors.New("no such application token")
 	ErrTokenNotAllowed  = errors.New("application tokens cannot do this")

@@ -139,8 +139,8 @@ func (s *Admin) setExempt(ctx context.Context, tx store.Tx, c auth.Client, a act
 
 // ResetMFA resets a user's MFA (a lost or replaced phone), with a reason:
 // in one transaction their devices (and with them their push
-// registrations), recovery codes, trusted and known browsers and sessions
-// are removed and their second-factor throttle is cleared; they enroll
+// registrations), recovery codes, trusted and known browsers, application
+// tokens and sessions are removed and their second-factor throttle is cleared; they enroll
 // again at their next sign-in (their organisation requiring it or not),
 // get an email, and the audit log records who, whom and why. An admin
 // resets others, not themself (auth.ErrSelfReset).
@@ -194,6 +194,17 @@ func (s *core) resetUser(ctx context.Context, tx store.Tx, c auth.Client, actorI
 	}
 	if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 		return err
+	}
+	// Application tokens were minted under the factor now distrusted (and
+	// an admin's carry its powers): they go too.
+	tokens, err := tx.AppTokens(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		if err := tx.DeleteAppToken(ctx, u.ID, t.ID); err != nil {
+			return err
+		}
 	}
 	if err := tx.PutThrottle(ctx, store.Throttle{UserID: u.ID}); err != nil {
 		return err

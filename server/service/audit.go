@@ -86,5 +86,5 @@ var AuditEventTypes = []string{
 	EventMemberAdded, EventMemberRemoved, EventInvited, EventAdminDeviceGone, EventEmailCodeSent,
 	EventEmailCodeFailed, EventPushRegistered, EventPushSent, EventPushApproved, EventPushDenied,
 	EventPushReported, EventPushResumed, EventAppTokenCreated, EventAppTokenRevoked, EventAppTokenUsed,
-	EventBrowserTrusted, EventTrustRevoked, EventDeviceSeedRegenerated,
+	EventBrowserTrusted, EventTrustRevoked, EventDeviceSeedRegenerated, EventCLIGrantCreated,
 }

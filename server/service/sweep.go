@@ -20,6 +20,12 @@ func (sv *Service) Sweep(ctx context.Context) (devices, sessions int64, err erro
 		if sessions, err = tx.DeleteExpiredSessions(ctx, now); err != nil {
 			return err
 		}
+		if _, err = tx.DeleteExpiredTrustedBrowsers(ctx, now); err != nil {
+			return err
+		}
+		if _, err = tx.DeleteExpiredCLIGrants(ctx, now); err != nil {
+			return err
+		}
 		_, err = tx.DeleteExpiredKnownBrowsers(ctx, now)
 		return err
 	})

@@ -52,22 +52,61 @@ func normalizeTokenName(name string) (string, error) {
 	return name, nil
 }
 
-// CreateAppToken creates a token for the session's user. A token signs in
+// Create creates a token for the session's user. A token signs in
 // without the second factor, so minting one is a power under authorize's
 // rule: with MFA, f verified now or a fresh second factor in this session;
 // expiresAt is zero for a token that never expires, or within
 // MaxAppTokenLifetime.
 func (s *Tokens) Create(ctx context.Context, c auth.Client, sess auth.Session, name string, expiresAt time.Time, f auth.Factor) (auth.NewAppToken, error) {
-	name, err := normalizeTokenName(name)
+	name, err := s.checkTokenRequest(sess, name, expiresAt)
 	if err != nil {
 		return auth.NewAppToken{}, err
 	}
+	var out auth.NewAppToken
+	err = s.authorize(ctx, c, sess, f, PurposeCreateToken, func(ctx context.Context, tx store.Tx) error {
+		// Past authorize, an account with an active device has just shown
+		// a (fresh) second factor: the token carries that.
+		mfa, err := hasActiveDevice(ctx, tx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		out, err = s.mintToken(ctx, tx, c, sess.UserID, name, expiresAt, mfa)
+		return err
+	})
+	if err != nil {
+		return auth.NewAppToken{}, err
+	}
+	s.log.Info("app token created", "user_id", sess.UserID, "token_id", out.Token.ID)
+	return out, nil
+}
+
+// checkTokenRequest checks what a new token would be: its name, its
+// expiry, and that no token asks for it.
+func (s *core) checkTokenRequest(sess auth.Session, name string, expiresAt time.Time) (string, error) {
+	name, err := normalizeTokenName(name)
+	if err != nil {
+		return "", err
+	}
 	now := s.now()
 	if !expiresAt.IsZero() && (!expiresAt.After(now) || expiresAt.Sub(now) > MaxAppTokenLifetime) {
-		return auth.NewAppToken{}, auth.ErrInvalidExpiry
+		return "", auth.ErrInvalidExpiry
 	}
 	if sess.ViaToken() {
-		return auth.NewAppToken{}, auth.ErrTokenNotAllowed // a token must not mint tokens that outlive it
+		return "", auth.ErrTokenNotAllowed // a token must not mint tokens that outlive it
+	}
+	return name, nil
+}
+
+// mintToken makes a token in tx: the one place a token's secret is made.
+// Its callers are past authorize (Create), or redeem a grant that was made
+// past authorize (RedeemCLIGrant).
+func (s *core) mintToken(ctx context.Context, tx store.Tx, c auth.Client, userID, name string, expiresAt time.Time, mfa bool) (auth.NewAppToken, error) {
+	existing, err := tx.AppTokens(ctx, userID)
+	if err != nil {
+		return auth.NewAppToken{}, err
+	}
+	if len(existing) >= MaxAppTokens {
+		return auth.NewAppToken{}, auth.ErrTooManyTokens
 	}
 	raw, _, err := credential.NewToken(s.rand)
 	if err != nil {
@@ -79,25 +118,14 @@ func (s *Tokens) Create(ctx context.Context, c auth.Client, sess auth.Session, n
 	if err != nil {
 		return auth.NewAppToken{}, err
 	}
-	t := store.AppToken{ID: id, UserID: sess.UserID, Name: name, TokenHash: credential.HashToken(secret),
-		CreatedAt: now, ExpiresAt: expiresAt}
-	err = s.authorize(ctx, c, sess, f, PurposeCreateToken, func(ctx context.Context, tx store.Tx) error {
-		existing, err := tx.AppTokens(ctx, sess.UserID)
-		if err != nil {
-			return err
-		}
-		if len(existing) >= MaxAppTokens {
-			return auth.ErrTooManyTokens
-		}
-		if err := tx.CreateAppToken(ctx, t); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, c, sess.UserID, EventAppTokenCreated, "", id)
-	})
-	if err != nil {
+	t := store.AppToken{ID: id, UserID: userID, Name: name, TokenHash: credential.HashToken(secret),
+		CreatedAt: s.now(), ExpiresAt: expiresAt, MFA: mfa}
+	if err := tx.CreateAppToken(ctx, t); err != nil {
 		return auth.NewAppToken{}, err
 	}
-	s.log.Info("app token created", "user_id", sess.UserID, "token_id", id)
+	if err := s.audit(ctx, tx, c, userID, EventAppTokenCreated, "", id); err != nil {
+		return auth.NewAppToken{}, err
+	}
 	return auth.NewAppToken{Secret: secret, Token: tokenView(t)}, nil
 }
 

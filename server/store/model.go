@@ -135,6 +135,23 @@ type AppToken struct {
 	MFA          bool // minted under a verified second factor
 }
 
+// CLIGrant is a one-time grant that hands an application token to a CLI
+// signing in through the browser: made by a signed-in session, redeemed
+// once before ExpiresAt by the CLI with its PKCE verifier. Only the grant
+// code's SHA-256 (CodeHash) and the verifier's SHA-256 (Challenge) are kept.
+type CLIGrant struct {
+	ID             string
+	UserID         string
+	CodeHash       []byte
+	Challenge      []byte
+	TokenName      string
+	TokenExpiresAt time.Time // zero: the token never expires
+	MFA            bool      // the session had verified a second factor
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	UsedAt         time.Time
+}
+
 // KnownBrowser is a browser that completed a sign-in to an account (a
 // device cookie): during a password lock it may still sign in, against its
 // own failure record. Only the token's hash is kept.

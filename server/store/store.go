@@ -267,6 +267,7 @@ type AuditWriter interface {
 type TokenReader interface {
 	AppTokenByHash(ctx context.Context, tokenHash []byte) (AppToken, error)
 	AppTokens(ctx context.Context, userID string) ([]AppToken, error)
+	CLIGrantByHash(ctx context.Context, codeHash []byte) (CLIGrant, error)
 }
 
 // TokenWriter changes application tokens.
@@ -277,6 +278,11 @@ type TokenWriter interface {
 	// recorded one is at least every old; it reports whether it wrote, so
 	// the caller audits one use per token per interval.
 	TouchAppToken(ctx context.Context, id, addr string, now time.Time, every time.Duration) (bool, error)
+	CreateCLIGrant(ctx context.Context, g CLIGrant) error // ErrConflict for a taken code hash
+	// UseCLIGrant marks an unused grant that is unexpired at now used: its
+	// single use (false otherwise).
+	UseCLIGrant(ctx context.Context, id string, now time.Time) (bool, error)
+	DeleteExpiredCLIGrants(ctx context.Context, now time.Time) (int64, error)
 }
 
 // Reader is everything that can be read, from the store or inside a

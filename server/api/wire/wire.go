@@ -172,6 +172,7 @@ type AppToken struct {
 	ExpiresAt    *time.Time `json:"expires_at"`
 	LastUsedAt   *time.Time `json:"last_used_at"`
 	LastUsedAddr string     `json:"last_used_addr"`
+	MFA          bool       `json:"mfa"` // minted under a verified second factor
 }
 
 type AppTokenList struct {
@@ -185,6 +186,29 @@ type CreateAppTokenRequest struct {
 	ExpiresAt    *time.Time `json:"expires_at"`
 	Code         string     `json:"code"`
 	RecoveryCode string     `json:"recovery_code"`
+}
+
+// CLIGrantRequest is the browser's half of `twofold login --browser`: the
+// CLI's PKCE challenge (base64url of the SHA-256 of its verifier) and the
+// token it will get; like CreateAppTokenRequest it may carry a code.
+type CLIGrantRequest struct {
+	CodeChallenge string     `json:"code_challenge"`
+	Name          string     `json:"name"`
+	ExpiresAt     *time.Time `json:"expires_at"`
+	Code          string     `json:"code"`
+	RecoveryCode  string     `json:"recovery_code"`
+}
+
+// CLIGrant is a one-time grant for the CLI's loopback listener.
+type CLIGrant struct {
+	Grant     string    `json:"grant"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// CLIGrantRedeem is the CLI's half: the grant and its verifier.
+type CLIGrantRedeem struct {
+	Grant        string `json:"grant"`
+	CodeVerifier string `json:"code_verifier"`
 }
 
 // CreatedAppToken is the one response that carries a token.

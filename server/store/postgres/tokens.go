@@ -55,3 +55,41 @@ func (x writes) TouchAppToken(ctx context.Context, id, addr string, now time.Tim
 	n, err := x.count("touch app token", tag, err)
 	return n == 1, err
 }
+
+// CLI grants.
+
+const cliGrantColumns = `id, user_id, code_hash, challenge, token_name, token_expires_at, mfa, created_at, expires_at, used_at`
+
+func (x reads) CLIGrantByHash(ctx context.Context, codeHash []byte) (store.CLIGrant, error) {
+	var g store.CLIGrant
+	var tokenExpires, used *int64
+	var created, expires int64
+	var mfa int
+	err := x.q.QueryRow(ctx, `SELECT `+cliGrantColumns+` FROM cli_grants WHERE code_hash = $1`, codeHash).Scan(
+		&g.ID, &g.UserID, &g.CodeHash, &g.Challenge, &g.TokenName, &tokenExpires, &mfa, &created, &expires, &used)
+	if err != nil {
+		return store.CLIGrant{}, x.fail("cli grant", err)
+	}
+	g.MFA = mfa != 0
+	g.TokenExpiresAt, g.UsedAt = fromNullMS(tokenExpires), fromNullMS(used)
+	g.CreatedAt, g.ExpiresAt = fromMS(created), fromMS(expires)
+	return g, nil
+}
+
+func (x writes) CreateCLIGrant(ctx context.Context, g store.CLIGrant) error {
+	return x.insert(ctx, "create cli grant", `INSERT INTO cli_grants (`+cliGrantColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)`,
+		g.ID, g.UserID, g.CodeHash, g.Challenge, g.TokenName, nullMS(g.TokenExpiresAt), flag(g.MFA), ms(g.CreatedAt), ms(g.ExpiresAt))
+}
+
+// UseCLIGrant is one conditional UPDATE: of concurrent redemptions, one
+// changes the row.
+func (x writes) UseCLIGrant(ctx context.Context, id string, now time.Time) (bool, error) {
+	tag, err := x.q.Exec(ctx, `UPDATE cli_grants SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1`, ms(now), id)
+	n, err := x.count("use cli grant", tag, err)
+	return n == 1, err
+}
+
+func (x writes) DeleteExpiredCLIGrants(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := x.q.Exec(ctx, `DELETE FROM cli_grants WHERE expires_at <= $1`, ms(now))
+	return x.count("delete expired cli grants", tag, err)
+}

@@ -71,3 +71,41 @@ func (x writes) TouchAppToken(ctx context.Context, id, addr string, now time.Tim
 	n, err := x.count("touch app token", res, err)
 	return n == 1, err
 }
+
+// CLI grants.
+
+const cliGrantColumns = `id, user_id, code_hash, challenge, token_name, token_expires_at, mfa, created_at, expires_at, used_at`
+
+func (x reads) CLIGrantByHash(ctx context.Context, codeHash []byte) (store.CLIGrant, error) {
+	var g store.CLIGrant
+	var tokenExpires, used sql.NullInt64
+	var created, expires int64
+	err := x.q.QueryRowContext(ctx, `SELECT `+cliGrantColumns+` FROM cli_grants WHERE code_hash = ?`, codeHash).Scan(
+		&g.ID, &g.UserID, &g.CodeHash, &g.Challenge, &g.TokenName, &tokenExpires, &g.MFA, &created, &expires, &used)
+	if err != nil {
+		return store.CLIGrant{}, x.fail("cli grant", err)
+	}
+	g.TokenExpiresAt, g.UsedAt = fromMS(tokenExpires), fromMS(used)
+	g.CreatedAt, g.ExpiresAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC()
+	return g, nil
+}
+
+func (x writes) CreateCLIGrant(ctx context.Context, g store.CLIGrant) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO cli_grants (`+cliGrantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+		g.ID, g.UserID, g.CodeHash, g.Challenge, g.TokenName, nullMS(g.TokenExpiresAt), g.MFA, ms(g.CreatedAt), ms(g.ExpiresAt))
+	if err != nil {
+		return x.fail("create cli grant", err)
+	}
+	return nil
+}
+
+func (x writes) UseCLIGrant(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := x.q.ExecContext(ctx, `UPDATE cli_grants SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?`, ms(now), id, ms(now))
+	n, err := x.count("use cli grant", res, err)
+	return n == 1, err
+}
+
+func (x writes) DeleteExpiredCLIGrants(ctx context.Context, now time.Time) (int64, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM cli_grants WHERE expires_at <= ?`, ms(now))
+	return x.count("delete expired cli grants", res, err)
+}

@@ -289,24 +289,10 @@ func testAppTokens(t *testing.T, s store.Store) {
 		t.Fatalf("token %+v %v", got, err)
 	}
 	// Of concurrent uses within an interval, one writes.
-	var wrote atomic.Int32
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			Update(t, s, func(tx store.Tx) error {
-				ok, err := tx.TouchAppToken(ctx, "tok_a", "192.0.2.9", T0.Add(time.Second), time.Minute)
-				if ok {
-					wrote.Add(1)
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if wrote.Load() != 1 {
-		t.Fatalf("%d touches wrote in one interval", wrote.Load())
+	if n := Race(t, s, 20, func(tx store.Tx, _ int) (bool, error) {
+		return tx.TouchAppToken(ctx, "tok_a", "192.0.2.9", T0.Add(time.Second), time.Minute)
+	}); n != 1 {
+		t.Fatalf("%d touches wrote in one interval", n)
 	}
 	var ok bool
 	Update(t, s, func(tx store.Tx) error {

@@ -3,8 +3,6 @@ package storetest
 import (
 	"errors"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,9 +193,8 @@ func testGroupsAndUserFlags(t *testing.T, s store.Store) {
 	}
 }
 
-// An invitation and an emailed code are single use, whatever the
-// concurrency, and expire.
-func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
+// An invitation is single use, whatever the concurrency, and expires.
+func testInvitations(t *testing.T, s store.Store) {
 	seedOrg(t, s, "org_acme", "acme")
 	seedMember(t, s, "org_acme", "usr_adm", store.RoleAdmin)
 	inv := store.Invitation{ID: "inv_a", OrgID: "org_acme", Email: "new@example.com", Role: store.RoleMember, TokenHash: []byte("h1"),
@@ -207,24 +204,8 @@ func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
 	if err != nil || got.Email != "new@example.com" || !got.UsedAt.IsZero() || !got.ExpiresAt.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("invitation %+v %v", got, err)
 	}
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			Update(t, s, func(tx store.Tx) error {
-				ok, err := tx.UseInvitation(ctx, "inv_a", T0.Add(time.Minute))
-				if ok {
-					wins.Add(1)
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("invitation used %d times", wins.Load())
+	if n := Race(t, s, 20, func(tx store.Tx, _ int) (bool, error) { return tx.UseInvitation(ctx, "inv_a", T0.Add(time.Minute)) }); n != 1 {
+		t.Fatalf("invitation used %d times", n)
 	}
 	inv.ID, inv.TokenHash = "inv_b", []byte("h2")
 	Update(t, s, func(tx store.Tx) error { return tx.CreateInvitation(ctx, inv) })
@@ -237,7 +218,13 @@ func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
 	if all, _ := s.Invitations(ctx, "org_acme"); len(all) != 2 {
 		t.Fatalf("invitations %+v", all)
 	}
+}
 
+// An emailed code is single use whatever the concurrency, dies after its
+// wrong tries, expires, and a new code voids the old.
+func testEmailCodes(t *testing.T, s store.Store) {
+	seedOrg(t, s, "org_acme", "acme")
+	seedMember(t, s, "org_acme", "usr_adm", store.RoleAdmin)
 	code := store.EmailCode{ID: "ecd_1", UserID: "usr_adm", Purpose: "mfa_off", CodeHash: []byte("c1"), CreatedAt: T0, ExpiresAt: T0.Add(5 * time.Minute)}
 	Update(t, s, func(tx store.Tx) error { return tx.CreateEmailCode(ctx, code) })
 	if _, err := s.EmailCode(ctx, "usr_adm", "mfa_off", T0.Add(5*time.Minute)); !errors.Is(err, store.ErrNotFound) {
@@ -252,23 +239,8 @@ func testInvitationsAndEmailCodes(t *testing.T, s store.Store) {
 	}
 	code.ID, code.CreatedAt = "ecd_2", T0.Add(time.Second)
 	Update(t, s, func(tx store.Tx) error { return tx.CreateEmailCode(ctx, code) })
-	var used atomic.Int32
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			Update(t, s, func(tx store.Tx) error {
-				ok, err := tx.UseEmailCode(ctx, "ecd_2", T0)
-				if ok {
-					used.Add(1)
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if used.Load() != 1 {
-		t.Fatalf("code used %d times", used.Load())
+	if n := Race(t, s, 20, func(tx store.Tx, _ int) (bool, error) { return tx.UseEmailCode(ctx, "ecd_2", T0) }); n != 1 {
+		t.Fatalf("code used %d times", n)
 	}
 	// A used code stays used: a wrong try neither counts nor changes it,
 	// and an expired code cannot be used.

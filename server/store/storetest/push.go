@@ -3,8 +3,6 @@ package storetest
 import (
 	"bytes"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,28 +56,14 @@ func testPushChallengeSingleUse(t *testing.T, s store.Store) {
 	if err := s.Update(ctx, func(tx store.Tx) error { return tx.CreatePushChallenge(ctx, c) }); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("duplicate challenge: %v", err)
 	}
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			state := store.PushApproved
-			if i%2 == 1 {
-				state = store.PushDenied
-			}
-			Update(t, s, func(tx store.Tx) error {
-				ok, err := tx.AnswerPushChallenge(ctx, "pch_a", "usr_a", state, "dev_a", T0.Add(time.Second))
-				if ok {
-					wins.Add(1)
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("answered %d times", wins.Load())
+	if n := Race(t, s, 40, func(tx store.Tx, i int) (bool, error) {
+		state := store.PushApproved
+		if i%2 == 1 {
+			state = store.PushDenied
+		}
+		return tx.AnswerPushChallenge(ctx, "pch_a", "usr_a", state, "dev_a", T0.Add(time.Second))
+	}); n != 1 {
+		t.Fatalf("answered %d times", n)
 	}
 	got, _ = s.PushChallenge(ctx, "pch_a")
 	if got.DeviceID != "dev_a" || !got.AnsweredAt.Equal(T0.Add(time.Second)) {

@@ -16,6 +16,8 @@ package storetest
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,10 +65,12 @@ func Run(t *testing.T, open Open) {
 		{"Organisations", testOrganisations},
 		{"OrgUsers", testOrgUsers},
 		{"GroupsAndUserFlags", testGroupsAndUserFlags},
-		{"InvitationsAndEmailCodesSingleUse", testInvitationsAndEmailCodes},
+		{"InvitationsSingleUse", testInvitations},
+		{"EmailCodesSingleUse", testEmailCodes},
 		{"Outbox", testOutbox},
 		{"TrustedBrowsers", testTrustedBrowsers},
 		{"OrgAudit", testOrgAudit},
+		{"CLIGrants", testCLIGrants},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
@@ -111,3 +115,25 @@ func SeedSession(t testing.TB, s store.Store, userID, id string, verified bool) 
 }
 
 func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+
+// Race runs fn in n concurrent Updates (racer i gets i) and returns how
+// many reported true: the conditional writes' single-use property.
+func Race(t testing.TB, s store.Store, n int, fn func(tx store.Tx, i int) (bool, error)) int {
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			Update(t, s, func(tx store.Tx) error {
+				ok, err := fn(tx, i)
+				if ok {
+					wins.Add(1)
+				}
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	return int(wins.Load())
+}
