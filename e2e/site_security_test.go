@@ -1,17 +1,15 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/twofold-auth/twofold/server/api/client"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
@@ -21,46 +19,36 @@ import (
 // code when the server wants a fresh confirmation, and says how many other
 // sessions it signed out; "Sign out everywhere" ends them all.
 
-// otherBrowser is a second client (Go's HTTP client: "A program") signed in
-// with a password.
+// otherBrowser is a second client (the API client with Go's user agent:
+// "A program") signed in with a password.
 type otherBrowser struct {
 	t *testing.T
-	c *http.Client
+	c *client.Client
 }
 
 func signInElsewhere(t *testing.T, email, password string) *otherBrowser {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	o := &otherBrowser{t: t, c: &http.Client{Jar: jar}}
-	if status := o.signIn(email, password); status != 200 {
-		t.Fatalf("signing in elsewhere: %d", status)
+	c, err := client.New(serverURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &otherBrowser{t: t, c: c}
+	if err := o.signIn(email, password); err != nil {
+		t.Fatalf("signing in elsewhere: %v", err)
 	}
 	return o
 }
 
-func (o *otherBrowser) signIn(email, password string) int {
-	o.t.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	resp, err := o.c.Post(serverURL+"/api/v1/session", "application/json", bytes.NewReader(body))
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+func (o *otherBrowser) signIn(email, password string) error {
+	_, err := o.c.SignIn(context.Background(), email, password)
+	return err
 }
 
 // signedIn tells whether the client's session is still live.
 func (o *otherBrowser) signedIn() bool {
 	o.t.Helper()
-	resp, err := o.c.Get(serverURL + "/api/v1/session/status")
+	st, err := o.c.SessionStatus(context.Background())
 	if err != nil {
-		o.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		SignedIn bool `json:"signed_in"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		o.t.Fatal(err)
 	}
 	return st.SignedIn
@@ -176,7 +164,7 @@ func TestSitePasswordAndSessions(t *testing.T) {
 	if other.signedIn() {
 		t.Fatal("the other session outlived the password change")
 	}
-	if other.signIn(email, sitePassword) != http.StatusUnauthorized || other.signIn(email, newPassword) != http.StatusOK {
+	if !client.IsCode(other.signIn(email, sitePassword), "invalid_credentials") || other.signIn(email, newPassword) != nil {
 		t.Fatal("the old password still works, or the new one does not")
 	}
 	tb.do(chromedp.Reload())

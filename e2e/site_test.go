@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/twofold-auth/twofold/server/api/client"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
@@ -243,14 +245,18 @@ func TestSiteJourneys(t *testing.T) {
 	token := poll[string](tb, `document.querySelector('#token-created').hidden ? '' : document.querySelector('#token-secret').textContent`, 10*time.Second)
 	poll[bool](tb, `document.querySelectorAll('#tokens tr').length === 1`, 10*time.Second)
 	tb.shot("tokens")
-	if status := bearerGet(t, token, "/api/v1/totp-devices"); status != 200 {
-		t.Fatalf("the new token gets %d", status)
+	api, err := client.New(serverURL, client.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Devices(context.Background()); err != nil {
+		t.Fatalf("the new token: %v", err)
 	}
 	tb.click("#tokens .revoke")
 	tb.click("#tokens .revoke") // the second click confirms
 	poll[bool](tb, `document.querySelectorAll('#tokens tr').length === 0`, 10*time.Second)
-	if status := bearerGet(t, token, "/api/v1/totp-devices"); status != 401 {
-		t.Fatalf("the revoked token gets %d", status)
+	if _, err := api.Devices(context.Background()); !client.IsCode(err, "invalid_token") {
+		t.Fatalf("the revoked token: %v", err)
 	}
 
 	// Journey 3: sign out, sign in: password, then the second factor. A
@@ -340,18 +346,6 @@ func TestSiteJourneys(t *testing.T) {
 	tb.typeInto("#confirm-code", fresh[0])
 	tb.click(`#confirm-form button[type="submit"]`)
 	poll[bool](tb, `document.querySelector('#mfa-badge').textContent === 'Off' && document.querySelector('#devices-wrap').hidden`, 10*time.Second)
-}
-
-func bearerGet(t *testing.T, token, path string) int {
-	t.Helper()
-	req, _ := http.NewRequest("GET", serverURL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // The site's pages carry the strict CSP: no inline script or style.

@@ -1,16 +1,16 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
@@ -28,14 +28,13 @@ func TestEnableMFAEndsPasswordOnlySessionsAndReloadReusesDevice(t *testing.T) {
 	tb.waitPath("/account")
 
 	// Another browser signed in with the password alone.
-	jar, _ := cookiejar.New(nil)
-	other := &http.Client{Jar: jar}
-	body, _ := json.Marshal(map[string]string{"email": email, "password": sitePassword})
-	resp, err := other.Post(serverURL+"/api/v1/session", "application/json", bytes.NewReader(body))
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("other sign-in: %v %v", resp, err)
+	other, err := client.New(serverURL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if _, err := other.SignIn(context.Background(), email, sitePassword); err != nil {
+		t.Fatalf("other sign-in: %v", err)
+	}
 
 	keyShown := func() string {
 		poll[bool](tb, `!document.querySelector('#setup').hidden && document.querySelector('#qr').naturalWidth > 0`, 10*time.Second)
@@ -54,11 +53,7 @@ func TestEnableMFAEndsPasswordOnlySessionsAndReloadReusesDevice(t *testing.T) {
 	if second == first {
 		t.Fatal("the reload kept the key it told the user was replaced")
 	}
-	var list struct {
-		Devices []struct {
-			State string `json:"state"`
-		} `json:"devices"`
-	}
+	var list wire.DeviceList
 	if s := eval[string](tb, `fetch('/api/v1/totp-devices').then(r => r.text())`); json.Unmarshal([]byte(s), &list) != nil || len(list.Devices) != 1 {
 		t.Fatalf("devices after a reload: %s", s)
 	}
@@ -70,12 +65,7 @@ func TestEnableMFAEndsPasswordOnlySessionsAndReloadReusesDevice(t *testing.T) {
 	tb.typeInto("#code", totpAt(t, secret, time.Now()))
 	tb.click(`#activate-form button[type="submit"]`)
 	tb.fieldErrorShown("#signed-out-notice", "signed out 1 other session")
-	resp, err = other.Get(serverURL + "/api/v1/session")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("the password-only session after MFA was turned on: %d", resp.StatusCode)
+	if _, err := other.Session(context.Background()); !client.IsCode(err, "unauthenticated") {
+		t.Fatalf("the password-only session after MFA was turned on: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -20,7 +21,8 @@ import (
 )
 
 // Config is the server's configuration; withDefaults fills what is left
-// zero. cmd/twofold-server fills it from flags and TWOFOLD_* variables.
+// zero from DefaultConfig. cmd/twofold-server fills it from flags and
+// TWOFOLD_* variables, whose defaults it takes from DefaultConfig too.
 type Config struct {
 	Addr    string // listen address (default ":8080")
 	DataDir string // database and key file directory (default "./data")
@@ -63,12 +65,47 @@ type Config struct {
 	Logger    *slog.Logger     // default built from LogLevel, LogFormat, LogOutput
 }
 
-func (c Config) withDefaults() (Config, error) {
-	if c.Addr == "" {
-		c.Addr = ":8080"
+// DefaultConfig is the configuration's defaults, in one place: what
+// withDefaults fills into a zero field, and what cmd/twofold-server's flags
+// show, so the two cannot drift. The defaults that follow from other
+// fields are not in it: DBPath and MasterKeyFile (under DataDir), BaseURL
+// (from Addr's port), the SMTP port (from its security), and the logger,
+// clock and randomness.
+func DefaultConfig() Config {
+	return Config{
+		Addr:          ":8080",
+		DataDir:       "data",
+		LogLevel:      "info",
+		LogFormat:     "text",
+		DBSync:        "normal",
+		RateLimit:     api.DefaultRateLimit,
+		SweepInterval: time.Minute,
+		ShutdownGrace: 10 * time.Second,
+		Auth:          service.Config{PendingDeviceTTL: service.DefaultPendingDeviceTTL, Issuer: service.DefaultIssuer},
+		SMTP:          mail.Config{Security: mail.StartTLS},
 	}
-	if c.DataDir == "" {
-		c.DataDir = "data"
+}
+
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.DataDir = cmp.Or(c.DataDir, d.DataDir)
+	c.LogLevel = cmp.Or(c.LogLevel, d.LogLevel)
+	c.LogFormat = cmp.Or(c.LogFormat, d.LogFormat)
+	c.DBSync = cmp.Or(c.DBSync, d.DBSync)
+	if c.RateLimit == (api.RateLimit{}) {
+		c.RateLimit = d.RateLimit
+	}
+	if c.Auth.PendingDeviceTTL <= 0 {
+		c.Auth.PendingDeviceTTL = d.Auth.PendingDeviceTTL
+	}
+	c.Auth.Issuer = cmp.Or(c.Auth.Issuer, d.Auth.Issuer)
+	c.SMTP.Security = cmp.Or(c.SMTP.Security, d.SMTP.Security)
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = d.SweepInterval
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = d.ShutdownGrace
 	}
 	if c.DBPath == "" {
 		c.DBPath = filepath.Join(c.DataDir, "twofold.db")
@@ -89,24 +126,10 @@ func (c Config) withDefaults() (Config, error) {
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("%w: base URL %q must be http(s)://host[:port]", ErrConfig, c.BaseURL)
 	}
-	if c.LogLevel == "" {
-		c.LogLevel = "info"
-	}
-	if c.LogFormat == "" {
-		c.LogFormat = "text"
-	}
 	switch c.DBSync {
-	case "":
-		c.DBSync = "normal"
 	case "normal", "full":
 	default:
 		return c, fmt.Errorf("%w: database sync %q (want normal or full)", ErrConfig, c.DBSync)
-	}
-	if c.SweepInterval <= 0 {
-		c.SweepInterval = time.Minute
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = 10 * time.Second
 	}
 	if c.App == nil {
 		c.App = web.App

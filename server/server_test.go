@@ -48,6 +48,10 @@ func TestConfigDefaults(t *testing.T) {
 	if c.DBSync != "normal" {
 		t.Fatalf("DBSync default %q", c.DBSync)
 	}
+	if d := DefaultConfig(); c.RateLimit != d.RateLimit || c.SweepInterval != time.Minute || c.ShutdownGrace != 10*time.Second ||
+		c.Auth.PendingDeviceTTL != 10*time.Minute || c.Addr != d.Addr || c.DBSync != d.DBSync {
+		t.Fatalf("defaults %+v, DefaultConfig %+v", c, d)
+	}
 	for _, bad := range []Config{{Addr: "nonsense"}, {BaseURL: "ftp://x"}, {LogLevel: "loud"}, {LogFormat: "xml"}, {DBSync: "sometimes"}} {
 		if _, err := bad.withDefaults(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v", bad, err)

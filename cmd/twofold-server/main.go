@@ -206,20 +206,21 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config, getenv func(string) strin
 		}
 		return def
 	}
-	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", ":8080"), "listen address (TWOFOLD_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", "data"), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
+	d := server.DefaultConfig() // the defaults shown are the ones the server applies
+	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", d.Addr), "listen address (TWOFOLD_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", d.DataDir), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", getenv("TWOFOLD_MASTER_KEY_FILE"), "master key file (TWOFOLD_MASTER_KEY_FILE; default DATA/master.key)")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("TWOFOLD_METRICS_ADDR"), "serve /metrics on this separate address, e.g. 127.0.0.1:9464; off when empty (TWOFOLD_METRICS_ADDR)")
-	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", "info"), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", "text"), "text or json (TWOFOLD_LOG_FORMAT)")
-	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", "normal"), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
-	fs.StringVar(&cfg.Auth.Issuer, "issuer", env("TWOFOLD_ISSUER", "Twofold"), "otpauth issuer authenticator apps show; other organisations than the default add their slug, e.g. \"Twofold (acme)\" (TWOFOLD_ISSUER)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("TWOFOLD_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (TWOFOLD_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("TWOFOLD_LOG_FORMAT", d.LogFormat), "text or json (TWOFOLD_LOG_FORMAT)")
+	fs.StringVar(&cfg.DBSync, "db-sync", env("TWOFOLD_DB_SYNC", d.DBSync), "SQLite commit durability: normal (no fsync per commit) or full (TWOFOLD_DB_SYNC)")
+	fs.StringVar(&cfg.Auth.Issuer, "issuer", env("TWOFOLD_ISSUER", d.Auth.Issuer), "otpauth issuer authenticator apps show; other organisations than the default add their slug, e.g. \"Twofold (acme)\" (TWOFOLD_ISSUER)")
 	proxies := fs.String("trusted-proxies", getenv("TWOFOLD_TRUSTED_PROXIES"), "comma-separated CIDRs whose X-Forwarded-For is trusted (TWOFOLD_TRUSTED_PROXIES)")
-	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(api.DefaultRateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
-	pendingTTL := fs.String("pending-device-ttl", env("TWOFOLD_PENDING_DEVICE_TTL", "10m"), "how long a new TOTP device may wait for its first code (TWOFOLD_PENDING_DEVICE_TTL)")
+	rate := fs.String("rate-limit", env("TWOFOLD_RATE_LIMIT", strconv.Itoa(d.RateLimit.Requests)), "credential requests per minute per client address, -1 for none (TWOFOLD_RATE_LIMIT)")
+	pendingTTL := fs.String("pending-device-ttl", env("TWOFOLD_PENDING_DEVICE_TTL", shortDuration(d.Auth.PendingDeviceTTL)), "how long a new TOTP device may wait for its first code (TWOFOLD_PENDING_DEVICE_TTL)")
 	openSignup := fs.String("open-signup", getenv("TWOFOLD_OPEN_SIGNUP"), "true or false: open or close sign-up into the default organisation at start; empty keeps the admins' setting (TWOFOLD_OPEN_SIGNUP)")
-	smtp := smtpFlags(fs, cfg, env)
+	smtp := smtpFlags(fs, cfg, env, d.SMTP)
 	return func() error {
 		ttl, err := time.ParseDuration(*pendingTTL)
 		if err != nil || ttl < time.Second || ttl > 24*time.Hour {
@@ -230,7 +231,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config, getenv func(string) strin
 		if err != nil || n == 0 || n < -1 {
 			return fmt.Errorf("-rate-limit %q: want a positive number or -1", *rate)
 		}
-		cfg.RateLimit = api.RateLimit{Requests: n, Window: time.Minute}
+		cfg.RateLimit = api.RateLimit{Requests: n, Window: d.RateLimit.Window}
 		for p := range strings.SplitSeq(*proxies, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				cfg.TrustedProxies = append(cfg.TrustedProxies, p)
@@ -253,10 +254,10 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config, getenv func(string) strin
 }
 
 // smtpFlags defines the -smtp-* flags and returns their check.
-func smtpFlags(fs *flag.FlagSet, cfg *server.Config, env func(string, string) string) func() error {
+func smtpFlags(fs *flag.FlagSet, cfg *server.Config, env func(string, string) string, d mail.Config) func() error {
 	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("TWOFOLD_SMTP_HOST", ""), "SMTP server for mail; empty keeps mail in the development outbox (TWOFOLD_SMTP_HOST)")
 	port := fs.String("smtp-port", env("TWOFOLD_SMTP_PORT", ""), "SMTP port (TWOFOLD_SMTP_PORT; default 587 for starttls, 465 for tls, 25 for none)")
-	security := fs.String("smtp-security", env("TWOFOLD_SMTP_SECURITY", "starttls"), "starttls (required), tls (implicit) or none (TWOFOLD_SMTP_SECURITY)")
+	security := fs.String("smtp-security", env("TWOFOLD_SMTP_SECURITY", string(d.Security)), "starttls (required), tls (implicit) or none (TWOFOLD_SMTP_SECURITY)")
 	fs.StringVar(&cfg.SMTP.User, "smtp-user", env("TWOFOLD_SMTP_USER", ""), "SMTP user name; empty for no authentication (TWOFOLD_SMTP_USER)")
 	passwordFile := fs.String("smtp-password-file", env("TWOFOLD_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password (TWOFOLD_SMTP_PASSWORD_FILE; or TWOFOLD_SMTP_PASSWORD itself)")
 	fs.StringVar(&cfg.SMTP.From, "smtp-from", env("TWOFOLD_SMTP_FROM", ""), "From address, e.g. \"Twofold <no-reply@example.com>\" (TWOFOLD_SMTP_FROM)")
@@ -287,4 +288,16 @@ func smtpFlags(fs *flag.FlagSet, cfg *server.Config, env func(string, string) st
 		}
 		return nil
 	}
+}
+
+// shortDuration writes a duration as people type it: 10m, not 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server"
 	"github.com/twofold-auth/twofold/server/mail"
 )
 
@@ -40,6 +41,31 @@ func TestParseDefaultsEnvAndFlags(t *testing.T) {
 		{"-pending-device-ttl", "0s"}, {"-pending-device-ttl", "ten minutes"}, {"-pending-device-ttl", "48h"}} {
 		if _, err := parse(bad, env(nil), &bytes.Buffer{}); err == nil {
 			t.Errorf("parse(%q) accepted", bad)
+		}
+	}
+}
+
+// The flags' defaults are the server's own (server.DefaultConfig), so the
+// two cannot drift; -h shows them as people type them.
+func TestFlagDefaultsAreTheServers(t *testing.T) {
+	cfg, err := parse(nil, env(nil), &bytes.Buffer{})
+	d := server.DefaultConfig()
+	if err != nil || cfg.Addr != d.Addr || cfg.DataDir != d.DataDir || cfg.LogLevel != d.LogLevel || cfg.LogFormat != d.LogFormat ||
+		cfg.DBSync != d.DBSync || cfg.RateLimit != d.RateLimit || cfg.Auth.PendingDeviceTTL != d.Auth.PendingDeviceTTL ||
+		cfg.Auth.Issuer != d.Auth.Issuer || cfg.SMTP.Security != d.SMTP.Security {
+		t.Fatalf("flag defaults %+v, server defaults %+v (%v)", cfg, d, err)
+	}
+	var help bytes.Buffer
+	parse([]string{"-h"}, env(nil), &help)
+	for _, want := range []string{`(default ":8080")`, `(default "data")`, `(default "10m")`, `(default "60")`, `(default "normal")`,
+		`(default "Twofold")`, `(default "starttls")`} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("-h does not show %s:\n%s", want, help.String())
+		}
+	}
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", time.Second: "1s"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -2,14 +2,14 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/transfer"
@@ -17,53 +17,64 @@ import (
 	"github.com/twofold-auth/twofold/wasm/vault"
 )
 
-// accounts registers itself, so the verb lives in this file alone.
-func init() {
-	commands["accounts"] = command{"read other apps' exports and backups, and write exports for them", runAccounts}
-}
-
-const accountsUsage = `Usage:
-  twofold accounts import [--format F] [--password-file FILE] [--show-secrets] [-o table|json] FILE
-  twofold accounts export --format otpauth|aegis|google [--from F] [--password-file FILE] [--out FILE] INPUT
-
-import prints the accounts a file holds: an export or backup of Aegis,
+func accountsCmd(e *env) *cobra.Command {
+	cmd := group(e, "accounts", "read other apps' exports and backups, and write exports for them",
+		`import prints the accounts a file holds: an export or backup of Aegis,
 2FAS, andOTP, Bitwarden, FreeOTP+, Ente Auth, Proton Authenticator,
 Authenticator Pro / Stratum, Steam Desktop Authenticator (.maFile), Google
 Authenticator (otpauth-migration:// lines), an otpauth:// list or a Twofold
-backup. export converts any of those into a file for another app. See
-twofold accounts import --help and twofold accounts export --help.
-`
+backup. export converts any of those into a file for another app.`,
+		`  twofold accounts import aegis-export.json
+  twofold accounts export --format aegis --out aegis.json export.txt`)
+	cmd.AddCommand(accountsImportCmd(e), accountsExportCmd(e))
+	return cmd
+}
 
-const accountsImportUsage = `Usage: twofold accounts import [--format F] [--password-file FILE] [--show-secrets] [-o table|json] FILE
+// importFlags are accounts import's flags.
+type importFlags struct {
+	format, passwordFile string
+	showSecrets          bool
+	output               *outputFormat
+}
 
-Prints the accounts FILE holds: issuer, account, type (totp, hotp, steam),
+func accountsImportCmd(e *env) *cobra.Command {
+	var f importFlags
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "print the accounts an export or backup holds",
+		Long: `Prints the accounts FILE holds: issuer, account, type (totp, hotp, steam),
 algorithm, digits, period, counter, and with --show-secrets the secret in
 base32. The format is detected unless --format names it. Entries that
 cannot be imported (a Yandex or mOTP account, MD5, ...) are listed on
 standard error with the reason; the others are printed. An encrypted file
 needs --password-file; a wrong password or a damaged file is one line on
 standard error and exit status 2, and nothing is printed. FILE "-" is
-standard input. Nothing is saved anywhere.
+standard input. Nothing is saved anywhere. With -o json the output is one
+object with format, accounts, skipped and warnings.`,
+		Example: `  twofold accounts import aegis-export.json
+  twofold accounts import --password-file pw.txt -o json backup.2fas`,
+		Args: exactArgs(1, "name exactly one FILE"),
+		RunE: func(_ *cobra.Command, args []string) error { return runAccountsImport(e, args[0], &f) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.format, "format", string(transfer.FormatAuto), "the file's format `F`: auto, aegis, 2fas, andotp, bitwarden, freeotp-plus, ente, proton, "+
+		"stratum, steam, google, otpauth or twofold (an andOTP backup from before andOTP 0.6.3 must be named: andotp)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "the file's password, the first line of `FILE` (\"-\": standard input), so it stays out of the process list")
+	fs.BoolVar(&f.showSecrets, "show-secrets", false, "also print each secret (base32)")
+	f.output = addOutputFlag(fs)
+	completeOutput(cmd)
+	return cmd
+}
 
-Flags:
-  --format F            auto (default), aegis, 2fas, andotp, bitwarden,
-                        freeotp-plus, ente, proton, stratum, steam, google,
-                        otpauth or twofold (an andOTP backup from before
-                        andOTP 0.6.3 must be named: andotp)
-  --password-file FILE  the file's password, the first line of FILE ("-":
-                        standard input), so it stays out of the process list
-  --show-secrets        also print each secret (base32)
-  -o table|json         a table (default) or one JSON object with
-                        format, accounts, skipped and warnings
+// exportFlags are accounts export's flags.
+type exportFlags struct{ format, from, passwordFile, out string }
 
-Examples:
-  twofold accounts import aegis-export.json
-  twofold accounts import --password-file pw.txt -o json backup.2fas
-`
-
-const accountsExportUsage = `Usage: twofold accounts export --format otpauth|aegis|google [--from F] [--password-file FILE] [--out FILE] INPUT
-
-Reads INPUT like "accounts import" (any format it reads: another app's
+func accountsExportCmd(e *env) *cobra.Command {
+	var f exportFlags
+	cmd := &cobra.Command{
+		Use:   "export --format otpauth|aegis|google INPUT",
+		Short: "write an export or backup's accounts for another app",
+		Long: `Reads INPUT like "accounts import" (any format it reads: another app's
 export, a Twofold backup) and writes its accounts for another app, to
 --out FILE (created with mode 0600, never over an existing file) or to
 standard output. This is how you move out, or between apps:
@@ -79,60 +90,44 @@ standard output. This is how you move out, or between apps:
 
 The output holds every secret in plaintext: keep it safe and delete it
 once imported. Entries INPUT holds that cannot be exported are listed on
-standard error.
-
-Flags:
-  --format F            otpauth, aegis or google (required)
-  --from F              INPUT's format, as import's --format (default auto)
-  --password-file FILE  INPUT's password ("-": standard input)
-  --out FILE            write here instead of standard output
-
-Examples:
-  twofold accounts export --format aegis --password-file pw.txt --out aegis.json twofold-backup-2026-01-01.twofold
-  twofold accounts export --format google export.2fas > transfer.txt
-`
-
-func runAccounts(e *env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, accountsUsage)
-		return exitUsage
+standard error.`,
+		Example: `  twofold accounts export --format aegis --password-file pw.txt --out aegis.json twofold-backup-2026-01-01.twofold
+  twofold accounts export --format google export.2fas > transfer.txt`,
+		Args: exactArgs(1, "name exactly one INPUT"),
+		RunE: func(_ *cobra.Command, args []string) error { return runAccountsExport(e, args[0], &f) },
 	}
-	switch args[0] {
-	case "import":
-		return runAccountsImport(e, args[1:])
-	case "export":
-		return runAccountsExport(e, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, accountsUsage)
-		return exitOK
-	}
-	return fail(e, exitUsage, "accounts: unknown subcommand %q; use import or export (see twofold accounts --help)", args[0])
+	fs := cmd.Flags()
+	fs.StringVar(&f.format, "format", "", "what to write, `F`: otpauth, aegis or google (required)")
+	fs.StringVar(&f.from, "from", string(transfer.FormatAuto), "INPUT's format `F`, as import's --format")
+	fs.StringVar(&f.passwordFile, "password-file", "", "INPUT's password, the first line of `FILE` (\"-\": standard input)")
+	fs.StringVar(&f.out, "out", "", "write to `FILE` instead of standard output")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"otpauth", "aegis", "google"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
 // readAccounts reads and imports the file named by the arguments shared by
-// import and export. On failure it has printed the one-line error and
-// returns the exit status.
-func readAccounts(e *env, verb, name, format, passwordFile string) (*transfer.Result, int) {
+// import and export, and lists on stderr what it could not import.
+func readAccounts(e *env, verb, name, format, passwordFile string) (*transfer.Result, error) {
 	f, ok := transfer.ParseFormat(format)
 	if !ok {
-		return nil, fail(e, exitUsage, "%s: unknown format %q (see twofold %s --help)", verb, format, verb)
+		return nil, usagef("unknown format %q (see twofold %s --help)", format, verb)
 	}
 	data, err := readInput(e, name)
 	if err != nil {
-		return nil, fail(e, exitUsage, "%s: %s: %v", verb, name, err)
+		return nil, usagef("%s: %v", name, err)
 	}
 	opt := transfer.Options{Format: f, OpenTwofold: openTwofoldBackup}
 	if passwordFile != "" {
 		if opt.Password, err = readPassword(e, passwordFile); err != nil {
-			return nil, fail(e, exitUsage, "%s: --password-file: %v", verb, err)
+			return nil, usagef("--password-file: %v", err)
 		}
 	}
 	res, err := transfer.Import(data, opt)
 	if errors.Is(err, transfer.ErrPasswordRequired) && passwordFile == "" {
-		return nil, fail(e, exitUsage, "%s: %s: the file is encrypted: give its password with --password-file FILE", verb, name)
+		return nil, usagef("%s: the file is encrypted: give its password with --password-file FILE", name)
 	}
 	if err != nil {
-		return nil, fail(e, exitUsage, "%s: %s: %s", verb, name, describeTransfer(err))
+		return nil, usagef("%s: %s", name, describeTransfer(err))
 	}
 	for i := range res.Skipped {
 		fmt.Fprintf(e.stderr, "twofold: %s: not imported: %s\n", verb, describeTransfer(&res.Skipped[i]))
@@ -140,7 +135,7 @@ func readAccounts(e *env, verb, name, format, passwordFile string) (*transfer.Re
 	for _, w := range res.Warnings {
 		fmt.Fprintf(e.stderr, "twofold: %s: warning: %s\n", verb, w)
 	}
-	return res, exitOK
+	return res, nil
 }
 
 // readInput reads a whole file ("-": standard input), refusing one over
@@ -236,159 +231,129 @@ type importJSON struct {
 	Warnings []string      `json:"warnings"`
 }
 
-func runAccountsImport(e *env, args []string) int {
-	fs := newFlagSet("accounts import")
-	var (
-		format       = fs.String("format", string(transfer.FormatAuto), "")
-		passwordFile = fs.String("password-file", "", "")
-		showSecrets  = fs.Bool("show-secrets", false, "")
-		output       = fs.String("o", "table", "")
-	)
-	rest, status, done := parseFlags(e, fs, args, accountsImportUsage)
-	if done {
-		return status
+func runAccountsImport(e *env, name string, f *importFlags) error {
+	res, err := readAccounts(e, "accounts import", name, f.format, f.passwordFile)
+	if err != nil {
+		return err
 	}
-	if len(rest) != 1 {
-		return fail(e, exitUsage, "accounts import: name exactly one FILE (see twofold accounts import --help)")
+	out := importJSON{Format: string(res.Format), Accounts: []accountJSON{}, Skipped: []skippedJSON{}, Warnings: res.Warnings}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
 	}
-	if *output != "table" && *output != "json" {
-		return fail(e, exitUsage, "accounts import: -o must be table or json")
-	}
-	res, status := readAccounts(e, "accounts import", rest[0], *format, *passwordFile)
-	if res == nil {
-		return status
-	}
-	if *output == "json" {
-		out := importJSON{Format: string(res.Format), Accounts: []accountJSON{}, Skipped: []skippedJSON{}, Warnings: res.Warnings}
-		if out.Warnings == nil {
-			out.Warnings = []string{}
-		}
-		for i := range res.Entries {
-			a := &res.Entries[i]
-			obj := accountJSON{Issuer: a.Issuer, Account: a.Account, Type: string(a.Type), Algorithm: string(a.Algorithm), Digits: a.Digits, Period: a.Period}
-			if a.Type == transfer.HOTP {
-				obj.Counter = &a.Counter
-			}
-			if *showSecrets {
-				obj.Secret = otpauth.EncodeSecret(a.Secret)
-			}
-			out.Accounts = append(out.Accounts, obj)
-		}
-		for _, s := range res.Skipped {
-			out.Skipped = append(out.Skipped, skippedJSON{Entry: s.Index, Issuer: s.Issuer, Account: s.Account, Reason: describeTransfer(s.Err)})
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return fail(e, exitFail, "accounts import: writing output: %v", err)
-		}
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	header := "ISSUER\tACCOUNT\tTYPE\tALGORITHM\tDIGITS\tPERIOD\tCOUNTER"
-	if *showSecrets {
-		header += "\tSECRET"
-	}
-	fmt.Fprintln(tw, header)
 	for i := range res.Entries {
 		a := &res.Entries[i]
-		period, counter := strconv.Itoa(a.Period), "-"
+		obj := accountJSON{Issuer: a.Issuer, Account: a.Account, Type: string(a.Type), Algorithm: string(a.Algorithm), Digits: a.Digits, Period: a.Period}
 		if a.Type == transfer.HOTP {
-			period, counter = "-", strconv.FormatUint(a.Counter, 10)
+			obj.Counter = &a.Counter
+		}
+		if f.showSecrets {
+			obj.Secret = otpauth.EncodeSecret(a.Secret)
+		}
+		out.Accounts = append(out.Accounts, obj)
+	}
+	for _, s := range res.Skipped {
+		out.Skipped = append(out.Skipped, skippedJSON{Entry: s.Index, Issuer: s.Issuer, Account: s.Account, Reason: describeTransfer(s.Err)})
+	}
+	return f.output.print(e.stdout, out, func(w io.Writer) { accountsTable(w, out.Accounts, f.showSecrets) })
+}
+
+// accountsTable is import's table.
+func accountsTable(w io.Writer, accounts []accountJSON, showSecrets bool) {
+	header := []string{"ISSUER", "ACCOUNT", "TYPE", "ALGORITHM", "DIGITS", "PERIOD", "COUNTER"}
+	if showSecrets {
+		header = append(header, "SECRET")
+	}
+	rows := make([][]string, len(accounts))
+	for i, a := range accounts {
+		period, counter := strconv.Itoa(a.Period), "-"
+		if a.Counter != nil {
+			period, counter = "-", strconv.FormatUint(*a.Counter, 10)
 		}
 		issuer := a.Issuer
 		if issuer == "" {
 			issuer = "-"
 		}
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s\t%s", issuer, a.Account, a.Type, a.Algorithm, a.Digits, period, counter)
-		if *showSecrets {
-			row += "\t" + otpauth.EncodeSecret(a.Secret)
+		rows[i] = []string{issuer, a.Account, a.Type, a.Algorithm, strconv.Itoa(a.Digits), period, counter}
+		if showSecrets {
+			rows[i] = append(rows[i], a.Secret)
 		}
-		fmt.Fprintln(tw, row)
 	}
-	if err := tw.Flush(); err != nil {
-		return fail(e, exitFail, "accounts import: writing output: %v", err)
-	}
-	return exitOK
+	table(w, header, rows)
 }
 
-func runAccountsExport(e *env, args []string) int {
-	fs := newFlagSet("accounts export")
-	var (
-		format       = fs.String("format", "", "")
-		from         = fs.String("from", string(transfer.FormatAuto), "")
-		passwordFile = fs.String("password-file", "", "")
-		out          = fs.String("out", "", "")
-	)
-	rest, status, done := parseFlags(e, fs, args, accountsExportUsage)
-	if done {
-		return status
-	}
-	if len(rest) != 1 {
-		return fail(e, exitUsage, "accounts export: name exactly one INPUT (see twofold accounts export --help)")
-	}
-	switch *format {
+func runAccountsExport(e *env, input string, f *exportFlags) error {
+	switch f.format {
 	case "otpauth", "aegis", "google":
 	case "":
-		return fail(e, exitUsage, "accounts export: --format otpauth, aegis or google is required (see twofold accounts export --help)")
+		return usagef("--format otpauth, aegis or google is required (see twofold accounts export --help)")
 	default:
-		return fail(e, exitUsage, "accounts export: --format must be otpauth, aegis or google")
+		return usagef("--format must be otpauth, aegis or google")
 	}
-	res, status := readAccounts(e, "accounts export", rest[0], *from, *passwordFile)
-	if res == nil {
-		return status
+	res, err := readAccounts(e, "accounts export", input, f.from, f.passwordFile)
+	if err != nil {
+		return err
 	}
 	if len(res.Entries) == 0 {
-		return fail(e, exitUsage, "accounts export: %s: no account can be exported", rest[0])
+		return usagef("%s: no account can be exported", input)
 	}
-
-	var (
-		data    []byte
-		written = len(res.Entries)
-	)
-	switch *format {
-	case "otpauth":
-		text, err := transfer.WriteOTPAuth(res.Entries)
-		if err != nil {
-			return fail(e, exitFail, "accounts export: %s", describeTransfer(err))
-		}
-		data = []byte(text)
-	case "aegis":
-		var err error
-		if data, err = transfer.WriteAegis(res.Entries, rand.Reader); err != nil {
-			return fail(e, exitFail, "accounts export: %s", describeTransfer(err))
-		}
-	case "google":
-		uris, skipped, err := transfer.WriteGoogle(res.Entries, rand.Reader)
-		for i := range skipped {
-			fmt.Fprintf(e.stderr, "twofold: accounts export: left out: %s\n", describeTransfer(&skipped[i]))
-		}
-		if err != nil {
-			return fail(e, exitUsage, "accounts export: %s", describeTransfer(err))
-		}
-		written -= len(skipped)
-		data = []byte(strings.Join(uris, "\n") + "\n")
+	data, written, err := writeExport(e, f.format, res.Entries)
+	if err != nil {
+		return err
 	}
-
-	if *out == "" {
-		if _, err := e.stdout.Write(data); err != nil {
-			return fail(e, exitFail, "accounts export: writing output: %v", err)
-		}
-	} else {
-		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fail(e, exitUsage, "accounts export: --out: %v", errors.Unwrap(err))
-		}
-		_, err = f.Write(data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(*out)
-			return fail(e, exitFail, "accounts export: writing %s: %v", *out, err)
-		}
+	if err := writeOutput(e, f.out, data); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stderr, "twofold: accounts export: wrote %d accounts; the output holds their secrets in plaintext: keep it safe and delete it once imported\n", written)
-	return exitOK
+	return nil
+}
+
+// writeExport is the export file of entries in format, and how many
+// accounts it holds.
+func writeExport(e *env, format string, entries []transfer.Entry) ([]byte, int, error) {
+	switch format {
+	case "otpauth":
+		text, err := transfer.WriteOTPAuth(entries)
+		if err != nil {
+			return nil, 0, failf("%s", describeTransfer(err))
+		}
+		return []byte(text), len(entries), nil
+	case "aegis":
+		data, err := transfer.WriteAegis(entries, rand.Reader)
+		if err != nil {
+			return nil, 0, failf("%s", describeTransfer(err))
+		}
+		return data, len(entries), nil
+	}
+	uris, skipped, err := transfer.WriteGoogle(entries, rand.Reader)
+	for i := range skipped {
+		fmt.Fprintf(e.stderr, "twofold: accounts export: left out: %s\n", describeTransfer(&skipped[i]))
+	}
+	if err != nil {
+		return nil, 0, usagef("%s", describeTransfer(err))
+	}
+	return []byte(strings.Join(uris, "\n") + "\n"), len(entries) - len(skipped), nil
+}
+
+// writeOutput writes data to standard output, or to a new file (mode
+// 0600, never over an existing one).
+func writeOutput(e *env, out string, data []byte) error {
+	if out == "" {
+		if _, err := e.stdout.Write(data); err != nil {
+			return failf("writing output: %v", err)
+		}
+		return nil
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return usagef("--out: %v", errors.Unwrap(err))
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out)
+		return failf("writing %s: %v", out, err)
+	}
+	return nil
 }

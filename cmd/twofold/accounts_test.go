@@ -328,7 +328,7 @@ func TestAccountsUsage(t *testing.T) {
 		{"missing file", []string{"accounts", "import", filepath.Join(dir, "nope")}, 2, "", "no such file"},
 		{"unknown format", []string{"accounts", "import", "--format", "lastpass", file}, 2, "", "unknown format"},
 		{"wrong format named", []string{"accounts", "import", "--format", "aegis", file}, 2, "", "not valid JSON"},
-		{"bad -o", []string{"accounts", "import", "-o", "yaml", file}, 2, "", "-o must be table or json"},
+		{"bad -o", []string{"accounts", "import", "-o", "yaml", file}, 2, "", "want table or json"},
 		{"not an export", []string{"accounts", "import", "-"}, 2, "", "not a file format Twofold can import"},
 		{"export without format", []string{"accounts", "export", file}, 2, "", "--format otpauth, aegis or google is required"},
 		{"export to a bad format", []string{"accounts", "export", "--format", "csv", file}, 2, "", "--format must be"},

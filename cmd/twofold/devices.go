@@ -1,22 +1,20 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"io"
 	"strings"
-	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 )
 
-const deviceUsage = `Usage:
-  twofold mfa-totp-device list
-  twofold mfa-totp-device create [--name NAME] [--totp CODE | --recovery-code CODE] [--email EMAIL] [--password-stdin]
-  twofold mfa-totp-device activate DEVICE_ID --totp CODE
-  twofold mfa-totp-device generate-totp-seed DEVICE_ID
-  twofold mfa-totp-device rename DEVICE_ID --name NAME
-  twofold mfa-totp-device delete DEVICE_ID [--totp CODE | --recovery-code CODE]
-  twofold mfa-totp-device delete-inactive
-
-Your TOTP devices, as in Oracle Cloud's 'oci iam mfa-totp-device'. 'create'
+func deviceCmd(e *env) *cobra.Command {
+	cmd, r := serverGroup(e, "mfa-totp-device", "list, create, activate, rename and delete TOTP devices on the server",
+		`Your TOTP devices, as in Oracle Cloud's 'oci iam mfa-totp-device'. 'create'
 makes a pending device and prints its seed (key and otpauth URI) once: add it
 to your authenticator and activate it with a current code within 10
 minutes. Your first device is set up in a signed-in session, not with the
@@ -24,345 +22,325 @@ application token (a token must not be able to turn MFA on with an
 authenticator of its own): 'create' then asks for your password, and keeps
 that session in the config file until you activate the device. Once you
 have an active device, creating another needs a current code from it (or a
-recovery code): application tokens carry no second factor. 'generate-totp-seed' gives a pending device a new seed (and a fresh
-10 minutes); an active device's seed is never shown again. 'rename' gives
-a device a name you will recognise (1 to 64 printable characters; the
-Security page of the demo site shows it too). Deleting an
-active device needs a current code or a recovery code. The first activation
-prints your recovery codes, once.
-
-Flags:
-  --name NAME          the device's name (create: default "Authenticator";
-                       rename: required)
-  --totp CODE          a current code from the device (activate), or from an
-                       active device (create another, delete)
-  --recovery-code CODE a recovery code instead (create another, delete)
-  --email EMAIL        your email, when the first device needs a sign-in (create)
-  --password-stdin     read that password from standard input (create)
-` + remoteFlagsHelp + `
-Example:
-  twofold mfa-totp-device create --name phone
+recovery code): application tokens carry no second factor.
+'generate-totp-seed' gives a pending device a new seed (and a fresh 10
+minutes); an active device's seed is never shown again. 'rename' gives a
+device a name you will recognise (1 to 64 printable characters; the
+Security page of the demo site shows it too). 'delete' asks before it
+deletes (scripts give --force instead), and an active device also needs a
+current code or a recovery code. The first activation prints your recovery
+codes, once.`,
+		`  twofold mfa-totp-device create --name phone
   twofold mfa-totp-device activate dev_abcdefghijklmnop --totp 123456
   twofold mfa-totp-device rename dev_abcdefghijklmnop --name "work phone"
   twofold mfa-totp-device list -o json
-  twofold mfa-totp-device delete-inactive
-`
-
-const recoveryUsage = `Usage:
-  twofold recovery-codes status
-  twofold recovery-codes regenerate [--totp CODE | --recovery-code CODE]
-
-Recovery codes sign you in when your authenticator is lost; each works once.
-'regenerate' replaces them all with a new set, printed once (the old set
-stops working), and needs a current code (or one of your recovery codes).
-
-Flags:
-  --totp CODE          a current code from your authenticator
-  --recovery-code CODE one of your recovery codes
-` + remoteFlagsHelp + `
-Example:
-  twofold recovery-codes regenerate --totp 123456
-`
-
-type deviceView struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	State       string     `json:"state"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   *time.Time `json:"expires_at"`
-	ActivatedAt *time.Time `json:"activated_at"`
-	LastUsedAt  *time.Time `json:"last_used_at"`
+  twofold mfa-totp-device delete dev_abcdefghijklmnop --recovery-code XXXX-XXXX-XXXX-XXXX
+  twofold mfa-totp-device delete-inactive`)
+	cmd.AddCommand(&cobra.Command{
+		Use: "list", Short: "list your TOTP devices",
+		Args: noArgs("list takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return show(cmd.Context(), r, (*client.Client).Devices, devicesTable)
+		},
+	}, deviceCreateCmd(r), deviceActivateCmd(r), deviceSeedCmd(r), deviceRenameCmd(r), deviceDeleteCmd(r), &cobra.Command{
+		Use: "delete-inactive", Short: "delete every pending device",
+		Args: noArgs("delete-inactive takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return show(cmd.Context(), r, (*client.Client).DeleteInactiveDevices, func(w io.Writer, out wire.Deleted) {
+				fmt.Fprintf(w, "Deleted %d inactive device(s).\n", out.Deleted)
+			})
+		},
+	})
+	return cmd
 }
 
-type enrollment struct {
-	Device     deviceView `json:"device"`
-	Enrollment struct {
-		OTPAuthURI    string `json:"otpauth_uri"`
-		Secret        string `json:"secret"`
-		SecretGrouped string `json:"secret_grouped"`
-		Issuer        string `json:"issuer"`
-		Account       string `json:"account"`
-		Algorithm     string `json:"algorithm"`
-		Digits        int    `json:"digits"`
-		Period        int    `json:"period"`
-		QRPNG         string `json:"qr_png"`
-	} `json:"enrollment"`
-}
+// oneDevice is the argument check of the verbs that act on one device.
+var oneDevice = exactArgs(1, "give one DEVICE_ID (see twofold mfa-totp-device list)")
 
-// printEnrollment shows a seed: the one time it leaves the server.
-func printEnrollment(e *env, c *apiClient, enr enrollment) {
-	if c.output == "json" {
-		printJSON(e.stdout, enr)
-		return
+func devicesTable(w io.Writer, list wire.DeviceList) {
+	rows := make([][]string, len(list.Devices))
+	for i, d := range list.Devices {
+		rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt), when(d.ExpiresAt)}
 	}
-	k := enr.Enrollment
-	fmt.Fprintf(e.stdout, "Device %s (%s) is pending until %s.\n", enr.Device.ID, enr.Device.Name, when(enr.Device.ExpiresAt))
-	fmt.Fprintf(e.stdout, "Add this key to your authenticator now; it is not shown again:\n\n")
-	table(e.stdout, []string{"ISSUER", "ACCOUNT", "KEY", "TYPE"}, [][]string{{k.Issuer, k.Account, k.SecretGrouped,
-		fmt.Sprintf("time based, %s, %d digits, %d s", k.Algorithm, k.Digits, k.Period)}})
-	fmt.Fprintf(e.stdout, "\n%s\n\nThen: twofold mfa-totp-device activate %s --totp CODE\n", k.OTPAuthURI, enr.Device.ID)
+	table(w, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED", "EXPIRES"}, rows)
+}
+
+func deviceCreateCmd(r *remote) *cobra.Command {
+	var name string
+	var sf *signInFlags
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "create a pending device and print its key, once",
+		Args:  noArgs("every value goes with a flag"),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runDeviceCreate(cmd.Context(), r, sf, name) },
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the device's `NAME` (default \"Authenticator\")")
+	sf = &signInFlags{factor: addFactorFlags(cmd.Flags(), "a current `CODE` from an active device (for another device)")}
+	cmd.Flags().StringVar(&sf.email, "email", "", "your `EMAIL`, when the first device needs a sign-in")
+	cmd.Flags().BoolVar(&sf.passwordStdin, "password-stdin", false, "read that password from standard input")
+	return cmd
+}
+
+func runDeviceCreate(ctx context.Context, r *remote, sf *signInFlags, name string) error {
+	f, err := sf.factor.factor()
+	if err != nil {
+		return err
+	}
+	c, err := r.tokenClient()
+	if err != nil {
+		return err
+	}
+	req := wire.CreateDeviceRequest{Name: name, Code: f.Code, RecoveryCode: f.RecoveryCode}
+	enr, err := c.CreateDevice(ctx, req)
+	if client.IsCode(err, "token_not_allowed") {
+		// The first device: the sign-in asks for no code (there is none yet).
+		enr, err = createFirstDevice(ctx, r, &signInFlags{email: sf.email, passwordStdin: sf.passwordStdin, factor: &factorFlags{}}, req)
+	}
+	if client.IsCode(err, "fresh_factor_required") {
+		return failf("you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE")
+	}
+	if err != nil {
+		return err
+	}
+	return printEnrollment(r, enr)
 }
 
 // createFirstDevice creates an account's first device in a signed-in
 // session (a token may not) and keeps that session in the config file for
 // the device's activation.
-func createFirstDevice(e *env, c *apiClient, sf *signInFlags, payload any, enr *enrollment) error {
-	fmt.Fprintln(e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
-	session := *c
-	session.token = ""
-	if _, err := signIn(e, &session, sf); err != nil {
-		return err
+func createFirstDevice(ctx context.Context, r *remote, sf *signInFlags, req wire.CreateDeviceRequest) (wire.Enrollment, error) {
+	fmt.Fprintln(r.e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
+	c, err := r.sessionClient()
+	if err != nil {
+		return wire.Enrollment{}, err
 	}
-	if err := session.call("POST", "/totp-devices", payload, enr); err != nil {
-		return err
+	if _, err := signIn(ctx, r.e, c, sf); err != nil {
+		return wire.Enrollment{}, err
+	}
+	enr, err := c.CreateDevice(ctx, req)
+	if err != nil {
+		return wire.Enrollment{}, err
 	}
 	cfg, _, err := loadConfig()
 	if err != nil {
+		return wire.Enrollment{}, err
+	}
+	k, _ := c.SessionCookie()
+	if k == nil {
+		return wire.Enrollment{}, fmt.Errorf("device %s created but the server set no session cookie to activate it with", enr.Device.ID)
+	}
+	cfg.Enrollment = &enrollmentSession{URL: c.BaseURL(), DeviceID: enr.Device.ID, Cookie: cookieString(k)}
+	if _, err := saveConfig(cfg); err != nil {
+		return wire.Enrollment{}, fmt.Errorf("device %s created but the session to activate it was not saved: %v", enr.Device.ID, err)
+	}
+	return enr, nil
+}
+
+// printEnrollment shows a seed: the one time it leaves the server.
+func printEnrollment(r *remote, enr wire.Enrollment) error {
+	return r.output.print(r.e.stdout, enr, func(w io.Writer) {
+		k := enr.Enrollment
+		fmt.Fprintf(w, "Device %s (%s) is pending until %s.\n", enr.Device.ID, enr.Device.Name, when(enr.Device.ExpiresAt))
+		fmt.Fprintf(w, "Add this key to your authenticator now; it is not shown again:\n\n")
+		table(w, []string{"ISSUER", "ACCOUNT", "KEY", "TYPE"}, [][]string{{k.Issuer, k.Account, k.SecretGrouped,
+			fmt.Sprintf("time based, %s, %d digits, %d s", k.Algorithm, k.Digits, k.Period)}})
+		fmt.Fprintf(w, "\n%s\n\nThen: twofold mfa-totp-device activate %s --totp CODE\n", k.OTPAuthURI, enr.Device.ID)
+	})
+}
+
+// deviceClient is the client for a verb on one device: the enrollment
+// session when the config file keeps one for this device (its first
+// device's), else the application token.
+func (r *remote) deviceClient(deviceID string) (c *client.Client, enrolling bool, err error) {
+	if c, err = r.tokenClient(); err != nil {
+		return nil, false, err
+	}
+	cfg, _, _ := loadConfig()
+	if en := cfg.Enrollment; en != nil && en.URL == c.BaseURL() && en.DeviceID == deviceID {
+		c, err = r.sessionClient(client.WithSessionCookie(parseCookie(en.Cookie)))
+		return c, err == nil, err
+	}
+	return c, false, nil
+}
+
+func deviceActivateCmd(r *remote) *cobra.Command {
+	var code string
+	cmd := &cobra.Command{
+		Use:   "activate DEVICE_ID --totp CODE",
+		Short: "activate a pending device with a current code from it",
+		Args:  oneDevice,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeviceActivate(cmd.Context(), r, args[0], code)
+		},
+	}
+	cmd.Flags().StringVar(&code, "totp", "", "a current `CODE` from the device (required)")
+	return cmd
+}
+
+func runDeviceActivate(ctx context.Context, r *remote, id, code string) error {
+	if code == "" {
+		return usagef("--totp CODE is required (a current code from the device)")
+	}
+	c, enrolling, err := r.deviceClient(id)
+	if err != nil {
 		return err
 	}
-	cfg.Enrollment = &enrollmentSession{URL: c.base, DeviceID: enr.Device.ID, Cookie: session.sessionCookie()}
-	if _, err := saveConfig(cfg); err != nil {
-		return fmt.Errorf("device %s created but the session to activate it was not saved: %v", enr.Device.ID, err)
+	out, err := c.ActivateDevice(ctx, id, code)
+	if err != nil {
+		return err
 	}
+	if enrolling {
+		_ = c.SignOut(ctx) // its work is done
+		cfg, _, _ := loadConfig()
+		cfg.Enrollment = nil
+		if _, err := saveConfig(cfg); err != nil {
+			fmt.Fprintf(r.e.stderr, "twofold: mfa-totp-device activate: could not update the config file: %v\n", err)
+		}
+	}
+	return r.output.print(r.e.stdout, out, func(w io.Writer) {
+		fmt.Fprintf(w, "Device %s (%s) is active. Your next sign-in asks for a code.\n", out.Device.ID, out.Device.Name)
+		if len(out.RecoveryCodes) > 0 {
+			printRecoveryCodes(w, out.RecoveryCodes)
+		}
+	})
+}
+
+func deviceSeedCmd(r *remote) *cobra.Command {
+	var ff *factorFlags
+	cmd := &cobra.Command{
+		Use:   "generate-totp-seed DEVICE_ID",
+		Short: "give a pending device a new key (and a fresh 10 minutes)",
+		Args:  oneDevice,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := ff.factor()
+			if err != nil {
+				return err
+			}
+			c, _, err := r.deviceClient(args[0])
+			if err != nil {
+				return err
+			}
+			enr, err := c.RegenerateSeed(cmd.Context(), args[0], f)
+			if err != nil {
+				return err
+			}
+			return printEnrollment(r, enr)
+		},
+	}
+	ff = addFactorFlags(cmd.Flags(), "a current `CODE` from an active device, when the server asks for one")
+	return cmd
+}
+
+func deviceRenameCmd(r *remote) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "rename DEVICE_ID --name NAME",
+		Short: "give a device a new name",
+		Args:  oneDevice,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(name) == "" {
+				return usagef("--name NAME is required (the device's new name)")
+			}
+			rename := func(c *client.Client, ctx context.Context) (wire.Device, error) {
+				return c.RenameDevice(ctx, args[0], name)
+			}
+			return show(cmd.Context(), r, rename, func(w io.Writer, d wire.Device) {
+				fmt.Fprintf(w, "Device %s is now named %q.\n", d.ID, d.Name)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the device's new `NAME`, 1 to 64 printable characters (required)")
+	return cmd
+}
+
+func deviceDeleteCmd(r *remote) *cobra.Command {
+	var ff *factorFlags
+	var force *bool
+	cmd := &cobra.Command{
+		Use:   "delete DEVICE_ID",
+		Short: "delete a device (an active one needs a code), after asking",
+		Args:  oneDevice,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeviceDelete(cmd.Context(), r, args[0], ff, *force)
+		},
+	}
+	ff = addFactorFlags(cmd.Flags(), "a current `CODE` from an active device")
+	force = addForceFlag(cmd.Flags())
+	return cmd
+}
+
+func runDeviceDelete(ctx context.Context, r *remote, id string, ff *factorFlags, force bool) error {
+	f, err := ff.factor()
+	if err != nil {
+		return err
+	}
+	c, err := r.tokenClient()
+	if err != nil {
+		return err
+	}
+	what := confirmation{action: "delete TOTP device " + id}
+	if !force && r.e.interactive {
+		// Name the device in the question, and say at once when there is none.
+		d, err := c.Device(ctx, id)
+		if err != nil {
+			return err
+		}
+		what.details = []string{fmt.Sprintf("%s (%s) is %s; codes from it will no longer sign you in.", d.ID, d.Name, d.State)}
+	}
+	if err := confirm(r.e, force, what); err != nil {
+		return err
+	}
+	if err := c.DeleteDevice(ctx, id, f); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.e.stdout, "Deleted %s.\n", id)
 	return nil
 }
 
-func factorBody(totp, recovery string) (map[string]string, error) {
-	switch {
-	case totp != "" && recovery != "":
-		return nil, fmt.Errorf("give --totp or --recovery-code, not both")
-	case totp != "":
-		return map[string]string{"code": totp}, nil
-	case recovery != "":
-		return map[string]string{"recovery_code": recovery}, nil
-	}
-	return nil, nil
-}
-
-func printRecoveryCodes(e *env, codes []string) {
-	fmt.Fprintf(e.stdout, "\nRecovery codes (each works once; store them somewhere safe, they are not shown again):\n")
+func printRecoveryCodes(w io.Writer, codes []string) {
+	fmt.Fprintf(w, "\nRecovery codes (each works once; store them somewhere safe, they are not shown again):\n")
 	for _, rc := range codes {
-		fmt.Fprintf(e.stdout, "  %s\n", rc)
+		fmt.Fprintf(w, "  %s\n", rc)
 	}
 }
 
-func runDevice(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, deviceUsage)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+func recoveryCmd(e *env) *cobra.Command {
+	cmd, r := serverGroup(e, "recovery-codes", "see or regenerate your recovery codes", `Recovery codes sign you in when your authenticator is lost; each works once.
+'regenerate' replaces them all with a new set, printed once (the old set
+stops working), and needs a current code (or one of your recovery codes).`,
+		"  twofold recovery-codes status\n  twofold recovery-codes regenerate --totp 123456")
+	var ff *factorFlags
+	regenerate := &cobra.Command{
+		Use: "regenerate (--totp CODE | --recovery-code CODE)", Short: "replace your recovery codes with a new set, printed once",
+		Args: noArgs("every value goes with a flag"),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRecoveryRegenerate(cmd.Context(), r, ff) },
 	}
-	sub, args := args[0], args[1:]
-	verb := "mfa-totp-device " + sub
-	fs := newFlagSet(verb)
-	rf := addRemoteFlags(fs)
-	name := fs.String("name", "", "")
-	totp := fs.String("totp", "", "")
-	recovery := fs.String("recovery-code", "", "")
-	email := fs.String("email", "", "")
-	passwordStdin := fs.Bool("password-stdin", false, "")
-	rest, status, done := parseFlags(e, fs, args, deviceUsage)
-	if done {
-		return status
-	}
-	wantID := map[string]bool{"activate": true, "generate-totp-seed": true, "rename": true, "delete": true}
-	if !wantID[sub] && len(rest) > 0 {
-		return fail(e, exitUsage, "%s: unexpected argument %q", verb, rest[0])
-	}
-	if wantID[sub] && len(rest) != 1 {
-		return fail(e, exitUsage, "%s: give one DEVICE_ID (see twofold mfa-totp-device list)", verb)
-	}
-	switch sub {
-	case "list", "create", "activate", "generate-totp-seed", "rename", "delete", "delete-inactive":
-	default:
-		return fail(e, exitUsage, "mfa-totp-device: unknown subcommand %q (see twofold mfa-totp-device --help)", sub)
-	}
-	if sub == "activate" && *totp == "" {
-		return fail(e, exitUsage, "%s: --totp CODE is required (a current code from the device)", verb)
-	}
-	if sub == "rename" && strings.TrimSpace(*name) == "" {
-		return fail(e, exitUsage, "%s: --name NAME is required (the device's new name)", verb)
-	}
-	c, err := rf.client(e, true)
-	if err != nil {
-		return fail(e, exitUsage, "%s: %v", verb, err)
-	}
-	cfg, _, _ := loadConfig()
-	enrolling := cfg.Enrollment != nil && cfg.Enrollment.URL == c.base && len(rest) == 1 && cfg.Enrollment.DeviceID == rest[0]
-	if enrolling && (sub == "activate" || sub == "generate-totp-seed") {
-		c.useSession(cfg.Enrollment.Cookie)
-	}
-	switch sub {
-	case "list":
-		var list struct {
-			Devices []deviceView `json:"devices"`
-		}
-		if err := c.call("GET", "/totp-devices", nil, &list); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		if c.output == "json" {
-			printJSON(e.stdout, list)
-			return exitOK
-		}
-		rows := make([][]string, len(list.Devices))
-		for i, d := range list.Devices {
-			rows[i] = []string{d.ID, d.Name, strings.ToUpper(d.State), when(&d.CreatedAt), when(d.LastUsedAt), when(d.ExpiresAt)}
-		}
-		table(e.stdout, []string{"ID", "NAME", "STATE", "CREATED", "LAST USED", "EXPIRES"}, rows)
-	case "create":
-		var enr enrollment
-		body, err := factorBody(*totp, *recovery)
-		if err != nil {
-			return fail(e, exitUsage, "%s: %v", verb, err)
-		}
-		if *name != "" {
-			if body == nil {
-				body = map[string]string{}
-			}
-			body["name"] = *name
-		}
-		var payload any // no body at all when there is nothing to say
-		if body != nil {
-			payload = body
-		}
-		err = c.call("POST", "/totp-devices", payload, &enr)
-		var ae *errAPI
-		if errors.As(err, &ae) && ae.Code == "token_not_allowed" {
-			err = createFirstDevice(e, c, &signInFlags{email: *email, passwordStdin: *passwordStdin}, payload, &enr)
-		}
-		if err != nil {
-			if errors.As(err, &ae) && ae.Code == "fresh_factor_required" {
-				return fail(e, exitFail, "%s: you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE", verb)
-			}
-			return remoteFail(e, verb, err)
-		}
-		printEnrollment(e, c, enr)
-	case "generate-totp-seed":
-		var enr enrollment
-		if err := c.call("POST", "/totp-devices/"+rest[0]+"/seed", nil, &enr); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		printEnrollment(e, c, enr)
-	case "activate":
-		var out struct {
-			Device        deviceView `json:"device"`
-			RecoveryCodes []string   `json:"recovery_codes,omitempty"`
-		}
-		if err := c.call("POST", "/totp-devices/"+rest[0]+"/activate", map[string]string{"code": *totp}, &out); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		if enrolling {
-			_ = c.call("DELETE", "/session", nil, nil) // its work is done
-			cfg.Enrollment = nil
-			if _, err := saveConfig(cfg); err != nil {
-				fmt.Fprintf(e.stderr, "twofold: %s: could not update the config file: %v\n", verb, err)
-			}
-		}
-		if c.output == "json" {
-			printJSON(e.stdout, out)
-			return exitOK
-		}
-		fmt.Fprintf(e.stdout, "Device %s (%s) is active. Your next sign-in asks for a code.\n", out.Device.ID, out.Device.Name)
-		if len(out.RecoveryCodes) > 0 {
-			printRecoveryCodes(e, out.RecoveryCodes)
-		}
-	case "rename":
-		var dev deviceView
-		if err := c.call("PATCH", "/totp-devices/"+rest[0], map[string]string{"name": *name}, &dev); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		if c.output == "json" {
-			printJSON(e.stdout, dev)
-			return exitOK
-		}
-		fmt.Fprintf(e.stdout, "Device %s is now named %q.\n", dev.ID, dev.Name)
-	case "delete":
-		body, err := factorBody(*totp, *recovery)
-		if err != nil {
-			return fail(e, exitUsage, "%s: %v", verb, err)
-		}
-		if err := c.call("DELETE", "/totp-devices/"+rest[0], body, nil); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		fmt.Fprintf(e.stdout, "Deleted %s.\n", rest[0])
-	case "delete-inactive":
-		var out struct {
-			Deleted int64 `json:"deleted"`
-		}
-		if err := c.call("DELETE", "/totp-devices/inactive", nil, &out); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		if c.output == "json" {
-			printJSON(e.stdout, out)
-			return exitOK
-		}
-		fmt.Fprintf(e.stdout, "Deleted %d inactive device(s).\n", out.Deleted)
-	}
-	return exitOK
+	ff = addFactorFlags(regenerate.Flags(), "a current `CODE` from your authenticator")
+	cmd.AddCommand(&cobra.Command{
+		Use: "status", Short: "how many recovery codes are left",
+		Args: noArgs("status takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return show(cmd.Context(), r, (*client.Client).RecoveryStatus, func(w io.Writer, out wire.RecoveryStatus) {
+				fmt.Fprintf(w, "%d unused recovery codes.\n", out.Remaining)
+			})
+		},
+	}, regenerate)
+	return cmd
 }
 
-func runRecoveryCodes(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, recoveryUsage)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	sub, args := args[0], args[1:]
-	verb := "recovery-codes " + sub
-	fs := newFlagSet(verb)
-	rf := addRemoteFlags(fs)
-	totp := fs.String("totp", "", "")
-	recovery := fs.String("recovery-code", "", "")
-	rest, status, done := parseFlags(e, fs, args, recoveryUsage)
-	if done {
-		return status
-	}
-	if len(rest) > 0 {
-		return fail(e, exitUsage, "%s: unexpected argument %q", verb, rest[0])
-	}
-	if sub != "status" && sub != "regenerate" {
-		return fail(e, exitUsage, "recovery-codes: unknown subcommand %q (status, regenerate)", sub)
-	}
-	c, err := rf.client(e, true)
+func runRecoveryRegenerate(ctx context.Context, r *remote, ff *factorFlags) error {
+	f, err := ff.factor()
 	if err != nil {
-		return fail(e, exitUsage, "%s: %v", verb, err)
+		return err
 	}
-	if sub == "status" {
-		var out struct {
-			Remaining int `json:"remaining"`
-		}
-		if err := c.call("GET", "/recovery-codes", nil, &out); err != nil {
-			return remoteFail(e, verb, err)
-		}
-		if c.output == "json" {
-			printJSON(e.stdout, out)
-		} else {
-			fmt.Fprintf(e.stdout, "%d unused recovery codes.\n", out.Remaining)
-		}
-		return exitOK
+	if f == (wire.Factor{}) {
+		return usagef("give --totp CODE or --recovery-code CODE (tokens carry no second factor)")
 	}
-	body, err := factorBody(*totp, *recovery)
-	if err != nil {
-		return fail(e, exitUsage, "%s: %v", verb, err)
+	regenerate := func(c *client.Client, ctx context.Context) (wire.RecoveryCodes, error) {
+		return c.RegenerateRecoveryCodes(ctx, f)
 	}
-	if body == nil {
-		return fail(e, exitUsage, "%s: give --totp CODE or --recovery-code CODE (tokens carry no second factor)", verb)
-	}
-	var out struct {
-		RecoveryCodes []string `json:"recovery_codes"`
-	}
-	if err := c.call("POST", "/recovery-codes", body, &out); err != nil {
-		return remoteFail(e, verb, err)
-	}
-	if c.output == "json" {
-		printJSON(e.stdout, out)
-		return exitOK
-	}
-	fmt.Fprintln(e.stdout, "New recovery codes; the old ones no longer work.")
-	printRecoveryCodes(e, out.RecoveryCodes)
-	return exitOK
+	return show(ctx, r, regenerate, func(w io.Writer, out wire.RecoveryCodes) {
+		fmt.Fprintln(w, "New recovery codes; the old ones no longer work.")
+		printRecoveryCodes(w, out.RecoveryCodes)
+	})
 }

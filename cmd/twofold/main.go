@@ -1,85 +1,85 @@
 // Command twofold is Twofold's command-line tool. Local verbs work without a
-// server: code prints the current HOTP/TOTP code of a key, uri parses and makes
-// otpauth URIs, qr decode reads QR codes from image files. Server verbs script
-// the enrollment journeys against a Twofold server's API.
+// server: code prints the current HOTP/TOTP code of a key, uri parses and
+// makes otpauth URIs, qr decode reads QR codes from image files, accounts
+// reads other apps' exports and writes exports for them. Server verbs
+// script the enrollment journeys against a Twofold server's API, through
+// its Go client (server/api/client).
+//
+// This file is the command table; cli.go holds what every verb shares
+// (exit statuses, errors, -o, confirmation, prompts), and each verb's file
+// its flags and what it does.
 package main
 
 import (
-	"fmt"
+	"bufio"
 	"io"
 	"os"
-	"sort"
-	"strings"
+
+	"github.com/spf13/cobra"
 )
 
-// Exit statuses shared by every verb, because scripts branch on them.
-const (
-	exitOK    = 0
-	exitFail  = 1 // the operation ran and failed (e.g. a file without a QR code)
-	exitUsage = 2 // bad flags or bad input
-)
-
-// env is what a verb may touch, so tests run verbs in-process too.
+// env is what a verb may touch, so tests can run verbs in-process too.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-}
-
-// command is one top-level verb.
-type command struct {
-	summary string
-	run     func(e *env, args []string) int
-}
-
-var commands = map[string]command{
-	"code": {"print the current TOTP (or HOTP) code of a key", runCode},
-	"uri":  {"parse or make otpauth URIs", runURI},
-	"qr":   {"decode QR codes from image files", runQR},
-	// Server verbs (remote.go): they talk to a Twofold server's API.
-	"login":           {"sign in to a server and save an application token", runLogin},
-	"mfa-totp-device": {"list, create, activate, rename and delete TOTP devices on the server", runDevice},
-	"recovery-codes":  {"see or regenerate your recovery codes", runRecoveryCodes},
-	"token":           {"create, list and revoke application tokens", runToken},
+	// interactive is true when standard input is a terminal: someone is
+	// there to answer a confirmation.
+	interactive bool
+	in          *bufio.Reader // stdin, buffered once for every prompt
 }
 
 func main() {
-	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
+	interactive := false
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		interactive = true
+	}
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: interactive}, os.Args[1:]))
 }
 
+// run runs the command line args and returns the exit status.
 func run(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(e.stdout)
-		if len(args) == 0 {
-			return exitUsage
+	root := newRoot(e)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err != nil {
+		return report(e, cmd, err)
+	}
+	return exitOK
+}
+
+// newRoot is the command table.
+func newRoot(e *env) *cobra.Command {
+	root := group(e, "twofold", "Twofold's command-line tool", `Computes TOTP and HOTP codes, reads and makes otpauth URIs and QR codes,
+moves accounts between authenticator apps, and scripts the enrollment
+journeys against a Twofold server.`, `  twofold code --secret JBSWY3DPEHPK3PXP
+  twofold login --url http://localhost:8080 --email alice@example.com
+  twofold mfa-totp-device list
+  source <(twofold completion bash)`)
+	root.AddGroup(&cobra.Group{ID: "local", Title: "Local commands (no server):"},
+		&cobra.Group{ID: "server", Title: "Server commands (a Twofold server's API):"},
+		&cobra.Group{ID: "other", Title: "Other commands:"})
+	for _, c := range []*cobra.Command{codeCmd(e), uriCmd(e), qrCmd(e), accountsCmd(e)} {
+		c.GroupID = "local"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{loginCmd(e), deviceCmd(e), recoveryCmd(e), tokenCmd(e)} {
+		c.GroupID = "server"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("other")
+	root.SetCompletionCommandGroupID("other")
+	setup(e, root)
+	// cobra's own verbs, described in the words of the others.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Short = "show a command's help"
+		case "completion":
+			c.Short = "print a completion script for bash, zsh, fish or powershell"
 		}
-		return exitOK
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(e.stderr, "twofold: unknown command %q (see twofold --help)\n", args[0])
-		return exitUsage
-	}
-	return cmd.run(e, args[1:])
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: twofold COMMAND [flags]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].summary)
-	}
-	fmt.Fprintln(w, "\nExamples:\n  twofold code --secret JBSWY3DPEHPK3PXP\n  twofold login --url http://localhost:8080 --email alice@example.com\n  twofold mfa-totp-device list\n\nRun 'twofold COMMAND --help' for a command's flags and an example.")
-}
-
-// fail prints a one-line error and returns the exit status, so verbs end with
-// `return fail(e, exitUsage, "...")`.
-func fail(e *env, status int, format string, a ...any) int {
-	msg := strings.TrimRight(fmt.Sprintf(format, a...), "\n")
-	fmt.Fprintf(e.stderr, "twofold: %s\n", strings.ReplaceAll(msg, "\n", " "))
-	return status
+	return root
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
 	_ "image/gif" // formats a QR screenshot or photo comes in
@@ -13,65 +12,58 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/qr"
 )
 
-const qrUsage = `Usage: twofold qr decode [--raw] FILE...
-
-Reads the QR code in each image file (PNG, JPEG or GIF; "-" is standard
+func qrCmd(e *env) *cobra.Command {
+	cmd := group(e, "qr", "decode QR codes from image files", "Reads QR codes with the authenticator's own decoder.",
+		"  twofold qr decode --raw enrollment.png | twofold uri parse -")
+	var raw bool
+	decode := &cobra.Command{
+		Use:   "decode FILE...",
+		Short: "print what the QR code in each image holds",
+		Long: `Reads the QR code in each image file (PNG, JPEG or GIF; "-" is standard
 input) with the authenticator's own decoder.
 
 Without --raw, prints one line per file describing what the code holds,
 without the secret. With --raw, prints each file's decoded text exactly, one
 line per file, in order (this shows secrets). A file without a readable QR
 code gets an error naming it on standard error, and the exit status is 1;
-the other files are still decoded.
+the other files are still decoded.`,
+		Example: "  twofold qr decode --raw enrollment.png | twofold uri parse -",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("name at least one image file (see %s --help)", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error { return runQRDecode(e, args, raw) },
+	}
+	decode.Flags().BoolVar(&raw, "raw", false, "print the decoded text exactly (this shows secrets)")
+	cmd.AddCommand(decode)
+	return cmd
+}
 
-Example:
-  twofold qr decode --raw enrollment.png | twofold uri parse
-`
-
-func runQR(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stdout, qrUsage)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	if args[0] != "decode" {
-		return fail(e, exitUsage, "qr: unknown subcommand %q (see twofold qr --help)", args[0])
-	}
-	fs := flag.NewFlagSet("qr decode", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	raw := fs.Bool("raw", false, "print the decoded text exactly")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, qrUsage)
-			return exitOK
-		}
-		return fail(e, exitUsage, "qr decode: %v (see twofold qr --help)", err)
-	}
-	if fs.NArg() == 0 {
-		return fail(e, exitUsage, "qr decode: name at least one image file (see twofold qr --help)")
-	}
-	status := exitOK
-	for _, name := range fs.Args() {
+func runQRDecode(e *env, files []string, raw bool) error {
+	var failed error
+	for _, name := range files {
 		text, err := decodeFile(e, name)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "twofold: %s: %v\n", name, err)
-			status = exitFail
+			failed = errReported
 			continue
 		}
-		if *raw {
+		if raw {
 			fmt.Fprintln(e.stdout, text)
 		} else {
 			fmt.Fprintf(e.stdout, "%s: %s\n", name, describeQRText(text))
 		}
 	}
-	return status
+	return failed
 }
 
 // decodeFile reads one image (checking its size before decoding the pixels,

@@ -1,30 +1,34 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 )
 
-// Server verbs talk to a Twofold server's JSON API (/api/v1). The server's
-// URL and an application token come from --url and --token, else from
-// TWOFOLD_URL and TWOFOLD_TOKEN, else from the config file `twofold login`
-// writes (os.UserConfigDir()/twofold/config.json, mode 0600).
+// Server verbs talk to a Twofold server's JSON API (/api/v1) through
+// server/api/client. The server's URL and an application token come from
+// --url and --token, else from TWOFOLD_URL and TWOFOLD_TOKEN, else from the
+// config file `twofold login` writes (os.UserConfigDir()/twofold/config.json,
+// mode 0600).
 
 const defaultServerURL = "http://localhost:8080"
+
+// userAgent names the CLI in the sessions it starts.
+const userAgent = "twofold-cli"
 
 // config is what `twofold login` saves.
 type config struct {
@@ -93,67 +97,90 @@ func saveConfig(c config) (string, error) {
 	return p, os.Rename(tmp, p)
 }
 
-// remoteFlags are the flags every server verb takes.
-type remoteFlags struct {
-	url, token, output string
+// remote is how a server verb reaches its server: the flags every server
+// verb takes (--url, --token, -o) and what they resolve to.
+type remote struct {
+	e          *env
+	url, token string
+	output     *outputFormat
 }
 
-func addRemoteFlags(fs *flag.FlagSet) *remoteFlags {
-	rf := &remoteFlags{}
-	fs.StringVar(&rf.url, "url", "", "")
-	fs.StringVar(&rf.token, "token", "", "")
-	fs.StringVar(&rf.output, "o", "table", "")
-	fs.StringVar(&rf.output, "output", "table", "")
-	return rf
+// serverGroup is a group of server verbs: they all take --url, --token and
+// -o.
+func serverGroup(e *env, name, short, long, example string) (*cobra.Command, *remote) {
+	cmd := group(e, name, short, long, example)
+	return cmd, addRemoteFlags(e, cmd, cmd.PersistentFlags())
 }
 
-const remoteFlagsHelp = `  --url URL            the server (default: TWOFOLD_URL, the config file, then ` + defaultServerURL + `)
-  --token TOKEN        an application token (default: TWOFOLD_TOKEN, then the config file)
-  -o table|json        output format (default table)
-`
-
-// apiClient is one server and how to authenticate to it.
-type apiClient struct {
-	base   string
-	token  string // application token; empty for cookie-session calls (login)
-	http   *http.Client
-	output string
+func addRemoteFlags(e *env, cmd *cobra.Command, fs *pflag.FlagSet) *remote {
+	r := &remote{e: e}
+	fs.StringVar(&r.url, "url", "", "the server's `URL` (default: TWOFOLD_URL, the config file, then "+defaultServerURL+")")
+	fs.StringVar(&r.token, "token", "", "an application `TOKEN` (default: TWOFOLD_TOKEN, then the config file)")
+	r.output = addOutputFlag(fs)
+	completeOutput(cmd)
+	return r
 }
 
-// errAPI is an error answer of the server: its message is for people.
-type errAPI struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *errAPI) Error() string { return fmt.Sprintf("%s (%s)", e.Message, e.Code) }
-
-// client resolves URL and token (flags, then environment, then config).
-// needToken is false for verbs that sign in themselves.
-func (rf *remoteFlags) client(e *env, needToken bool) (*apiClient, error) {
-	if rf.output != "table" && rf.output != "json" {
-		return nil, fmt.Errorf("-o %q: want table or json", rf.output)
+// target is the server's URL and the token for it: flags, then the
+// environment, then the config file (whose token only goes to the server
+// it came from).
+func (r *remote) target() (base, token string, err error) {
+	cfg, _, err := loadConfig()
+	if err != nil {
+		return "", "", usagef("%v", err)
 	}
-	cfg, path, err := loadConfig()
+	base = firstNonEmpty(r.url, r.e.getenv("TWOFOLD_URL"), cfg.URL, defaultServerURL)
+	token = firstNonEmpty(r.token, r.e.getenv("TWOFOLD_TOKEN"))
+	if token == "" && (r.url == "" || r.url == cfg.URL) {
+		token = cfg.Token
+	}
+	return base, token, nil
+}
+
+// tokenClient is a client that authenticates with the application token.
+func (r *remote) tokenClient() (*client.Client, error) {
+	base, token, err := r.target()
 	if err != nil {
 		return nil, err
 	}
-	base := firstNonEmpty(rf.url, e.getenv("TWOFOLD_URL"), cfg.URL, defaultServerURL)
-	token := firstNonEmpty(rf.token, e.getenv("TWOFOLD_TOKEN"))
-	if token == "" && (rf.url == "" || rf.url == cfg.URL) {
-		token = cfg.Token // a saved token only goes to the server it came from
+	if token == "" {
+		_, path, _ := loadConfig()
+		return nil, usagef("no application token: run 'twofold login' first (it saves one in %s), or pass --token / set TWOFOLD_TOKEN", path)
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--url %q: want http(s)://host[:port]", base)
+	return newClient(base, client.WithToken(token))
+}
+
+// sessionClient is a client for a cookie session (signing in, or resuming
+// a saved session with client.WithSessionCookie), never a token.
+func (r *remote) sessionClient(opts ...client.Option) (*client.Client, error) {
+	base, _, err := r.target()
+	if err != nil {
+		return nil, err
 	}
-	if needToken && token == "" {
-		return nil, fmt.Errorf("no application token: run 'twofold login' first (it saves one in %s), or pass --token / set TWOFOLD_TOKEN", path)
+	return newClient(base, opts...)
+}
+
+// show makes one request with the application token and prints the
+// answer: as it came with -o json, else as table writes it. Most server
+// verbs are this and nothing more.
+func show[T any](ctx context.Context, r *remote, call func(*client.Client, context.Context) (T, error), table func(io.Writer, T)) error {
+	c, err := r.tokenClient()
+	if err != nil {
+		return err
 	}
-	jar, _ := cookiejar.New(nil)
-	return &apiClient{base: strings.TrimSuffix(base, "/"), token: token, output: rf.output,
-		http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}, nil
+	v, err := call(c, ctx)
+	if err != nil {
+		return err
+	}
+	return r.output.print(r.e.stdout, v, func(w io.Writer) { table(w, v) })
+}
+
+func newClient(base string, opts ...client.Option) (*client.Client, error) {
+	c, err := client.New(base, append(opts, client.WithUserAgent(userAgent))...)
+	if err != nil {
+		return nil, usagef("--url: %v", err)
+	}
+	return c, nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -165,164 +192,97 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-// sessionCookie is the session cookie the jar holds for the server, as
-// name=value.
-func (c *apiClient) sessionCookie() string {
-	u, _ := url.Parse(c.base)
-	for _, k := range c.http.Jar.Cookies(u) {
-		if k.Name == "twofold_session" || k.Name == "__Host-twofold_session" {
-			return k.Name + "=" + k.Value
-		}
-	}
-	return ""
+// factorFlags are --totp and --recovery-code: a second factor for a
+// request that needs a fresh one (an application token carries none).
+type factorFlags struct{ totp, recovery string }
+
+func addFactorFlags(fs *pflag.FlagSet, totpUsage string) *factorFlags {
+	f := &factorFlags{}
+	fs.StringVar(&f.totp, "totp", "", totpUsage)
+	fs.StringVar(&f.recovery, "recovery-code", "", "a recovery `CODE` (XXXX-XXXX-XXXX-XXXX) instead, used up by this")
+	return f
 }
 
-// useSession makes c a cookie-session client for a saved enrollment
-// session (name=value), instead of its token.
-func (c *apiClient) useSession(cookie string) {
-	name, value, _ := strings.Cut(cookie, "=")
-	u, _ := url.Parse(c.base)
-	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
-	c.token = ""
+// factor is the factor given, at most one (zero when none).
+func (f *factorFlags) factor() (wire.Factor, error) {
+	if f.totp != "" && f.recovery != "" {
+		return wire.Factor{}, usagef("give --totp or --recovery-code, not both")
+	}
+	return wire.Factor{Code: f.totp, RecoveryCode: f.recovery}, nil
 }
 
-// call sends a JSON request to /api/v1+path and decodes the answer into out
-// (unless nil). A token, if any, goes as Authorization: Bearer.
-func (c *apiClient) call(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, c.base+"/api/v1"+path, rd)
+// signInFlags are how a verb that signs in gets its credentials.
+type signInFlags struct {
+	email         string
+	passwordStdin bool
+	factor        *factorFlags
+}
+
+func addSignInFlags(fs *pflag.FlagSet) *signInFlags {
+	sf := &signInFlags{}
+	fs.StringVar(&sf.email, "email", "", "your account's `EMAIL` address")
+	fs.BoolVar(&sf.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	sf.factor = addFactorFlags(fs, "a current `CODE` from your authenticator")
+	return sf
+}
+
+// signIn runs the two-step sign-in on c's cookie session and returns who
+// signed in. Anything not given as a flag is asked for; the password is
+// never a flag. Codes go only to the server; nothing here keeps them.
+func signIn(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (string, error) {
+	f, err := sf.factor.factor()
 	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	req.Header.Set("User-Agent", "twofold-cli")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach %s: %v", c.base, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error errAPI `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
-			return fmt.Errorf("%s %s: the server answered %s", method, path, resp.Status)
-		}
-		e.Error.Status = resp.StatusCode
-		return &e.Error
-	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s %s: unexpected answer: %v", method, path, err)
-		}
-	}
-	return nil
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// printJSON writes v indented.
-func printJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
-}
-
-// table writes rows under a header, aligned.
-func table(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
-}
-
-// when formats an optional API time for a table.
-func when(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
-
-// prompter reads answers from standard input, asking on stderr, so prompts
-// never mix with output a script reads.
-type prompter struct {
-	e  *env
-	in *bufio.Reader
-}
-
-func newPrompter(e *env) *prompter { return &prompter{e: e, in: bufio.NewReader(e.stdin)} }
-
-func (p *prompter) line(question string) (string, error) {
-	if question != "" {
-		fmt.Fprint(p.e.stderr, question)
-	}
-	s, err := p.in.ReadString('\n')
-	if err != nil && (err != io.EOF || s == "") {
-		if err == io.EOF {
-			return "", errors.New("standard input ended before an answer")
-		}
 		return "", err
 	}
-	return strings.TrimRight(s, "\r\n"), nil
-}
-
-// secret reads a line without echo when standard input is a terminal
-// (stty), and as a plain line otherwise.
-func (p *prompter) secret(question string) (string, error) {
-	f, ok := p.e.stdin.(*os.File)
-	if !ok || !isTerminal(f) {
-		return p.line(question)
+	email := sf.email
+	if email == "" {
+		if email, err = promptLine(e, "Email: "); err != nil {
+			return "", err
+		}
 	}
-	fmt.Fprint(p.e.stderr, question)
-	if err := stty(f, "-echo"); err == nil {
-		defer func() { stty(f, "echo"); fmt.Fprintln(p.e.stderr) }()
+	var password string
+	if sf.passwordStdin {
+		password, err = promptLine(e, "")
+	} else {
+		password, err = promptSecret(e, "Password: ")
 	}
-	return p.line("")
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func stty(f *os.File, arg string) error {
-	cmd := exec.Command("stty", arg)
-	cmd.Stdin = f
-	return cmd.Run()
-}
-
-// remoteFail prints a server verb's error as one line: exit 2 for usage,
-// 1 for everything else.
-func remoteFail(e *env, verb string, err error) int {
-	var ae *errAPI
-	if errors.As(err, &ae) {
-		return fail(e, exitFail, "%s: %s", verb, ae.Message)
+	if err != nil {
+		return "", err
 	}
-	return fail(e, exitFail, "%s: %v", verb, err)
+	s, err := c.SignIn(ctx, email, password)
+	if err != nil || s.Session.Stage != "partial" {
+		return s.User.Email, err
+	}
+	if f == (wire.Factor{}) {
+		answer, err := promptLine(e, "Code from your authenticator (or a recovery code): ")
+		if err != nil {
+			return "", err
+		}
+		f.Code = answer
+		if !looksLikeTOTP(answer) {
+			f = wire.Factor{RecoveryCode: answer}
+		}
+	}
+	s, err = c.SecondFactor(ctx, wire.SecondFactorRequest{Code: f.Code, RecoveryCode: f.RecoveryCode})
+	return s.User.Email, err
+}
+
+// looksLikeTOTP tells a typed code (digits, maybe spaced) from a recovery
+// code (letters and dashes).
+func looksLikeTOTP(s string) bool {
+	s = strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
+	if s == "" || len(s) > 10 {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// cookieString and parseCookie keep a session cookie in the config file as
+// name=value.
+func cookieString(k *http.Cookie) string { return k.Name + "=" + k.Value }
+
+func parseCookie(s string) *http.Cookie {
+	name, value, _ := strings.Cut(s, "=")
+	return &http.Cookie{Name: name, Value: value}
 }

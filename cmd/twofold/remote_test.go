@@ -1,64 +1,43 @@
 package main
 
 import (
-	"bytes"
-	"crypto/rand"
+	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/twofold-auth/twofold/server/api"
-	"github.com/twofold-auth/twofold/server/credential"
-	"github.com/twofold-auth/twofold/server/secrets"
-	"github.com/twofold-auth/twofold/server/service"
-	"github.com/twofold-auth/twofold/server/store/sqlite"
+	"github.com/twofold-auth/twofold/server/api/apitest"
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
-const cliPassword = "correct horse battery"
+const cliPassword = apitest.Password
 
-// startServer runs the real router over real SQLite in a temp dir (fast
-// Argon2, no rate limit), points the config directory at a temp dir and
-// returns the server's URL.
+// startServer runs the real API (server/api/apitest), points the config
+// directory at a temp dir and returns the server's URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	keys, err := secrets.NewKeyring(rand.Reader, bytes.Repeat([]byte{7}, secrets.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		service.Deps{Store: st, Keys: keys, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, RateLimit: api.RateLimit{Requests: -1}}))
-	t.Cleanup(func() { srv.Close(); st.Close() })
+	srv := apitest.Start(t, apitest.Options{})
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("TWOFOLD_URL", "")
 	t.Setenv("TWOFOLD_TOKEN", "")
 	return srv.URL
 }
 
-func signUpHTTP(t *testing.T, base, email string) {
+func signUp(t *testing.T, base, email string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": cliPassword})
-	resp, err := http.Post(base+"/api/v1/users", "application/json", bytes.NewReader(body))
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("sign up: %v %v", resp, err)
+	c, err := client.New(base)
+	if err == nil {
+		_, err = c.SignUp(context.Background(), email, cliPassword)
 	}
-	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("sign up: %v", err)
+	}
 }
 
 // must runs twofold and fails the test unless it exits 0.
@@ -93,23 +72,6 @@ func codeAt(t *testing.T, seed string, at time.Time) string {
 	return c
 }
 
-type cliEnrollment struct {
-	Device struct {
-		ID    string `json:"id"`
-		State string `json:"state"`
-	} `json:"device"`
-	Enrollment struct {
-		Secret string `json:"secret"`
-	} `json:"enrollment"`
-}
-
-type cliDevices struct {
-	Devices []struct {
-		ID    string `json:"id"`
-		State string `json:"state"`
-	} `json:"devices"`
-}
-
 func decodeOut(t *testing.T, out string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(out), v); err != nil {
@@ -121,7 +83,7 @@ func decodeOut(t *testing.T, out string, v any) {
 // seed → list shows it active → delete-inactive leaves it → delete.
 func TestCLIOracleDeviceSequence(t *testing.T) {
 	base := startServer(t)
-	signUpHTTP(t, base, "oracle@example.com")
+	signUp(t, base, "oracle@example.com")
 
 	out := must(t, cliPassword+"\n", "login", "--url", base, "--email", "oracle@example.com", "--password-stdin")
 	cfgPath := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "twofold", "config.json")
@@ -133,7 +95,7 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 	}
 
 	// The first device is made in a signed-in session, not with the token.
-	var created cliEnrollment
+	var created wire.Enrollment
 	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "--name", "phone", "-o", "json",
 		"--email", "oracle@example.com", "--password-stdin"), &created)
 	if created.Device.State != "pending" || created.Enrollment.Secret == "" {
@@ -144,7 +106,7 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 	}
 	id := created.Device.ID
 	// A pending device may get a new seed; the old one then stops working.
-	var again cliEnrollment
+	var again wire.Enrollment
 	decodeOut(t, must(t, "", "mfa-totp-device", "generate-totp-seed", id, "-o", "json"), &again)
 	if again.Enrollment.Secret == created.Enrollment.Secret {
 		t.Fatal("generate-totp-seed returned the same seed")
@@ -171,14 +133,14 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 	if out := must(t, "", "mfa-totp-device", "delete-inactive"); !strings.Contains(out, "Deleted 1 inactive") {
 		t.Fatalf("delete-inactive said %q", out)
 	}
-	var list cliDevices
+	var list wire.DeviceList
 	decodeOut(t, must(t, "", "mfa-totp-device", "list", "-o", "json"), &list)
 	if len(list.Devices) != 1 || list.Devices[0].ID != id || list.Devices[0].State != "active" {
 		t.Fatalf("after delete-inactive: %+v", list)
 	}
 	// A token carries no second factor: deleting the active device needs one.
-	mustFail(t, "", "Confirm with a current code", "mfa-totp-device", "delete", id)
-	must(t, "", "mfa-totp-device", "delete", id, "--recovery-code", recovery)
+	mustFail(t, "", "Confirm with a current code", "mfa-totp-device", "delete", id, "--force")
+	must(t, "", "mfa-totp-device", "delete", id, "--recovery-code", recovery, "--force")
 	decodeOut(t, must(t, "", "mfa-totp-device", "list", "-o", "json"), &list)
 	if len(list.Devices) != 0 {
 		t.Fatalf("after delete: %+v", list)
@@ -190,19 +152,15 @@ func TestCLIOracleDeviceSequence(t *testing.T) {
 // nothing.
 func TestCLIRenameDevice(t *testing.T) {
 	base := startServer(t)
-	signUpHTTP(t, base, "rename@example.com")
+	signUp(t, base, "rename@example.com")
 	must(t, cliPassword+"\n", "login", "--url", base, "--email", "rename@example.com", "--password-stdin")
-	var created cliEnrollment
+	var created wire.Enrollment
 	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "-o", "json",
 		"--email", "rename@example.com", "--password-stdin"), &created)
 	id := created.Device.ID
 	named := func() string {
 		t.Helper()
-		var list struct {
-			Devices []struct {
-				ID, Name string
-			} `json:"devices"`
-		}
+		var list wire.DeviceList
 		decodeOut(t, must(t, "", "mfa-totp-device", "list", "-o", "json"), &list)
 		if len(list.Devices) != 1 || list.Devices[0].ID != id {
 			t.Fatalf("devices: %+v", list.Devices)
@@ -245,22 +203,17 @@ func TestCLIRenameDevice(t *testing.T) {
 // again, with the second factor), list shows both, revoke ends one.
 func TestCLITokenSequence(t *testing.T) {
 	base := startServer(t)
-	signUpHTTP(t, base, "tokens@example.com")
+	signUp(t, base, "tokens@example.com")
 	must(t, cliPassword+"\n", "login", "--url", base, "--email", "tokens@example.com", "--password-stdin", "--name", "laptop")
 
 	// With MFA on, creating a token asks for the code too.
-	var created cliEnrollment
+	var created wire.Enrollment
 	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "-o", "json", "--email", "tokens@example.com", "--password-stdin"), &created)
 	must(t, "", "mfa-totp-device", "activate", created.Device.ID, "--totp", codeAt(t, created.Enrollment.Secret, time.Now()))
 	mustFail(t, cliPassword+"\n", "not accepted", "token", "create", "--name", "ci", "--email", "tokens@example.com", "--password-stdin", "--totp", "000000")
 
 	next := codeAt(t, created.Enrollment.Secret, time.Now().Add(30*time.Second)) // a later step: the activation's is spent
-	var ct struct {
-		Token struct {
-			ID string `json:"id"`
-		} `json:"token"`
-		Secret string `json:"secret"`
-	}
+	var ct wire.CreatedAppToken
 	status, out, errOut := runTwofold(t, cliPassword+"\n", "token", "create", "--name", "ci", "--expires", "30d",
 		"--email", "tokens@example.com", "--password-stdin", "--totp", next, "-o", "json")
 	if status != 0 {
@@ -306,4 +259,43 @@ func TestCLIServerVerbsHelpAndUsage(t *testing.T) {
 		}
 	}
 	mustFail(t, "", "cannot reach", "mfa-totp-device", "list", "--url", "http://127.0.0.1:1", "--token", "tft_x")
+}
+
+// delete asks first: a script without --force is refused and nothing is
+// deleted; at a terminal (played in-process) "n" keeps the device, an
+// unknown device is said at once, "y" deletes.
+func TestCLIDeleteAsksFirst(t *testing.T) {
+	base := startServer(t)
+	signUp(t, base, "ask@example.com")
+	must(t, cliPassword+"\n", "login", "--url", base, "--email", "ask@example.com", "--password-stdin")
+	var created wire.Enrollment
+	decodeOut(t, must(t, cliPassword+"\n", "mfa-totp-device", "create", "--name", "phone", "-o", "json",
+		"--email", "ask@example.com", "--password-stdin"), &created)
+	id := created.Device.ID
+	devices := func() int {
+		var list wire.DeviceList
+		decodeOut(t, must(t, "", "mfa-totp-device", "list", "-o", "json"), &list)
+		return len(list.Devices)
+	}
+
+	status, _, errOut := runTwofold(t, "y\n", "mfa-totp-device", "delete", id)
+	if status != exitUsage || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "add --force") || devices() != 1 {
+		t.Fatalf("delete from a script without --force: exit %d, %q, %d devices", status, errOut, devices())
+	}
+
+	e, out, errs := testEnv("n\n", true)
+	if status := run(e, []string{"mfa-totp-device", "delete", id}); status != exitFail || out.Len() != 0 ||
+		!strings.Contains(errs.String(), id+" (phone) is pending") || !strings.Contains(errs.String(), "Delete TOTP device "+id+"? [y/N] ") ||
+		!strings.HasSuffix(errs.String(), "twofold: mfa-totp-device delete: not confirmed; nothing was changed\n") || devices() != 1 {
+		t.Fatalf("answered n: exit %d, stdout %q, stderr %q, %d devices", status, out, errs, devices())
+	}
+	e, _, errs = testEnv("y\n", true)
+	if status := run(e, []string{"mfa-totp-device", "delete", "dev_nosuchdevice000"}); status != exitFail ||
+		strings.Contains(errs.String(), "[y/N]") || !strings.Contains(errs.String(), "No such device") {
+		t.Fatalf("an unknown device: exit %d, stderr %q", status, errs)
+	}
+	e, out, _ = testEnv("y\n", true)
+	if status := run(e, []string{"mfa-totp-device", "delete", id}); status != exitOK || out.String() != "Deleted "+id+".\n" || devices() != 0 {
+		t.Fatalf("answered y: exit %d, stdout %q, %d devices", status, out, devices())
+	}
 }

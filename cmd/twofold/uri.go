@@ -2,57 +2,54 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
 
-const uriUsage = `Usage:
-  twofold uri parse URI [--show-secret]
-  twofold uri make --issuer I --account A [--secret S]
-
-parse prints the fields of an otpauth:// URI as JSON, the secret redacted
-unless --show-secret. A Google Authenticator export (otpauth-migration://)
-prints one JSON object per account, each with the export's batch numbers
-(and, with --show-secret, the account's own otpauth URI). A URI of "-" is
-read from standard input.
-
-make prints a new otpauth://totp URI (SHA1, 6 digits, 30 s, which every app
-supports) for the issuer and account, with the given base32 secret or a
-fresh 160-bit one.
-
-Examples:
-  twofold uri parse 'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'
+func uriCmd(e *env) *cobra.Command {
+	cmd := group(e, "uri", "parse or make otpauth URIs", `parse prints the fields of an otpauth:// URI as JSON, the secret redacted
+unless --show-secret; make prints a new otpauth://totp URI.`, `  twofold uri parse 'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'
   twofold uri parse - --show-secret < export.txt
-  twofold uri make --issuer Example --account alice@example.com
-`
-
-const uriParseUsage = `Usage: twofold uri parse URI [--show-secret]
-
-Prints the fields of an otpauth:// URI as a JSON object, the secret redacted
+  twofold uri make --issuer Example --account alice@example.com`)
+	var showSecret bool
+	parse := &cobra.Command{
+		Use:   "parse URI",
+		Short: "print an otpauth URI's fields as JSON",
+		Long: `Prints the fields of an otpauth:// URI as a JSON object, the secret redacted
 unless --show-secret. A Google Authenticator export (otpauth-migration://)
 prints one object per account, each with a "batch" object (version, size,
 index, id of the export code, and the account's place in it) and, with
 --show-secret, the account as an otpauth URI. A URI of "-" is read from
-standard input.
-
-Example:
-  twofold uri parse 'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'
-`
-
-const uriMakeUsage = `Usage: twofold uri make --issuer I --account A [--secret S]
-
-Prints a new otpauth://totp URI (SHA1, 6 digits, 30 s) for the issuer and
-account. Without --secret the key is a fresh 160-bit secret from the
-system's secure random source; --secret takes a base32 key as typed
-("-" reads it from standard input).
-
-Example:
-  twofold uri make --issuer Example --account alice@example.com
-`
+standard input.`,
+		Example: "  twofold uri parse 'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'",
+		Args:    exactArgs(1, "give exactly one URI"),
+		RunE:    func(_ *cobra.Command, args []string) error { return runURIParse(e, args[0], showSecret) },
+	}
+	parse.Flags().BoolVar(&showSecret, "show-secret", false, "show the secret (and an export's accounts as otpauth URIs)")
+	var mf makeFlags
+	mk := &cobra.Command{
+		Use:   "make --issuer I --account A",
+		Short: "print a new otpauth://totp URI",
+		Long: `Prints a new otpauth://totp URI (SHA1, 6 digits, 30 s, which every app
+supports) for the issuer and account. Without --secret the key is a fresh
+160-bit secret from the system's secure random source; --secret takes a
+base32 key as typed ("-" reads it from standard input).`,
+		Example: "  twofold uri make --issuer Example --account alice@example.com",
+		Args:    noArgs("every value goes with a flag"),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runURIMake(e, cmd.Flags(), &mf) },
+	}
+	mk.Flags().StringVar(&mf.issuer, "issuer", "", "the `ISSUER`: the service the key is for")
+	mk.Flags().StringVar(&mf.account, "account", "", "the `ACCOUNT` at that service")
+	mk.Flags().StringVar(&mf.secret, "secret", "", "a `BASE32` key as typed (\"-\": standard input; default: a fresh one)")
+	cmd.AddCommand(parse, mk)
+	return cmd
+}
 
 // freshSecretBytes is the size of a made-up key: 160 bits, the HMAC-SHA1
 // output size that RFC 4226 recommends.
@@ -61,50 +58,23 @@ const freshSecretBytes = 20
 // redacted stands in for the secret in parse output without --show-secret.
 const redacted = "[redacted]"
 
-func runURI(e *env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, uriUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "parse":
-		return runURIParse(e, args[1:])
-	case "make":
-		return runURIMake(e, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stdout, uriUsage)
-		return exitOK
-	}
-	return fail(e, exitUsage, "uri: unknown subcommand %q; use parse or make (see twofold uri --help)", args[0])
-}
-
-func runURIParse(e *env, args []string) int {
-	fs := newFlagSet("uri parse")
-	showSecret := fs.Bool("show-secret", false, "")
-	rest, status, done := parseFlags(e, fs, args, uriParseUsage)
-	if done {
-		return status
-	}
-	if len(rest) != 1 {
-		return fail(e, exitUsage, "uri parse: give exactly one URI (see twofold uri parse --help)")
-	}
-	uri, err := readValue(e, rest[0])
+func runURIParse(e *env, arg string, showSecret bool) error {
+	uri, err := readValue(e, arg)
 	if err != nil {
-		return fail(e, exitUsage, "uri parse: %v", err)
+		return usagef("%v", err)
 	}
-
 	var objects []keyJSON
 	if isMigration(uri) {
 		p, err := migration.Decode(uri)
 		if err != nil {
-			return fail(e, exitUsage, "uri parse: %s", describe(err))
+			return usagef("%s", describe(err))
 		}
 		for i := range p.Accounts {
 			k := &p.Accounts[i]
-			obj := newKeyJSON(k, *showSecret)
+			obj := newKeyJSON(k, showSecret)
 			obj.Batch = &batchJSON{Version: p.Version, Size: p.BatchSize, Index: p.BatchIndex, ID: p.BatchID,
 				Account: i + 1, Accounts: len(p.Accounts)}
-			if *showSecret {
+			if showSecret {
 				obj.URI = k.URI()
 			}
 			objects = append(objects, obj)
@@ -112,20 +82,16 @@ func runURIParse(e *env, args []string) int {
 	} else {
 		k, err := otpauth.Parse(uri)
 		if err != nil {
-			return fail(e, exitUsage, "uri parse: %s", describe(err))
+			return usagef("%s", describe(err))
 		}
-		objects = append(objects, newKeyJSON(k, *showSecret))
+		objects = append(objects, newKeyJSON(k, showSecret))
 	}
-
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false) // URIs keep their "&"
-	enc.SetIndent("", "  ")
 	for _, obj := range objects {
-		if err := enc.Encode(obj); err != nil {
-			return fail(e, exitFail, "uri parse: writing output: %v", err)
+		if err := printJSON(e.stdout, obj); err != nil {
+			return err
 		}
 	}
-	return exitOK
+	return nil
 }
 
 func isMigration(uri string) bool {
@@ -186,50 +152,38 @@ func newKeyJSON(k *otpauth.Key, showSecret bool) keyJSON {
 	return obj
 }
 
-func runURIMake(e *env, args []string) int {
-	fs := newFlagSet("uri make")
-	var (
-		issuer  = fs.String("issuer", "", "")
-		account = fs.String("account", "", "")
-		secret  = fs.String("secret", "", "")
-	)
-	rest, status, done := parseFlags(e, fs, args, uriMakeUsage)
-	if done {
-		return status
-	}
-	if len(rest) > 0 {
-		return fail(e, exitUsage, "uri make: unexpected argument; every value goes with a flag (see twofold uri make --help)")
-	}
-	set := flagsSet(fs)
+// makeFlags are uri make's flags.
+type makeFlags struct{ issuer, account, secret string }
+
+func runURIMake(e *env, fs *pflag.FlagSet, f *makeFlags) error {
 	for _, name := range []string{"issuer", "account"} {
-		if !set[name] {
-			return fail(e, exitUsage, "uri make: --%s is required (see twofold uri make --help)", name)
+		if !fs.Changed(name) {
+			return usagef("--%s is required (see twofold uri make --help)", name)
 		}
 	}
-
-	k := &otpauth.Key{Type: otpauth.TOTP, Issuer: strings.TrimSpace(*issuer), Account: strings.TrimSpace(*account),
+	k := &otpauth.Key{Type: otpauth.TOTP, Issuer: strings.TrimSpace(f.issuer), Account: strings.TrimSpace(f.account),
 		Algorithm: otpauth.DefaultAlgorithm, Digits: otpauth.DefaultDigits, Period: otpauth.DefaultPeriod}
-	if set["secret"] {
-		text, err := readValue(e, *secret)
+	if fs.Changed("secret") {
+		text, err := readValue(e, f.secret)
 		if err != nil {
-			return fail(e, exitUsage, "uri make: --secret: %v", err)
+			return usagef("--secret: %v", err)
 		}
 		if k.Secret, err = otpauth.DecodeSecret(text); err != nil {
-			return fail(e, exitUsage, "uri make: --secret: %s", describe(err))
+			return usagef("--secret: %s", describe(err))
 		}
 	} else {
 		k.Secret = make([]byte, freshSecretBytes)
 		if _, err := rand.Read(k.Secret); err != nil {
-			return fail(e, exitFail, "uri make: no random source: %v", err)
+			return failf("no random source: %v", err)
 		}
 	}
 	if k.Issuer == "" {
-		return fail(e, exitUsage, "uri make: --issuer is empty")
+		return usagef("--issuer is empty")
 	}
 	if err := k.Validate(); err != nil {
-		return fail(e, exitUsage, "uri make: %s", describe(err))
+		return usagef("%s", describe(err))
 	}
 	fmt.Fprintln(e.stdout, k.URI())
 	warn(e, k)
-	return exitOK
+	return nil
 }

@@ -1,28 +1,23 @@
 package pushhub
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/api/apitest"
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/credential"
-	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
@@ -31,60 +26,43 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+var ctx = context.Background()
 
 // env is a real server (store, service, hub, router) on an httptest
-// listener, with a frozen clock.
+// listener (server/api/apitest), with a frozen clock.
 type env struct {
 	t     testing.TB
-	clock *clock
+	clock *apitest.Clock
 	st    *sqlite.Store
 	svc   *service.Service
 	hub   *Hub
-	srv   *httptest.Server
+	srv   *apitest.Server
 	ws    string // ws:// URL of /api/v1/push/ws
 }
 
 func newEnv(t testing.TB, o Options) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: t0}}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := secrets.NewKeyring(rand.Reader, bytes.Repeat([]byte{7}, secrets.KeySize))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		service.Deps{Store: st, Keys: keys, Now: e.clock.Now, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Log, o.Now = quiet, e.clock.Now
-	e.st, e.svc, e.hub = st, svc, NewHub(svc.Push, o)
-	e.srv = httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, Now: e.clock.Now,
-		RateLimit: api.RateLimit{Requests: -1}, Hub: e.hub}))
-	if err := svc.Push.Enable(service.PushConfig{Origin: e.srv.URL}, e.hub); err != nil {
-		t.Fatal(err)
-	}
+	e := &env{t: t, clock: apitest.NewClock(t0)}
+	o.Log, o.Now = slog.New(slog.DiscardHandler), e.clock.Now
+	e.srv = apitest.Start(t, apitest.Options{Now: e.clock.Now, Hub: func(p *service.Push) apitest.Hub {
+		e.hub = NewHub(p, o)
+		return e.hub
+	}})
+	e.st, e.svc = e.srv.Store, e.srv.Service
 	e.ws = "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/v1/push/ws"
-	t.Cleanup(func() { e.hub.Close(); e.srv.Close(); st.Close() })
 	return e
 }
 
 // account is a user with a TOTP device registered for push, and a browser
-// (cookie jar) to sign in with.
+// to sign in with: its cookie jar holds the session, for the API client
+// and for raw requests (the event stream) alike.
 type account struct {
-	email  string
-	userID string
-	secret []byte
-	device *testDevice
-	client *http.Client
+	email   string
+	userID  string
+	secret  []byte
+	device  *testDevice
+	browser *http.Client
+	api     *client.Client
 }
 
 func (e *env) code(secret []byte) string {
@@ -97,7 +75,7 @@ func (e *env) code(secret []byte) string {
 func (e *env) enroll(email string) *account {
 	e.t.Helper()
 	ctx := context.Background()
-	ns, err := e.svc.Accounts.SignUp(ctx, auth.Client{}, email, "correct horse battery", "")
+	ns, err := e.svc.Accounts.SignUp(ctx, auth.Client{}, email, apitest.Password, "")
 	u := ns.User
 	if err != nil {
 		e.t.Fatal(err)
@@ -105,7 +83,8 @@ func (e *env) enroll(email string) *account {
 	a := &account{email: email, userID: u.ID}
 	a.device, a.secret = e.addDevice(u.ID)
 	jar, _ := cookiejar.New(nil)
-	a.client = &http.Client{Jar: jar}
+	a.browser = &http.Client{Jar: jar}
+	a.api = e.srv.Client(e.t, client.WithHTTPClient(a.browser))
 	return a
 }
 
@@ -128,78 +107,49 @@ func (e *env) addDevice(userID string) (*testDevice, []byte) {
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
-	if resp := e.register(devID, enr.Key.Secret, pushproto.PublicKey(seed)); resp.StatusCode != http.StatusCreated {
-		e.t.Fatalf("register: %v", resp.Status)
+	if err := e.register(devID, enr.Key.Secret, pushproto.PublicKey(seed)); err != nil {
+		e.t.Fatalf("register: %v", err)
 	}
 	return &testDevice{e: e, id: devID, seed: seed}, enr.Key.Secret
 }
 
-// register posts a push registration of pub for the device, proved with
-// secret (the device's seed, or anything else for a stranger's attempt).
-func (e *env) register(deviceID string, secret, pub []byte) *http.Response {
-	e.t.Helper()
+// register registers pub for the device, proved with secret (the
+// device's seed, or anything else for a stranger's attempt).
+func (e *env) register(deviceID string, secret, pub []byte) error {
 	at := e.clock.Now().Unix()
-	body, _ := json.Marshal(map[string]any{"device_id": deviceID, "public_key": b64(pub), "at": at,
-		"proof": b64(pushproto.RegistrationProof(secret, e.srv.URL, deviceID, pub, at))})
-	resp, err := http.Post(e.srv.URL+"/api/v1/push/registrations", "application/json", bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
+	_, err := e.srv.Client(e.t).RegisterPush(ctx, wire.PushRegistrationRequest{DeviceID: deviceID, PublicKey: b64(pub), At: at,
+		Proof: b64(pushproto.RegistrationProof(secret, e.srv.URL, deviceID, pub, at))})
+	return err
 }
 
 // signIn signs the account's browser in with its password: a partial
 // session.
 func (e *env) signIn(a *account) {
 	e.t.Helper()
-	resp := e.call(a, "POST", "/api/v1/session", map[string]string{"email": a.email, "password": "correct horse battery"})
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("sign in: %s", resp.Status)
+	if _, err := a.api.SignIn(ctx, a.email, apitest.Password); err != nil {
+		e.t.Fatalf("sign in: %v", err)
 	}
-}
-
-func (e *env) call(a *account, method, path string, body any) *http.Response {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { resp.Body.Close() })
-	return resp
-}
-
-type challengeView struct {
-	ID     string `json:"id"`
-	Number int    `json:"number"`
-	State  string `json:"state"`
 }
 
 // ask sends a prompt from the account's signed-in browser.
-func (e *env) ask(a *account) challengeView {
+func (e *env) ask(a *account) wire.PushChallenge {
 	e.t.Helper()
-	resp := e.call(a, "POST", "/api/v1/push/challenges", nil)
-	var v challengeView
-	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&v) != nil {
-		e.t.Fatalf("create challenge: %s", resp.Status)
+	ch, err := a.api.CreatePushChallenge(ctx)
+	if err != nil {
+		e.t.Fatalf("create challenge: %v", err)
 	}
-	return v
+	return ch
 }
 
 // events opens the browser's event stream for a challenge and returns the
 // states it reports, in order, on a channel.
 func (e *env) events(a *account, id string) <-chan string {
 	e.t.Helper()
-	resp := e.call(a, "GET", "/api/v1/push/challenges/"+id+"/events", nil)
+	resp, err := a.browser.Get(e.srv.URL + "/api/v1/push/challenges/" + id + "/events")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
 		e.t.Fatalf("events: %s", resp.Status)
 	}
@@ -219,7 +169,7 @@ func (e *env) events(a *account, id string) <-chan string {
 				ev := pending[:i]
 				pending = pending[i+2:]
 				if _, data, ok := strings.Cut(ev, "data: "); ok {
-					var v challengeView
+					var v wire.PushChallenge
 					json.Unmarshal([]byte(data), &v)
 					out <- v.State
 				}

@@ -3,15 +3,13 @@ package pushhub
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
-	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/twofold-auth/twofold/server/api/client"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/shared/pushproto"
@@ -48,19 +46,12 @@ func TestApproveCompletesSignInWithAMRPush(t *testing.T) {
 	if s := <-states; s != "approved" {
 		t.Fatalf("browser saw %q", s)
 	}
-	resp := e.call(a, "POST", "/api/v1/push/challenges/"+ch.ID+"/complete", nil)
-	var body struct {
-		Session struct {
-			Stage string   `json:"stage"`
-			AMR   []string `json:"amr"`
-		} `json:"session"`
+	s, err := a.api.CompletePushSignIn(ctx, ch.ID)
+	if err != nil || s.Session.Stage != "full" || !slices.Equal(s.Session.AMR, []string{"pwd", "push"}) {
+		t.Fatalf("complete: %v %+v", err, s)
 	}
-	json.NewDecoder(resp.Body).Decode(&body)
-	if resp.StatusCode != http.StatusOK || body.Session.Stage != "full" || !slices.Equal(body.Session.AMR, []string{"pwd", "push"}) {
-		t.Fatalf("complete: %s %+v", resp.Status, body)
-	}
-	if resp := e.call(a, "GET", "/api/v1/totp-devices", nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("full session refused: %s", resp.Status)
+	if _, err := a.api.Devices(ctx); err != nil {
+		t.Fatalf("full session refused: %v", err)
 	}
 	// Answered twice: the second answer changes nothing.
 	a.device.answer(ch.ID, pushproto.Approve, ch.Number)
@@ -85,8 +76,8 @@ func TestDenyAndReport(t *testing.T) {
 	if s := <-states; s != "denied" {
 		t.Fatalf("browser saw %q", s)
 	}
-	if resp := e.call(a, "POST", "/api/v1/push/challenges/"+ch.ID+"/complete", nil); resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("complete after deny: %s", resp.Status)
+	if _, err := a.api.CompletePushSignIn(ctx, ch.ID); !client.IsCode(err, "verification_failed") {
+		t.Fatalf("complete after deny: %v", err)
 	}
 	ch = e.ask(a)
 	a.device.prompt()
@@ -94,21 +85,8 @@ func TestDenyAndReport(t *testing.T) {
 	if s := a.device.settled(); s.Outcome != "reported" {
 		t.Fatalf("settled %+v", s)
 	}
-	resp := e.call(a, "POST", "/api/v1/push/challenges", nil)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(readAll(resp), "push_paused") {
-		t.Fatalf("prompt after report: %s", resp.Status)
-	}
-}
-
-func readAll(r *http.Response) string {
-	var sb strings.Builder
-	buf := make([]byte, 1024)
-	for {
-		n, err := r.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			return sb.String()
-		}
+	if _, err := a.api.CreatePushChallenge(ctx); !client.IsCode(err, "push_paused") {
+		t.Fatalf("prompt after report: %v", err)
 	}
 }
 
@@ -148,8 +126,8 @@ func TestApprovalWhileLockedOutFails(t *testing.T) {
 	if s := a.device.settled(); s.Outcome != "failed" {
 		t.Fatalf("settled %+v", s)
 	}
-	if resp := e.call(a, "POST", "/api/v1/push/challenges/"+ch.ID+"/complete", nil); resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("complete while locked: %s", resp.Status)
+	if _, err := a.api.CompletePushSignIn(ctx, ch.ID); !client.IsCode(err, "verification_failed") {
+		t.Fatalf("complete while locked: %v", err)
 	}
 }
 

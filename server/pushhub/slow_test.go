@@ -97,7 +97,7 @@ func TestSlowReaderDroppedWithoutBlockingOthers(t *testing.T) {
 	slow := e.enroll("slow@example.com")
 	fast := e.enroll("fast@example.com")
 	for _, a := range []*account{slow, fast} {
-		a.client.Timeout = 20 * time.Second // a blocked hub would fail the call, not hang the test
+		a.browser.Timeout = 20 * time.Second // a blocked hub would fail the call, not hang the test
 	}
 	fast.device.connect()
 	slow.device.dial = smallSocket()

@@ -3,10 +3,11 @@ package pushhub
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
+	"github.com/twofold-auth/twofold/server/api/client"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 )
@@ -19,8 +20,8 @@ func TestStrangerRegistrationsLockNobodyOut(t *testing.T) {
 	a := e.enroll("a@example.com")
 	stranger := pushproto.PublicKey(bytes.Repeat([]byte{9}, 32))
 	for range 40 {
-		if resp := e.register(a.device.id, []byte("not the seed, 20 bytes"), stranger); resp.StatusCode != http.StatusForbidden {
-			t.Fatalf("stranger's registration: %s", resp.Status)
+		if err := e.register(a.device.id, []byte("not the seed, 20 bytes"), stranger); !client.IsCode(err, "registration_rejected") {
+			t.Fatalf("stranger's registration: %v", err)
 		}
 	}
 	if th, _ := e.st.Throttle(context.Background(), a.userID); th.ConsecutiveFailures != 0 || !th.LockedUntil.IsZero() {
@@ -28,9 +29,8 @@ func TestStrangerRegistrationsLockNobodyOut(t *testing.T) {
 	}
 	e.clock.Advance(30 * time.Second)
 	e.signIn(a)
-	resp := e.call(a, "POST", "/api/v1/session/mfa", map[string]string{"code": e.code(a.secret)})
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("owner's code after a stranger's registrations: %s", resp.Status)
+	if _, err := a.api.SecondFactor(ctx, wire.SecondFactorRequest{Code: e.code(a.secret)}); err != nil {
+		t.Fatalf("owner's code after a stranger's registrations: %v", err)
 	}
 	reg, err := e.st.PushRegistration(context.Background(), a.device.id)
 	if err != nil || bytes.Equal(reg.PublicKey, stranger) {
@@ -47,8 +47,8 @@ func TestReplacedKeyConnectionClosed(t *testing.T) {
 	a.device.connect()
 	old := *a.device
 	newSeed := bytes.Repeat([]byte{5}, 32)
-	if resp := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("re-register: %s", resp.Status)
+	if err := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); err != nil {
+		t.Fatalf("re-register: %v", err)
 	}
 	if code := old.closeStatus(); code != statusReplaced {
 		t.Fatalf("old key's connection closed with %d, want %d", code, statusReplaced)
@@ -68,8 +68,8 @@ func TestReplacedKeyConnectionClosed(t *testing.T) {
 		t.Fatalf("old key reconnecting: close %d", code)
 	}
 	// Registering the same key again changes nothing live.
-	if resp := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("re-register same key: %s", resp.Status)
+	if err := e.register(a.device.id, a.secret, pushproto.PublicKey(newSeed)); err != nil {
+		t.Fatalf("re-register same key: %v", err)
 	}
 	sess := auth.Session{UserID: a.userID, Stage: auth.StageFull}
 	e.clock.Advance(30 * time.Second)

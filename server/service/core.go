@@ -16,6 +16,14 @@ import (
 	"github.com/twofold-auth/twofold/server/store"
 )
 
+// Defaults that cmd/twofold-server shows as its flags' (through
+// server.DefaultConfig): how long a new device may wait for its first
+// code, and the issuer authenticator apps show.
+const (
+	DefaultPendingDeviceTTL = 10 * time.Minute
+	DefaultIssuer           = "Twofold"
+)
+
 // Config tunes the service; zero values get the defaults in withDefaults.
 type Config struct {
 	Issuer            string // otpauth issuer shown in authenticator apps (default "Twofold")
@@ -37,7 +45,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.Issuer == "" {
-		c.Issuer = "Twofold"
+		c.Issuer = DefaultIssuer
 	}
 	if c.Argon2 == (credential.Argon2Params{}) {
 		c.Argon2 = credential.DefaultArgon2
@@ -49,7 +57,7 @@ func (c Config) withDefaults() Config {
 		c.PartialSessionTTL = 5 * time.Minute
 	}
 	if c.PendingDeviceTTL <= 0 {
-		c.PendingDeviceTTL = 10 * time.Minute
+		c.PendingDeviceTTL = DefaultPendingDeviceTTL
 	}
 	if c.FreshFactorWindow <= 0 {
 		c.FreshFactorWindow = 5 * time.Minute

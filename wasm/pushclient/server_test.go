@@ -8,24 +8,18 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/twofold-auth/twofold/server/api"
+	"github.com/twofold-auth/twofold/server/api/apitest"
+	"github.com/twofold-auth/twofold/server/api/wire"
 	"github.com/twofold-auth/twofold/server/auth"
-	"github.com/twofold-auth/twofold/server/credential"
 	"github.com/twofold-auth/twofold/server/pushhub"
-	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
-	"github.com/twofold-auth/twofold/server/store/sqlite"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 )
@@ -69,9 +63,7 @@ func (httpPoster) Post(r Request) (Response, error) {
 		return Response{}, err
 	}
 	defer resp.Body.Close()
-	var body struct {
-		Error struct{ Code, Message string }
-	}
+	var body wire.ErrorBody
 	_ = json.NewDecoder(resp.Body).Decode(&body)
 	return Response{Status: resp.StatusCode, Code: body.Error.Code, Message: body.Error.Message}, nil
 }
@@ -81,29 +73,15 @@ func (httpPoster) Post(r Request) (Response, error) {
 // challenges: an approval the browser redeems for a [pwd push] session, and
 // a denial.
 func TestRealServer(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := secrets.NewKeyring(rand.Reader, bytes.Repeat([]byte{7}, secrets.KeySize))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		service.Deps{Store: st, Keys: keys, Now: clk.Now, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := pushhub.NewHub(svc.Push, pushhub.Options{Log: quiet, Now: clk.Now})
-	srv := httptest.NewServer(api.NewRouter(api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, DB: st, Log: quiet, Now: clk.Now,
-		RateLimit: api.RateLimit{Requests: -1}, Hub: hub}))
-	t.Cleanup(func() { hub.Close(); srv.Close(); st.Close() })
-	if err := svc.Push.Enable(service.PushConfig{Origin: srv.URL}, hub); err != nil {
-		t.Fatal(err)
-	}
+	clk := apitest.NewClock(time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC))
+	srv := apitest.Start(t, apitest.Options{Now: clk.Now, Hub: func(p *service.Push) apitest.Hub {
+		return pushhub.NewHub(p, pushhub.Options{Log: slog.New(slog.DiscardHandler), Now: clk.Now})
+	}})
+	svc := srv.Service
 
 	// An account with an active TOTP device, as the site enrolls it.
 	ctx := context.Background()
-	ns, err := svc.Accounts.SignUp(ctx, auth.Client{}, "alice@example.com", "correct horse battery", "")
+	ns, err := svc.Accounts.SignUp(ctx, auth.Client{}, "alice@example.com", apitest.Password, "")
 	u := ns.User
 	if err != nil {
 		t.Fatal(err)
@@ -166,44 +144,23 @@ func TestRealServer(t *testing.T) {
 	next(EventStatus)
 
 	// The signing-in browser: password, then a prompt.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	do := func(method, path string, body any, out any) int {
+	browser := srv.Client(t)
+	signIn := func() {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
+		if _, err := browser.SignIn(ctx, "alice@example.com", apitest.Password); err != nil {
+			t.Fatalf("sign in: %v", err)
 		}
-		req, _ := http.NewRequest(method, srv.URL+path, rd)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := browser.Do(req)
+	}
+	ask := func() wire.PushChallenge {
+		t.Helper()
+		ch, err := browser.CreatePushChallenge(ctx)
 		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if out != nil {
-			_ = json.NewDecoder(resp.Body).Decode(out)
-		}
-		return resp.StatusCode
-	}
-	if s := do("POST", "/api/v1/session", map[string]string{"email": "alice@example.com", "password": "correct horse battery"}, nil); s != http.StatusOK {
-		t.Fatalf("sign in: %d", s)
-	}
-	type challenge struct {
-		ID     string `json:"id"`
-		Number int    `json:"number"`
-		State  string `json:"state"`
-	}
-	ask := func() challenge {
-		t.Helper()
-		var ch challenge
-		if s := do("POST", "/api/v1/push/challenges", nil, &ch); s != http.StatusCreated {
-			t.Fatalf("challenge: %d", s)
+			t.Fatalf("challenge: %v", err)
 		}
 		return ch
 	}
 
+	signIn()
 	ch := ask()
 	p := next(EventPrompt).Prompt
 	if p.ChallengeID != ch.ID || p.Account != "alice@example.com" {
@@ -215,22 +172,13 @@ func TestRealServer(t *testing.T) {
 	if s := next(EventSettled).Settled; s.ChallengeID != ch.ID || s.Outcome != pushproto.OutcomeApproved {
 		t.Fatalf("settled %+v", s)
 	}
-	var sess struct {
-		Session struct {
-			AMR []string `json:"amr"`
-		} `json:"session"`
-	}
-	if s := do("POST", "/api/v1/push/challenges/"+ch.ID+"/complete", nil, &sess); s != http.StatusOK {
-		t.Fatalf("complete: %d", s)
-	}
-	if amr := sess.Session.AMR; len(amr) != 2 || amr[0] != "pwd" || amr[1] != "push" {
-		t.Fatalf("amr %v", amr)
+	sess, err := browser.CompletePushSignIn(ctx, ch.ID)
+	if amr := sess.Session.AMR; err != nil || len(amr) != 2 || amr[0] != "pwd" || amr[1] != "push" {
+		t.Fatalf("complete: %v, amr %v", err, amr)
 	}
 
 	// Signed in again with the password: a denial.
-	if s := do("POST", "/api/v1/session", map[string]string{"email": "alice@example.com", "password": "correct horse battery"}, nil); s != http.StatusOK {
-		t.Fatalf("sign in: %d", s)
-	}
+	signIn()
 	ch = ask()
 	next(EventPrompt)
 	if err := c.Answer(ch.ID, pushproto.Deny, 0); err != nil {
@@ -239,8 +187,7 @@ func TestRealServer(t *testing.T) {
 	if s := next(EventSettled).Settled; s.Outcome != pushproto.OutcomeDenied {
 		t.Fatalf("settled %+v", s)
 	}
-	var got challenge
-	if do("GET", "/api/v1/push/challenges/"+ch.ID, nil, &got); got.State != "denied" {
-		t.Fatalf("state %q", got.State)
+	if got, err := browser.PushChallenge(ctx, ch.ID); err != nil || got.State != "denied" {
+		t.Fatalf("state %q, %v", got.State, err)
 	}
 }
