@@ -55,6 +55,7 @@ moves accounts between authenticator apps, and scripts the enrollment
 journeys against a Twofold server.`, `  twofold code --secret JBSWY3DPEHPK3PXP
   twofold login --url http://localhost:8080 --email alice@example.com
   twofold mfa-totp-device list
+  twofold admin users list --mfa-status not-enrolled
   source <(twofold completion bash)`)
 	root.AddGroup(&cobra.Group{ID: "local", Title: "Local commands (no server):"},
 		&cobra.Group{ID: "server", Title: "Server commands (a Twofold server's API):"},
@@ -63,7 +64,7 @@ journeys against a Twofold server.`, `  twofold code --secret JBSWY3DPEHPK3PXP
 		c.GroupID = "local"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{loginCmd(e), deviceCmd(e), recoveryCmd(e), tokenCmd(e)} {
+	for _, c := range []*cobra.Command{loginCmd(e), deviceCmd(e), recoveryCmd(e), tokenCmd(e), adminCmd(e)} {
 		c.GroupID = "server"
 		root.AddCommand(c)
 	}
