@@ -105,15 +105,27 @@ func runDeviceCreate(ctx context.Context, r *remote, sf *signInFlags, name strin
 	if err != nil {
 		return err
 	}
+	req := wire.CreateDeviceRequest{Name: name, Code: f.Code, RecoveryCode: f.RecoveryCode}
+	firstSignIn := &signInFlags{email: sf.email, passwordStdin: sf.passwordStdin, factor: &factorFlags{}}
+	if _, token, err := r.target(); err == nil && token == "" {
+		// No token yet (an organisation that requires MFA gives none
+		// before the first device): the sign-in is the way in.
+		fmt.Fprintln(r.e.stderr, "No application token here yet: the device is set up in a signed-in session.")
+		enr, err := createFirstDevice(ctx, r, firstSignIn, req)
+		if err != nil {
+			return err
+		}
+		return printEnrollment(r, enr)
+	}
 	c, err := r.tokenClient()
 	if err != nil {
 		return err
 	}
-	req := wire.CreateDeviceRequest{Name: name, Code: f.Code, RecoveryCode: f.RecoveryCode}
 	enr, err := c.CreateDevice(ctx, req)
 	if client.IsCode(err, "token_not_allowed") {
 		// The first device: the sign-in asks for no code (there is none yet).
-		enr, err = createFirstDevice(ctx, r, &signInFlags{email: sf.email, passwordStdin: sf.passwordStdin, factor: &factorFlags{}}, req)
+		fmt.Fprintln(r.e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
+		enr, err = createFirstDevice(ctx, r, firstSignIn, req)
 	}
 	if client.IsCode(err, "fresh_factor_required") {
 		return failf("you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE")
@@ -128,7 +140,6 @@ func runDeviceCreate(ctx context.Context, r *remote, sf *signInFlags, name strin
 // session (a token may not) and keeps that session in the config file for
 // the device's activation.
 func createFirstDevice(ctx context.Context, r *remote, sf *signInFlags, req wire.CreateDeviceRequest) (wire.Enrollment, error) {
-	fmt.Fprintln(r.e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
 	c, err := r.sessionClient()
 	if err != nil {
 		return wire.Enrollment{}, err
@@ -149,6 +160,9 @@ func createFirstDevice(ctx context.Context, r *remote, sf *signInFlags, req wire
 		return wire.Enrollment{}, fmt.Errorf("device %s created but the server set no session cookie to activate it with", enr.Device.ID)
 	}
 	cfg.Enrollment = &enrollmentSession{URL: c.BaseURL(), DeviceID: enr.Device.ID, Cookie: cookieString(k)}
+	if cfg.URL == "" {
+		cfg.URL = c.BaseURL() // later verbs find the server without --url
+	}
 	if _, err := saveConfig(cfg); err != nil {
 		return wire.Enrollment{}, fmt.Errorf("device %s created but the session to activate it was not saved: %v", enr.Device.ID, err)
 	}
@@ -171,15 +185,17 @@ func printEnrollment(r *remote, enr wire.Enrollment) error {
 // session when the config file keeps one for this device (its first
 // device's), else the application token.
 func (r *remote) deviceClient(deviceID string) (c *client.Client, enrolling bool, err error) {
-	if c, err = r.tokenClient(); err != nil {
+	base, _, err := r.target()
+	if err != nil {
 		return nil, false, err
 	}
 	cfg, _, _ := loadConfig()
-	if en := cfg.Enrollment; en != nil && en.URL == c.BaseURL() && en.DeviceID == deviceID {
+	if en := cfg.Enrollment; en != nil && en.URL == strings.TrimSuffix(base, "/") && en.DeviceID == deviceID {
 		c, err = r.sessionClient(client.WithSessionCookie(parseCookie(en.Cookie)))
 		return c, err == nil, err
 	}
-	return c, false, nil
+	c, err = r.tokenClient()
+	return c, false, err
 }
 
 func deviceActivateCmd(r *remote) *cobra.Command {
@@ -218,6 +234,9 @@ func runDeviceActivate(ctx context.Context, r *remote, id, code string) error {
 	}
 	return r.output.print(r.e.stdout, out, func(w io.Writer) {
 		fmt.Fprintf(w, "Device %s (%s) is active. Your next sign-in asks for a code.\n", out.Device.ID, out.Device.Name)
+		if out.SignInCompleted {
+			fmt.Fprintln(w, "Your organisation's requirement is met: now run 'twofold login' to get an application token.")
+		}
 		if len(out.RecoveryCodes) > 0 {
 			printRecoveryCodes(w, out.RecoveryCodes)
 		}

@@ -50,7 +50,7 @@ func runLogin(cmd *cobra.Command, r *remote, sf *signInFlags, name string) error
 		return err
 	}
 	ctx, e := cmd.Context(), r.e
-	email, err := signIn(ctx, e, c, sf)
+	email, err := signInForToken(ctx, e, c, sf)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func runTokenCreate(cmd *cobra.Command, r *remote, sf *signInFlags, name, expire
 		return err
 	}
 	ctx := cmd.Context()
-	if _, err := signIn(ctx, r.e, c, sf); err != nil {
+	if _, err := signInForToken(ctx, r.e, c, sf); err != nil {
 		return err
 	}
 	ct, err := c.CreateAppToken(ctx, req)
