@@ -27,6 +27,8 @@ type env struct {
 	// there to answer a confirmation.
 	interactive bool
 	in          *bufio.Reader // stdin, buffered once for every prompt
+	// openURL opens a web page in the desktop's browser (login --browser).
+	openURL func(string) error
 }
 
 func main() {
@@ -34,7 +36,8 @@ func main() {
 	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		interactive = true
 	}
-	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: interactive}, os.Args[1:]))
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: interactive,
+		openURL: openBrowser}, os.Args[1:]))
 }
 
 // run runs the command line args and returns the exit status.
