@@ -66,7 +66,7 @@ func openBrowser(u string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	go cmd.Wait() //nolint:errcheck // reaped; whether it worked, the URL is printed
+	go func() { _ = cmd.Wait() }() // reaped; whether it worked or not, the address is printed
 	return nil
 }
 
@@ -88,7 +88,7 @@ func runBrowserLogin(ctx context.Context, r *remote, name string, launch bool) e
 			fmt.Fprintln(e.stderr, "Refused an answer from a browser for another sign-in (its state does not match); still waiting.")
 		}}
 	srv := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	go func() { _ = srv.Serve(ln) }() // ends with Shutdown
 	defer srv.Shutdown(context.WithoutCancel(ctx))
 
 	name = firstNonEmpty(name, machineTokenName())
