@@ -96,7 +96,7 @@ func runBrowserLogin(ctx context.Context, r *remote, name string, launch bool) e
 	u := c.BaseURL() + "/cli-login?port=" + strconv.Itoa(port) + "&state=" + lb.state +
 		"&code_challenge=" + s256(lb.verifier) + "&name=" + url.QueryEscape(name)
 	fmt.Fprintf(e.stderr, "Sign in in your browser; if it does not open, open this address:\n\n  %s\n\nWaiting for the browser (up to %s)...\n",
-		u, browserLoginTimeout)
+		u, minutes(browserLoginTimeout))
 	if launch && e.openURL != nil {
 		_ = e.openURL(u) // best effort: the address is printed
 	}
@@ -104,7 +104,7 @@ func runBrowserLogin(ctx context.Context, r *remote, name string, launch bool) e
 	select {
 	case res = <-lb.done:
 	case <-time.After(browserLoginTimeout):
-		return failf("no answer from the browser within %s; nothing was saved. Run 'twofold login --browser' again", browserLoginTimeout)
+		return failf("no answer from the browser within %s; nothing was saved. Run 'twofold login --browser' again", minutes(browserLoginTimeout))
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -112,6 +112,18 @@ func runBrowserLogin(ctx context.Context, r *remote, name string, launch bool) e
 		return res.err
 	}
 	return saveLogin(r, c.BaseURL(), res.email, res.token)
+}
+
+// minutes says a duration for people: "5 minutes" (d.String() for a part
+// of a minute).
+func minutes(d time.Duration) string {
+	if d < time.Minute || d%time.Minute != 0 {
+		return d.String()
+	}
+	if d == time.Minute {
+		return "1 minute"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + " minutes"
 }
 
 // saveLogin saves a new token as the config's and says who signed in.

@@ -206,6 +206,14 @@ func TestLoginBrowserTimesOut(t *testing.T) {
 }
 
 // The listener answers only POST /callback on its own address, once.
+func TestMinutes(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5 minutes", time.Minute: "1 minute", 300 * time.Millisecond: "300ms", 90 * time.Second: "1m30s"} {
+		if got := minutes(d); got != want {
+			t.Errorf("minutes(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestLoopbackHandler(t *testing.T) {
 	redeemed := 0
 	lb := &loopback{state: "the-state", verifier: "v", addr: "127.0.0.1:4242", done: make(chan loginResult, 1), refused: func() {},
