@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"io"
 	"math"
 	"sync"
@@ -28,6 +29,19 @@ type Config struct {
 	Rand    io.Reader
 	Now     func() time.Time
 	Push    PushConfig
+	Tabs    Tabs
+}
+
+// Tabs coordinates the pages that share the storage (browser tabs, each
+// with its own App). Exclusive runs work while no other tab runs its own:
+// every save (read the pointer, compare, write, flip) runs inside it, so the
+// vault's compare-and-swap is atomic across tabs. Saved is called after a
+// save landed, so the other tabs reload. The bridge implements it with Web
+// Locks and an event the page forwards on a BroadcastChannel; nil means one
+// tab (host tests).
+type Tabs interface {
+	Exclusive(work func() error) error
+	Saved()
 }
 
 // App is the authenticator behind the page. Its methods are safe for
@@ -46,6 +60,7 @@ type App struct {
 
 	pushCfg PushConfig
 	push    pushState // live connections; stopped by Lock
+	tabs    Tabs
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
@@ -70,7 +85,21 @@ func NewApp(cfg Config) *App {
 		rand:    cfg.Rand,
 		now:     cfg.Now,
 		pushCfg: cfg.Push,
+		tabs:    cfg.Tabs,
 	}
+}
+
+// exclusive runs a save under the tabs' lock and tells the other tabs once
+// it landed.
+func (a *App) exclusive(work func() error) error {
+	if a.tabs == nil {
+		return work()
+	}
+	err := a.tabs.Exclusive(work)
+	if err == nil {
+		a.tabs.Saved()
+	}
+	return err
 }
 
 // reportingStore marks storage failures so the page can tell them apart.
@@ -122,7 +151,11 @@ func (a *App) Create(passphrase string) error {
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
 	state := &accounts.State{}
-	v, err := vault.Create(a.store, []byte(passphrase), state.Marshal(), a.vcfg)
+	var v *vault.Vault
+	err := a.exclusive(func() (err error) {
+		v, err = vault.Create(a.store, []byte(passphrase), state.Marshal(), a.vcfg)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -178,12 +211,77 @@ func (a *App) Lock() {
 	a.PushStop() // closes the sockets and wipes the clients' keys
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
+	a.lockLocked()
+}
+
+// lockLocked ends the session; the caller holds opMu.
+func (a *App) lockLocked() {
 	a.mu.Lock()
 	v, state := a.vault, a.state
 	a.vault, a.state, a.locking = nil, nil, false
 	a.mu.Unlock()
+	a.PushStop() // again: a client started before state went nil
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
+}
+
+// errVaultChanged is a write refused because another tab saved first.
+var errVaultChanged = errors.New("this change was not saved: another tab changed the vault first. The list now shows the vault as it is; check it and try again")
+
+// errPassphraseChanged locks a tab whose passphrase is no longer the vault's.
+var errPassphraseChanged = errors.New("the passphrase was changed in another tab. Enter the new passphrase to continue")
+
+// Reload brings the unlocked session up to the stored vault after another
+// tab saved, and reports whether the accounts changed. If the passphrase was
+// changed there, the session locks (errPassphraseChanged).
+func (a *App) Reload() (bool, error) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	v, _, err := a.session()
+	if err != nil {
+		return false, err
+	}
+	return a.reloadLocked(v)
+}
+
+// reloadLocked publishes the stored vault's contents; the caller holds opMu.
+func (a *App) reloadLocked(v *vault.Vault) (bool, error) {
+	plain, changed, err := v.Reload()
+	if errors.Is(err, vault.ErrPassphraseChanged) {
+		a.lockLocked()
+		return false, errPassphraseChanged
+	}
+	if err != nil || !changed {
+		return false, err
+	}
+	defer clear(plain)
+	state, err := accounts.Unmarshal(plain)
+	if err != nil {
+		return false, err
+	}
+	a.mu.Lock()
+	old := a.state
+	a.state = state
+	a.mu.Unlock()
+	a.stopStalePush(state)
+	old.Wipe()
+	return true, nil
+}
+
+// save runs write (a save of v) under the tabs' lock. A save refused as
+// stale reloads the session and says so (errVaultChanged): the change is
+// not re-applied to contents the person has not seen. The caller holds opMu.
+func (a *App) save(v *vault.Vault, write func() error) error {
+	return a.exclusive(func() error {
+		err := write()
+		if !errors.Is(err, vault.ErrStale) {
+			return err
+		}
+		if _, err := a.reloadLocked(v); err != nil {
+			return err
+		}
+		return errVaultChanged
+	})
 }
 
 // ChangePassphrase re-wraps the master key under newPassphrase.
@@ -199,7 +297,7 @@ func (a *App) ChangePassphrase(oldPassphrase, newPassphrase string) error {
 	}
 	plain := state.Marshal()
 	defer clear(plain)
-	return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain)
+	return a.save(v, func() error { return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain) })
 }
 
 // session returns the unlocked vault and state, or ErrLocked.
@@ -238,7 +336,7 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	}
 	plain := next.Marshal()
 	defer clear(plain)
-	if err := v.Save(plain); err != nil {
+	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {
 		return err
 	}
 	a.mu.Lock()

@@ -62,6 +62,13 @@ const (
 	CodeInternal         = "internal"
 )
 
+// Codes of a write that met another tab's save (docs/vault-format.md,
+// "Versions and tabs").
+const (
+	CodeVaultChanged      = "vault_changed"      // another tab saved first: nothing written, the session reloaded
+	CodePassphraseChanged = "passphrase_changed" // another tab changed the passphrase: the session locked
+)
+
 // errWeakPassphrase is returned for a new passphrase under MinPassphraseLength.
 var errWeakPassphrase = errors.New("choose a passphrase of at least 8 characters")
 
@@ -115,6 +122,10 @@ func toAPIError(err error) *APIError {
 		e.Code = CodeNoVault
 	case errors.Is(err, vault.ErrExists):
 		e.Code = CodeVaultExists
+	case errors.Is(err, errVaultChanged), errors.Is(err, vault.ErrStale):
+		e.Code = CodeVaultChanged
+	case errors.Is(err, errPassphraseChanged), errors.Is(err, vault.ErrPassphraseChanged):
+		e.Code = CodePassphraseChanged
 	case errors.Is(err, vault.ErrLocked):
 		e.Code = CodeLocked
 	case errors.Is(err, vault.ErrWrongPassphrase):

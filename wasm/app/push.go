@@ -287,6 +287,24 @@ func (a *App) stopPushFor(id string) {
 	}
 }
 
+// stopStalePush stops the clients whose registration is no longer in state
+// (another tab deleted the account or turned its prompts off or on again).
+func (a *App) stopStalePush(state *accounts.State) {
+	a.push.mu.Lock()
+	var stale []*push.Client
+	for id, c := range a.push.clients {
+		_, device := c.Registration()
+		if acct, ok := state.Find(id); !ok || acct.Push == nil || acct.Push.DeviceID != device {
+			stale = append(stale, c)
+			delete(a.push.clients, id)
+		}
+	}
+	a.push.mu.Unlock()
+	for _, c := range stale {
+		c.Stop()
+	}
+}
+
 // startPush replaces the account's client by a new one for reg, unless the
 // vault was locked meanwhile (importing a key waits for the browser): it
 // holds a.mu's read lock while adding the client, so Lock, which sets
@@ -343,7 +361,7 @@ func (a *App) pushEvent(id, server, deviceID string, e push.Event) {
 // dropRevoked removes a revoked registration if it is still the one stored.
 func (a *App) dropRevoked(id, deviceID string) {
 	var old *accounts.PushRegistration
-	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+	drop := func(s *accounts.State) (*accounts.State, error) {
 		acct, ok := s.Find(id)
 		if !ok || acct.Push == nil || acct.Push.DeviceID != deviceID {
 			return s, nil
@@ -351,7 +369,13 @@ func (a *App) dropRevoked(id, deviceID string) {
 		n, o, err := s.WithPush(id, nil)
 		old = o
 		return n, err
-	})
+	}
+	err := a.mutate(drop)
+	if errors.Is(err, errVaultChanged) {
+		// Not a person's decision on a stale list but the server's word:
+		// apply it to the reloaded vault.
+		err = a.mutate(drop)
+	}
 	if err == nil && old != nil {
 		clear(old.PrivateKey)
 		if a.pushCfg.OnEvent != nil {

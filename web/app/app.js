@@ -180,6 +180,11 @@ async function start() {
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
   wire();
+  core.onOtherTab(followOtherTab);
+  core.onVaultChange((err) => {
+    if (err.code === "passphrase_changed") lock(message(err));
+    else if (state.unlocked) refreshAccounts().catch(() => {});
+  });
   window.addEventListener("pagehide", (ev) => {
     if (ev.persisted) {
       lock(); // kept for back/forward: come back locked
@@ -309,6 +314,32 @@ function lock(reason) {
     $("#unlock-lead").textContent = reason;
   } else {
     $("#unlock-lead").textContent = "Enter your passphrase to see your codes.";
+  }
+}
+
+// followOtherTab acts on another tab's message: a save there is reloaded
+// here (or, before a vault exists here, the page offers to unlock it); an
+// explicit lock there locks here too. The auto-lock stays per tab.
+async function followOtherTab(msg) {
+  if (msg.type === "locked") {
+    lock("Locked in another tab. Enter your passphrase to continue.");
+    return;
+  }
+  if (msg.type !== "changed") return;
+  if (!state.unlocked) {
+    if (document.documentElement.dataset.view === "create") await showLockedView();
+    return;
+  }
+  let changed = false;
+  try {
+    changed = await core.reload();
+  } catch (err) {
+    if (err.code !== "passphrase_changed" && err.code !== "locked") status(message(err), { error: true });
+    return;
+  }
+  if (changed) {
+    await refreshAccounts();
+    status("The list was updated with a change made in another tab.");
   }
 }
 
@@ -1245,7 +1276,10 @@ function wire() {
   on("#create-form", "submit", onCreate);
   on("#unlock-form", "submit", onUnlock);
   on("#error-reload", "click", () => location.reload());
-  on("#lock-btn", "click", () => lock());
+  on("#lock-btn", "click", () => {
+    lock();
+    core.tellOtherTabs("locked");
+  });
   on("#add-btn", "click", openAdd);
   on("#empty-add", "click", openAdd);
   on("#empty-import", "click", () => openBackup("#restore-file"));

@@ -30,6 +30,12 @@ declare global {
   interface GlobalEventHandlersEventMap {
     "twofold-ready": Event;
     "twofold-push": CustomEvent<PushEvent>;
+    /**
+     * A save of this tab landed (under the Web Lock "twofold-vault"): tell
+     * the other tabs of the profile (the page posts {type: "changed"} on the
+     * BroadcastChannel "twofold-vault"), which then call vault.reload().
+     */
+    "twofold-saved": CustomEvent<null>;
   }
 }
 
@@ -84,6 +90,20 @@ export interface VaultAPI {
   lock(): Promise<void>;
   /** Re-wraps the vault key. "wrong_passphrase" for a wrong old one. */
   changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void>;
+  /**
+   * Catches up with a save made by another tab (docs/vault-format.md,
+   * "Versions and tabs"): resolves true if the accounts changed (redraw the
+   * list), false if this tab was current. "passphrase_changed" if the other
+   * tab changed the passphrase: this tab is then locked. "locked".
+   *
+   * Every call that saves (create, changePassphrase, accounts.add, addManual,
+   * rename, delete, reorder, nextHOTP, setClockOffset, qr.decode, the
+   * transfer imports, push.enable and disable) rejects with "vault_changed"
+   * if another tab saved since this one last read: nothing was written, and
+   * this tab already shows the current vault; show the message, redraw, and
+   * let the person decide again.
+   */
+  reload(): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- accounts
@@ -422,6 +442,8 @@ export type ErrorCode =
   | "too_large"
   | "no_keys"
   | "storage"             // IndexedDB refused (quota, private mode); nothing changed
+  | "vault_changed"       // another tab saved first: nothing written, this tab reloaded
+  | "passphrase_changed"  // another tab changed the passphrase: this tab locked
   | "push_not_offered"    // the account's URI had no twofold_push
   | "push_refused"        // the server refused the registration (details.status, details.serverCode)
   | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
