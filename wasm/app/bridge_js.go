@@ -198,7 +198,7 @@ func (b *bridge) namespace() js.Value {
 	b.async(pushNS, "twofold.push", "prompts", none, func([]js.Value) (any, error) { return a.PushPrompts() })
 	b.async(pushNS, "twofold.push", "answer", []jsutil.Param{str("promptId"), str("decision"), {Name: "number", Kind: jsutil.Integer}},
 		func(args []js.Value) (any, error) {
-			return nil, a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
+			return a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
 		})
 
 	shutdown := js.FuncOf(func(js.Value, []js.Value) any {

@@ -59,6 +59,7 @@ const (
 	CodePromptExpired    = "prompt_expired"   // too late
 	CodeWrongNumber      = "wrong_number"     // not one of the three numbers
 	CodeOffline          = "offline"          // not connected: the answer was not sent
+	CodeNoVerdict        = "no_verdict"       // sent, but the connection ended before the server's verdict
 	CodeInternal         = "internal"
 )
 
@@ -106,6 +107,8 @@ func toAPIError(err error) *APIError {
 		e.Code = CodeWrongNumber
 	case errors.Is(err, push.ErrOffline):
 		e.Code = CodeOffline
+	case errors.Is(err, push.ErrNoVerdict):
+		e.Code = CodeNoVerdict
 	case errors.Is(err, push.ErrDecision):
 		e.Code = CodeBadArgument
 	case errors.As(err, &argErr):

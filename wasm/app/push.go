@@ -407,14 +407,24 @@ func (a *App) PushPrompts() ([]PromptView, error) {
 	return out, nil
 }
 
+// PushVerdict is how the server settled the prompt an answer was for.
+type PushVerdict struct {
+	// Outcome: approved, denied, reported, failed (a wrong number, or the
+	// account is locked), expired, cancelled, or rejected (the answer
+	// changed nothing: answered elsewhere first, or too late).
+	Outcome string `js:"outcome"`
+}
+
 // PushAnswer signs and sends a decision ("approve", "deny", "report") on a
-// prompt; number is the one picked for an approval.
-func (a *App) PushAnswer(promptID, decision string, number int) error {
+// prompt; number is the one picked for an approval. It returns once the
+// server has settled the prompt, with its verdict: an approval with a wrong
+// number is "failed", not approved.
+func (a *App) PushAnswer(promptID, decision string, number int) (PushVerdict, error) {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
-		return err
+		return PushVerdict{}, err
 	}
 	if !sp.Decision(decision).Valid() {
-		return errArgument("push.answer: decision must be \"approve\", \"deny\" or \"report\"")
+		return PushVerdict{}, errArgument("push.answer: decision must be \"approve\", \"deny\" or \"report\"")
 	}
 	a.push.mu.Lock()
 	var owner *push.Client
@@ -427,7 +437,8 @@ func (a *App) PushAnswer(promptID, decision string, number int) error {
 	}
 	a.push.mu.Unlock()
 	if owner == nil {
-		return push.ErrNoPrompt
+		return PushVerdict{}, push.ErrNoPrompt
 	}
-	return owner.Answer(promptID, sp.Decision(decision), number)
+	outcome, err := owner.Answer(promptID, sp.Decision(decision), number)
+	return PushVerdict{Outcome: outcome}, err
 }

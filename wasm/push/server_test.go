@@ -207,8 +207,8 @@ func TestRealServer(t *testing.T) {
 	if p.ChallengeID != ch.ID || p.Account != "alice@example.com" {
 		t.Fatalf("prompt %+v for %+v", p, ch)
 	}
-	if err := c.Answer(ch.ID, sp.Approve, ch.Number); err != nil {
-		t.Fatal(err)
+	if outcome, err := c.Answer(ch.ID, sp.Approve, ch.Number); err != nil || outcome != sp.OutcomeApproved {
+		t.Fatalf("approval: %q %v", outcome, err)
 	}
 	if s := next(EventSettled).Settled; s.ChallengeID != ch.ID || s.Outcome != sp.OutcomeApproved {
 		t.Fatalf("settled %+v", s)
@@ -225,14 +225,30 @@ func TestRealServer(t *testing.T) {
 		t.Fatalf("amr %v", amr)
 	}
 
-	// Signed in again with the password: a denial.
+	// Signed in again with the password: an approval with the wrong number
+	// of the three; the answer returns the server's verdict, failed.
 	if s := do("POST", "/api/v1/session", map[string]string{"email": "alice@example.com", "password": "correct horse battery"}, nil); s != http.StatusOK {
 		t.Fatalf("sign in: %d", s)
 	}
 	ch = ask()
+	p = next(EventPrompt).Prompt
+	wrong := p.Numbers[0]
+	if wrong == ch.Number {
+		wrong = p.Numbers[1]
+	}
+	if outcome, err := c.Answer(ch.ID, sp.Approve, wrong); err != nil || outcome != sp.OutcomeFailed {
+		t.Fatalf("approval with the wrong number: %q %v, want the verdict %q", outcome, err, sp.OutcomeFailed)
+	}
+	var failed challenge
+	if do("GET", "/api/v1/push/challenges/"+ch.ID, nil, &failed); failed.State != "failed" {
+		t.Fatalf("state %q", failed.State)
+	}
+
+	// And a denial.
+	ch = ask()
 	next(EventPrompt)
-	if err := c.Answer(ch.ID, sp.Deny, 0); err != nil {
-		t.Fatal(err)
+	if outcome, err := c.Answer(ch.ID, sp.Deny, 0); err != nil || outcome != sp.OutcomeDenied {
+		t.Fatalf("denial: %q %v", outcome, err)
 	}
 	if s := next(EventSettled).Settled; s.Outcome != sp.OutcomeDenied {
 		t.Fatalf("settled %+v", s)

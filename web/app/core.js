@@ -204,7 +204,8 @@ export async function createCore() {
     async pushStart() { await call(push.start); },
     async pushStop() { await call(push.stop); },
     async pushPrompts() { return call(push.prompts); },
-    async pushAnswer(promptId, decision, number) { await call(push.answer, promptId, decision, number); },
+    // pushAnswer resolves once the server settled the prompt: {outcome}.
+    async pushAnswer(promptId, decision, number) { return call(push.answer, promptId, decision, number); },
     onPush(handler) {
       const listener = (ev) => handler(ev.detail || {});
       globalThis.addEventListener("twofold-push", listener);

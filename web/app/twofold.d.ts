@@ -384,6 +384,12 @@ export interface PushEvent {
   outcome?: "approved" | "denied" | "reported" | "failed" | "expired" | "rejected" | "cancelled";
 }
 
+/** How the server settled the prompt an answer was for. */
+export interface PushVerdict {
+  /** "rejected": the answer changed nothing (answered elsewhere first, or too late). */
+  outcome: "approved" | "denied" | "reported" | "failed" | "expired" | "rejected" | "cancelled";
+}
+
 export interface PushAPI {
   /**
    * Registers a new key for the account with the server its URI named,
@@ -407,12 +413,16 @@ export interface PushAPI {
   /** Prompts waiting for an answer, oldest first (expired ones dropped). */
   prompts(): Promise<PushPrompt[]>;
   /**
-   * Signs and sends a decision. number: the one picked for "approve" (one
-   * of prompt.numbers, else "wrong_number"); 0 for "deny" and "report"
-   * ("deny, this wasn't me": pauses push for the account).
-   * "prompt_gone", "prompt_expired", "offline".
+   * Signs and sends a decision, then waits for the server's verdict on it
+   * and resolves with it. number: the one picked for "approve" (one of
+   * prompt.numbers, else "wrong_number"); 0 for "deny" and "report" ("deny,
+   * this wasn't me": pauses push for the account). An approval with a number
+   * that is not the sign-in page's resolves with outcome "failed": the
+   * sign-in was refused. "prompt_gone", "prompt_expired", "offline" (not
+   * sent), "no_verdict" (sent, but the connection ended before the verdict;
+   * the sign-in page knows how it ended).
    */
-  answer(promptId: string, decision: "approve" | "deny" | "report", number: number): Promise<void>;
+  answer(promptId: string, decision: "approve" | "deny" | "report", number: number): Promise<PushVerdict>;
 }
 
 // ---------------------------------------------------------------- errors
@@ -452,6 +462,7 @@ export type ErrorCode =
   | "prompt_expired"
   | "wrong_number"        // not one of the three numbers
   | "offline"             // not connected: the answer was not sent
+  | "no_verdict"          // the answer was sent; the connection ended before the server's verdict
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
