@@ -64,6 +64,9 @@ type App struct {
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
+	// held are the accounts not added because another account has their
+	// name, by their id, until the person chooses (Resolve); opMu.
+	held map[string]*accounts.Account
 
 	mu      sync.RWMutex
 	vault   *vault.Vault    // nil when locked
@@ -223,6 +226,27 @@ func (a *App) lockLocked() {
 	a.PushStop() // again: a client started before state went nil
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
+	a.hold(nil)
+}
+
+// hold keeps accounts whose name was taken for Resolve, in place of those
+// held before (whose choice was not made: their secrets are wiped). The
+// caller holds opMu.
+func (a *App) hold(conflicts []accounts.Conflict) {
+	for _, acct := range a.held {
+		wipeAccount(acct)
+	}
+	a.held = map[string]*accounts.Account{}
+	for _, c := range conflicts {
+		a.held[c.Account.ID] = c.Account
+	}
+}
+
+func wipeAccount(acct *accounts.Account) {
+	clear(acct.Key.Secret)
+	if acct.Push != nil {
+		clear(acct.Push.PrivateKey)
+	}
 }
 
 // errVaultChanged is a write refused because another tab saved first.
@@ -394,17 +418,83 @@ func (a *App) Search(query string) ([]AccountView, error) {
 	return out, err
 }
 
+// addKey adds k. A key in the list already is refused (code duplicate);
+// one whose name another account has is held, and the error (code
+// name_conflict) carries what the page needs to ask "Replace the old key"
+// or "Keep both" and call Resolve.
 func (a *App) addKey(k *otpauth.Key) (AccountView, error) {
 	acct, err := accounts.New(*k, a.rand, a.now())
 	if err != nil {
 		return AccountView{}, err
 	}
 	err = a.mutate(func(s *accounts.State) (*accounts.State, error) { return s.Add(acct) })
+	var dup *accounts.DuplicateError
+	if errors.As(err, &dup) && !dup.SameSecret {
+		a.opMu.Lock()
+		a.hold([]accounts.Conflict{{Account: acct, Existing: dup.Existing}})
+		a.opMu.Unlock()
+		c := conflictOf(accounts.Conflict{Account: acct, Existing: dup.Existing})
+		return AccountView{}, &APIError{Code: CodeNameConflict, Message: humanize(err),
+			Details: map[string]any{"conflictId": c.ID, "label": c.Label, "existingId": c.ExistingID, "existingLabel": c.ExistingLabel}}
+	}
 	if err != nil {
 		return AccountView{}, err
 	}
 	return viewOf(acct.View()), nil
 }
+
+// Resolve adds an account held back because another one has its name, as
+// the person chose: "replace" puts its key in the other account's place
+// (the old key is wiped, and its prompts, which were for the old key,
+// stop), "keep" adds it as "name #2", "skip" drops it. It returns the
+// account as stored (none for skip). A choice met by another tab's save
+// (vault_changed) stays open, to be made again on the current list.
+func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
+	if choice != "replace" && choice != "keep" && choice != "skip" {
+		return AccountView{}, errArgument("accounts.resolve: choice must be \"replace\", \"keep\" or \"skip\"")
+	}
+	a.opMu.Lock()
+	acct := a.held[conflictID]
+	if choice == "skip" && acct != nil {
+		delete(a.held, conflictID)
+		wipeAccount(acct)
+	}
+	a.opMu.Unlock()
+	if acct == nil {
+		return AccountView{}, errNotHeld
+	}
+	if choice == "skip" {
+		return AccountView{}, nil
+	}
+	var out accounts.View
+	var replaced *accounts.Account
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		n, old, err := s.AddResolved(acct, choice == "replace")
+		if err != nil {
+			return nil, err
+		}
+		id := acct.ID
+		if replaced = old; old != nil {
+			id = old.ID
+		}
+		stored, _ := n.Find(id)
+		out = stored.View()
+		return n, nil
+	})
+	if err != nil {
+		return AccountView{}, err
+	}
+	a.opMu.Lock()
+	delete(a.held, conflictID)
+	a.opMu.Unlock()
+	if replaced != nil {
+		a.stopPushFor(replaced.ID)
+		wipeAccount(replaced)
+	}
+	return viewOf(out), nil
+}
+
+var errNotHeld = errors.New("this choice is no longer waiting (the vault was locked, or another account was added since): add the account again")
 
 // AddURI adds the account of an otpauth:// URI.
 func (a *App) AddURI(uri string) (AccountView, error) {
@@ -479,10 +569,7 @@ func (a *App) Delete(id string) error {
 	})
 	if err == nil && removed != nil {
 		a.stopPushFor(id)
-		clear(removed.Key.Secret)
-		if removed.Push != nil {
-			clear(removed.Push.PrivateKey)
-		}
+		wipeAccount(removed)
 	}
 	return err
 }
@@ -584,15 +671,34 @@ type BatchView struct {
 	Message  string `js:"message"`
 }
 
+// ConflictView is an account held back because another one has its name
+// with another key: ask, then Resolve(ID, choice).
+type ConflictView struct {
+	ID            string `js:"id"`
+	Line          int    `js:"line"`
+	Label         string `js:"label"`
+	ExistingID    string `js:"existingId"`
+	ExistingLabel string `js:"existingLabel"`
+}
+
+func conflictOf(c accounts.Conflict) ConflictView {
+	return ConflictView{ID: c.Account.ID, Line: c.Line, Label: c.Account.View().Label(),
+		ExistingID: c.Existing.ID, ExistingLabel: c.Existing.Label()}
+}
+
 // ImportResult says what an import did.
 type ImportResult struct {
-	Added    []AccountView `js:"added"`
-	Problems []Problem     `js:"problems"`
-	Batches  []BatchView   `js:"batches"`
+	Added     []AccountView  `js:"added"`
+	Problems  []Problem      `js:"problems"`
+	Conflicts []ConflictView `js:"conflicts"`
+	Batches   []BatchView    `js:"batches"`
 }
 
 func importResultOf(r accounts.ImportResult, progress []accounts.BatchProgress) ImportResult {
-	out := ImportResult{Added: viewsOf(r.Added), Problems: []Problem{}, Batches: []BatchView{}}
+	out := ImportResult{Added: viewsOf(r.Added), Problems: []Problem{}, Conflicts: []ConflictView{}, Batches: []BatchView{}}
+	for _, c := range r.Conflicts {
+		out.Conflicts = append(out.Conflicts, conflictOf(c))
+	}
 	for _, p := range r.Problems {
 		e := toAPIError(p.Err)
 		prob := Problem{Line: p.Line, Label: p.Label, Code: e.Code, Message: p.Error()}
@@ -619,6 +725,11 @@ func (a *App) importEntries(entries []accounts.Entry, parseProblems []accounts.L
 	})
 	if err != nil {
 		return ImportResult{}, err
+	}
+	if len(res.Conflicts) > 0 {
+		a.opMu.Lock()
+		a.hold(res.Conflicts)
+		a.opMu.Unlock()
 	}
 	res.Problems = append(parseProblems, res.Problems...)
 	return importResultOf(res, progress), nil
@@ -722,7 +833,8 @@ func (a *App) ExportBackup(passphrase string) ([]byte, error) {
 }
 
 // ImportBackup merges the accounts of a backup file into the vault,
-// skipping duplicates.
+// skipping keys in the list already and holding back (conflicts) accounts
+// named like one in the list with another key.
 func (a *App) ImportBackup(blob []byte, passphrase string) (ImportResult, error) {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
 		return ImportResult{}, err

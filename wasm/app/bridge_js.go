@@ -122,6 +122,13 @@ func (b *bridge) namespace() js.Value {
 	b.async(accountsNS, "twofold.accounts", "rename", []jsutil.Param{str("id"), str("issuer"), str("account")}, func(args []js.Value) (any, error) {
 		return a.Rename(args[0].String(), args[1].String(), args[2].String())
 	})
+	b.async(accountsNS, "twofold.accounts", "resolve", []jsutil.Param{str("conflictId"), str("choice")}, func(args []js.Value) (any, error) {
+		v, err := a.Resolve(args[0].String(), args[1].String())
+		if err != nil || v.ID == "" {
+			return nil, err
+		}
+		return v, nil
+	})
 	b.async(accountsNS, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return nil, a.Delete(args[0].String())
 	})

@@ -70,6 +70,10 @@ const (
 	CodePassphraseChanged = "passphrase_changed" // another tab changed the passphrase: the session locked
 )
 
+// CodeNameConflict: an account with this issuer and name, and another key,
+// is in the list; details say which, and conflictId is for accounts.resolve.
+const CodeNameConflict = "name_conflict"
+
 // errWeakPassphrase is returned for a new passphrase under MinPassphraseLength.
 var errWeakPassphrase = errors.New("choose a passphrase of at least 8 characters")
 
@@ -115,7 +119,12 @@ func toAPIError(err error) *APIError {
 		e.Code = CodeBadArgument
 	case errors.As(err, &dup):
 		e.Code = CodeDuplicate
-		e.Details = map[string]any{"existingId": dup.Existing.ID, "sameSecret": dup.SameSecret}
+		if !dup.SameSecret {
+			e.Code = CodeNameConflict
+		}
+		e.Details = map[string]any{"existingId": dup.Existing.ID}
+	case errors.Is(err, errNotHeld):
+		e.Code = CodeNotFound
 	case errors.As(err, &b32):
 		e.Code = CodeBadKey
 		e.Details = map[string]any{"position": b32.Pos, "char": string(b32.Char)}

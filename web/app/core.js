@@ -165,6 +165,12 @@ export async function createCore() {
     // checkKey validates a key as it is typed: {ok, message, position, char, bits}.
     checkKey(typed) { return callSync(accounts.validateKey, typed); },
 
+    // resolve applies the person's choice for an account held back by a
+    // name conflict ("replace", "keep", "skip"): the account stored, or null.
+    async resolve(conflictId, choice) {
+      const a = await call(accounts.resolve, conflictId, choice);
+      return a ? viewOf(a) : null;
+    },
     async rename(id, issuer, account) { return viewOf(await call(accounts.rename, id, issuer, account)); },
     async remove(id) { await call(accounts.delete, id); },
     async reorder(ids) { await call(accounts.reorder, ids); },
