@@ -1,8 +1,8 @@
 // Package shared is the root of the pure-Go code that both halves of Twofold
 // use: the authenticator compiled to WebAssembly and the server. Its
 // sub-packages parse and format otpauth URIs (otpauth), decode and encode
-// Google Authenticator exports (migration), and generate and verify HOTP/TOTP
-// codes (otpcode). Nothing under shared/ may import syscall/js, net/http or a
+// Google Authenticator exports (migration) in the protobuf wire format
+// (wire), and generate and verify HOTP/TOTP codes (otpcode). Nothing under shared/ may import syscall/js, net/http or a
 // cgo package, so every line of it builds and is tested on the host and under
 // GOOS=js GOARCH=wasm alike.
 package shared

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/twofold-auth/twofold/shared/wire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -47,19 +47,19 @@ type Payload struct {
 
 // Field numbers of MigrationPayload and its OtpParameters.
 const (
-	fieldOtpParameters protowire.Number = 1
-	fieldVersion       protowire.Number = 2
-	fieldBatchSize     protowire.Number = 3
-	fieldBatchIndex    protowire.Number = 4
-	fieldBatchID       protowire.Number = 5
+	fieldOtpParameters wire.Number = 1
+	fieldVersion       wire.Number = 2
+	fieldBatchSize     wire.Number = 3
+	fieldBatchIndex    wire.Number = 4
+	fieldBatchID       wire.Number = 5
 
-	fieldSecret    protowire.Number = 1
-	fieldName      protowire.Number = 2
-	fieldIssuer    protowire.Number = 3
-	fieldAlgorithm protowire.Number = 4
-	fieldDigits    protowire.Number = 5
-	fieldType      protowire.Number = 6
-	fieldCounter   protowire.Number = 7
+	fieldSecret    wire.Number = 1
+	fieldName      wire.Number = 2
+	fieldIssuer    wire.Number = 3
+	fieldAlgorithm wire.Number = 4
+	fieldDigits    wire.Number = 5
+	fieldType      wire.Number = 6
+	fieldCounter   wire.Number = 7
 )
 
 // Enum values of OtpParameters. Zero is "unspecified" in each and reads as
@@ -146,21 +146,21 @@ func unmarshalPayload(b []byte) (*Payload, error) {
 	p := &Payload{}
 	var raws [][]byte
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := wire.ConsumeTag(b)
 		if n < 0 {
 			return nil, wireError(n)
 		}
 		b = b[n:]
 		switch {
-		case num == fieldOtpParameters && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+		case num == fieldOtpParameters && typ == wire.BytesType:
+			v, n := wire.ConsumeBytes(b)
 			if n < 0 {
 				return nil, wireError(n)
 			}
 			raws = append(raws, v)
 			b = b[n:]
-		case num >= fieldVersion && num <= fieldBatchID && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
+		case num >= fieldVersion && num <= fieldBatchID && typ == wire.VarintType:
+			v, n := wire.ConsumeVarint(b)
 			if n < 0 {
 				return nil, wireError(n)
 			}
@@ -180,7 +180,7 @@ func unmarshalPayload(b []byte) (*Payload, error) {
 		case num <= fieldBatchID:
 			return nil, fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
 		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
+			n := wire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
 				return nil, wireError(n)
 			}
@@ -203,7 +203,7 @@ func unmarshalPayload(b []byte) (*Payload, error) {
 }
 
 func wireError(n int) error {
-	return fmt.Errorf("%w: %w", ErrPayload, protowire.ParseError(n))
+	return fmt.Errorf("%w: %w", ErrPayload, wire.ParseError(n))
 }
 
 func accountError(i int, err error) error {
@@ -229,14 +229,14 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 		counter               int64
 	)
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := wire.ConsumeTag(b)
 		if n < 0 {
 			return wireError(n)
 		}
 		b = b[n:]
 		switch {
-		case num >= fieldSecret && num <= fieldIssuer && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+		case num >= fieldSecret && num <= fieldIssuer && typ == wire.BytesType:
+			v, n := wire.ConsumeBytes(b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -249,8 +249,8 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 				issuer = string(v)
 			}
 			b = b[n:]
-		case num >= fieldAlgorithm && num <= fieldCounter && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
+		case num >= fieldAlgorithm && num <= fieldCounter && typ == wire.VarintType:
+			v, n := wire.ConsumeVarint(b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -268,7 +268,7 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 		case num <= fieldCounter:
 			return fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
 		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
+			n := wire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -353,8 +353,8 @@ func Encode(p *Payload) (string, error) {
 		if err != nil {
 			return "", accountError(i, err)
 		}
-		b = protowire.AppendTag(b, fieldOtpParameters, protowire.BytesType)
-		b = protowire.AppendBytes(b, account)
+		b = wire.AppendTag(b, fieldOtpParameters, wire.BytesType)
+		b = wire.AppendBytes(b, account)
 	}
 	b = appendInt32(b, fieldVersion, int32(p.Version))
 	b = appendInt32(b, fieldBatchSize, int32(p.BatchSize))
@@ -370,12 +370,12 @@ func Encode(p *Payload) (string, error) {
 
 // appendInt32 writes a proto3 int32 field, leaving out zero as proto3 does;
 // negative values are sign-extended to ten bytes, as the wire format says.
-func appendInt32(b []byte, num protowire.Number, v int32) []byte {
+func appendInt32(b []byte, num wire.Number, v int32) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(int64(v)))
+	b = wire.AppendTag(b, num, wire.VarintType)
+	return wire.AppendVarint(b, uint64(int64(v)))
 }
 
 func marshalAccount(k *otpauth.Key) ([]byte, error) {
@@ -419,23 +419,23 @@ func marshalAccount(k *otpauth.Key) ([]byte, error) {
 	if strings.Contains(k.Account, ":") {
 		name = k.Issuer + ":" + k.Account
 	}
-	b := protowire.AppendTag(nil, fieldSecret, protowire.BytesType)
-	b = protowire.AppendBytes(b, k.Secret)
-	b = protowire.AppendTag(b, fieldName, protowire.BytesType)
-	b = protowire.AppendString(b, name)
+	b := wire.AppendTag(nil, fieldSecret, wire.BytesType)
+	b = wire.AppendBytes(b, k.Secret)
+	b = wire.AppendTag(b, fieldName, wire.BytesType)
+	b = wire.AppendString(b, name)
 	if k.Issuer != "" {
-		b = protowire.AppendTag(b, fieldIssuer, protowire.BytesType)
-		b = protowire.AppendString(b, k.Issuer)
+		b = wire.AppendTag(b, fieldIssuer, wire.BytesType)
+		b = wire.AppendString(b, k.Issuer)
 	}
 	for _, field := range []struct {
-		num protowire.Number
+		num wire.Number
 		v   uint64
 	}{{fieldAlgorithm, algorithm}, {fieldDigits, digits}, {fieldType, ty}, {fieldCounter, k.Counter}} {
 		if field.num == fieldCounter && k.Type != otpauth.HOTP {
 			continue
 		}
-		b = protowire.AppendTag(b, field.num, protowire.VarintType)
-		b = protowire.AppendVarint(b, field.v)
+		b = wire.AppendTag(b, field.num, wire.VarintType)
+		b = wire.AppendVarint(b, field.v)
 	}
 	return b, nil
 }

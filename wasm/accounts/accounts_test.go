@@ -307,7 +307,7 @@ func TestUnknownFieldsSurvive(t *testing.T) {
 	future := protowire.AppendTag(nil, 99, protowire.BytesType)
 	future = protowire.AppendString(future, "from the future")
 	acct := append(marshalAccount(s.accounts[0]), future...)
-	plain := protowire.AppendTag(nil, stateAccount, protowire.BytesType)
+	plain := protowire.AppendTag(nil, protowire.Number(stateAccount), protowire.BytesType)
 	plain = protowire.AppendBytes(plain, acct)
 	plain = append(plain, future...)
 	got, err := Unmarshal(plain)
@@ -324,7 +324,7 @@ func TestUnmarshalRefusesDamage(t *testing.T) {
 	s, _ := add(t, &State{}, rnd(), totpKey("Oracle", "ana", []byte("0123456789abcdef")))
 	plain := s.Marshal()
 	dup := append(bytes.Clone(plain), plain...)
-	noSecret := protowire.AppendTag(nil, stateAccount, protowire.BytesType)
+	noSecret := protowire.AppendTag(nil, protowire.Number(stateAccount), protowire.BytesType)
 	noSecret = protowire.AppendBytes(noSecret, appendString(nil, accountID, "x"))
 	for name, b := range map[string][]byte{
 		"truncated": plain[:len(plain)-3], "same id twice": dup, "no secret": noSecret, "garbage": {0xff, 0xff, 0xff},

@@ -59,7 +59,7 @@ type ImportResult struct {
 type Conflict struct {
 	Line     int
 	Account  *Account // the entry, ready to add
-	Existing View
+	Existing Ref
 }
 
 // ParseList reads a text of otpauth:// and otpauth-migration:// URIs, one per

@@ -28,7 +28,7 @@ type State struct {
 // clone copies the list so that the copy can be changed.
 func (s *State) clone() *State {
 	c := *s
-	c.accounts = slices.Clone(s.accounts)
+	c.accounts = s.Accounts()
 	return &c
 }
 
@@ -37,7 +37,12 @@ func (s *State) Len() int { return len(s.accounts) }
 
 // Accounts returns the accounts in display order. The Accounts are shared:
 // do not modify them.
-func (s *State) Accounts() []*Account { return slices.Clone(s.accounts) }
+//
+// Here, in index and in Delete, the list is handled without package slices
+// on purpose: the dictionaries of its generic functions put *Account in an
+// interface for the linker, which then keeps time's formatting code in the
+// WebAssembly (Account.Added; see shared/wire).
+func (s *State) Accounts() []*Account { return append([]*Account(nil), s.accounts...) }
 
 // Views returns the public view of every account in display order.
 func (s *State) Views() []View {
@@ -58,7 +63,12 @@ func (s *State) Find(id string) (*Account, bool) {
 }
 
 func (s *State) index(id string) int {
-	return slices.IndexFunc(s.accounts, func(a *Account) bool { return a.ID == id })
+	for i, a := range s.accounts {
+		if a.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // ClockOffset is the correction added to the device clock for codes.
@@ -72,12 +82,12 @@ func (s *State) ClockOffset() time.Duration { return s.clockOffset }
 func (s *State) duplicate(k *otpauth.Key, skip string) error {
 	for _, a := range s.accounts {
 		if a.ID != skip && bytes.Equal(a.Key.Secret, k.Secret) {
-			return &DuplicateError{Existing: a.View(), SameSecret: true}
+			return &DuplicateError{Existing: refOf(a), SameSecret: true}
 		}
 	}
 	for _, a := range s.accounts {
 		if a.ID != skip && strings.EqualFold(a.Key.Issuer, k.Issuer) && strings.EqualFold(a.Key.Account, k.Account) {
-			return &DuplicateError{Existing: a.View()}
+			return &DuplicateError{Existing: refOf(a)}
 		}
 	}
 	return nil
@@ -167,7 +177,7 @@ func (s *State) Delete(id string) (*State, *Account, error) {
 	}
 	n := s.clone()
 	removed := n.accounts[i]
-	n.accounts = slices.Delete(n.accounts, i, i+1)
+	n.accounts = append(n.accounts[:i], n.accounts[i+1:]...)
 	return n, removed, nil
 }
 

@@ -683,7 +683,7 @@ type ConflictView struct {
 
 func conflictOf(c accounts.Conflict) ConflictView {
 	return ConflictView{ID: c.Account.ID, Line: c.Line, Label: c.Account.View().Label(),
-		ExistingID: c.Existing.ID, ExistingLabel: c.Existing.Label()}
+		ExistingID: c.Existing.ID, ExistingLabel: c.Existing.Label}
 }
 
 // ImportResult says what an import did.

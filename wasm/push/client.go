@@ -106,7 +106,7 @@ type Options struct {
 	Dial       Dialer
 	Rand       io.Reader                            // jitter (crypto/rand)
 	Now        func() time.Time                     // time.Now
-	After      func(time.Duration) <-chan time.Time // time.After
+	After      func(time.Duration) <-chan time.Time // time.After, in effect
 	OnEvent    func(Event)                          // called from the Client's goroutine; keep it short
 	MinBackoff time.Duration                        // first retry delay (1 s)
 	MaxBackoff time.Duration                        // cap (5 min)
@@ -120,7 +120,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.After == nil {
-		o.After = time.After
+		o.After = after
 	}
 	if o.OnEvent == nil {
 		o.OnEvent = func(Event) {}
@@ -132,6 +132,15 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = max(5*time.Minute, o.MinBackoff)
 	}
 	return o
+}
+
+// after is time.After built on time.AfterFunc: time.After's timer holds its
+// channel of time.Time as an interface value, which makes the linker keep
+// time's formatting code in the WebAssembly (see shared/wire).
+func after(d time.Duration) <-chan time.Time {
+	c := make(chan time.Time, 1)
+	time.AfterFunc(d, func() { c <- time.Now() })
+	return c
 }
 
 // Backoff is the delay before retry number attempt (0-based): the doubling
