@@ -226,20 +226,32 @@ func (a *App) lockLocked() {
 	a.PushStop() // again: a client started before state went nil
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
-	a.hold(nil)
+	a.dropHeld()
 }
 
-// hold keeps accounts whose name was taken for Resolve, in place of those
-// held before (whose choice was not made: their secrets are wiped). The
+// maxHeld bounds the accounts waiting for a choice; an import of several
+// parts holds each part's until the page asks about them all.
+const maxHeld = 1000
+
+// hold keeps accounts whose name was taken until Resolve. Past maxHeld the
+// older ones are dropped (wiped); the page then says "add it again". The
 // caller holds opMu.
 func (a *App) hold(conflicts []accounts.Conflict) {
-	for _, acct := range a.held {
-		wipeAccount(acct)
+	if a.held == nil || len(a.held)+len(conflicts) > maxHeld {
+		a.dropHeld()
+		a.held = map[string]*accounts.Account{}
 	}
-	a.held = map[string]*accounts.Account{}
 	for _, c := range conflicts {
 		a.held[c.Account.ID] = c.Account
 	}
+}
+
+// dropHeld wipes the held accounts; the caller holds opMu.
+func (a *App) dropHeld() {
+	for _, acct := range a.held {
+		wipeAccount(acct)
+	}
+	a.held = nil
 }
 
 func wipeAccount(acct *accounts.Account) {
@@ -494,7 +506,7 @@ func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
 	return viewOf(out), nil
 }
 
-var errNotHeld = errors.New("this choice is no longer waiting (the vault was locked, or another account was added since): add the account again")
+var errNotHeld = errors.New("this choice is no longer waiting (the vault was locked since): add the account again")
 
 // AddURI adds the account of an otpauth:// URI.
 func (a *App) AddURI(uri string) (AccountView, error) {

@@ -184,3 +184,32 @@ func TestResolveReplaceStopsOldPrompts(t *testing.T) {
 		t.Fatalf("after replace %+v", l)
 	}
 }
+
+// TestConflictsOfSeveralImportsWait: an export read part by part (or files
+// read one after another) holds every part's conflicts until the page has
+// asked about them all.
+func TestConflictsOfSeveralImportsWait(t *testing.T) {
+	a, _ := unlocked(t)
+	if _, err := a.AddURI(seedURI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddURI("otpauth://totp/GitHub:bob?secret=JBSWY3DPEHPK3PXPJBSWY3DP"); err != nil {
+		t.Fatal(err)
+	}
+	var held []ConflictView
+	for _, text := range []string{sameName, "otpauth://totp/GitHub:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJA"} {
+		r, err := a.ImportURIs(text)
+		if err != nil || len(r.Conflicts) != 1 {
+			t.Fatalf("import %+v %v", r, err)
+		}
+		held = append(held, r.Conflicts...)
+	}
+	for _, c := range held {
+		if _, err := a.Resolve(c.ID, "keep"); err != nil {
+			t.Fatalf("%s: %v", c.Label, err)
+		}
+	}
+	if l := labels(t, a); len(l) != 4 {
+		t.Fatalf("list %v", l)
+	}
+}

@@ -60,7 +60,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
   const statuses = new Map(); // account id → status
   let prompts = []; // waiting prompts, oldest first
   let current = null; // the prompt in the dialog
-  let answering = null; // the id of the prompt whose answer waits for the server's verdict
+  const answering = new Set(); // prompts whose answer waits for the server's verdict
   let picked = 0;
   let timer = 0;
   let waitTimer = 0;
@@ -140,14 +140,14 @@ export function createPushUI(core, { status, message, label, refresh }) {
   function pick(n) {
     picked = n;
     for (const b of numbers.children) b.setAttribute("aria-pressed", String(Number(b.dataset.number) === n));
-    approve.disabled = !n;
+    approve.disabled = !n || (current !== null && answering.has(current.id));
   }
 
   function tickCountdown() {
     clearTimeout(timer);
     if (!current) return;
     const left = Math.ceil((current.expiresMs - serverNow()) / 1000);
-    if (left <= 0 && answering !== current.id) { // an answer out: the server's verdict ends it
+    if (left <= 0 && !answering.has(current.id)) { // an answer out: the server's verdict ends it
       drop(current.id);
       status(OUTCOMES.expired);
       return;
@@ -177,6 +177,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       el("button", { type: "button", class: "push-number", "data-number": String(n), "aria-pressed": "false", text: String(n) })));
     typed.value = "";
     pick(0);
+    showSending(p);
     if (!dialog.open) dialog.showModal();
     numbers.firstElementChild.focus();
     renderWaiting();
@@ -209,13 +210,13 @@ export function createPushUI(core, { status, message, label, refresh }) {
   // the server's verdict: an approval with a wrong number is refused there,
   // and the page says so instead of claiming success.
   async function answer(decision) {
-    if (!current || answering) return;
+    if (!current || answering.has(current.id)) return;
     const p = current;
     const n = decision === "approve" ? picked : 0;
     for (const b of [approve, deny, report]) b.disabled = true;
     showError("");
-    answering = p.id;
-    sending.textContent = "Sent. Waiting for the server's answer…";
+    answering.add(p.id);
+    showSending(p);
     try {
       const { outcome } = await core.pushAnswer(p.id, decision, n);
       drop(p.id);
@@ -229,11 +230,18 @@ export function createPushUI(core, { status, message, label, refresh }) {
         showError(err);
       }
     } finally {
-      answering = null;
-      sending.textContent = "";
-      approve.disabled = !picked;
-      deny.disabled = report.disabled = false;
+      answering.delete(p.id);
+      if (current) showSending(current);
     }
+  }
+
+  // showSending sets the dialog for p: while its answer waits for the
+  // verdict (also when Review reopens it), the buttons are off and it says so.
+  function showSending(p) {
+    const out = answering.has(p.id);
+    sending.textContent = out ? "Sent. Waiting for the server's answer…" : "";
+    approve.disabled = out || !picked;
+    deny.disabled = report.disabled = out;
   }
 
   numbers.addEventListener("click", (ev) => {
@@ -382,7 +390,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
         }
         break;
       case "settled": {
-        if (e.promptId === answering) break; // answer() shows the verdict
+        if (answering.has(e.promptId)) break; // answer() shows the verdict
         const mine = current && current.id === e.promptId;
         drop(e.promptId);
         if (mine && OUTCOMES[e.outcome]) status(OUTCOMES[e.outcome]);
@@ -412,7 +420,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       prompts = [];
       statuses.clear();
       current = null;
-      answering = null;
+      answering.clear();
       clearTimeout(timer);
       if (dialog.open) dialog.close();
       renderWaiting();

@@ -216,9 +216,9 @@ export interface AccountsAPI {
    * account's place (same id and position; the old key is wiped, its push
    * connection stops), "keep" adds it as "name #2" (the first free number),
    * "skip" drops it. Resolves with the account as stored, or null for skip.
-   * "not_found" if nothing is held under that id (locked since, or another
-   * conflict came after), "bad_argument", "vault_changed" (still held: ask
-   * again on the current list).
+   * "not_found" if nothing is held under that id (locked since, or over a
+   * thousand conflicts waiting), "bad_argument", "vault_changed" (still
+   * held: ask again on the current list).
    */
   resolve(conflictId: string, choice: "replace" | "keep" | "skip"): Promise<Account | null>;
   /** Deletes at once: ask for confirmation first. "not_found". */
