@@ -177,9 +177,13 @@ func wasmStale() bool {
 }
 
 // serverArgs and serverEnv are how cmd/twofold-server is told where to listen
-// and where to keep its data.
+// and where to keep its data. Every test's browser signs in from the same
+// address, so the per-address limit on credential requests (60 a minute by
+// default; server/api TestRateLimitPerClientAddress tests it) is raised:
+// otherwise the journeys that follow each other within a minute share one
+// budget, and whichever comes last is refused.
 func serverArgs(addr, dataDir string) []string {
-	return []string{"--addr", addr, "--data", dataDir}
+	return []string{"--addr", addr, "--data", dataDir, "--rate-limit", "600"}
 }
 
 func serverEnv(addr, dataDir string) []string { return nil }
