@@ -22,17 +22,29 @@ var (
 
 var errIDTaken = errors.New("accounts: account id already in use")
 
-// DuplicateError says which stored account a new one duplicates and how.
+// DuplicateError says which stored account a new one duplicates and how:
+// the same key (a copy: skip it), or the same issuer and account name with
+// another key (ask: replace the old key, or keep both).
 type DuplicateError struct {
-	Existing   View
+	Existing   Ref
 	SameSecret bool // same key; otherwise same issuer and account name
 }
 
+// Ref names a stored account in an error or a choice. Not a View: an
+// error holding a time.Time (View.Added) makes the linker keep time's
+// formatting code in the WebAssembly (see shared/pbwire).
+type Ref struct {
+	ID    string
+	Label string // "Issuer (account)"
+}
+
+func refOf(a *Account) Ref { return Ref{ID: a.ID, Label: a.View().Label()} }
+
 func (e *DuplicateError) Error() string {
 	if e.SameSecret {
-		return fmt.Sprintf("this key is already in the authenticator as %s", e.Existing.Label())
+		return fmt.Sprintf("this key is already in your list as %s", e.Existing.Label)
 	}
-	return fmt.Sprintf("an account named %s is already in the authenticator", e.Existing.Label())
+	return fmt.Sprintf("an account named %s is already in your list", e.Existing.Label)
 }
 
 // Is makes errors.Is(err, ErrDuplicate) true.

@@ -23,7 +23,7 @@ const version = "1"
 
 func main() {
 	b := &bridge{done: make(chan struct{})}
-	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}})
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}, Tabs: webTabs{}})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -90,6 +90,7 @@ func (b *bridge) namespace() js.Value {
 		return nil, a.Unlock(args[0].String())
 	})
 	b.async(vaultNS, "twofold.vault", "lock", none, func([]js.Value) (any, error) { a.Lock(); return nil, nil })
+	b.async(vaultNS, "twofold.vault", "reload", none, func([]js.Value) (any, error) { return a.Reload() })
 	b.async(vaultNS, "twofold.vault", "changePassphrase", []jsutil.Param{str("oldPassphrase"), str("newPassphrase")}, func(args []js.Value) (any, error) {
 		return nil, a.ChangePassphrase(args[0].String(), args[1].String())
 	})
@@ -120,6 +121,13 @@ func (b *bridge) namespace() js.Value {
 	accountsNS.Set("validateKey", validate)
 	b.async(accountsNS, "twofold.accounts", "rename", []jsutil.Param{str("id"), str("issuer"), str("account")}, func(args []js.Value) (any, error) {
 		return a.Rename(args[0].String(), args[1].String(), args[2].String())
+	})
+	b.async(accountsNS, "twofold.accounts", "resolve", []jsutil.Param{str("conflictId"), str("choice")}, func(args []js.Value) (any, error) {
+		v, err := a.Resolve(args[0].String(), args[1].String())
+		if err != nil || v.ID == "" {
+			return nil, err
+		}
+		return v, nil
 	})
 	b.async(accountsNS, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return nil, a.Delete(args[0].String())
@@ -197,7 +205,7 @@ func (b *bridge) namespace() js.Value {
 	b.async(pushNS, "twofold.push", "prompts", none, func([]js.Value) (any, error) { return a.PushPrompts() })
 	b.async(pushNS, "twofold.push", "answer", []jsutil.Param{str("promptId"), str("decision"), {Name: "number", Kind: jsutil.Integer}},
 		func(args []js.Value) (any, error) {
-			return nil, a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
+			return a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
 		})
 
 	shutdown := js.FuncOf(func(js.Value, []js.Value) any {
@@ -410,15 +418,44 @@ func (s *idbStore) Delete(name string) error {
 
 // dispatchPush hands a push event to the page as a "twofold-push"
 // CustomEvent on globalThis, detail = the PushEvent.
-func dispatchPush(e PushEvent) {
+func dispatchPush(e PushEvent) { dispatch("twofold-push", jsutil.Plain(e)) }
+
+func dispatch(name string, detail any) {
 	ce := js.Global().Get("CustomEvent")
 	if !ce.Truthy() || js.Global().Get("dispatchEvent").Type() != js.TypeFunction {
 		return
 	}
 	init := js.Global().Get("Object").New()
-	init.Set("detail", jsutil.Plain(e))
-	js.Global().Call("dispatchEvent", ce.New("twofold-push", init))
+	init.Set("detail", detail)
+	js.Global().Call("dispatchEvent", ce.New(name, init))
 }
+
+// webTabs is Tabs between browser tabs: each save holds the Web Lock
+// "twofold-vault" (navigator.locks), so no other tab saves between its
+// compare and its pointer flip; after a save a "twofold-saved" event tells
+// the page, which tells its other tabs (BroadcastChannel) to reload. Without
+// Web Locks (browsers before 2022) the save runs unguarded: the
+// compare-and-swap still refuses a stale write, short of an exact race.
+type webTabs struct{}
+
+func (webTabs) Exclusive(work func() error) error {
+	nav := js.Global().Get("navigator")
+	if !nav.Truthy() || !nav.Get("locks").Truthy() {
+		return work()
+	}
+	var err error
+	held := js.FuncOf(func(js.Value, []js.Value) any {
+		// The lock is held until this Promise settles, after work.
+		return jsutil.Promise(func() (any, error) { err = work(); return nil, nil }, rejectWith)
+	})
+	defer held.Release()
+	if _, lerr := jsutil.Await(nav.Get("locks").Call("request", "twofold-vault", held)); lerr != nil {
+		return lerr
+	}
+	return err
+}
+
+func (webTabs) Saved() { dispatch("twofold-saved", nil) }
 
 // fetchPoster is pushclient.Poster over fetch: a JSON POST without cookies; an
 // error answer's {"error":{"code","message"}} is read back.

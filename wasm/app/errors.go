@@ -59,8 +59,20 @@ const (
 	CodePromptExpired    = "prompt_expired"   // too late
 	CodeWrongNumber      = "wrong_number"     // not one of the three numbers
 	CodeOffline          = "offline"          // not connected: the answer was not sent
+	CodeNoVerdict        = "no_verdict"       // sent, but the connection ended before the server's verdict
 	CodeInternal         = "internal"
 )
+
+// Codes of a write that met another tab's save (docs/vault-format.md,
+// "Versions and tabs").
+const (
+	CodeVaultChanged      = "vault_changed"      // another tab saved first: nothing written, the session reloaded
+	CodePassphraseChanged = "passphrase_changed" // another tab changed the passphrase: the session locked
+)
+
+// CodeNameConflict: an account with this issuer and name, and another key,
+// is in the list; details say which, and conflictId is for accounts.resolve.
+const CodeNameConflict = "name_conflict"
 
 // errWeakPassphrase is returned for a new passphrase under MinPassphraseLength.
 var errWeakPassphrase = errors.New("choose a passphrase of at least 8 characters")
@@ -99,13 +111,20 @@ func toAPIError(err error) *APIError {
 		e.Code = CodeWrongNumber
 	case errors.Is(err, pushclient.ErrOffline):
 		e.Code = CodeOffline
+	case errors.Is(err, pushclient.ErrNoVerdict):
+		e.Code = CodeNoVerdict
 	case errors.Is(err, pushclient.ErrDecision):
 		e.Code = CodeBadArgument
 	case errors.As(err, &argErr):
 		e.Code = CodeBadArgument
 	case errors.As(err, &dup):
 		e.Code = CodeDuplicate
-		e.Details = map[string]any{"existingId": dup.Existing.ID, "sameSecret": dup.SameSecret}
+		if !dup.SameSecret {
+			e.Code = CodeNameConflict
+		}
+		e.Details = map[string]any{"existingId": dup.Existing.ID}
+	case errors.Is(err, errNotHeld):
+		e.Code = CodeNotFound
 	case errors.As(err, &b32):
 		e.Code = CodeBadKey
 		e.Details = map[string]any{"position": b32.Pos, "char": string(b32.Char)}
@@ -115,6 +134,10 @@ func toAPIError(err error) *APIError {
 		e.Code = CodeNoVault
 	case errors.Is(err, vault.ErrExists):
 		e.Code = CodeVaultExists
+	case errors.Is(err, errVaultChanged), errors.Is(err, vault.ErrStale):
+		e.Code = CodeVaultChanged
+	case errors.Is(err, errPassphraseChanged), errors.Is(err, vault.ErrPassphraseChanged):
+		e.Code = CodePassphraseChanged
 	case errors.Is(err, vault.ErrLocked):
 		e.Code = CodeLocked
 	case errors.Is(err, vault.ErrWrongPassphrase):

@@ -15,4 +15,10 @@ var (
 	ErrLocked             = errors.New("the vault is locked")
 	ErrEmptyPassphrase    = errors.New("the passphrase is empty")
 	ErrParams             = errors.New("invalid key derivation parameters")
+	// ErrStale: another writer saved since this Vault last read or wrote;
+	// nothing was written (Reload, then decide again).
+	ErrStale = errors.New("the vault was changed elsewhere since it was read")
+	// ErrPassphraseChanged: the stored vault is wrapped under another
+	// passphrase than the one this Vault was unlocked with.
+	ErrPassphraseChanged = errors.New("the vault's passphrase was changed elsewhere")
 )
