@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
+
 	"github.com/twofold-auth/twofold/shared/pbwire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
@@ -16,12 +18,12 @@ import (
 // Errors Decode returns, matched with errors.Is. An ErrAccount also matches
 // the otpauth sentinel that says what is wrong with the account.
 var (
-	ErrScheme    = errors.New("migration: not an otpauth-migration://offline URI")
-	ErrData      = errors.New("migration: data parameter missing or not base64")
-	ErrPayload   = errors.New("migration: payload is not a valid MigrationPayload")
-	ErrTooLarge  = errors.New("migration: payload too large")
-	ErrNoAccount = errors.New("migration: export holds no accounts")
-	ErrAccount   = errors.New("migration: unsupported or invalid account")
+	ErrScheme    = errcode.New("bad_export", "this is not an otpauth-migration://offline link")
+	ErrData      = errcode.New("bad_export", "the export's data parameter is missing or not base64")
+	ErrPayload   = errcode.New("bad_export", "the export's data is not a Google Authenticator export")
+	ErrTooLarge  = errcode.New("too_large", "the export is too large")
+	ErrNoAccount = errcode.New("no_keys", "the export holds no accounts")
+	ErrAccount   = errcode.New("bad_export", "the export holds an unsupported or invalid account")
 )
 
 // MaxURILength bounds the URIs Decode reads and Encode writes. A QR code

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
+
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -115,7 +117,7 @@ func ParseList(text string, batches *Batches) ([]Entry, []LineError, []BatchProg
 	return entries, problems, progress, nil
 }
 
-var errNotURI = errors.New("not an otpauth:// or otpauth-migration:// URI")
+var errNotURI = errcode.New("bad_uri", "not an otpauth:// or otpauth-migration:// URI")
 
 // Import adds entries in order, skipping (and reporting) invalid keys and
 // keys in the list already, including within entries, and holding back

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
@@ -262,10 +263,10 @@ func wipeAccount(acct *accounts.Account) {
 }
 
 // errVaultChanged is a write refused because another tab saved first.
-var errVaultChanged = errors.New("this change was not saved: another tab changed the vault first. The list now shows the vault as it is; check it and try again")
+var errVaultChanged = errcode.New(CodeVaultChanged, "this change was not saved: another tab changed the vault first. The list now shows the vault as it is; check it and try again")
 
 // errPassphraseChanged locks a tab whose passphrase is no longer the vault's.
-var errPassphraseChanged = errors.New("the passphrase was changed in another tab. Enter the new passphrase to continue")
+var errPassphraseChanged = errcode.New(CodePassphraseChanged, "the passphrase was changed in another tab. Enter the new passphrase to continue")
 
 // Reload brings the unlocked session up to the stored vault after another
 // tab saved, and reports whether the accounts changed. If the passphrase was
@@ -446,7 +447,7 @@ func (a *App) addKey(k *otpauth.Key) (AccountView, error) {
 		a.hold([]accounts.Conflict{{Account: acct, Existing: dup.Existing}})
 		a.opMu.Unlock()
 		c := conflictOf(accounts.Conflict{Account: acct, Existing: dup.Existing})
-		return AccountView{}, &APIError{Code: CodeNameConflict, Message: humanize(err),
+		return AccountView{}, &APIError{Code: CodeNameConflict, Message: err.Error(),
 			Details: map[string]any{"conflictId": c.ID, "label": c.Label, "existingId": c.ExistingID, "existingLabel": c.ExistingLabel}}
 	}
 	if err != nil {
@@ -506,7 +507,7 @@ func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
 	return viewOf(out), nil
 }
 
-var errNotHeld = errors.New("this choice is no longer waiting (the vault was locked since): add the account again")
+var errNotHeld = errcode.New(CodeNotFound, "this choice is no longer waiting (the vault was locked since): add the account again")
 
 // AddURI adds the account of an otpauth:// URI.
 func (a *App) AddURI(uri string) (AccountView, error) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/pushclient"
@@ -68,10 +69,7 @@ type PushEvent struct {
 	Outcome   string      `js:"outcome,omitempty"` // settled: approved, denied, reported, failed, expired, rejected, cancelled
 }
 
-var (
-	errPushUnavailable = errors.New("sign-in prompts need a browser with fetch, WebSocket and Ed25519 in WebCrypto (Chrome 137, Firefox 129, Safari 17 or later) on an https page")
-	errPushNotEnabled  = errors.New("sign-in prompts are not turned on for this account")
-)
+var errPushUnavailable = errcode.New(CodePushUnavailable, "sign-in prompts need a browser with fetch, WebSocket and Ed25519 in WebCrypto (Chrome 137, Firefox 129, Safari 17 or later) on an https page")
 
 func promptView(accountID string, p pushproto.Prompt) PromptView {
 	return PromptView{ID: p.ChallengeID, AccountID: accountID, Numbers: []int{p.Numbers[0], p.Numbers[1], p.Numbers[2]},

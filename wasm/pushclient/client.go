@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
+
 	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
@@ -92,13 +94,13 @@ type Event struct {
 
 // Errors of Answer.
 var (
-	ErrNoPrompt   = errors.New("this sign-in prompt is no longer waiting for an answer")
-	ErrExpired    = errors.New("this sign-in prompt has expired")
-	ErrNumber     = errors.New("pick one of the three numbers shown")
-	ErrDecision   = errors.New("the answer must be approve, deny or report")
-	ErrOffline    = errors.New("not connected to the server; the answer was not sent")
-	ErrNoVerdict  = errors.New("the answer was sent, but the server did not say how the sign-in ended; the sign-in page shows it")
-	ErrNotOffered = errors.New("this account's enrollment did not offer sign-in prompts")
+	ErrNoPrompt   = errcode.New("prompt_gone", "this sign-in prompt is no longer waiting for an answer")
+	ErrExpired    = errcode.New("prompt_expired", "this sign-in prompt has expired")
+	ErrNumber     = errcode.New("wrong_number", "pick one of the three numbers shown")
+	ErrDecision   = errcode.New("bad_argument", "the answer must be approve, deny or report")
+	ErrOffline    = errcode.New("offline", "not connected to the server; the answer was not sent")
+	ErrNoVerdict  = errcode.New("no_verdict", "the answer was sent, but the server did not say how the sign-in ended; the sign-in page shows it")
+	ErrNotOffered = errcode.New("push_not_offered", "this account's enrollment did not offer sign-in prompts")
 )
 
 // Options configure a Client; zero fields get defaults.
@@ -466,7 +468,7 @@ func (c *Client) Answer(id string, d pushproto.Decision, number int) (string, er
 	msg := pushproto.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
 	sig, err := signer.Sign(msg)
 	if err != nil {
-		return "", errors.New("push: signing the answer: " + err.Error())
+		return "", errors.New("signing the answer: " + err.Error())
 	}
 	f := pushproto.EncodeAnswer(pushproto.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sig})
 	c.mu.Lock()

@@ -1,11 +1,12 @@
 package qr
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"strings"
+
+	"github.com/twofold-auth/twofold/shared/errcode"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -13,9 +14,9 @@ import (
 
 // Errors, worded for the page.
 var (
-	ErrNotFound         = errors.New("no QR code found in this image")
-	ErrNotAuthenticator = errors.New("this QR code is not an authenticator key")
-	ErrFrame            = errors.New("the image data does not match its width and height")
+	ErrNotFound         = errcode.New("no_qr", "no QR code found in this image")
+	ErrNotAuthenticator = errcode.New("not_authenticator", "this QR code is not an authenticator key")
+	ErrFrame            = errcode.New("bad_frame", "the image data does not match its width and height")
 )
 
 // MaxSide is the long side above which a frame is first tried box-downscaled
@@ -161,7 +162,7 @@ type lumSource struct {
 
 func (s *lumSource) GetRow(y int, row []byte) ([]byte, error) {
 	if y < 0 || y >= s.Height {
-		return row, fmt.Errorf("qr: row %d outside the image", y)
+		return row, fmt.Errorf("row %d is outside the image", y)
 	}
 	if len(row) < s.Width {
 		row = make([]byte, s.Width)

@@ -74,7 +74,7 @@ func Create(st storage.Storage, passphrase, plaintext []byte, cfg Config) (*Vaul
 	}
 	master := make([]byte, keySize)
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	h, err := newHeader(KindVault, cfg.Params, passphrase, master, cfg.Rand)
 	if err != nil {
@@ -271,7 +271,7 @@ func SealBackup(passphrase, plaintext []byte, cfg Config) ([]byte, error) {
 	master := make([]byte, keySize)
 	defer wipe(master)
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	h, err := newHeader(KindBackup, cfg.Params, passphrase, master, cfg.Rand)
 	if err != nil {

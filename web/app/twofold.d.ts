@@ -491,12 +491,19 @@ export type ErrorCode =
   | "push_not_offered"    // the account's URI had no twofold_push
   | "push_refused"        // the server refused the registration (details.status, details.serverCode)
   | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
-  | "push_not_enabled"
   | "prompt_gone"         // answered, settled or unknown
   | "prompt_expired"
   | "wrong_number"        // not one of the three numbers
   | "offline"             // not connected: the answer was not sent
   | "no_verdict"          // the answer was sent; the connection ended before the server's verdict
+  | "unknown_format"      // import: not a format Twofold can import
+  | "wrong_format"        // import: not in the format chosen
+  | "password_required"   // import: the file is encrypted; ask for its password
+  | "wrong_password"      // import: the file's password is wrong
+  | "damaged_file"        // import: cut short, damaged or modified
+  | "unsupported_file"    // import: a kind of file that cannot be imported
+  | "unsupported_account" // import: an account of a kind or algorithm Twofold does not do
+  | "not_exportable"      // export: an account with no place in the chosen format
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
