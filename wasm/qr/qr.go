@@ -33,10 +33,17 @@ const MaxSide = 2000
 // MaxPixels bounds the frames Decode accepts (a 64-megapixel photo).
 const MaxPixels = 64 << 20
 
+// fits reports whether a width × height frame is within MaxPixels, without
+// multiplying first: sizes from the page can be any integers, and a product
+// that overflows (2³² × 2³² is 0) would pass a check of the product.
+func fits(width, height int) bool {
+	return width > 0 && height > 0 && width <= MaxPixels/height
+}
+
 // Decode returns the text of the QR code in an RGBA frame: 4 bytes per pixel,
 // row by row, not premultiplied (as canvas getImageData returns).
 func Decode(rgba []byte, width, height int) (string, error) {
-	if width <= 0 || height <= 0 || width*height > MaxPixels || len(rgba) != width*height*4 {
+	if !fits(width, height) || len(rgba) != width*height*4 {
 		return "", ErrFrame
 	}
 	lum := luminance(rgba, width, height)
@@ -46,7 +53,7 @@ func Decode(rgba []byte, width, height int) (string, error) {
 // DecodeImage returns the text of the QR code in img.
 func DecodeImage(img image.Image) (string, error) {
 	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > MaxPixels {
+	if !fits(b.Dx(), b.Dy()) {
 		return "", ErrFrame
 	}
 	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*b.Dx() && b.Min == (image.Point{}) {
