@@ -12,12 +12,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/qr/qrtest"
 )
 
 // fuzzMaxPixels bounds the images FuzzDecodeFile decodes: an input that
-// declares more pixels (up to qr.MaxPixels, which decodeFile allows) is
+// declares more pixels (up to maxImagePixels, which decodeFile allows) is
 // valid but would make one run allocate and scan megabytes.
 const fuzzMaxPixels = 1 << 14
 
@@ -26,7 +25,7 @@ const fuzzMaxPixels = 1 << 14
 // PNG, JPEG or GIF decoding, then the authenticator's decoder. In the
 // browser the image file is decoded by the browser and only its pixels
 // reach Go (FuzzDecode in wasm/qr). For any bytes: no panic; an image
-// declaring more than qr.MaxPixels is refused before its pixels are
+// declaring more than maxImagePixels is refused before its pixels are
 // decoded; an error comes with no text.
 func FuzzDecodeFile(f *testing.F) {
 	code := qrtest.MustCode(qrTestURI, 1)
@@ -58,7 +57,7 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, _, cfgErr := image.DecodeConfig(bytes.NewReader(data))
-		big := cfgErr == nil && (cfg.Width > qr.MaxPixels || cfg.Height > 0 && cfg.Width > qr.MaxPixels/cfg.Height)
+		big := cfgErr == nil && cfg.Width > 0 && cfg.Height > 0 && cfg.Width > maxImagePixels/cfg.Height
 		if cfgErr == nil && !big && cfg.Width*cfg.Height > fuzzMaxPixels {
 			return
 		}

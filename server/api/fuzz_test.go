@@ -514,7 +514,7 @@ func (w *bodyWorld) seeds(f *testing.F) map[string][][]byte {
 		"PATCH /api/v1/admin/users/{id}":               {wire.UserUpdate{Role: str("admin")}, wire.UserUpdate{Exempt: &yes, ExemptReason: "kiosk"}},
 		"POST /api/v1/admin/users/{id}/mfa-reset":      {wire.Reason{Reason: "lost phone"}},
 		"POST /api/v1/admin/groups":                    {wire.GroupRequest{Name: "Ops"}},
-		"PATCH /api/v1/admin/groups/{id}":              {wire.GroupUpdate{RequireMFA: true}},
+		"PATCH /api/v1/admin/groups/{id}":              {map[string]bool{"require_mfa": true}},
 		"PUT /api/v1/admin/groups/{id}/members/{user}": {struct{}{}},
 		"POST /api/v1/admin/invitations":               {wire.InvitationRequest{Email: "new@example.com", Role: "member"}},
 	}

@@ -16,7 +16,7 @@ import (
 // field parsing, the parameter bounds and the AEADs. The seeds are written
 // with testParams (Argon2 at its minimum); an input whose stored parameters
 // would cost more than fuzzCheap is only parsed, not opened: its cost is
-// what the bounds in params.go allow (at most 1 GiB and 64 passes), the
+// what the bounds in params.go allow (at most 256 MiB, and 16 times the default's work), the
 // same code for any bytes, and would make one run take seconds.
 
 // envelopeErrors are the errors opening an envelope may return.

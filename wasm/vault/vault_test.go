@@ -327,6 +327,8 @@ func TestParamsBounds(t *testing.T) {
 		{MemoryKiB: 64, Time: 0, Threads: 1},
 		{MemoryKiB: 64, Time: MaxTime + 1, Threads: 1},
 		{MemoryKiB: 64, Time: 1, Threads: 0},
+		{MemoryKiB: MaxMemoryKiB, Time: 13, Threads: 1}, // 256 MiB × 13 passes: over the work bound
+		{MemoryKiB: 64 * 1024, Time: 49, Threads: 1},
 	} {
 		if err := p.Validate(); !errors.Is(err, ErrParams) {
 			t.Errorf("%+v: %v, want ErrParams", p, err)
