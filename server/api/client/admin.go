@@ -120,7 +120,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string) (wire.Group, erro
 // SetGroupRequired marks whether the group's members must use MFA when the
 // requirement is by group.
 func (c *Client) SetGroupRequired(ctx context.Context, groupID string, required bool) error {
-	return c.do(ctx, http.MethodPatch, "/admin/groups/"+id(groupID), wire.GroupUpdate{RequireMFA: required}, nil)
+	return c.do(ctx, http.MethodPatch, "/admin/groups/"+id(groupID), wire.GroupUpdate{RequireMFA: &required}, nil)
 }
 
 // DeleteGroup deletes a group (its members stay users).
