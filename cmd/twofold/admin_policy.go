@@ -137,7 +137,7 @@ named become the required ones and the others stop being required.`,
 			return runOrgMFAEnable(cmd.Context(), r, scope, signOut, keep, *force)
 		},
 	}
-	cmd.Flags().StringVar(&scope, "scope", "", "who must use MFA: `everyone`, or group:NAME, several separated by commas (required)")
+	cmd.Flags().StringVar(&scope, "scope", "", "the `SCOPE`, who must use MFA: everyone, or group:NAME (several separated by commas) (required)")
 	cmd.Flags().BoolVar(&signOut, "invalidate-sessions", false, "sign every affected session out now")
 	cmd.Flags().BoolVar(&keep, "keep-sessions", false, "keep sessions signed in; unenrolled users are sent to enrollment at their next request")
 	force = addForceFlag(cmd.Flags())
