@@ -58,6 +58,13 @@ func checkPassword(pw string) error {
 	return nil
 }
 
+// SignupOpen reports whether sign-up without an invitation (into the
+// default organisation) is open.
+func (s *Accounts) SignupOpen(ctx context.Context) (bool, error) {
+	org, err := s.store.Organisation(ctx, store.DefaultOrgID)
+	return org.OpenSignup, err
+}
+
 // SignUp creates an account and signs it in (password only: no MFA yet).
 // With an invitation token it joins the invitation's organisation, with
 // its role, if the email is the one invited (the invitation is then used
