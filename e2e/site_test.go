@@ -34,7 +34,11 @@ func newSiteTab(t *testing.T) *tab {
 
 func (tb *tab) visit(path string) {
 	tb.t.Helper()
-	tb.do(chromedp.Navigate(serverURL + path))
+	base := tb.base
+	if base == "" {
+		base = serverURL
+	}
+	tb.do(chromedp.Navigate(base + path))
 }
 
 // waitPath waits until the page is at path (and its script has run).
@@ -63,6 +67,17 @@ func (tb *tab) fieldErrorShown(sel, want string) string {
 // directory (relative to the repository), for docs/guide.md.
 func (tb *tab) shot(name string) {
 	tb.t.Helper()
+	tb.saveShot(name, chromedp.FullScreenshot(100))
+}
+
+// shotView saves what the viewport shows (a modal dialog over the page).
+func (tb *tab) shotView(name string) {
+	tb.t.Helper()
+	tb.saveShot(name, chromedp.CaptureScreenshot())
+}
+
+func (tb *tab) saveShot(name string, capture chromedp.Action[[]byte]) {
+	tb.t.Helper()
 	dir := os.Getenv("TWOFOLD_SCREENSHOTS")
 	if dir == "" {
 		return
@@ -70,7 +85,7 @@ func (tb *tab) shot(name string) {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(repoRoot, dir)
 	}
-	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(tb.ctx, capture)
 	if err != nil {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -357,7 +372,8 @@ func bearerGet(t *testing.T, token, path string) int {
 // The site's pages carry the strict CSP: no inline script or style.
 func TestSiteHeaders(t *testing.T) {
 	requireBrowser(t)
-	for _, p := range []string{"/", "/sign-up", "/second-factor", "/account", "/enable-mfa", "/tokens", "/protected", "/site/site.js"} {
+	for _, p := range []string{"/", "/sign-up", "/second-factor", "/account", "/enable-mfa", "/tokens", "/protected", "/site/site.js",
+		"/admin", "/admin/users", "/admin/groups", "/admin/audit", "/admin/outbox", "/site/admin.js"} {
 		resp, err := http.Get(serverURL + p)
 		if err != nil {
 			t.Fatal(err)
