@@ -19,7 +19,7 @@ import (
 // users page's filter and CSV; the audit log; turning the requirement off
 // with the emailed code.
 
-// orgStatus reads the organisation's policy through the API, from the
+// orgRequire reads the organisation's requirement through the API, from the
 // admin's tab.
 func (tb *tab) orgRequire() string {
 	tb.t.Helper()
@@ -50,6 +50,21 @@ func (tb *tab) choosePolicy(scope string, groups ...string) {
 func (tb *tab) dialogOpen(sel string) bool {
 	tb.t.Helper()
 	return eval[bool](tb, fmt.Sprintf(`document.querySelector(%q).open`, sel))
+}
+
+// codeAfter waits for a confirmation code mailed after the first n
+// messages, and returns it ("" if none came).
+func (as *adminServer) codeAfter(t *testing.T, n int) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		ms := as.mail.Messages()
+		for i := len(ms) - 1; i >= n; i-- {
+			if strings.Contains(ms[i].Subject, "Confirm") {
+				return ms[i].Code()
+			}
+		}
+	}
+	return ""
 }
 
 func TestAdminJourney(t *testing.T) {
@@ -373,12 +388,7 @@ func TestAdminJourney(t *testing.T) {
 	before := len(as.mail.Messages())
 	a.choosePolicy("off")
 	a.fieldErrorShown("#off-sent", "We sent a 6-digit code")
-	var second string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && second == ""; time.Sleep(100 * time.Millisecond) {
-		if ms := as.mail.Messages(); len(ms) > before && strings.Contains(ms[len(ms)-1].Subject, "Confirm") {
-			second = ms[len(ms)-1].Code()
-		}
-	}
+	second := as.codeAfter(t, before)
 	if second == "" || second == first {
 		t.Fatalf("no new code after reopening the dialog (first %s, second %q)", first, second)
 	}
@@ -387,7 +397,20 @@ func TestAdminJourney(t *testing.T) {
 	if got := a.orgRequire(); got != "everyone" {
 		t.Fatalf("a refused code changed the requirement to %q", got)
 	}
+	// Five minutes later (the page's clock moved on) the next attempt
+	// sends a new code instead of trying the expired one.
+	before = len(as.mail.Messages())
+	eval[bool](a, `(() => { const real = Date.now.bind(Date); Date.now = () => real() + 301000; return true; })()`)
 	a.typeInto("#off-code", second+"\r")
+	a.fieldErrorShown("#off-sent", "That code had expired")
+	third := as.codeAfter(t, before)
+	if third == "" || third == second {
+		t.Fatalf("no new code after the old one expired (second %s, third %q)", second, third)
+	}
+	if got := a.orgRequire(); got != "everyone" {
+		t.Fatalf("an expired code changed the requirement to %q", got)
+	}
+	a.typeInto("#off-code", third+"\r")
 	a.fieldErrorShown("#policy-status", "no longer required")
 	a.until(`!document.querySelector('#off-dialog').open && document.querySelector('#policy-badge').textContent === 'Off'`)
 	d.visit("/account") // Dan's enrollment is no longer required
