@@ -763,7 +763,7 @@ pages['admin-groups'] = () => {
 // Audit log (/admin/audit).
 
 pages['admin-audit'] = () => {
-  const limit = 50;
+  const limit = 25;
   let cursors = [0]; // the "before" of each page shown so far (0: the newest)
   let filter = new URLSearchParams();
   const user = $('#a-user'), type = $('#a-type'), since = $('#a-since'), until = $('#a-until');
