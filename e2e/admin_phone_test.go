@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,20 +16,6 @@ import (
 // chose a requirement before having an authenticator sets one up in the
 // same flow, after which the choice applies. The server keeps its mail in
 // the development outbox, and the outbox page says so.
-
-// apiSignUp makes an account through the API (no browser needed).
-func apiSignUp(t *testing.T, base, email string) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": sitePassword})
-	resp, err := http.Post(base+"/api/v1/users", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("sign-up of %s: %s", email, resp.Status)
-	}
-}
 
 // focusInside tells whether the focus is on a control inside sel.
 func (tb *tab) focusInside(sel string) bool {
@@ -66,7 +49,7 @@ func TestAdminPhoneAndKeyboard(t *testing.T) {
 
 	a := tabOn(t, as.url)
 	a.signUp(admin, "/account")
-	apiSignUp(t, as.url, member)
+	apiClient(t, as.url, member)
 	a.visit("/admin/outbox")
 	a.waitPath("/enable-mfa")
 	a.enroll(admin, "/second-factor")
