@@ -47,11 +47,6 @@ func (tb *tab) choosePolicy(scope string, groups ...string) {
 	tb.click("#policy-apply")
 }
 
-func (tb *tab) dialogOpen(sel string) bool {
-	tb.t.Helper()
-	return eval[bool](tb, fmt.Sprintf(`document.querySelector(%q).open`, sel))
-}
-
 // codeAfter waits for a confirmation code mailed after the first n
 // messages, and returns it ("" if none came).
 func (as *adminServer) codeAfter(t *testing.T, n int) string {
