@@ -1214,11 +1214,11 @@ pages['cli-login'] = () => load(async () => {
     showError($('#page-error'), 'This sign-in address is incomplete or damaged. Run twofold login --browser again in your terminal and open the address it prints.');
     return;
   }
-  const here = location.pathname + location.search;
+  // Not signed in (or half-way): through the sign-in pages, then back here.
   const s = await currentSession();
-  if (!s) { go('/', 'sign-in', here); return; }
-  if (s.session.stage === 'partial') { go('/second-factor', null, here); return; }
-  if (s.session.stage === 'enroll') { go('/enable-mfa', null, here); return; }
+  if (!s) { go('/', 'sign-in', here()); return; }
+  if (s.session.stage === 'partial') { go('/second-factor', null, here()); return; }
+  if (s.session.stage === 'enroll') { go('/enable-mfa', 'enroll-required', here()); return; }
   $('#cli-checking').hidden = true;
   $('#cli-email').textContent = s.user.email;
   $('#cli-token-name').textContent = p.name;
@@ -1243,7 +1243,7 @@ pages['cli-login'] = () => load(async () => {
         const g = await api('POST', '/cli-grants', body);
         postToCLI(p.port, { grant: g.grant, state: p.state, email: s.user.email });
       } catch (x) {
-        if (x.status === 401) { go('/', 'session-ended', here); return; }
+        if (x.status === 401) { go('/', 'session-ended', here()); return; }
         if (x.code === 'fresh_factor_required') {
           codeField.hidden = false;
           return fieldError(err, code, 'Giving the CLI a token needs a fresh confirmation: enter a current code from your authenticator (or a recovery code), then choose Allow again.');
@@ -1253,7 +1253,6 @@ pages['cli-login'] = () => load(async () => {
       }
     });
   });
-  $('#cli-allow').focus();
 });
 
 // ---------------------------------------------------------------------
