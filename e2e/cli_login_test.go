@@ -26,8 +26,8 @@ import (
 // (an admin verb works with it). Then Cancel, a post with the wrong state
 // (refused; the CLI keeps waiting), and a browser trusted for the second
 // factor, which must confirm with a code on the page before the grant.
-// The test has a server of its own, so that its account is the
-// organisation's first, its admin.
+// The tests have a server of their own (admin_env_test.go), so that their
+// account is the organisation's first, its admin.
 
 // cliRun is one run of the built CLI.
 type cliRun struct {
@@ -156,67 +156,76 @@ func (tb *tab) listenerSays(text string) {
 	tb.t.Fatalf("the CLI's page does not say %q: %s", text, tb.describe())
 }
 
+// runCLI runs the built CLI to its end with a config directory.
+func runCLI(t *testing.T, bin, config string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config, "TWOFOLD_URL=", "TWOFOLD_TOKEN=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("twofold %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
 func TestCLILoginBrowser(t *testing.T) {
-	requireBrowser(t)
-	base, _ := startExtraServer(t)
+	as := startAdminServer(t, false)
+	base := as.url
 	bin := buildCLI(t)
 	config := t.TempDir()
-	const email = "cli-admin@example.com"
 
 	// The organisation's first account, its admin, with an authenticator.
+	admin := &person{email: "cli-admin@example.com"}
 	c, err := client.New(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.SignUp(ctx, email, sitePassword); err != nil {
+	if _, err := c.SignUp(ctx, admin.email, sitePassword); err != nil {
 		t.Fatal(err)
 	}
 	enr, err := c.CreateDevice(ctx, wire.CreateDeviceRequest{Name: "phone"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := otpauth.DecodeSecret(enr.Enrollment.Secret)
-	if err != nil {
+	if admin.secret, err = otpauth.DecodeSecret(enr.Enrollment.Secret); err != nil {
 		t.Fatal(err)
 	}
-	// Steps used in order, each later than the one before: activation at
-	// the step before now, the browser's sign-in now, its step-up next.
-	act, err := c.ActivateDevice(ctx, enr.Device.ID, totpAt(t, secret, time.Now().Add(-30*time.Second)))
+	act, err := c.ActivateDevice(ctx, enr.Device.ID, admin.code(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	tb := newSiteTab(t)
+	// Not signed in: the page sends the browser through the sign-in pages
+	// and back; Allow; the CLI saves a token an admin verb works with.
+	tb := tabOn(t, base)
 	run := startCLI(t, bin, config, "login", "--browser", "--no-browser", "--url", base, "--name", "e2e laptop")
 	addr := run.address(t)
 	if !strings.HasPrefix(addr, base+"/cli-login?port=") || strings.Contains(addr, "verifier") {
 		t.Fatalf("the address: %s", addr)
 	}
 	tb.do(chromedp.Navigate(addr))
-	tb.waitPath("/") // not signed in: the sign-in page, which comes back here after
-	tb.typeInto("#email", email)
+	tb.waitPath("/")
+	tb.typeInto("#email", admin.email)
 	tb.typeInto("#password", sitePassword+"\r")
 	tb.waitPath("/second-factor")
-	tb.typeInto("#code", totpAt(t, secret, time.Now())+"\r")
-	tb.consent(email, "e2e laptop")
+	tb.enterCode(admin, "/cli-login")
+	tb.consent(admin.email, "e2e laptop")
 	tb.shot("cli-login")
 	tb.click("#cli-allow")
 	tb.listenerSays("The CLI is signed in")
-	if status := run.wait(t); status != 0 || !strings.Contains(run.output(), "Signed in to "+base+" as "+email+".") {
+	if status := run.wait(t); status != 0 || !strings.Contains(run.output(), "Signed in to "+base+" as "+admin.email+".") {
 		t.Fatalf("login --browser: exit %d\n%s", status, run.output())
 	}
-	admin := exec.Command(bin, "admin", "org-mfa", "status")
-	admin.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config, "TWOFOLD_URL=", "TWOFOLD_TOKEN=")
-	if out, err := admin.CombinedOutput(); err != nil || !strings.Contains(string(out), "MFA required") {
-		t.Fatalf("an admin verb with the new token: %v\n%s", err, out)
+	if out := runCLI(t, bin, config, "admin", "org-mfa", "status"); !strings.Contains(out, "MFA required") {
+		t.Fatalf("an admin verb with the new token:\n%s", out)
 	}
 
 	// Cancel: the CLI says so and saves nothing new.
 	saved, _ := os.ReadFile(filepath.Join(config, "twofold", "config.json"))
 	run = startCLI(t, bin, config, "login", "--browser", "--no-browser", "--url", base)
 	tb.do(chromedp.Navigate(run.address(t)))
-	tb.consent(email, "twofold CLI on ")
+	tb.consent(admin.email, "twofold CLI on ")
 	tb.click("#cli-cancel")
 	tb.listenerSays("cancelled")
 	if status := run.wait(t); status != 1 || !strings.Contains(run.output(), "twofold: login: you cancelled the sign-in in the browser; nothing was saved") {
@@ -232,36 +241,30 @@ func TestCLILoginBrowser(t *testing.T) {
 	// before it makes the grant.
 	run = startCLI(t, bin, config, "login", "--browser", "--no-browser", "--url", base, "--name", "second")
 	addr = run.address(t)
-	wrong := strings.Replace(addr, "state=", "state=x", 1)
-	tb.do(chromedp.Navigate(wrong))
-	tb.consent(email, "second")
+	tb.do(chromedp.Navigate(strings.Replace(addr, "state=", "state=x", 1)))
+	tb.consent(admin.email, "second")
 	tb.click("#cli-allow")
 	tb.listenerSays("This sign-in does not match")
 	time.Sleep(200 * time.Millisecond)
 	if !run.running() || !strings.Contains(run.output(), "Refused an answer from a browser for another sign-in") {
 		t.Fatalf("after the wrong state the CLI %s", run.output())
 	}
-
-	// Trust this browser: sign out, and in again with "don't ask again"
-	// (the API's trust_browser; the page offers it where the site does).
-	tb.do(chromedp.Navigate(base + "/sign-up")) // a page that asks the API nothing by itself
-	tb.waitPath("/sign-up")
-	trust := fmt.Sprintf(`(async () => {
-		const post = (path, body) => fetch('/api/v1' + path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
-		const out = await fetch('/api/v1/session', {method: 'DELETE'});
-		const pwd = await post('/session', {email: %q, password: %q});
-		const mfa = await post('/session/mfa', {code: %q, trust_browser: true});
-		const bye = await fetch('/api/v1/session', {method: 'DELETE'});
-		return [out.status, pwd.status, mfa.status, bye.status].join(' ');
-	})()`, email, sitePassword, totpAt(t, secret, time.Now().Add(30*time.Second)))
-	if got := eval[string](tb, trust); got != "204 200 200 204" {
-		t.Fatalf("trusting the browser: %s", got)
-	}
+	tb.visit("/account")
+	tb.waitPath("/account")
+	tb.click("#sign-out")
+	tb.waitPath("/")
+	tb.typeInto("#email", admin.email)
+	tb.typeInto("#password", sitePassword+"\r")
+	tb.waitPath("/second-factor")
+	tb.click("#trust-browser")
+	tb.enterCode(admin, "/account")
+	tb.click("#sign-out")
+	tb.waitPath("/")
 	tb.do(chromedp.Navigate(addr))
 	tb.waitPath("/")
-	tb.typeInto("#email", email)
+	tb.typeInto("#email", admin.email)
 	tb.typeInto("#password", sitePassword+"\r") // trusted: no second step
-	tb.consent(email, "second")
+	tb.consent(admin.email, "second")
 	tb.click("#cli-allow")
 	tb.fieldErrorShown("#cli-error", "needs a fresh confirmation")
 	tb.typeInto("#cli-code", act.RecoveryCodes[0])
@@ -269,5 +272,63 @@ func TestCLILoginBrowser(t *testing.T) {
 	tb.listenerSays("The CLI is signed in")
 	if status := run.wait(t); status != 0 || !strings.Contains(run.output(), `Created the application token "second"`) {
 		t.Fatalf("after the right state: exit %d\n%s", status, run.output())
+	}
+}
+
+// Under the organisation's requirement, a user without an authenticator
+// who signs the CLI in through the browser sets one up on the way (the
+// enrollment page), comes back to the consent screen, and the CLI gets a
+// token.
+func TestCLILoginBrowserEnrollsOnTheWay(t *testing.T) {
+	as := startAdminServer(t, false)
+	bin := buildCLI(t)
+	adminConfig, danaConfig := t.TempDir(), t.TempDir()
+	c, err := client.New(as.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.SignUp(ctx, "first@example.com", sitePassword); err != nil {
+		t.Fatal(err)
+	}
+	admin := &person{email: "first@example.com"}
+	enr, err := c.CreateDevice(ctx, wire.CreateDeviceRequest{Name: "phone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin.secret, err = otpauth.DecodeSecret(enr.Enrollment.Secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ActivateDevice(ctx, enr.Device.ID, admin.code(t)); err != nil {
+		t.Fatal(err)
+	}
+	login := exec.Command(bin, "login", "--url", as.url, "--email", admin.email, "--password-stdin", "--totp", admin.code(t))
+	login.Env = append(os.Environ(), "XDG_CONFIG_HOME="+adminConfig, "TWOFOLD_URL=", "TWOFOLD_TOKEN=")
+	login.Stdin = strings.NewReader(sitePassword + "\n")
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("admin login: %v\n%s", err, out)
+	}
+	runCLI(t, bin, adminConfig, "admin", "org-mfa", "enable", "--scope", "everyone", "--keep-sessions")
+	dana := &person{email: "dana@example.com"}
+	if _, err := c.SignUp(ctx, dana.email, sitePassword); err != nil {
+		t.Fatal(err)
+	}
+
+	tb := tabOn(t, as.url)
+	run := startCLI(t, bin, danaConfig, "login", "--browser", "--no-browser", "--url", as.url)
+	tb.do(chromedp.Navigate(run.address(t)))
+	tb.waitPath("/")
+	tb.typeInto("#email", dana.email)
+	tb.typeInto("#password", sitePassword+"\r")
+	tb.waitPath("/enable-mfa")
+	tb.enroll(dana, "/cli-login")
+	tb.consent(dana.email, "twofold CLI on ")
+	tb.click("#cli-allow")
+	tb.listenerSays("The CLI is signed in")
+	if status := run.wait(t); status != 0 || !strings.Contains(run.output(), "as "+dana.email+".") {
+		t.Fatalf("login --browser: exit %d\n%s", status, run.output())
+	}
+	if out := runCLI(t, bin, danaConfig, "mfa-totp-device", "list"); !strings.Contains(out, "ACTIVE") {
+		t.Fatalf("dana's devices with the new token:\n%s", out)
 	}
 }
