@@ -107,6 +107,7 @@ const eventNames = {
   push_denied: 'Push prompt denied', push_reported: 'Push prompt reported', push_resumed: 'Push prompts resumed',
   app_token_created: 'Token created', app_token_revoked: 'Token revoked', app_token_used: 'Token used',
   browser_trusted: 'Browser trusted', trusted_browser_revoked: 'Trusted browser revoked', device_seed_regenerated: 'New key for a pending device',
+  cli_grant_created: 'CLI signed in through the browser',
 };
 const eventName = (type) => eventNames[type] || type;
 
