@@ -33,6 +33,8 @@ func (a *api) securityHeaders(next http.Handler) http.Handler {
 		if r.URL.Path == "/app" || len(r.URL.Path) > 4 && r.URL.Path[:5] == "/app/" {
 			csp = cspApp
 			h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+		} else if r.URL.Path == cliLoginPath {
+			csp = cspCLILogin
 		} else if isSitePath(r.URL.Path) {
 			csp = cspSite
 		}

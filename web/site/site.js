@@ -1170,6 +1170,94 @@ pages['protected'] = () => load(async () => {
   }
 });
 
+// ---------------------------------------------------------------------
+// /cli-login: the browser's half of `twofold login --browser`
+// (cmd/twofold/login_browser.go), in this one block. The CLI opens the
+// page with its loopback port, state, PKCE challenge and token name; the
+// signed-in visitor allows or cancels, and the answer goes to the CLI's
+// listener as a form post, so the grant never shows in an address.
+
+// cliLoginParams reads what the CLI put in the address, or null when
+// something is missing or malformed. The port is an unprivileged one:
+// the page only ever posts to 127.0.0.1 on it.
+function cliLoginParams() {
+  const port = params.get('port') || '', state = params.get('state') || '';
+  const challenge = params.get('code_challenge') || '', name = (params.get('name') || '').trim();
+  const n = /^\d{4,5}$/.test(port) ? Number(port) : 0;
+  if (n < 1024 || n > 65535) return null;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(state) || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return null;
+  if (!name || [...name].length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) return null;
+  return { port: n, state, challenge, name };
+}
+
+// postToCLI hands fields to the CLI's listener as a top-level form post.
+function postToCLI(port, fields) {
+  const f = document.createElement('form');
+  f.method = 'POST';
+  f.action = 'http://127.0.0.1:' + port + '/callback';
+  for (const [k, v] of Object.entries(fields)) {
+    const i = document.createElement('input');
+    i.type = 'hidden';
+    i.name = k;
+    i.value = v;
+    f.append(i);
+  }
+  document.body.append(f);
+  $('#cli-consent').hidden = true;
+  $('#cli-sent').hidden = false;
+  f.submit();
+}
+
+pages['cli-login'] = () => load(async () => {
+  const p = cliLoginParams();
+  if (!p) {
+    $('#cli-checking').hidden = true;
+    showError($('#page-error'), 'This sign-in address is incomplete or damaged. Run twofold login --browser again in your terminal and open the address it prints.');
+    return;
+  }
+  // Not signed in (or half-way): through the sign-in pages, then back here.
+  const s = await currentSession();
+  if (!s) { go('/', 'sign-in', here()); return; }
+  if (s.session.stage === 'partial') { go('/second-factor', null, here()); return; }
+  if (s.session.stage === 'enroll') { go('/enable-mfa', 'enroll-required', here()); return; }
+  $('#cli-checking').hidden = true;
+  $('#cli-email').textContent = s.user.email;
+  $('#cli-token-name').textContent = p.name;
+  $('#cli-admin-note').hidden = !(s.user.role === 'admin' && s.user.mfa_enrolled); // its token then carries the factor
+  $('#cli-consent').hidden = false;
+  const form = $('#cli-form'), codeField = $('#cli-code-field'), code = $('#cli-code'), err = $('#cli-error');
+  $('#cli-cancel').addEventListener('click', () => postToCLI(p.port, { state: p.state, error: 'access_denied' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearError(err, code);
+    const body = { code_challenge: p.challenge, name: p.name };
+    let factor = null;
+    if (!codeField.hidden) {
+      const v = code.value.trim();
+      if (!v) return fieldError(err, code, 'Enter a current code from your authenticator, or a recovery code.');
+      if (v.length > 64) return fieldError(err, code, 'That is too long for a code or a recovery code.');
+      factor = factorOf(v);
+      Object.assign(body, factor);
+    }
+    busy(form, async () => {
+      try {
+        const g = await api('POST', '/cli-grants', body);
+        postToCLI(p.port, { grant: g.grant, state: p.state, email: s.user.email });
+      } catch (x) {
+        if (x.status === 401) { go('/', 'session-ended', here()); return; }
+        if (x.code === 'fresh_factor_required') {
+          codeField.hidden = false;
+          return fieldError(err, code, 'Giving the CLI a token needs a fresh confirmation: enter a current code from your authenticator (or a recovery code), then choose Allow again.');
+        }
+        code.value = '';
+        fieldError(err, factor ? code : null, factorMessage(x, factor));
+      }
+    });
+  });
+});
+
+// ---------------------------------------------------------------------
+
 async function main() {
   showFlash();
   wireMenu();
