@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 //go:embed migrations/*.sql
@@ -27,7 +29,9 @@ const migrationLock int64 = 0x74776f666f6c64
 // holding migrationLock.
 // Like SQLite's, it checks each version rather than the highest one,
 // because migrations are written on parallel branches: a database that got
-// a later version first must still get an earlier one.
+// a later version first must still get an earlier one; and it refuses a
+// database that records a version it does not have (store.ErrSchemaTooNew:
+// a newer server migrated it), before changing anything.
 func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -72,6 +76,13 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 	list, err := migrationFiles(fsys)
 	if err != nil {
 		return err
+	}
+	versions := make([]int, len(list))
+	for i, m := range list {
+		versions[i] = m.version
+	}
+	if err := store.CheckKnownMigrations(applied, versions); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	for _, m := range list {
 		if applied[m.version] {

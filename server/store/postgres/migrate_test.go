@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"errors"
 	"io/fs"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -95,5 +98,33 @@ func TestMigration0007MovesExistingRows(t *testing.T) {
 		return err
 	}); err != nil || moved != 1 {
 		t.Fatalf("session to the enroll stage: %d %v", moved, err)
+	}
+}
+
+// As on SQLite: a database that records a migration this binary lacks (a
+// newer server applied it, and this one is an old instance restarting
+// during a rolling upgrade, or a rollback) is refused before anything is
+// applied.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	s, url := openTest(t, Options{})
+	list, err := migrationFiles(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := list[len(list)-1]
+	for _, q := range []string{
+		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`,
+		`DELETE FROM schema_migrations WHERE version = ` + strconv.Itoa(last.version),
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(ctx, url, Options{}); !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "9999") {
+		t.Fatalf("Open on a newer schema: %v, want ErrSchemaTooNew naming 9999", err)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(list) {
+		t.Fatalf("%d migration rows after the refusal (%v), want %d", n, err, len(list))
 	}
 }
