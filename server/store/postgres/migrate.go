@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/twofold-auth/twofold/server/store"
@@ -56,21 +57,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("postgres: migrations table: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	applied, err := appliedVersions(ctx, conn.Conn())
 	if err != nil {
-		return fmt.Errorf("postgres: schema version: %w", err)
-	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("postgres: schema version: %w", err)
-		}
-		applied[v] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("postgres: schema version: %w", err)
 	}
 	list, err := migrationFiles(fsys)
@@ -112,6 +100,20 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 		}
 	}
 	return nil
+}
+
+// appliedVersions are the versions schema_migrations records.
+func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[int]bool, error) {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	applied := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		applied[v] = true
+	}
+	return applied, err
 }
 
 type migration struct {
