@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
@@ -20,7 +19,6 @@ import (
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/server/store/sqlite"
 )
 
 var _ service.PushNotifier = (*pushhub.Hub)(nil)
@@ -29,7 +27,7 @@ var _ service.PushNotifier = (*pushhub.Hub)(nil)
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *sqlite.Store
+	db      database
 	push    *pushhub.Hub
 	svc     *service.Service
 	metrics *metrics.Metrics
@@ -48,14 +46,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := createPrivate(cfg.DBPath); err != nil {
-		return nil, err
-	}
 	m := metrics.New()
-	st, err := sqlite.Open(cfg.DBPath, sqlite.Options{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
+	db, err := openDatabase(context.Background(), cfg, m)
 	if err != nil {
 		return nil, err
 	}
+	st := db.Store
 	if err := checkKeyIDs(st, keys); err != nil {
 		st.Close()
 		return nil, err
@@ -92,10 +88,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	h := api.NewRouter(api.Deps{
 		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Hub: hub,
-		DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
+		DB: st, Database: db.engine, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 	})
-	return &Server{cfg: cfg, log: log, store: st, push: hub, svc: svc, metrics: m, handler: h}, nil
+	return &Server{cfg: cfg, log: log, db: db, push: hub, svc: svc, metrics: m, handler: h}, nil
 }
 
 // loadKeyring reads the master key: from the environment's base64 value, or
@@ -108,6 +104,13 @@ func loadKeyring(cfg Config, log *slog.Logger) (*secrets.Keyring, error) {
 			return nil, fmt.Errorf("%w: TWOFOLD_MASTER_KEY: %v", ErrConfig, err)
 		}
 		return secrets.NewKeyring(cfg.Rand, key)
+	}
+	if cfg.DatabaseURL != "" {
+		// Instances sharing a database must share the key: one that made
+		// a key of its own would seal devices no other instance can open.
+		if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoSharedKey, cfg.MasterKeyFile)
+		}
 	}
 	key, created, err := secrets.LoadOrCreateKeyFile(cfg.MasterKeyFile, cfg.Rand)
 	if err != nil {
@@ -162,7 +165,7 @@ func (s *Server) MetricsHandler() http.Handler {
 func (s *Server) Services() *service.Service { return s.svc }
 
 // Store is the database.
-func (s *Server) Store() store.Store { return s.store }
+func (s *Server) Store() store.Store { return s.db.Store }
 
 // Config is the effective configuration.
 func (s *Server) Config() Config { return s.cfg }
@@ -196,7 +199,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "db", s.cfg.DBPath)
+	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "database", s.db.engine, "db", s.db.where)
 	var msrv *http.Server
 	if s.cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
@@ -236,19 +239,5 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Close closes the database after the writer's queue drains.
 func (s *Server) Close() error {
 	s.svc.Wait() // security notices still being sent
-	return s.store.Close()
-}
-
-// createPrivate creates the database file with mode 0600 (in a 0700
-// directory) before SQLite opens it; SQLite gives its -wal and -shm files the
-// same mode.
-func createPrivate(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	return f.Close()
+	return s.db.Close()
 }

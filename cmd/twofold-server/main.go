@@ -37,6 +37,9 @@ const usage = `Usage:
                                                   make an organisation and invite its first admin (prints the link)
 
 Every flag can also be set by its TWOFOLD_* variable (the flag wins).
+The database is SQLite in the data directory unless -database-url names a
+PostgreSQL database, which several instances can share (docs/deploy.md);
+they then need one master key, which the server does not create for them.
 The master key comes from TWOFOLD_MASTER_KEY (base64 of 32 bytes) or the key
 file (created with mode 0600 on first start). For rekey with
 TWOFOLD_MASTER_KEY, put the new key in TWOFOLD_NEW_MASTER_KEY.
@@ -48,6 +51,7 @@ is read from TWOFOLD_SMTP_PASSWORD or -smtp-password-file, never from a flag
 Example:
   twofold-server -addr :8080 -data ./data
   TWOFOLD_LOG_FORMAT=json twofold-server
+  TWOFOLD_DATABASE_URL=postgres://twofold@db.internal/twofold TWOFOLD_MASTER_KEY=... twofold-server -trusted-proxies 10.0.0.0/8
   TWOFOLD_SMTP_PASSWORD=... twofold-server -smtp-host smtp.example.com -smtp-user twofold -smtp-from no-reply@example.com
   twofold-server org create "Acme Corp" -admin ann@acme.example
   twofold-server rekey -data ./data
@@ -209,6 +213,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config, getenv func(string) strin
 	d := server.DefaultConfig() // the defaults shown are the ones the server applies
 	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", d.Addr), "listen address (TWOFOLD_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", d.DataDir), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", getenv("TWOFOLD_DATABASE_URL"), "PostgreSQL database for several instances, postgres://USER@HOST/DB; empty: SQLite in DATA (TWOFOLD_DATABASE_URL; put a password in the variable, PGPASSWORD or ~/.pgpass, not in this flag)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", getenv("TWOFOLD_MASTER_KEY_FILE"), "master key file (TWOFOLD_MASTER_KEY_FILE; default DATA/master.key)")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("TWOFOLD_METRICS_ADDR"), "serve /metrics on this separate address, e.g. 127.0.0.1:9464; off when empty (TWOFOLD_METRICS_ADDR)")
