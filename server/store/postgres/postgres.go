@@ -30,10 +30,12 @@ type Options struct {
 // Store is the PostgreSQL store.Store: a pgx connection pool; reads run on
 // it directly, each Update in a SERIALIZABLE transaction of its own.
 type Store struct {
-	reads  // on the pool
-	pool   *pgxpool.Pool
-	opts   Options
-	closed atomic.Bool
+	reads      // on the pool
+	pool       *pgxpool.Pool
+	opts       Options
+	connConfig *pgx.ConnConfig // the pool's, for a Listener's own connection
+	own        *backends       // the pool's server processes, whose notifications a Listener skips
+	closed     atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,6 +60,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "twofold"
 	}
+	own := &backends{pids: map[uint32]bool{}}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error { own.add(c.PgConn().PID()); return nil }
+	cfg.BeforeClose = func(c *pgx.Conn) { own.remove(c.PgConn().PID()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -66,7 +71,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, opts: opts}
+	s := &Store{pool: pool, opts: opts, connConfig: cfg.ConnConfig, own: own}
 	s.reads = reads{q: pool, onErr: s.dbError}
 	return s, nil
 }
