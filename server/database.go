@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,7 +27,26 @@ type database struct {
 	store.Store
 	engine string
 	pg     *postgres.Store
-	where  string // for the log: the file, or the server and database without credentials
+	feed   *postgres.Listener // on PostgreSQL, once listen has run
+	where  string             // for the log: the file, or the server and database without credentials
+}
+
+// listen starts following other instances' push changes (PostgreSQL).
+func (d *database) listen(ctx context.Context, log *slog.Logger) error {
+	feed, err := d.pg.Listen(ctx, postgres.ListenOptions{Log: log})
+	if err != nil {
+		return err
+	}
+	d.feed = feed
+	return nil
+}
+
+// Close closes the listener, then the store.
+func (d *database) Close() error {
+	if d.feed != nil {
+		d.feed.Close()
+	}
+	return d.Store.Close()
 }
 
 // isPostgresURL reports whether s names a PostgreSQL database (libpq's URL
@@ -36,22 +56,22 @@ func isPostgresURL(s string) bool {
 }
 
 // openDatabase opens (creating and migrating) the configured database.
-func openDatabase(ctx context.Context, cfg Config, m *metrics.Metrics) (database, error) {
+func openDatabase(ctx context.Context, cfg Config, m *metrics.Metrics) (*database, error) {
 	if cfg.DatabaseURL == "" {
 		if err := createPrivate(cfg.DBPath); err != nil {
-			return database{}, err
+			return nil, err
 		}
 		st, err := sqlite.Open(cfg.DBPath, sqlite.Options{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
 		if err != nil {
-			return database{}, err
+			return nil, err
 		}
-		return database{Store: st, engine: EngineSQLite, where: cfg.DBPath}, nil
+		return &database{Store: st, engine: EngineSQLite, where: cfg.DBPath}, nil
 	}
 	pg, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{OnDBError: m.DBError, OnRetry: m.DBRerun, Now: cfg.Now})
 	if err != nil {
-		return database{}, err
+		return nil, err
 	}
-	return database{Store: pg, engine: EnginePostgres, pg: pg, where: redactURL(cfg.DatabaseURL)}, nil
+	return &database{Store: pg, engine: EnginePostgres, pg: pg, where: redactURL(cfg.DatabaseURL)}, nil
 }
 
 // redactURL is a database URL without its user, password and parameters:

@@ -79,7 +79,7 @@ func TestServerOnPostgres(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("data directory made on PostgreSQL with the key in the environment: %v", err)
 	}
-	if code, h := health(t, serve(t, srv)); code != 200 || h.Status != "ok" || h.Database != EnginePostgres {
+	if code, h := health(t, serve(t, srv)); code != 200 || h.Status != "ok" || h.Database != EnginePostgres || h.Notifications != "listening" {
 		t.Fatalf("healthz %d %+v", code, h)
 	}
 }

@@ -19,15 +19,19 @@ import (
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
+	"github.com/twofold-auth/twofold/server/store/postgres"
 )
 
-var _ service.PushNotifier = (*pushhub.Hub)(nil)
+var (
+	_ service.PushNotifier = (*pushhub.Hub)(nil)
+	_ pushhub.Feed         = (*postgres.Listener)(nil)
+)
 
 // Server is a configured verification server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	db      database
+	db      *database
 	push    *pushhub.Hub
 	svc     *service.Service
 	metrics *metrics.Metrics
@@ -35,14 +39,14 @@ type Server struct {
 }
 
 // New opens the database (applying migrations), loads or creates the master
-// key and builds the service and router.
+// key and builds the service and router; on PostgreSQL it also starts
+// listening for the push changes of other instances.
 func New(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	keys, err := loadKeyring(cfg, log)
+	keys, err := loadKeyring(cfg, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -51,16 +55,25 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := db.Store
-	if err := checkKeyIDs(st, keys); err != nil {
-		st.Close()
+	s, err := build(cfg, db, keys, m)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build makes the services, the push router and the HTTP handler on an
+// open database.
+func build(cfg Config, db *database, keys *secrets.Keyring, m *metrics.Metrics) (*Server, error) {
+	log := cfg.Logger
+	if err := checkKeyIDs(db, keys); err != nil {
 		return nil, err
 	}
 	var mailer service.Mailer
 	if cfg.SMTP.Host != "" {
 		sender, err := mail.New(cfg.SMTP)
 		if err != nil {
-			st.Close()
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 		mailer = sender
@@ -69,29 +82,32 @@ func New(cfg Config) (*Server, error) {
 	}
 	svcCfg := cfg.Auth
 	svcCfg.BaseURL = cfg.BaseURL
-	svc, err := service.New(svcCfg, service.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m, Mailer: mailer})
+	svc, err := service.New(svcCfg, service.Deps{Store: db, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m, Mailer: mailer})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	if cfg.OpenSignup != nil {
 		if err := svc.SetOpenSignup(context.Background(), *cfg.OpenSignup); err != nil {
-			st.Close()
 			return nil, err
 		}
 	}
 	base, _ := url.Parse(cfg.BaseURL)
 	hub := pushhub.NewHub(svc.Push, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
 	if err := svc.Push.Enable(service.PushConfig{Origin: base.Scheme + "://" + base.Host}, hub); err != nil {
-		st.Close()
 		return nil, err
 	}
-	h := api.NewRouter(api.Deps{
+	deps := api.Deps{
 		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Hub: hub,
-		DB: st, Database: db.engine, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
+		DB: db, Database: db.engine, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
-	})
-	return &Server{cfg: cfg, log: log, db: db, push: hub, svc: svc, metrics: m, handler: h}, nil
+	}
+	if db.pg != nil {
+		if err := db.listen(context.Background(), log); err != nil {
+			return nil, err
+		}
+		deps.Notifications = db.feed
+	}
+	return &Server{cfg: cfg, log: log, db: db, push: hub, svc: svc, metrics: m, handler: api.NewRouter(deps)}, nil
 }
 
 // loadKeyring reads the master key: from the environment's base64 value, or
@@ -196,6 +212,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopSweep()
 	go s.svc.RunSweeper(sweepCtx, s.cfg.SweepInterval)
 	go s.svc.Push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
+	if s.db.feed != nil {
+		go s.push.Follow(sweepCtx, s.db.feed) // other instances' push changes
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
