@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/twofold-auth/twofold/server/api/apitest"
+	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/server/store/postgres/pgtest"
+	"github.com/twofold-auth/twofold/server/store/storetest"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
@@ -178,4 +182,63 @@ func TestNoPromptLostWhileNotListening(t *testing.T) {
 		t.Fatalf("complete on A: %+v %v", s, err)
 	}
 	waitHealth(t, a, 200)
+}
+
+// Background work is safe with several instances because each statement
+// is conditional (UPDATE ... WHERE state = 'pending' AND expires_at <= now,
+// DELETE ... WHERE expires_at <= now): however the instances' expiry and
+// sweep runs interleave, each challenge expires once (reported by one
+// instance, whose hub tells its devices; the others hear of it through the
+// database) and each expired row is deleted once, with no error.
+func TestBackgroundWorkOnSeveralInstances(t *testing.T) {
+	in := startInstances(t, 2, pgtest.NewDatabase(t))
+	st, ctx := in[0].srv.Store(), context.Background()
+	now := time.Now()
+	const users, perUser = 10, 20
+	for u := range users {
+		userID := fmt.Sprintf("usr_%02d", u)
+		storetest.SeedUser(t, st, userID)
+		storetest.Update(t, st, func(tx store.Tx) error {
+			for i := range perUser {
+				id := fmt.Sprintf("%s_%02d", userID, i)
+				if err := tx.CreatePushChallenge(ctx, store.PushChallenge{ID: "pch_" + id, UserID: userID, SessionID: "ses_" + id,
+					Number: 42, Candidates: [3]int{17, 42, 88}, State: store.PushPending, CreatedAt: now.Add(-2 * time.Minute),
+					ExpiresAt: now.Add(-time.Minute)}); err != nil {
+					return err
+				}
+				if err := tx.CreateSession(ctx, store.Session{ID: "ses_" + id, TokenHash: []byte(id), UserID: userID, Stage: store.StagePartial,
+					AMR: []string{"pwd"}, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Minute)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	var expired, swept atomic.Int64
+	var wg sync.WaitGroup
+	for _, inst := range in {
+		for range 4 {
+			wg.Go(func() {
+				n, err := inst.srv.Services().Push.Expire(ctx)
+				if err != nil {
+					t.Errorf("expire: %v", err)
+				}
+				expired.Add(int64(n))
+				_, sessions, err := inst.srv.Services().Sweep(ctx)
+				if err != nil {
+					t.Errorf("sweep: %v", err)
+				}
+				swept.Add(sessions)
+			})
+		}
+	}
+	wg.Wait()
+	if expired.Load() != users*perUser || swept.Load() != users*perUser {
+		t.Fatalf("expired %d challenges and swept %d sessions in all, want %d of each", expired.Load(), swept.Load(), users*perUser)
+	}
+	for u := range users {
+		if p, err := st.PendingPushChallenges(ctx, fmt.Sprintf("usr_%02d", u), now.Add(-time.Hour)); err != nil || len(p) != 0 {
+			t.Fatalf("still pending: %d %v", len(p), err)
+		}
+	}
 }
