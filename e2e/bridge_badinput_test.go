@@ -64,6 +64,11 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 			'args: rename none': () => tf.accounts.rename(),
 			'args: decode strings': () => tf.qr.decode('rgba', 'w', 'h'),
 			'delete: unknown id': () => tf.accounts.delete('no-such-id'),
+			'uri: same name, other key': () => tf.accounts.add('otpauth://totp/Keep:me?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Keep'),
+			'resolve: none': () => tf.accounts.resolve(),
+			'resolve: bad choice': () => tf.accounts.resolve('no-such-id', 'both'),
+			'resolve: unknown id': () => tf.accounts.resolve('no-such-id', 'keep'),
+			'reload: argument': () => tf.vault.reload('now'),
 		};
 		const calls = {};
 		for (const [name, f] of Object.entries(cases)) {
@@ -80,36 +85,41 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 	})()`)
 
 	want := map[string]string{
-		"uri: not a URI":        "bad_uri",
-		"uri: other scheme":     "bad_uri",
-		"uri: bad escape":       "bad_uri",
-		"uri: no secret":        "bad_key",
-		"uri: bad base32":       "bad_key",
-		"uri: bad digits":       "invalid_account",
-		"uri: bad algorithm":    "invalid_account",
-		"uri: 8 MiB":            "too_large",
-		"uri: NUL bytes":        "invalid_account",
-		"manual: bad key":       "bad_key",
-		"manual: huge key":      "bad_key",
-		"manual: not an object": "bad_argument",
-		"import: 2 MiB text":    "too_large",
-		"import: only comments": "no_keys",
-		"GA: bad data":          "bad_export",
-		"GA: not protobuf":      "bad_export",
-		"GA: 8 MiB":             "too_large",
-		"backup: garbage":       "not_backup",
-		"backup: empty":         "not_backup",
-		"qr: blank frame":       "no_qr",
-		"qr: noise frame":       "no_qr",
-		"qr: short data":        "bad_frame",
-		"qr: huge size":         "bad_frame",
-		"qr: negative size":     "bad_frame",
-		"args: none":            "bad_argument",
-		"args: number":          "bad_argument",
-		"args: too many":        "bad_argument",
-		"args: rename none":     "bad_argument",
-		"args: decode strings":  "bad_argument",
-		"delete: unknown id":    "not_found",
+		"uri: not a URI":            "bad_uri",
+		"uri: other scheme":         "bad_uri",
+		"uri: bad escape":           "bad_uri",
+		"uri: no secret":            "bad_key",
+		"uri: bad base32":           "bad_key",
+		"uri: bad digits":           "invalid_account",
+		"uri: bad algorithm":        "invalid_account",
+		"uri: 8 MiB":                "too_large",
+		"uri: NUL bytes":            "invalid_account",
+		"manual: bad key":           "bad_key",
+		"manual: huge key":          "bad_key",
+		"manual: not an object":     "bad_argument",
+		"import: 2 MiB text":        "too_large",
+		"import: only comments":     "no_keys",
+		"GA: bad data":              "bad_export",
+		"GA: not protobuf":          "bad_export",
+		"GA: 8 MiB":                 "too_large",
+		"backup: garbage":           "not_backup",
+		"backup: empty":             "not_backup",
+		"qr: blank frame":           "no_qr",
+		"qr: noise frame":           "no_qr",
+		"qr: short data":            "bad_frame",
+		"qr: huge size":             "bad_frame",
+		"qr: negative size":         "bad_frame",
+		"args: none":                "bad_argument",
+		"args: number":              "bad_argument",
+		"args: too many":            "bad_argument",
+		"args: rename none":         "bad_argument",
+		"args: decode strings":      "bad_argument",
+		"delete: unknown id":        "not_found",
+		"uri: same name, other key": "name_conflict",
+		"resolve: none":             "bad_argument",
+		"resolve: bad choice":       "bad_argument",
+		"resolve: unknown id":       "not_found",
+		"reload: argument":          "bad_argument",
 	}
 	names := make([]string, 0, len(got.Calls))
 	for n := range got.Calls {
@@ -118,7 +128,7 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		outcome := got.Calls[name]
-		t.Logf("%-24s %s", name, outcome)
+		t.Logf("%-26s %s", name, outcome)
 		code, msg, ok := strings.Cut(outcome, " | ")
 		if !ok || strings.Contains(code, " ") || code == "" || code == "undefined" {
 			t.Errorf("%s: %s; want a rejection with a TwofoldError", name, outcome)

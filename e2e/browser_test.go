@@ -106,7 +106,22 @@ func newTab(t testing.TB, opts ...tabOption) *tab {
 		}
 	})
 
-	console := chromedp.Console(ctx) // starts the browser and subscribes
+	tb.watchConsole()
+	// Downloads go to the profile's Downloads folder, named as the page says.
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior:      browser.SetDownloadBehaviorBehaviorAllow,
+		DownloadPath:  tb.downloads(),
+		EventsEnabled: new(true),
+	}); err != nil {
+		t.Fatalf("setting the download folder: %v", err)
+	}
+	return tb
+}
+
+// watchConsole records every console error and uncaught exception of the
+// tab's page; the test's cleanup reports them.
+func (tb *tab) watchConsole() {
+	console := chromedp.Console(tb.ctx) // starts the browser (or the target) and subscribes
 	go func() {
 		for m, err := range console {
 			if err != nil {
@@ -126,15 +141,25 @@ func newTab(t testing.TB, opts ...tabOption) *tab {
 			tb.mu.Unlock()
 		}
 	}()
-	// Downloads go to the profile's Downloads folder, named as the page says.
-	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior:      browser.SetDownloadBehaviorBehaviorAllow,
-		DownloadPath:  tb.downloads(),
-		EventsEnabled: new(true),
-	}); err != nil {
-		t.Fatalf("setting the download folder: %v", err)
-	}
-	return tb
+}
+
+// sibling opens a second tab in tb's browser: the same profile, so the two
+// share IndexedDB, Web Locks and BroadcastChannel as two tabs a person
+// opened do. Its console is checked like tb's; it closes before tb.
+func (tb *tab) sibling() *tab {
+	tb.t.Helper()
+	ctx, cancel := chromedp.NewContext(tb.ctx)
+	s := &tab{t: tb.t, ctx: ctx, profile: tb.profile}
+	tb.t.Cleanup(func() {
+		cancel()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, p := range s.problems {
+			tb.t.Errorf("browser console (second tab): %s", p)
+		}
+	})
+	s.watchConsole()
+	return s
 }
 
 func (tb *tab) isExpected(text string) bool {

@@ -113,7 +113,7 @@ func TestAddByImageUpload(t *testing.T) {
 	}{
 		{"blank.png", cameraFrame(white, 320, 240, 3), "No QR code found in this image"},
 		{"website.png", qrImage(t, "https://example.com/", 4), "not an authenticator key"},
-		{"again.png", qrImage(t, totpURI("Example", "dave@example.com", secret), 4), "already in the authenticator"},
+		{"again.png", qrImage(t, totpURI("Example", "dave@example.com", secret), 4), "already in your list as Example (dave@example.com)"},
 	} {
 		tb.openAdd()
 		tb.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{writePNG(t, dir, c.file, c.img)}))

@@ -127,10 +127,10 @@ func readAccounts(e *env, verb, name, format, passwordFile string) (*transfer.Re
 		return nil, usagef("%s: the file is encrypted: give its password with --password-file FILE", name)
 	}
 	if err != nil {
-		return nil, usagef("%s: %s", name, describeTransfer(err))
+		return nil, usagef("%s: %s", name, err.Error())
 	}
 	for i := range res.Skipped {
-		fmt.Fprintf(e.stderr, "twofold: %s: not imported: %s\n", verb, describeTransfer(&res.Skipped[i]))
+		fmt.Fprintf(e.stderr, "twofold: %s: not imported: %s\n", verb, res.Skipped[i].Error())
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(e.stderr, "twofold: %s: warning: %s\n", verb, w)
@@ -173,11 +173,6 @@ func readPassword(e *env, name string) ([]byte, error) {
 		return nil, errors.New("the first line is empty")
 	}
 	return []byte(line), nil
-}
-
-// describeTransfer is an error's message without the package prefixes.
-func describeTransfer(err error) string {
-	return strings.NewReplacer("transfer: ", "", "otpauth: ", "", "migration: ", "").Replace(err.Error())
 }
 
 // openTwofoldBackup opens a Twofold backup with the authenticator's own
@@ -252,7 +247,7 @@ func runAccountsImport(e *env, name string, f *importFlags) error {
 		out.Accounts = append(out.Accounts, obj)
 	}
 	for _, s := range res.Skipped {
-		out.Skipped = append(out.Skipped, skippedJSON{Entry: s.Index, Issuer: s.Issuer, Account: s.Account, Reason: describeTransfer(s.Err)})
+		out.Skipped = append(out.Skipped, skippedJSON{Entry: s.Index, Issuer: s.Issuer, Account: s.Account, Reason: s.Err.Error()})
 	}
 	return f.output.print(e.stdout, out, func(w io.Writer) { accountsTable(w, out.Accounts, f.showSecrets) })
 }
@@ -314,22 +309,22 @@ func writeExport(e *env, format string, entries []transfer.Entry) ([]byte, int, 
 	case "otpauth":
 		text, err := transfer.WriteOTPAuth(entries)
 		if err != nil {
-			return nil, 0, failf("%s", describeTransfer(err))
+			return nil, 0, failf("%s", err.Error())
 		}
 		return []byte(text), len(entries), nil
 	case "aegis":
 		data, err := transfer.WriteAegis(entries, rand.Reader)
 		if err != nil {
-			return nil, 0, failf("%s", describeTransfer(err))
+			return nil, 0, failf("%s", err.Error())
 		}
 		return data, len(entries), nil
 	}
 	uris, skipped, err := transfer.WriteGoogle(entries, rand.Reader)
 	for i := range skipped {
-		fmt.Fprintf(e.stderr, "twofold: accounts export: left out: %s\n", describeTransfer(&skipped[i]))
+		fmt.Fprintf(e.stderr, "twofold: accounts export: left out: %s\n", skipped[i].Error())
 	}
 	if err != nil {
-		return nil, 0, usagef("%s", describeTransfer(err))
+		return nil, 0, usagef("%s", err.Error())
 	}
 	return []byte(strings.Join(uris, "\n") + "\n"), len(entries) - len(skipped), nil
 }

@@ -52,7 +52,7 @@ var cliTests = []struct {
 	// code: bad input.
 	{"nothing", []string{"code"}, "", 2, "", "twofold: code: --secret or --uri is required.*\n"},
 	{"bad base32", []string{"code", "--secret", "JBSWY31PEHPK3PXP"}, "", 2, "", "twofold: code: --secret: this key has a character that is not base32: '1' at position 7.*\n"},
-	{"empty secret", []string{"code", "--secret", " "}, "", 2, "", "twofold: code: --secret: secret is missing or empty\n"},
+	{"empty secret", []string{"code", "--secret", " "}, "", 2, "", "twofold: code: --secret: the key is missing or empty\n"},
 	{"digits 5", []string{"code", "--secret", seed20, "--digits", "5"}, "", 2, "", "twofold: code: --digits must be 6, 7 or 8\n"},
 	{"digits 9", []string{"code", "--secret", seed20, "--digits", "9"}, "", 2, "", "twofold: code: --digits must be 6, 7 or 8\n"},
 	{"digits not a number", []string{"code", "--secret", seed20, "--digits", "six"}, "", 2, "", "twofold: code: --digits \"six\": not a whole number.*\n"},
@@ -64,8 +64,8 @@ var cliTests = []struct {
 	{"hotp with --at", []string{"code", "--secret", seed20, "--hotp", "--counter", "1", "--at", "59"}, "", 2, "", "twofold: code: --at is for TOTP.*\n"},
 	{"secret and uri", []string{"code", "--secret", seed20, "--uri", "otpauth://totp/a?secret=" + seed20}, "", 2, "", "twofold: code: give --secret or --uri, not both\n"},
 	{"uri and digits", []string{"code", "--uri", "otpauth://totp/a?secret=" + seed20, "--digits", "8"}, "", 2, "", "twofold: code: --digits cannot be combined with --uri.*\n"},
-	{"bad uri", []string{"code", "--uri", "https://example.com"}, "", 2, "", "twofold: code: --uri: scheme must be otpauth\n"},
-	{"hotp uri without counter", []string{"code", "--uri", "otpauth://hotp/a?secret=" + seed20}, "", 2, "", "twofold: code: --uri: counter is missing.*\n"},
+	{"bad uri", []string{"code", "--uri", "https://example.com"}, "", 2, "", "twofold: code: --uri: the link must start with otpauth://\n"},
+	{"hotp uri without counter", []string{"code", "--uri", "otpauth://hotp/a?secret=" + seed20}, "", 2, "", "twofold: code: --uri: the counter is missing.*\n"},
 	{"unknown flag", []string{"code", "--secret", seed20, "--frobnicate"}, "", 2, "", "twofold: code: unknown flag: --frobnicate.*\n"},
 	{"stray argument", []string{"code", seed20}, "", 2, "", "twofold: code: unexpected argument.*\n"},
 
@@ -81,14 +81,14 @@ var cliTests = []struct {
 		regexp.QuoteMeta("otpauth://totp/Example:alice?secret=") + "[A-Z2-7]{32}" + regexp.QuoteMeta("&issuer=Example&algorithm=SHA1&digits=6&period=30") + "\n", ""},
 	{"make without issuer", []string{"uri", "make", "--account", "alice"}, "", 2, "", "twofold: uri make: --issuer is required.*\n"},
 	{"make without account", []string{"uri", "make", "--issuer", "Example"}, "", 2, "", "twofold: uri make: --account is required.*\n"},
-	{"make with a colon in the issuer", []string{"uri", "make", "--issuer", "a:b", "--account", "c"}, "", 2, "", "twofold: uri make: bad label: the issuer contains a colon\n"},
+	{"make with a colon in the issuer", []string{"uri", "make", "--issuer", "a:b", "--account", "c"}, "", 2, "", "twofold: uri make: the account name is not valid: the issuer contains a colon\n"},
 	{"make with bad base32", []string{"uri", "make", "--issuer", "a", "--account", "c", "--secret", "JBSW!"}, "", 2, "", "twofold: uri make: --secret: .*'!' at position 5\n"},
 	{"parse without URI", []string{"uri", "parse"}, "", 2, "", "twofold: uri parse: give exactly one URI.*\n"},
 	{"parse two URIs", []string{"uri", "parse", "otpauth://totp/a?secret=" + seed20, "otpauth://totp/b?secret=" + seed20}, "", 2, "", "twofold: uri parse: give exactly one URI.*\n"},
-	{"parse digits 9", []string{"uri", "parse", "otpauth://totp/a?secret=" + seed20 + "&digits=9"}, "", 2, "", "twofold: uri parse: digits must be 6, 7 or 8\n"},
-	{"parse issuer conflict", []string{"uri", "parse", "otpauth://totp/A:b?secret=" + seed20 + "&issuer=C"}, "", 2, "", "twofold: uri parse: issuer parameter differs from the label's issuer\n"},
-	{"parse bad export", []string{"uri", "parse", "otpauth-migration://offline?data=!!"}, "", 2, "", "twofold: uri parse: data parameter missing or not base64\n"},
-	{"parse empty export", []string{"uri", "parse", "otpauth-migration://offline?data=EAE"}, "", 2, "", "twofold: uri parse: export holds no accounts\n"},
+	{"parse digits 9", []string{"uri", "parse", "otpauth://totp/a?secret=" + seed20 + "&digits=9"}, "", 2, "", "twofold: uri parse: the digits must be 6, 7 or 8\n"},
+	{"parse issuer conflict", []string{"uri", "parse", "otpauth://totp/A:b?secret=" + seed20 + "&issuer=C"}, "", 2, "", "twofold: uri parse: the issuer parameter differs from the issuer in the account name\n"},
+	{"parse bad export", []string{"uri", "parse", "otpauth-migration://offline?data=!!"}, "", 2, "", "twofold: uri parse: the export's data parameter is missing or not base64\n"},
+	{"parse empty export", []string{"uri", "parse", "otpauth-migration://offline?data=EAE"}, "", 2, "", "twofold: uri parse: the export holds no accounts\n"},
 }
 
 func TestCLI(t *testing.T) {

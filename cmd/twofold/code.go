@@ -71,7 +71,7 @@ func runCode(e *env, fs *pflag.FlagSet, f *codeFlags) error {
 	}
 	code, err := otpcode.Generate(key, now)
 	if err != nil {
-		return failf("%s", describe(err))
+		return failf("%s", err.Error())
 	}
 	fmt.Fprintln(e.stdout, code)
 	if key.Type == otpauth.TOTP && !fs.Changed("at") {
@@ -100,7 +100,7 @@ func codeKey(e *env, fs *pflag.FlagSet, f *codeFlags) (*otpauth.Key, error) {
 		}
 		key, err := otpauth.Parse(text)
 		if err != nil {
-			return nil, usagef("--uri: %s", describe(err))
+			return nil, usagef("--uri: %s", err.Error())
 		}
 		return key, nil
 	case fs.Changed("secret"):
@@ -117,7 +117,7 @@ func secretKey(e *env, fs *pflag.FlagSet, f *codeFlags) (*otpauth.Key, error) {
 	}
 	raw, err := otpauth.DecodeSecret(text)
 	if err != nil {
-		return nil, usagef("--secret: %s", describe(err))
+		return nil, usagef("--secret: %s", err.Error())
 	}
 	switch {
 	case f.hotp && !fs.Changed("counter"):
@@ -148,9 +148,9 @@ func flagProblem(err error) string {
 	case errors.Is(err, otpauth.ErrPeriod):
 		return fmt.Sprintf("--period must be 1 to %d seconds", otpauth.MaxPeriod)
 	case errors.Is(err, otpauth.ErrSecretMissing), errors.Is(err, otpauth.ErrSecretLength):
-		return "--secret: " + describe(err)
+		return "--secret: " + err.Error()
 	}
-	return describe(err)
+	return err.Error()
 }
 
 // warn prints what a key allows but a person should know, on stderr.
@@ -158,12 +158,6 @@ func warn(e *env, k *otpauth.Key) {
 	for _, w := range k.Warnings() {
 		fmt.Fprintf(e.stderr, "twofold: warning: %s\n", w)
 	}
-}
-
-// describe is an error's message without the package prefixes, which mean
-// nothing to a person at a terminal.
-func describe(err error) string {
-	return strings.NewReplacer("otpauth: ", "", "otpcode: ", "", "migration: ", "").Replace(err.Error())
 }
 
 // readValue returns v, or for "-" the first line of standard input.

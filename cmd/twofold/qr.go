@@ -91,8 +91,11 @@ func decodeFile(e *env, name string) (string, error) {
 	if err != nil {
 		return "", errors.New("not a PNG, JPEG or GIF image")
 	}
-	if cfg.Width*cfg.Height > qr.MaxPixels {
-		return "", fmt.Errorf("image too large (%dx%d)", cfg.Width, cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", errors.New("the image has no pixels")
+	}
+	if cfg.Width > maxImagePixels/cfg.Height {
+		return "", fmt.Errorf("image too large (%dx%d; at most %d megapixels)", cfg.Width, cfg.Height, maxImagePixels/1_000_000)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -100,6 +103,11 @@ func decodeFile(e *env, name string) (string, error) {
 	}
 	return qr.DecodeImage(img)
 }
+
+// maxImagePixels bounds the images qr decode reads: a camera photo (24
+// megapixels) fits, while a small file that declares a huge image is refused
+// before its pixels are allocated (a 16-bit image costs 8 bytes a pixel).
+const maxImagePixels = 24_000_000
 
 // describeQRText says what a decoded text is without printing a secret.
 func describeQRText(text string) string {

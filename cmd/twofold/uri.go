@@ -67,7 +67,7 @@ func runURIParse(e *env, arg string, showSecret bool) error {
 	if isMigration(uri) {
 		p, err := migration.Decode(uri)
 		if err != nil {
-			return usagef("%s", describe(err))
+			return usagef("%s", err.Error())
 		}
 		for i := range p.Accounts {
 			k := &p.Accounts[i]
@@ -82,7 +82,7 @@ func runURIParse(e *env, arg string, showSecret bool) error {
 	} else {
 		k, err := otpauth.Parse(uri)
 		if err != nil {
-			return usagef("%s", describe(err))
+			return usagef("%s", err.Error())
 		}
 		objects = append(objects, newKeyJSON(k, showSecret))
 	}
@@ -169,7 +169,7 @@ func runURIMake(e *env, fs *pflag.FlagSet, f *makeFlags) error {
 			return usagef("--secret: %v", err)
 		}
 		if k.Secret, err = otpauth.DecodeSecret(text); err != nil {
-			return usagef("--secret: %s", describe(err))
+			return usagef("--secret: %s", err.Error())
 		}
 	} else {
 		k.Secret = make([]byte, freshSecretBytes)
@@ -181,7 +181,7 @@ func runURIMake(e *env, fs *pflag.FlagSet, f *makeFlags) error {
 		return usagef("--issuer is empty")
 	}
 	if err := k.Validate(); err != nil {
-		return usagef("%s", describe(err))
+		return usagef("%s", err.Error())
 	}
 	fmt.Fprintln(e.stdout, k.URI())
 	warn(e, k)

@@ -308,7 +308,10 @@ func (ad admin) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := ad.adm.SetGroupRequired(r.Context(), client(r), principalOf(r), chi.URLParam(r, "id"), req.RequireMFA); err != nil {
+	if req.RequireMFA == nil {
+		return errFieldRequired
+	}
+	if err := ad.adm.SetGroupRequired(r.Context(), client(r), principalOf(r), chi.URLParam(r, "id"), *req.RequireMFA); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -387,3 +387,22 @@ func TestTrustThisBrowserByAPI(t *testing.T) {
 		t.Fatalf("revoked trust: %+v", s.Session)
 	}
 }
+
+// A group update without its one field changes nothing.
+func TestGroupUpdateNeedsItsField(t *testing.T) {
+	h := newHarness(t)
+	admin := h.orgAdmin("admin@example.com")
+	var g wire.Group
+	admin.c.must(201, "POST", "/api/v1/admin/groups", map[string]string{"name": "Pilot"}).decode(t, &g)
+	admin.c.must(204, "PATCH", "/api/v1/admin/groups/"+g.ID, map[string]bool{"require_mfa": true})
+	for _, body := range []string{`{}`, `null`, `{"require_mfa":null}`} {
+		if r := admin.c.do("PATCH", "/api/v1/admin/groups/"+g.ID, body); r.status != 400 {
+			t.Errorf("%s: %d %s", body, r.status, r.body)
+		}
+	}
+	var list wire.GroupList
+	admin.c.must(200, "GET", "/api/v1/admin/groups", nil).decode(t, &list)
+	if len(list.Groups) != 1 || !list.Groups[0].RequireMFA {
+		t.Fatalf("a refused update changed the group: %+v", list.Groups)
+	}
+}

@@ -33,6 +33,7 @@ func TestInvariant7_BadInputChangesNothing(t *testing.T) {
 	cases := []tc{
 		{"malformed JSON", a.c, "POST", mfa, `{"code":`, nil, 400, "malformed_json"},
 		{"not an object", a.c, "POST", mfa, `["123456"]`, nil, 400, "malformed_json"},
+		{"null", a.c, "POST", mfa, ` null`, nil, 400, "malformed_json"},
 		{"wrong type", a.c, "POST", mfa, `{"code":123456}`, nil, 400, "malformed_json"},
 		{"trailing data", a.c, "POST", mfa, `{"code":"123456"} {}`, nil, 400, "malformed_json"},
 		{"unknown field", a.c, "POST", mfa, `{"code":"123456","remember":true}`, nil, 400, "unknown_field"},

@@ -52,6 +52,7 @@ var (
 	errNotificationsUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready: its notification connection is down.")
 	errTokenNotAllowed          = errorf(http.StatusForbidden, "token_not_allowed",
 		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
+	errFieldRequired  = errorf(http.StatusBadRequest, "field_required", "A required field is missing from the request body.")
 	errSessionsChoice = errorf(http.StatusBadRequest, "invalid_sessions", `sessions is "sign_out" (every affected session ends now) or "keep".`)
 	errEnrollFirst    = errorf(http.StatusForbidden, "enrollment_required",
 		"Your organisation requires two-factor sign-in: set up an authenticator first (you can do nothing else until then).")

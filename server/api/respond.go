@@ -90,6 +90,12 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 	if len(body) == 0 {
 		return nil
 	}
+	// A JSON null is no body too: a client that marshals a nil value sends
+	// one (the CLI did, for a device delete without a factor, before it
+	// used server/api/client).
+	if string(bytes.Trim(body, " \t\r\n")) == "null" {
+		return checkContentType(r)
+	}
 	return decodeBytes(r, body, v)
 }
 
@@ -125,6 +131,11 @@ func decodeBytes(r *http.Request, body []byte, v any) error {
 	// one: refuse them instead.
 	if !utf8.Valid(body) || !pairedSurrogates(body) {
 		return errInvalidUTF8
+	}
+	// encoding/json decodes null into a struct as nothing at all, so a body
+	// of null would pass for {}: only an object is a body.
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return errMalformedJSON
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/twofold-auth/twofold/shared/errcode"
+
+	"github.com/twofold-auth/twofold/shared/pbwire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -16,12 +18,12 @@ import (
 // Errors Decode returns, matched with errors.Is. An ErrAccount also matches
 // the otpauth sentinel that says what is wrong with the account.
 var (
-	ErrScheme    = errors.New("migration: not an otpauth-migration://offline URI")
-	ErrData      = errors.New("migration: data parameter missing or not base64")
-	ErrPayload   = errors.New("migration: payload is not a valid MigrationPayload")
-	ErrTooLarge  = errors.New("migration: payload too large")
-	ErrNoAccount = errors.New("migration: export holds no accounts")
-	ErrAccount   = errors.New("migration: unsupported or invalid account")
+	ErrScheme    = errcode.New("bad_export", "this is not an otpauth-migration://offline link")
+	ErrData      = errcode.New("bad_export", "the export's data parameter is missing or not base64")
+	ErrPayload   = errcode.New("bad_export", "the export's data is not a Google Authenticator export")
+	ErrTooLarge  = errcode.New("too_large", "the export is too large")
+	ErrNoAccount = errcode.New("no_keys", "the export holds no accounts")
+	ErrAccount   = errcode.New("bad_export", "the export holds an unsupported or invalid account")
 )
 
 // MaxURILength bounds the URIs Decode reads and Encode writes. A QR code
@@ -47,19 +49,19 @@ type Payload struct {
 
 // Field numbers of MigrationPayload and its OtpParameters.
 const (
-	fieldOtpParameters protowire.Number = 1
-	fieldVersion       protowire.Number = 2
-	fieldBatchSize     protowire.Number = 3
-	fieldBatchIndex    protowire.Number = 4
-	fieldBatchID       protowire.Number = 5
+	fieldOtpParameters pbwire.Number = 1
+	fieldVersion       pbwire.Number = 2
+	fieldBatchSize     pbwire.Number = 3
+	fieldBatchIndex    pbwire.Number = 4
+	fieldBatchID       pbwire.Number = 5
 
-	fieldSecret    protowire.Number = 1
-	fieldName      protowire.Number = 2
-	fieldIssuer    protowire.Number = 3
-	fieldAlgorithm protowire.Number = 4
-	fieldDigits    protowire.Number = 5
-	fieldType      protowire.Number = 6
-	fieldCounter   protowire.Number = 7
+	fieldSecret    pbwire.Number = 1
+	fieldName      pbwire.Number = 2
+	fieldIssuer    pbwire.Number = 3
+	fieldAlgorithm pbwire.Number = 4
+	fieldDigits    pbwire.Number = 5
+	fieldType      pbwire.Number = 6
+	fieldCounter   pbwire.Number = 7
 )
 
 // Enum values of OtpParameters. Zero is "unspecified" in each and reads as
@@ -169,21 +171,21 @@ func unmarshalPayload(b []byte) (*Payload, []AccountError, error) {
 	p := &Payload{}
 	var raws [][]byte
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := pbwire.ConsumeTag(b)
 		if n < 0 {
 			return nil, nil, wireError(n)
 		}
 		b = b[n:]
 		switch {
-		case num == fieldOtpParameters && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+		case num == fieldOtpParameters && typ == pbwire.BytesType:
+			v, n := pbwire.ConsumeBytes(b)
 			if n < 0 {
 				return nil, nil, wireError(n)
 			}
 			raws = append(raws, v)
 			b = b[n:]
-		case num >= fieldVersion && num <= fieldBatchID && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
+		case num >= fieldVersion && num <= fieldBatchID && typ == pbwire.VarintType:
+			v, n := pbwire.ConsumeVarint(b)
 			if n < 0 {
 				return nil, nil, wireError(n)
 			}
@@ -203,7 +205,7 @@ func unmarshalPayload(b []byte) (*Payload, []AccountError, error) {
 		case num <= fieldBatchID:
 			return nil, nil, fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
 		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
+			n := pbwire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
 				return nil, nil, wireError(n)
 			}
@@ -234,7 +236,7 @@ func unmarshalPayload(b []byte) (*Payload, []AccountError, error) {
 }
 
 func wireError(n int) error {
-	return fmt.Errorf("%w: %w", ErrPayload, protowire.ParseError(n))
+	return fmt.Errorf("%w: %w", ErrPayload, pbwire.ParseError(n))
 }
 
 func accountError(i int, err error) error {
@@ -260,14 +262,14 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 		counter               int64
 	)
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := pbwire.ConsumeTag(b)
 		if n < 0 {
 			return wireError(n)
 		}
 		b = b[n:]
 		switch {
-		case num >= fieldSecret && num <= fieldIssuer && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+		case num >= fieldSecret && num <= fieldIssuer && typ == pbwire.BytesType:
+			v, n := pbwire.ConsumeBytes(b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -280,8 +282,8 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 				issuer = string(v)
 			}
 			b = b[n:]
-		case num >= fieldAlgorithm && num <= fieldCounter && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
+		case num >= fieldAlgorithm && num <= fieldCounter && typ == pbwire.VarintType:
+			v, n := pbwire.ConsumeVarint(b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -299,7 +301,7 @@ func unmarshalAccount(b []byte, k *otpauth.Key) error {
 		case num <= fieldCounter:
 			return fmt.Errorf("%w: field %d has the wrong wire type", ErrPayload, num)
 		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
+			n := pbwire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
 				return wireError(n)
 			}
@@ -384,8 +386,8 @@ func Encode(p *Payload) (string, error) {
 		if err != nil {
 			return "", accountError(i, err)
 		}
-		b = protowire.AppendTag(b, fieldOtpParameters, protowire.BytesType)
-		b = protowire.AppendBytes(b, account)
+		b = pbwire.AppendTag(b, fieldOtpParameters, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, account)
 	}
 	b = appendInt32(b, fieldVersion, int32(p.Version))
 	b = appendInt32(b, fieldBatchSize, int32(p.BatchSize))
@@ -401,12 +403,12 @@ func Encode(p *Payload) (string, error) {
 
 // appendInt32 writes a proto3 int32 field, leaving out zero as proto3 does;
 // negative values are sign-extended to ten bytes, as the wire format says.
-func appendInt32(b []byte, num protowire.Number, v int32) []byte {
+func appendInt32(b []byte, num pbwire.Number, v int32) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(int64(v)))
+	b = pbwire.AppendTag(b, num, pbwire.VarintType)
+	return pbwire.AppendVarint(b, uint64(int64(v)))
 }
 
 func marshalAccount(k *otpauth.Key) ([]byte, error) {
@@ -450,23 +452,23 @@ func marshalAccount(k *otpauth.Key) ([]byte, error) {
 	if strings.Contains(k.Account, ":") {
 		name = k.Issuer + ":" + k.Account
 	}
-	b := protowire.AppendTag(nil, fieldSecret, protowire.BytesType)
-	b = protowire.AppendBytes(b, k.Secret)
-	b = protowire.AppendTag(b, fieldName, protowire.BytesType)
-	b = protowire.AppendString(b, name)
+	b := pbwire.AppendTag(nil, fieldSecret, pbwire.BytesType)
+	b = pbwire.AppendBytes(b, k.Secret)
+	b = pbwire.AppendTag(b, fieldName, pbwire.BytesType)
+	b = pbwire.AppendString(b, name)
 	if k.Issuer != "" {
-		b = protowire.AppendTag(b, fieldIssuer, protowire.BytesType)
-		b = protowire.AppendString(b, k.Issuer)
+		b = pbwire.AppendTag(b, fieldIssuer, pbwire.BytesType)
+		b = pbwire.AppendString(b, k.Issuer)
 	}
 	for _, field := range []struct {
-		num protowire.Number
+		num pbwire.Number
 		v   uint64
 	}{{fieldAlgorithm, algorithm}, {fieldDigits, digits}, {fieldType, ty}, {fieldCounter, k.Counter}} {
 		if field.num == fieldCounter && k.Type != otpauth.HOTP {
 			continue
 		}
-		b = protowire.AppendTag(b, field.num, protowire.VarintType)
-		b = protowire.AppendVarint(b, field.v)
+		b = pbwire.AppendTag(b, field.num, pbwire.VarintType)
+		b = pbwire.AppendVarint(b, field.v)
 	}
 	return b, nil
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/pbwire"
 )
 
 // gnomeExport is a Google Authenticator export published as a test vector by
@@ -26,12 +27,14 @@ var gnomePayload = Payload{Version: 1, BatchSize: 1, Accounts: []otpauth.Key{{
 }}}
 
 // Builders for hand-made payloads: each returns one encoded field.
-func bytesField(num protowire.Number, v string) []byte {
-	return protowire.AppendString(protowire.AppendTag(nil, num, protowire.BytesType), v)
+// Test messages are written with protowire, the reference encoder, and
+// read by the package's shared/pbwire.
+func bytesField(num pbwire.Number, v string) []byte {
+	return protowire.AppendString(protowire.AppendTag(nil, protowire.Number(num), protowire.BytesType), v)
 }
 
-func varintField(num protowire.Number, v uint64) []byte {
-	return protowire.AppendVarint(protowire.AppendTag(nil, num, protowire.VarintType), v)
+func varintField(num pbwire.Number, v uint64) []byte {
+	return protowire.AppendVarint(protowire.AppendTag(nil, protowire.Number(num), protowire.VarintType), v)
 }
 
 func join(fields ...[]byte) string {

@@ -95,10 +95,10 @@ func TestBase32ErrorMessage(t *testing.T) {
 		err  Base32Error
 		want string
 	}{
-		{Base32Error{7, '1'}, "otpauth: this key has a character that is not base32: '1' at position 7 (did you mean I or L?)"},
-		{Base32Error{2, '0'}, "otpauth: this key has a character that is not base32: '0' at position 2 (did you mean O?)"},
-		{Base32Error{3, '!'}, "otpauth: this key has a character that is not base32: '!' at position 3"},
-		{Base32Error{1, '\n'}, `otpauth: this key has a character that is not base32: '\n' at position 1`},
+		{Base32Error{7, '1'}, "this key has a character that is not base32: '1' at position 7 (did you mean I or L?)"},
+		{Base32Error{2, '0'}, "this key has a character that is not base32: '0' at position 2 (did you mean O?)"},
+		{Base32Error{3, '!'}, "this key has a character that is not base32: '!' at position 3"},
+		{Base32Error{1, '\n'}, `this key has a character that is not base32: '\n' at position 1`},
 	} {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)

@@ -1,29 +1,30 @@
 package otpauth
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/twofold-auth/twofold/shared/errcode"
 )
 
 // Sentinel errors; every error this package returns matches exactly one of
 // them with errors.Is. Messages name what is wrong (a parameter, a position)
 // but never quote input values, so they never contain the secret.
 var (
-	ErrTooLong        = errors.New("otpauth: input too long")
-	ErrEncoding       = errors.New("otpauth: not valid UTF-8 or broken percent-escape")
-	ErrScheme         = errors.New("otpauth: scheme must be otpauth")
-	ErrType           = errors.New("otpauth: type must be totp or hotp")
-	ErrLabel          = errors.New("otpauth: bad label")
-	ErrIssuerConflict = errors.New("otpauth: issuer parameter differs from the label's issuer")
-	ErrDuplicateParam = errors.New("otpauth: parameter given twice")
-	ErrParam          = errors.New("otpauth: parameter without a name")
-	ErrSecretMissing  = errors.New("otpauth: secret is missing or empty")
-	ErrSecretLength   = errors.New("otpauth: secret is too long")
-	ErrBase32         = errors.New("otpauth: secret is not valid base32")
-	ErrAlgorithm      = errors.New("otpauth: algorithm must be SHA1, SHA256 or SHA512")
-	ErrDigits         = errors.New("otpauth: digits must be 6, 7 or 8")
-	ErrPeriod         = errors.New("otpauth: period must be a positive number of seconds")
-	ErrCounter        = errors.New("otpauth: counter is missing or not a number")
+	ErrTooLong        = errcode.New("too_large", "the input is too long")
+	ErrEncoding       = errcode.New("bad_uri", "the link is not valid UTF-8 or has a broken percent-escape")
+	ErrScheme         = errcode.New("bad_uri", "the link must start with otpauth://")
+	ErrType           = errcode.New("bad_uri", "the link's type must be totp or hotp")
+	ErrLabel          = errcode.New("invalid_account", "the account name is not valid")
+	ErrIssuerConflict = errcode.New("invalid_account", "the issuer parameter differs from the issuer in the account name")
+	ErrDuplicateParam = errcode.New("bad_uri", "a parameter is given twice")
+	ErrParam          = errcode.New("bad_uri", "a parameter has no name")
+	ErrSecretMissing  = errcode.New("bad_key", "the key is missing or empty")
+	ErrSecretLength   = errcode.New("bad_key", "the key is too long")
+	ErrBase32         = errcode.New("bad_key", "the key is not valid base32")
+	ErrAlgorithm      = errcode.New("invalid_account", "the algorithm must be SHA1, SHA256 or SHA512")
+	ErrDigits         = errcode.New("invalid_account", "the digits must be 6, 7 or 8")
+	ErrPeriod         = errcode.New("invalid_account", "the period must be a positive number of seconds")
+	ErrCounter        = errcode.New("bad_uri", "the counter is missing or not a number")
 )
 
 // Base32Error says which character of a typed key is not base32. It matches
@@ -34,8 +35,16 @@ type Base32Error struct {
 	Char rune
 }
 
+// ErrorCode is bad_key (shared/errcode).
+func (e *Base32Error) ErrorCode() string { return "bad_key" }
+
+// ErrorDetails point at the character, as typed.
+func (e *Base32Error) ErrorDetails() map[string]any {
+	return map[string]any{"position": e.Pos, "char": string(e.Char)}
+}
+
 func (e *Base32Error) Error() string {
-	msg := fmt.Sprintf("otpauth: this key has a character that is not base32: %q at position %d", e.Char, e.Pos)
+	msg := fmt.Sprintf("this key has a character that is not base32: %q at position %d", e.Char, e.Pos)
 	if hint := lookalike[e.Char]; hint != "" {
 		msg += " (did you mean " + hint + "?)"
 	}

@@ -16,11 +16,11 @@ import (
 
 // ErrCodeFormat is returned by NormalizeCode (and Verify) for input that is not
 // exactly the expected number of ASCII digits after removing spaces and dashes.
-var ErrCodeFormat = errors.New("otpcode: code must be the expected number of digits")
+var ErrCodeFormat = errors.New("the code must be the expected number of digits")
 
 // ErrWindow is returned by VerifyTOTP and VerifyHOTP for a skew or window over
 // MaxWindow: a window that wide would accept a guess too easily.
-var ErrWindow = errors.New("otpcode: skew or window is too large")
+var ErrWindow = errors.New("the skew or window is too large")
 
 // MaxWindow bounds the skew of VerifyTOTP and the look-ahead of VerifyHOTP.
 const MaxWindow = 100
@@ -100,7 +100,7 @@ func (g *generator) code(counter uint64) (string, error) {
 	code, err := hotp.GenerateCodeCustom(g.base32, counter, g.opts)
 	if err != nil {
 		// Unreachable: the secret was encoded by otpauth.EncodeSecret.
-		return "", fmt.Errorf("otpcode: generating a code: %w", err)
+		return "", fmt.Errorf("generating a code: %w", err)
 	}
 	return code, nil
 }

@@ -40,8 +40,8 @@ func (d Decision) Valid() bool { return d == Approve || d == Deny || d == Report
 
 // Errors.
 var (
-	ErrMalformed = errors.New("push: malformed frame")
-	ErrSignature = errors.New("push: signature does not verify")
+	ErrMalformed = errors.New("malformed frame")
+	ErrSignature = errors.New("the signature does not verify")
 )
 
 // appendField appends one length-prefixed field.

@@ -53,7 +53,7 @@ func pbkdf2Key(h func() hash.Hash, password, salt []byte, iterations int) []byte
 	key, err := pbkdf2.Key(h, string(password), salt, iterations, 32)
 	if err != nil {
 		// Only for a key length or FIPS limit this package never asks for.
-		panic("transfer: pbkdf2: " + err.Error())
+		panic("pbkdf2: " + err.Error())
 	}
 	return key
 }

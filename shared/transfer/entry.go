@@ -116,7 +116,7 @@ func (s *Skipped) Error() string {
 	if s.Issuer != "" && s.Issuer != s.Account {
 		name = s.Issuer + " (" + s.Account + ")"
 	}
-	msg := strings.TrimPrefix(s.Err.Error(), "transfer: ")
+	msg := s.Err.Error()
 	if name != "" {
 		msg = name + ": " + msg
 	}

@@ -126,7 +126,7 @@ func WriteAegis(entries []Entry, rnd io.Reader) ([]byte, error) {
 func uuid4(rnd io.Reader) (string, error) {
 	var u [16]byte
 	if _, err := io.ReadFull(rnd, u[:]); err != nil {
-		return "", fmt.Errorf("transfer: reading randomness: %w", err)
+		return "", fmt.Errorf("reading randomness: %w", err)
 	}
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
@@ -180,7 +180,7 @@ func WriteGoogle(entries []Entry, rnd io.Reader) ([]string, []Skipped, error) {
 	}
 	var id [4]byte
 	if _, err := io.ReadFull(rnd, id[:]); err != nil {
-		return nil, nil, fmt.Errorf("transfer: reading randomness: %w", err)
+		return nil, nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	batchID := int32(binary.BigEndian.Uint32(id[:]))
 

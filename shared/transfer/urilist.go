@@ -123,9 +123,7 @@ func entryLevel(err error) bool {
 }
 
 func lineDamage(n int, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "transfer: ")
-	msg = strings.TrimPrefix(msg, "invalid account: ")
-	msg = strings.NewReplacer("otpauth: ", "", "migration: ", "").Replace(msg)
+	msg := strings.TrimPrefix(err.Error(), ErrInvalidEntry.Error()+": ")
 	return fmt.Errorf("%w (line %d: %s)", ErrDamaged, n, msg)
 }
 

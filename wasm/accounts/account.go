@@ -38,7 +38,7 @@ const IDBytes = 8
 func New(k otpauth.Key, rnd io.Reader, now time.Time) (*Account, error) {
 	id := make([]byte, IDBytes)
 	if _, err := io.ReadFull(rnd, id); err != nil {
-		return nil, fmt.Errorf("accounts: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	return &Account{ID: hex.EncodeToString(id), Key: k, Added: now.UTC().Truncate(time.Millisecond)}, nil
 }

@@ -307,7 +307,7 @@ func TestUnknownFieldsSurvive(t *testing.T) {
 	future := protowire.AppendTag(nil, 99, protowire.BytesType)
 	future = protowire.AppendString(future, "from the future")
 	acct := append(marshalAccount(s.accounts[0]), future...)
-	plain := protowire.AppendTag(nil, stateAccount, protowire.BytesType)
+	plain := protowire.AppendTag(nil, protowire.Number(stateAccount), protowire.BytesType)
 	plain = protowire.AppendBytes(plain, acct)
 	plain = append(plain, future...)
 	got, err := Unmarshal(plain)
@@ -324,7 +324,7 @@ func TestUnmarshalRefusesDamage(t *testing.T) {
 	s, _ := add(t, &State{}, rnd(), totpKey("Oracle", "ana", []byte("0123456789abcdef")))
 	plain := s.Marshal()
 	dup := append(bytes.Clone(plain), plain...)
-	noSecret := protowire.AppendTag(nil, stateAccount, protowire.BytesType)
+	noSecret := protowire.AppendTag(nil, protowire.Number(stateAccount), protowire.BytesType)
 	noSecret = protowire.AppendBytes(noSecret, appendString(nil, accountID, "x"))
 	for name, b := range map[string][]byte{
 		"truncated": plain[:len(plain)-3], "same id twice": dup, "no secret": noSecret, "garbage": {0xff, 0xff, 0xff},
@@ -481,5 +481,110 @@ func TestWithPushKeepsRegistrationThroughVault(t *testing.T) {
 	plain, _ := New(totpKey("", "b", rfcSecret), rand.NewChaCha8([32]byte{2}), epoch)
 	if _, _, ok := plain.PushOffered(); ok {
 		t.Fatal("offered without parameters")
+	}
+}
+
+// TestSameKeyIsSkippedSameNameIsAsked: a key already in the list is a
+// copy, whatever its name, and is reported as such before any name match;
+// the same issuer and name with another key is a conflict for the person
+// to decide (AddResolved), not a copy.
+func TestSameKeyIsSkippedSameNameIsAsked(t *testing.T) {
+	r := rnd()
+	s, ana := add(t, &State{}, r, totpKey("Oracle", "ana", []byte("aaaaaaaaaaaaaaaa")))
+	s, bob := add(t, s, r, totpKey("Oracle", "bob", []byte("bbbbbbbbbbbbbbbb")))
+	// Named like ana, with bob's key: bob's key is the copy.
+	a, _ := New(totpKey("Oracle", "ana", []byte("bbbbbbbbbbbbbbbb")), r, epoch)
+	_, err := s.Add(a)
+	var dup *DuplicateError
+	if !errors.As(err, &dup) || !dup.SameSecret || dup.Existing.ID != bob.ID {
+		t.Fatalf("a known key under another account's name: %v, want the copy of %s", err, bob.ID)
+	}
+	if err.Error() != "this key is already in your list as Oracle (bob)" {
+		t.Errorf("message %q", err)
+	}
+	a, _ = New(totpKey("ORACLE", "Ana", []byte("cccccccccccccccc")), r, epoch)
+	_, err = s.Add(a)
+	if !errors.As(err, &dup) || dup.SameSecret || dup.Existing.ID != ana.ID {
+		t.Fatalf("same name, new key: %v, want a name conflict with %s", err, ana.ID)
+	}
+	if err.Error() != "an account named Oracle (ana) is already in your list" {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestAddResolved(t *testing.T) {
+	r := rnd()
+	s, ana := add(t, &State{}, r, totpKey("Oracle", "ana", []byte("aaaaaaaaaaaaaaaa")))
+	s, _ = add(t, s, r, totpKey("GitHub", "ana", []byte("gggggggggggggggg")))
+	ana.Push = &PushRegistration{DeviceID: "dev_old", PrivateKey: []byte{1}}
+	newKey := []byte("nnnnnnnnnnnnnnnn")
+
+	// Replace: the new key in the old account's place and id.
+	a, _ := New(totpKey("Oracle", "ana", newKey), r, epoch)
+	n, old, err := s.AddResolved(a, true)
+	if err != nil || old != ana {
+		t.Fatalf("replace: %v, replaced %v", err, old)
+	}
+	got, _ := n.Find(ana.ID)
+	if n.Len() != 2 || n.Views()[0].ID != ana.ID || !bytes.Equal(got.Key.Secret, newKey) || got.Push != nil {
+		t.Fatalf("after replace: %+v %+v", n.Views(), got)
+	}
+	if v, _ := s.Find(ana.ID); !bytes.Equal(v.Key.Secret, []byte("aaaaaaaaaaaaaaaa")) {
+		t.Fatal("AddResolved changed its receiver")
+	}
+
+	// Keep both: the new one gets the first free name.
+	for i, want := range []string{"ana #2", "ana #3"} {
+		b, _ := New(totpKey("Oracle", "ana", []byte{byte('p' + i), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}), r, epoch)
+		var replaced *Account
+		s, replaced, err = s.AddResolved(b, false)
+		if err != nil || replaced != nil {
+			t.Fatalf("keep both: %v %v", err, replaced)
+		}
+		if got, _ := s.Find(b.ID); got.Key.Account != want || got.Key.Issuer != "Oracle" {
+			t.Fatalf("kept as %q, want %q", got.Key.Account, want)
+		}
+	}
+	if s.Len() != 4 {
+		t.Fatalf("%d accounts", s.Len())
+	}
+
+	// The name is free again: a plain add. A key in the list: refused.
+	c, _ := New(totpKey("Nobody", "here", []byte("zzzzzzzzzzzzzzzz")), r, epoch)
+	if n, old, err := s.AddResolved(c, true); err != nil || old != nil || n.Len() != 5 {
+		t.Fatalf("no conflict left: %v %v", err, old)
+	}
+	d, _ := New(totpKey("Oracle", "ana", []byte("gggggggggggggggg")), r, epoch)
+	var dup *DuplicateError
+	if _, _, err := s.AddResolved(d, true); !errors.As(err, &dup) || !dup.SameSecret {
+		t.Fatalf("a known key: %v", err)
+	}
+}
+
+// TestImportHoldsNameConflicts: a restored backup whose account is named
+// like one in the list but has another key is neither added over it nor
+// silently skipped: it comes back as a conflict, ready to add.
+func TestImportHoldsNameConflicts(t *testing.T) {
+	r := rnd()
+	s, ana := add(t, &State{}, r, totpKey("Oracle", "ana", []byte("aaaaaaaaaaaaaaaa")))
+	backup, _ := add(t, &State{}, r, totpKey("Oracle", "ana", []byte("bbbbbbbbbbbbbbbb")))
+	backup, _ = add(t, backup, r, totpKey("Oracle", "copy", []byte("aaaaaaaaaaaaaaaa")))
+	n, res, err := s.Import(backup.Entries(), r, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Len() != 1 || len(res.Added) != 0 || len(res.Problems) != 1 || len(res.Conflicts) != 1 {
+		t.Fatalf("import: %d accounts, result %+v", n.Len(), res)
+	}
+	c := res.Conflicts[0]
+	if c.Existing.ID != ana.ID || !bytes.Equal(c.Account.Key.Secret, []byte("bbbbbbbbbbbbbbbb")) {
+		t.Fatalf("conflict %+v", c)
+	}
+	if !errors.Is(&res.Problems[0], ErrDuplicate) || !strings.Contains(res.Problems[0].Error(), "already in your list as Oracle (ana)") {
+		t.Fatalf("problem %v", &res.Problems[0])
+	}
+	kept, _, err := n.AddResolved(c.Account, false)
+	if err != nil || kept.Len() != 2 || kept.Views()[1].Account != "ana #2" {
+		t.Fatalf("keep both: %v %+v", err, kept.Views())
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/twofold-auth/twofold/shared/pbwire"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -49,37 +49,37 @@ var (
 func (s *State) Marshal() []byte {
 	var b []byte
 	for _, a := range s.accounts {
-		b = protowire.AppendTag(b, stateAccount, protowire.BytesType)
-		b = protowire.AppendBytes(b, marshalAccount(a))
+		b = pbwire.AppendTag(b, stateAccount, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, marshalAccount(a))
 	}
 	if s.clockOffset != 0 {
-		b = protowire.AppendTag(b, stateClockOffset, protowire.VarintType)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(s.clockOffset.Milliseconds()))
+		b = pbwire.AppendTag(b, stateClockOffset, pbwire.VarintType)
+		b = pbwire.AppendVarint(b, pbwire.EncodeZigZag(s.clockOffset.Milliseconds()))
 	}
 	return append(b, s.unknown...)
 }
 
-func appendString(b []byte, num protowire.Number, v string) []byte {
+func appendString(b []byte, num pbwire.Number, v string) []byte {
 	if v == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, v)
+	b = pbwire.AppendTag(b, num, pbwire.BytesType)
+	return pbwire.AppendString(b, v)
 }
 
-func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
+func appendVarint(b []byte, num pbwire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+	b = pbwire.AppendTag(b, num, pbwire.VarintType)
+	return pbwire.AppendVarint(b, v)
 }
 
-func appendTime(b []byte, num protowire.Number, t time.Time) []byte {
+func appendTime(b []byte, num pbwire.Number, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	return appendVarint(b, num, protowire.EncodeZigZag(t.UnixMilli()))
+	return appendVarint(b, num, pbwire.EncodeZigZag(t.UnixMilli()))
 }
 
 func marshalAccount(a *Account) []byte {
@@ -88,8 +88,8 @@ func marshalAccount(a *Account) []byte {
 	b = appendString(b, accountID, a.ID)
 	b = appendString(b, accountIssuer, k.Issuer)
 	b = appendString(b, accountName, k.Account)
-	b = protowire.AppendTag(b, accountSecret, protowire.BytesType)
-	b = protowire.AppendBytes(b, k.Secret)
+	b = pbwire.AppendTag(b, accountSecret, pbwire.BytesType)
+	b = pbwire.AppendBytes(b, k.Secret)
 	b = appendVarint(b, accountType, typeCodes[k.Type])
 	b = appendVarint(b, accountAlgorithm, algoCodes[k.Algorithm])
 	b = appendVarint(b, accountDigits, uint64(k.Digits))
@@ -99,8 +99,8 @@ func marshalAccount(a *Account) []byte {
 		var pb []byte
 		pb = appendString(pb, paramName, p.Name)
 		pb = appendString(pb, paramValue, p.Value)
-		b = protowire.AppendTag(b, accountExtra, protowire.BytesType)
-		b = protowire.AppendBytes(b, pb)
+		b = pbwire.AppendTag(b, accountExtra, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, pb)
 	}
 	b = appendTime(b, accountAdded, a.Added)
 	if p := a.Push; p != nil {
@@ -108,37 +108,37 @@ func marshalAccount(a *Account) []byte {
 		pb = appendString(pb, pushServer, p.Server)
 		pb = appendString(pb, pushDeviceID, p.DeviceID)
 		if len(p.PrivateKey) > 0 {
-			pb = protowire.AppendTag(pb, pushPrivateKey, protowire.BytesType)
-			pb = protowire.AppendBytes(pb, p.PrivateKey)
+			pb = pbwire.AppendTag(pb, pushPrivateKey, pbwire.BytesType)
+			pb = pbwire.AppendBytes(pb, p.PrivateKey)
 		}
 		pb = appendTime(pb, pushRegistered, p.Registered)
 		pb = append(pb, p.unknown...)
-		b = protowire.AppendTag(b, accountPush, protowire.BytesType)
-		b = protowire.AppendBytes(b, pb)
+		b = pbwire.AppendTag(b, accountPush, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, pb)
 	}
 	return append(b, a.unknown...)
 }
 
 // fields walks the fields of one message, calling known for each; fields it
 // does not claim (returns false) are appended to unknown verbatim.
-func fields(b []byte, unknown *[]byte, known func(num protowire.Number, typ protowire.Type, v []byte, x uint64) (bool, error)) error {
+func fields(b []byte, unknown *[]byte, known func(num pbwire.Number, typ pbwire.Type, v []byte, x uint64) (bool, error)) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := pbwire.ConsumeTag(b)
 		if n < 0 {
-			return protowire.ParseError(n)
+			return pbwire.ParseError(n)
 		}
-		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		m := pbwire.ConsumeFieldValue(num, typ, b[n:])
 		if m < 0 {
-			return protowire.ParseError(m)
+			return pbwire.ParseError(m)
 		}
 		field, value := b[:n+m], b[n:n+m]
 		var v []byte
 		var x uint64
 		switch typ {
-		case protowire.BytesType:
-			v, _ = protowire.ConsumeBytes(value)
-		case protowire.VarintType:
-			x, _ = protowire.ConsumeVarint(value)
+		case pbwire.BytesType:
+			v, _ = pbwire.ConsumeBytes(value)
+		case pbwire.VarintType:
+			x, _ = pbwire.ConsumeVarint(value)
 		}
 		ok, err := known(num, typ, v, x)
 		if err != nil {
@@ -157,9 +157,9 @@ func fields(b []byte, unknown *[]byte, known func(num protowire.Number, typ prot
 func Unmarshal(b []byte) (*State, error) {
 	s := &State{}
 	seen := map[string]bool{}
-	err := fields(b, &s.unknown, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) (bool, error) {
+	err := fields(b, &s.unknown, func(num pbwire.Number, typ pbwire.Type, v []byte, x uint64) (bool, error) {
 		switch {
-		case num == stateAccount && typ == protowire.BytesType:
+		case num == stateAccount && typ == pbwire.BytesType:
 			a, err := unmarshalAccount(v)
 			if err != nil {
 				return false, err
@@ -169,8 +169,8 @@ func Unmarshal(b []byte) (*State, error) {
 			}
 			seen[a.ID] = true
 			s.accounts = append(s.accounts, a)
-		case num == stateClockOffset && typ == protowire.VarintType:
-			s.clockOffset = time.Duration(protowire.DecodeZigZag(x)) * time.Millisecond
+		case num == stateClockOffset && typ == pbwire.VarintType:
+			s.clockOffset = time.Duration(pbwire.DecodeZigZag(x)) * time.Millisecond
 		default:
 			return false, nil
 		}
@@ -186,8 +186,8 @@ func unmarshalAccount(b []byte) (*Account, error) {
 	a := &Account{}
 	k := &a.Key
 	var typ, algo uint64
-	err := fields(b, &a.unknown, func(num protowire.Number, wt protowire.Type, v []byte, x uint64) (bool, error) {
-		str := wt == protowire.BytesType
+	err := fields(b, &a.unknown, func(num pbwire.Number, wt pbwire.Type, v []byte, x uint64) (bool, error) {
+		str := wt == pbwire.BytesType
 		switch {
 		case num == accountID && str:
 			a.ID = string(v)
@@ -208,15 +208,15 @@ func unmarshalAccount(b []byte) (*Account, error) {
 		case num == accountCounter && !str:
 			k.Counter = x
 		case num == accountAdded && !str:
-			a.Added = time.UnixMilli(protowire.DecodeZigZag(x)).UTC()
+			a.Added = time.UnixMilli(pbwire.DecodeZigZag(x)).UTC()
 		case num == accountExtra && str:
 			var p otpauth.Param
 			var ignored []byte
-			err := fields(v, &ignored, func(num protowire.Number, wt protowire.Type, v []byte, _ uint64) (bool, error) {
+			err := fields(v, &ignored, func(num pbwire.Number, wt pbwire.Type, v []byte, _ uint64) (bool, error) {
 				switch {
-				case num == paramName && wt == protowire.BytesType:
+				case num == paramName && wt == pbwire.BytesType:
 					p.Name = string(v)
-				case num == paramValue && wt == protowire.BytesType:
+				case num == paramValue && wt == pbwire.BytesType:
 					p.Value = string(v)
 				default:
 					return false, nil
@@ -259,8 +259,8 @@ func unmarshalAccount(b []byte) (*Account, error) {
 
 func unmarshalPush(b []byte) (*PushRegistration, error) {
 	p := &PushRegistration{}
-	err := fields(b, &p.unknown, func(num protowire.Number, wt protowire.Type, v []byte, x uint64) (bool, error) {
-		str := wt == protowire.BytesType
+	err := fields(b, &p.unknown, func(num pbwire.Number, wt pbwire.Type, v []byte, x uint64) (bool, error) {
+		str := wt == pbwire.BytesType
 		switch {
 		case num == pushServer && str:
 			p.Server = string(v)
@@ -269,7 +269,7 @@ func unmarshalPush(b []byte) (*PushRegistration, error) {
 		case num == pushPrivateKey && str:
 			p.PrivateKey = append([]byte(nil), v...)
 		case num == pushRegistered && !str:
-			p.Registered = time.UnixMilli(protowire.DecodeZigZag(x)).UTC()
+			p.Registered = time.UnixMilli(pbwire.DecodeZigZag(x)).UTC()
 		default:
 			return false, nil
 		}

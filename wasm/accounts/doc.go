@@ -5,7 +5,7 @@
 // leaves the receiver as it was, so the caller can persist the new one and
 // publish it only once it is saved, and readers never see a half-made change.
 // Marshal and Unmarshal give the vault's plaintext, a protobuf message written
-// with protowire (already linked for Google Authenticator exports) instead of
+// with shared/pbwire (already linked for Google Authenticator exports) instead of
 // encoding/json, which would add about 120 KB to the WebAssembly; unknown
 // fields are kept, so a vault written by a newer version survives a save by an
 // older one. Imports (otpauth URI lists, Google Authenticator exports split

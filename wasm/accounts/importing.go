@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
+
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -44,11 +46,22 @@ func (e *LineError) Error() string {
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ImportResult says what an import did: the accounts added, the entries
-// skipped (bad lines, duplicates), and the Google Authenticator exports seen.
+// skipped (bad lines, keys in the list already), the entries held back
+// because another account has their name, and the Google Authenticator
+// exports seen.
 type ImportResult struct {
-	Added    []View
-	Problems []LineError
-	Batches  []BatchProgress
+	Added     []View
+	Problems  []LineError
+	Conflicts []Conflict
+	Batches   []BatchProgress
+}
+
+// Conflict is an entry whose issuer and name another account has, with
+// another key: it is not added until the person chooses (AddResolved).
+type Conflict struct {
+	Line     int
+	Account  *Account // the entry, ready to add
+	Existing Ref
 }
 
 // ParseList reads a text of otpauth:// and otpauth-migration:// URIs, one per
@@ -104,10 +117,11 @@ func ParseList(text string, batches *Batches) ([]Entry, []LineError, []BatchProg
 	return entries, problems, progress, nil
 }
 
-var errNotURI = errors.New("not an otpauth:// or otpauth-migration:// URI")
+var errNotURI = errcode.New("bad_uri", "not an otpauth:// or otpauth-migration:// URI")
 
 // Import adds entries in order, skipping (and reporting) invalid keys and
-// duplicates, including duplicates within entries.
+// keys in the list already, including within entries, and holding back
+// (in Conflicts) entries named like an account with another key.
 func (s *State) Import(entries []Entry, rnd io.Reader, now time.Time) (*State, ImportResult, error) {
 	var res ImportResult
 	n := s
@@ -120,6 +134,11 @@ func (s *State) Import(entries []Entry, rnd io.Reader, now time.Time) (*State, I
 			a.Added, a.Push, a.unknown = e.from.Added, e.from.Push, e.from.unknown
 		}
 		next, err := n.Add(a)
+		var dup *DuplicateError
+		if errors.As(err, &dup) && !dup.SameSecret {
+			res.Conflicts = append(res.Conflicts, Conflict{Line: e.Line, Account: a, Existing: dup.Existing})
+			continue
+		}
 		if err != nil {
 			res.Problems = append(res.Problems, LineError{Line: e.Line, Label: a.View().Label(), Err: err})
 			continue

@@ -1,7 +1,7 @@
 package accounts
 
 import (
-	"errors"
+	"github.com/twofold-auth/twofold/shared/errcode"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/pushproto"
@@ -9,7 +9,7 @@ import (
 
 // ErrPushNotOffered is for enabling push on an account whose enrollment URI
 // did not carry the twofold_push and twofold_device parameters.
-var ErrPushNotOffered = errors.New("this account's enrollment did not offer sign-in prompts: its QR code or link had no twofold_push parameter (only a Twofold server adds it); use codes for it")
+var ErrPushNotOffered = errcode.New("push_not_offered", "this account's enrollment did not offer sign-in prompts: its QR code or link had no twofold_push parameter (only a Twofold server adds it); use codes for it")
 
 // PushOffered reports whether the account's URI named a push server and
 // device, and which.

@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"bytes"
+	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +28,7 @@ type State struct {
 // clone copies the list so that the copy can be changed.
 func (s *State) clone() *State {
 	c := *s
-	c.accounts = slices.Clone(s.accounts)
+	c.accounts = s.Accounts()
 	return &c
 }
 
@@ -35,7 +37,12 @@ func (s *State) Len() int { return len(s.accounts) }
 
 // Accounts returns the accounts in display order. The Accounts are shared:
 // do not modify them.
-func (s *State) Accounts() []*Account { return slices.Clone(s.accounts) }
+//
+// Here, in index and in Delete, the list is handled without package slices
+// on purpose: the dictionaries of its generic functions put *Account in an
+// interface for the linker, which then keeps time's formatting code in the
+// WebAssembly (Account.Added; see shared/pbwire).
+func (s *State) Accounts() []*Account { return append([]*Account(nil), s.accounts...) }
 
 // Views returns the public view of every account in display order.
 func (s *State) Views() []View {
@@ -56,32 +63,40 @@ func (s *State) Find(id string) (*Account, bool) {
 }
 
 func (s *State) index(id string) int {
-	return slices.IndexFunc(s.accounts, func(a *Account) bool { return a.ID == id })
+	for i, a := range s.accounts {
+		if a.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // ClockOffset is the correction added to the device clock for codes.
 func (s *State) ClockOffset() time.Duration { return s.clockOffset }
 
-// duplicate reports the account that k would duplicate: same secret, or same
-// issuer and account name (compared without regard to case). skip excludes
-// one id, so a rename can keep its own name.
+// duplicate reports the account that k would duplicate: the same secret
+// (*DuplicateError with SameSecret: the key is in the list already), else
+// the same issuer and account name, compared without regard to case (a
+// name conflict: the person chooses, see AddResolved). skip excludes one
+// id, so a rename can keep its own name.
 func (s *State) duplicate(k *otpauth.Key, skip string) error {
 	for _, a := range s.accounts {
-		if a.ID == skip {
-			continue
+		if a.ID != skip && bytes.Equal(a.Key.Secret, k.Secret) {
+			return &DuplicateError{Existing: refOf(a), SameSecret: true}
 		}
-		if bytes.Equal(a.Key.Secret, k.Secret) {
-			return &DuplicateError{Existing: a.View(), SameSecret: true}
-		}
-		if strings.EqualFold(a.Key.Issuer, k.Issuer) && strings.EqualFold(a.Key.Account, k.Account) {
-			return &DuplicateError{Existing: a.View()}
+	}
+	for _, a := range s.accounts {
+		if a.ID != skip && strings.EqualFold(a.Key.Issuer, k.Issuer) && strings.EqualFold(a.Key.Account, k.Account) {
+			return &DuplicateError{Existing: refOf(a)}
 		}
 	}
 	return nil
 }
 
-// Add appends a at the end of the list, refusing a duplicate (*DuplicateError)
-// or a key that otpauth.Key.Validate refuses.
+// Add appends a at the end of the list. It refuses a key that is in the
+// list already and an account named like another one (*DuplicateError;
+// for the second, AddResolved adds it as the person chooses), and a key
+// that otpauth.Key.Validate refuses.
 func (s *State) Add(a *Account) (*State, error) {
 	if a.Key.Account == "" {
 		return nil, ErrName
@@ -98,6 +113,36 @@ func (s *State) Add(a *Account) (*State, error) {
 	n := s.clone()
 	n.accounts = append(n.accounts, a)
 	return n, nil
+}
+
+// AddResolved adds a, whose issuer and name another account has, as the
+// person chose. With replace, a takes that account's place: its id and
+// position stay, a's key and settings (and, from a backup, its added time
+// and push registration) replace the old ones, and the old Account is
+// returned so the caller wipes it once the State is saved. Without, both
+// are kept and a gets the first free name of "name #2", "name #3", ….
+// If no account has the name any more, a is simply added; a key that is
+// in the list already is still refused.
+func (s *State) AddResolved(a *Account, replace bool) (*State, *Account, error) {
+	n, err := s.Add(a)
+	var dup *DuplicateError
+	if !errors.As(err, &dup) || dup.SameSecret {
+		return n, nil, err
+	}
+	b := *a
+	if replace {
+		i := s.index(dup.Existing.ID)
+		b.ID = dup.Existing.ID
+		n = s.clone()
+		n.accounts[i] = &b
+		return n, s.accounts[i], nil
+	}
+	for i := 2; ; i++ {
+		b.Key.Account = a.Key.Account + " #" + strconv.Itoa(i)
+		if n, err = s.Add(&b); !errors.As(err, &dup) {
+			return n, nil, err
+		}
+	}
 }
 
 // Rename changes an account's issuer and account name.
@@ -132,7 +177,7 @@ func (s *State) Delete(id string) (*State, *Account, error) {
 	}
 	n := s.clone()
 	removed := n.accounts[i]
-	n.accounts = slices.Delete(n.accounts, i, i+1)
+	n.accounts = append(n.accounts[:i], n.accounts[i+1:]...)
 	return n, removed, nil
 }
 

@@ -2,12 +2,14 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"io"
 	"math"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
@@ -28,6 +30,19 @@ type Config struct {
 	Rand    io.Reader
 	Now     func() time.Time
 	Push    PushConfig
+	Tabs    Tabs
+}
+
+// Tabs coordinates the pages that share the storage (browser tabs, each
+// with its own App). Exclusive runs work while no other tab runs its own:
+// every save (read the pointer, compare, write, flip) runs inside it, so the
+// vault's compare-and-swap is atomic across tabs. Saved is called after a
+// save landed, so the other tabs reload. The bridge implements it with Web
+// Locks and an event the page forwards on a BroadcastChannel; nil means one
+// tab (host tests).
+type Tabs interface {
+	Exclusive(work func() error) error
+	Saved()
 }
 
 // App is the authenticator behind the page. Its methods are safe for
@@ -46,9 +61,13 @@ type App struct {
 
 	pushCfg PushConfig
 	push    pushState // live connections; stopped by Lock
+	tabs    Tabs
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
+	// held are the accounts not added because another account has their
+	// name, by their id, until the person chooses (Resolve); opMu.
+	held map[string]*accounts.Account
 
 	mu      sync.RWMutex
 	vault   *vault.Vault    // nil when locked
@@ -70,7 +89,21 @@ func NewApp(cfg Config) *App {
 		rand:    cfg.Rand,
 		now:     cfg.Now,
 		pushCfg: cfg.Push,
+		tabs:    cfg.Tabs,
 	}
+}
+
+// exclusive runs a save under the tabs' lock and tells the other tabs once
+// it landed.
+func (a *App) exclusive(work func() error) error {
+	if a.tabs == nil {
+		return work()
+	}
+	err := a.tabs.Exclusive(work)
+	if err == nil {
+		a.tabs.Saved()
+	}
+	return err
 }
 
 // reportingStore marks storage failures so the page can tell them apart.
@@ -122,7 +155,11 @@ func (a *App) Create(passphrase string) error {
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
 	state := &accounts.State{}
-	v, err := vault.Create(a.store, []byte(passphrase), state.Marshal(), a.vcfg)
+	var v *vault.Vault
+	err := a.exclusive(func() (err error) {
+		v, err = vault.Create(a.store, []byte(passphrase), state.Marshal(), a.vcfg)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -178,12 +215,110 @@ func (a *App) Lock() {
 	a.PushStop() // closes the sockets and wipes the clients' keys
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
+	a.lockLocked()
+}
+
+// lockLocked ends the session; the caller holds opMu.
+func (a *App) lockLocked() {
 	a.mu.Lock()
 	v, state := a.vault, a.state
 	a.vault, a.state, a.locking = nil, nil, false
 	a.mu.Unlock()
+	a.PushStop() // again: a client started before state went nil
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
+	a.dropHeld()
+}
+
+// maxHeld bounds the accounts waiting for a choice; an import of several
+// parts holds each part's until the page asks about them all.
+const maxHeld = 1000
+
+// hold keeps accounts whose name was taken until Resolve. Past maxHeld the
+// older ones are dropped (wiped); the page then says "add it again". The
+// caller holds opMu.
+func (a *App) hold(conflicts []accounts.Conflict) {
+	if a.held == nil || len(a.held)+len(conflicts) > maxHeld {
+		a.dropHeld()
+		a.held = map[string]*accounts.Account{}
+	}
+	for _, c := range conflicts {
+		a.held[c.Account.ID] = c.Account
+	}
+}
+
+// dropHeld wipes the held accounts; the caller holds opMu.
+func (a *App) dropHeld() {
+	for _, acct := range a.held {
+		wipeAccount(acct)
+	}
+	a.held = nil
+}
+
+func wipeAccount(acct *accounts.Account) {
+	clear(acct.Key.Secret)
+	if acct.Push != nil {
+		clear(acct.Push.PrivateKey)
+	}
+}
+
+// errVaultChanged is a write refused because another tab saved first.
+var errVaultChanged = errcode.New(CodeVaultChanged, "this change was not saved: another tab changed the vault first. The list now shows the vault as it is; check it and try again")
+
+// errPassphraseChanged locks a tab whose passphrase is no longer the vault's.
+var errPassphraseChanged = errcode.New(CodePassphraseChanged, "the passphrase was changed in another tab. Enter the new passphrase to continue")
+
+// Reload brings the unlocked session up to the stored vault after another
+// tab saved, and reports whether the accounts changed. If the passphrase was
+// changed there, the session locks (errPassphraseChanged).
+func (a *App) Reload() (bool, error) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	v, _, err := a.session()
+	if err != nil {
+		return false, err
+	}
+	return a.reloadLocked(v)
+}
+
+// reloadLocked publishes the stored vault's contents; the caller holds opMu.
+func (a *App) reloadLocked(v *vault.Vault) (bool, error) {
+	plain, changed, err := v.Reload()
+	if errors.Is(err, vault.ErrPassphraseChanged) {
+		a.lockLocked()
+		return false, errPassphraseChanged
+	}
+	if err != nil || !changed {
+		return false, err
+	}
+	defer clear(plain)
+	state, err := accounts.Unmarshal(plain)
+	if err != nil {
+		return false, err
+	}
+	a.mu.Lock()
+	old := a.state
+	a.state = state
+	a.mu.Unlock()
+	a.stopStalePush(state)
+	old.Wipe()
+	return true, nil
+}
+
+// save runs write (a save of v) under the tabs' lock. A save refused as
+// stale reloads the session and says so (errVaultChanged): the change is
+// not re-applied to contents the person has not seen. The caller holds opMu.
+func (a *App) save(v *vault.Vault, write func() error) error {
+	return a.exclusive(func() error {
+		err := write()
+		if !errors.Is(err, vault.ErrStale) {
+			return err
+		}
+		if _, err := a.reloadLocked(v); err != nil {
+			return err
+		}
+		return errVaultChanged
+	})
 }
 
 // ChangePassphrase re-wraps the master key under newPassphrase.
@@ -199,7 +334,7 @@ func (a *App) ChangePassphrase(oldPassphrase, newPassphrase string) error {
 	}
 	plain := state.Marshal()
 	defer clear(plain)
-	return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain)
+	return a.save(v, func() error { return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain) })
 }
 
 // session returns the unlocked vault and state, or ErrLocked.
@@ -238,7 +373,7 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	}
 	plain := next.Marshal()
 	defer clear(plain)
-	if err := v.Save(plain); err != nil {
+	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -296,17 +431,83 @@ func (a *App) Search(query string) ([]AccountView, error) {
 	return out, err
 }
 
+// addKey adds k. A key in the list already is refused (code duplicate);
+// one whose name another account has is held, and the error (code
+// name_conflict) carries what the page needs to ask "Replace the old key"
+// or "Keep both" and call Resolve.
 func (a *App) addKey(k *otpauth.Key) (AccountView, error) {
 	acct, err := accounts.New(*k, a.rand, a.now())
 	if err != nil {
 		return AccountView{}, err
 	}
 	err = a.mutate(func(s *accounts.State) (*accounts.State, error) { return s.Add(acct) })
+	var dup *accounts.DuplicateError
+	if errors.As(err, &dup) && !dup.SameSecret {
+		a.opMu.Lock()
+		a.hold([]accounts.Conflict{{Account: acct, Existing: dup.Existing}})
+		a.opMu.Unlock()
+		c := conflictOf(accounts.Conflict{Account: acct, Existing: dup.Existing})
+		return AccountView{}, &APIError{Code: CodeNameConflict, Message: err.Error(),
+			Details: map[string]any{"conflictId": c.ID, "label": c.Label, "existingId": c.ExistingID, "existingLabel": c.ExistingLabel}}
+	}
 	if err != nil {
 		return AccountView{}, err
 	}
 	return viewOf(acct.View()), nil
 }
+
+// Resolve adds an account held back because another one has its name, as
+// the person chose: "replace" puts its key in the other account's place
+// (the old key is wiped, and its prompts, which were for the old key,
+// stop), "keep" adds it as "name #2", "skip" drops it. It returns the
+// account as stored (none for skip). A choice met by another tab's save
+// (vault_changed) stays open, to be made again on the current list.
+func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
+	if choice != "replace" && choice != "keep" && choice != "skip" {
+		return AccountView{}, errArgument("accounts.resolve: choice must be \"replace\", \"keep\" or \"skip\"")
+	}
+	a.opMu.Lock()
+	acct := a.held[conflictID]
+	if choice == "skip" && acct != nil {
+		delete(a.held, conflictID)
+		wipeAccount(acct)
+	}
+	a.opMu.Unlock()
+	if acct == nil {
+		return AccountView{}, errNotHeld
+	}
+	if choice == "skip" {
+		return AccountView{}, nil
+	}
+	var out accounts.View
+	var replaced *accounts.Account
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		n, old, err := s.AddResolved(acct, choice == "replace")
+		if err != nil {
+			return nil, err
+		}
+		id := acct.ID
+		if replaced = old; old != nil {
+			id = old.ID
+		}
+		stored, _ := n.Find(id)
+		out = stored.View()
+		return n, nil
+	})
+	if err != nil {
+		return AccountView{}, err
+	}
+	a.opMu.Lock()
+	delete(a.held, conflictID)
+	a.opMu.Unlock()
+	if replaced != nil {
+		a.stopPushFor(replaced.ID)
+		wipeAccount(replaced)
+	}
+	return viewOf(out), nil
+}
+
+var errNotHeld = errcode.New(CodeNotFound, "this choice is no longer waiting (the vault was locked since): add the account again")
 
 // AddURI adds the account of an otpauth:// URI.
 func (a *App) AddURI(uri string) (AccountView, error) {
@@ -381,10 +582,7 @@ func (a *App) Delete(id string) error {
 	})
 	if err == nil && removed != nil {
 		a.stopPushFor(id)
-		clear(removed.Key.Secret)
-		if removed.Push != nil {
-			clear(removed.Push.PrivateKey)
-		}
+		wipeAccount(removed)
 	}
 	return err
 }
@@ -486,15 +684,34 @@ type BatchView struct {
 	Message  string `js:"message"`
 }
 
+// ConflictView is an account held back because another one has its name
+// with another key: ask, then Resolve(ID, choice).
+type ConflictView struct {
+	ID            string `js:"id"`
+	Line          int    `js:"line"`
+	Label         string `js:"label"`
+	ExistingID    string `js:"existingId"`
+	ExistingLabel string `js:"existingLabel"`
+}
+
+func conflictOf(c accounts.Conflict) ConflictView {
+	return ConflictView{ID: c.Account.ID, Line: c.Line, Label: c.Account.View().Label(),
+		ExistingID: c.Existing.ID, ExistingLabel: c.Existing.Label}
+}
+
 // ImportResult says what an import did.
 type ImportResult struct {
-	Added    []AccountView `js:"added"`
-	Problems []Problem     `js:"problems"`
-	Batches  []BatchView   `js:"batches"`
+	Added     []AccountView  `js:"added"`
+	Problems  []Problem      `js:"problems"`
+	Conflicts []ConflictView `js:"conflicts"`
+	Batches   []BatchView    `js:"batches"`
 }
 
 func importResultOf(r accounts.ImportResult, progress []accounts.BatchProgress) ImportResult {
-	out := ImportResult{Added: viewsOf(r.Added), Problems: []Problem{}, Batches: []BatchView{}}
+	out := ImportResult{Added: viewsOf(r.Added), Problems: []Problem{}, Conflicts: []ConflictView{}, Batches: []BatchView{}}
+	for _, c := range r.Conflicts {
+		out.Conflicts = append(out.Conflicts, conflictOf(c))
+	}
 	for _, p := range r.Problems {
 		e := toAPIError(p.Err)
 		prob := Problem{Line: p.Line, Label: p.Label, Code: e.Code, Message: p.Error()}
@@ -521,6 +738,11 @@ func (a *App) importEntries(entries []accounts.Entry, parseProblems []accounts.L
 	})
 	if err != nil {
 		return ImportResult{}, err
+	}
+	if len(res.Conflicts) > 0 {
+		a.opMu.Lock()
+		a.hold(res.Conflicts)
+		a.opMu.Unlock()
 	}
 	res.Problems = append(parseProblems, res.Problems...)
 	return importResultOf(res, progress), nil
@@ -624,7 +846,8 @@ func (a *App) ExportBackup(passphrase string) ([]byte, error) {
 }
 
 // ImportBackup merges the accounts of a backup file into the vault,
-// skipping duplicates.
+// skipping keys in the list already and holding back (conflicts) accounts
+// named like one in the list with another key.
 func (a *App) ImportBackup(blob []byte, passphrase string) (ImportResult, error) {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
 		return ImportResult{}, err

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall/js"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
 	"github.com/twofold-auth/twofold/wasm/pushclient"
@@ -23,7 +24,7 @@ const version = "1"
 
 func main() {
 	b := &bridge{done: make(chan struct{})}
-	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}})
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}, Tabs: webTabs{}})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -41,6 +42,10 @@ type bridge struct {
 
 func rejectWith(err error) js.Value {
 	e := toAPIError(err)
+	if e.Code == CodeInternal {
+		// A bug: its text is for the developer's console, not the page.
+		js.Global().Get("console").Call("warn", "twofold: internal error: "+err.Error())
+	}
 	props := map[string]any{"code": e.Code}
 	if e.Details != nil {
 		props["details"] = jsutil.Plain(e.Details)
@@ -64,45 +69,63 @@ func (b *bridge) async(obj js.Value, path, name string, params []jsutil.Param, w
 func str(name string) jsutil.Param { return jsutil.Param{Name: name, Kind: jsutil.String} }
 func num(name string) jsutil.Param { return jsutil.Param{Name: name, Kind: jsutil.Number} }
 
+// namespace builds window.twofold: one object per concern, each filled by
+// its own function below.
 func (b *bridge) namespace() js.Value {
-	a := b.app
-	object := func() js.Value { return js.Global().Get("Object").New() }
-	ns, vaultNS, accountsNS, qrNS, transferNS, storageNS, pushNS := object(), object(), object(), object(), object(), object(), object()
+	ns := newObject()
 	ns.Set("version", version)
-	ns.Set("vault", vaultNS)
-	ns.Set("accounts", accountsNS)
-	ns.Set("qr", qrNS)
-	ns.Set("transfer", transferNS)
-	ns.Set("storage", storageNS)
-	ns.Set("push", pushNS)
-	none := []jsutil.Param{}
+	for name, fill := range map[string]func(js.Value){
+		"vault": b.vaultNS, "accounts": b.accountsNS, "qr": b.qrNS, "transfer": b.transferNS,
+		"storage": b.storageNS, "push": b.pushNS,
+	} {
+		obj := newObject()
+		fill(obj)
+		ns.Set(name, obj)
+	}
+	shutdown := js.FuncOf(func(js.Value, []js.Value) any {
+		return jsutil.Promise(func() (any, error) { b.shutdown(); return nil, nil }, rejectWith)
+	})
+	b.funcs = append(b.funcs, shutdown)
+	ns.Set("shutdown", shutdown)
+	return ns
+}
 
-	// vault
-	b.async(vaultNS, "twofold.vault", "status", none, func([]js.Value) (any, error) { return a.Status() })
-	b.async(vaultNS, "twofold.vault", "exists", none, func([]js.Value) (any, error) {
+func newObject() js.Value { return js.Global().Get("Object").New() }
+
+var none = []jsutil.Param{}
+
+// vaultNS is twofold.vault: creating, unlocking, locking and re-keying the vault.
+func (b *bridge) vaultNS(obj js.Value) {
+	a := b.app
+	b.async(obj, "twofold.vault", "status", none, func([]js.Value) (any, error) { return a.Status() })
+	b.async(obj, "twofold.vault", "exists", none, func([]js.Value) (any, error) {
 		s, err := a.Status()
 		return s.Exists, err
 	})
-	b.async(vaultNS, "twofold.vault", "create", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.vault", "create", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
 		return nil, a.Create(args[0].String())
 	})
-	b.async(vaultNS, "twofold.vault", "unlock", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.vault", "unlock", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
 		return nil, a.Unlock(args[0].String())
 	})
-	b.async(vaultNS, "twofold.vault", "lock", none, func([]js.Value) (any, error) { a.Lock(); return nil, nil })
-	b.async(vaultNS, "twofold.vault", "changePassphrase", []jsutil.Param{str("oldPassphrase"), str("newPassphrase")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.vault", "lock", none, func([]js.Value) (any, error) { a.Lock(); return nil, nil })
+	b.async(obj, "twofold.vault", "reload", none, func([]js.Value) (any, error) { return a.Reload() })
+	b.async(obj, "twofold.vault", "changePassphrase", []jsutil.Param{str("oldPassphrase"), str("newPassphrase")}, func(args []js.Value) (any, error) {
 		return nil, a.ChangePassphrase(args[0].String(), args[1].String())
 	})
+}
 
-	// accounts
-	b.async(accountsNS, "twofold.accounts", "list", none, func([]js.Value) (any, error) { return a.List() })
-	b.async(accountsNS, "twofold.accounts", "search", []jsutil.Param{str("query")}, func(args []js.Value) (any, error) {
+// accountsNS is twofold.accounts: the accounts and their codes.
+func (b *bridge) accountsNS(obj js.Value) {
+	a := b.app
+	b.async(obj, "twofold.accounts", "list", none, func([]js.Value) (any, error) { return a.List() })
+	b.async(obj, "twofold.accounts", "search", []jsutil.Param{str("query")}, func(args []js.Value) (any, error) {
 		return a.Search(args[0].String())
 	})
-	b.async(accountsNS, "twofold.accounts", "add", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "add", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
 		return a.AddURI(args[0].String())
 	})
-	b.async(accountsNS, "twofold.accounts", "addManual", []jsutil.Param{{Name: "entry", Kind: jsutil.Object}}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "addManual", []jsutil.Param{{Name: "entry", Kind: jsutil.Object}}, func(args []js.Value) (any, error) {
 		m, err := manualEntryOf(args[0])
 		if err != nil {
 			return nil, err
@@ -117,14 +140,21 @@ func (b *bridge) namespace() js.Value {
 		return js.ValueOf(jsutil.Plain(a.ValidateKey(args[0].String())))
 	})
 	b.funcs = append(b.funcs, validate)
-	accountsNS.Set("validateKey", validate)
-	b.async(accountsNS, "twofold.accounts", "rename", []jsutil.Param{str("id"), str("issuer"), str("account")}, func(args []js.Value) (any, error) {
+	obj.Set("validateKey", validate)
+	b.async(obj, "twofold.accounts", "rename", []jsutil.Param{str("id"), str("issuer"), str("account")}, func(args []js.Value) (any, error) {
 		return a.Rename(args[0].String(), args[1].String(), args[2].String())
 	})
-	b.async(accountsNS, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "resolve", []jsutil.Param{str("conflictId"), str("choice")}, func(args []js.Value) (any, error) {
+		v, err := a.Resolve(args[0].String(), args[1].String())
+		if err != nil || v.ID == "" {
+			return nil, err
+		}
+		return v, nil
+	})
+	b.async(obj, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return nil, a.Delete(args[0].String())
 	})
-	b.async(accountsNS, "twofold.accounts", "reorder", []jsutil.Param{{Name: "ids", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "reorder", []jsutil.Param{{Name: "ids", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
 		ids := make([]string, args[0].Length())
 		for i := range ids {
 			v := args[0].Index(i)
@@ -135,18 +165,21 @@ func (b *bridge) namespace() js.Value {
 		}
 		return nil, a.Reorder(ids)
 	})
-	b.async(accountsNS, "twofold.accounts", "nextHOTP", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "nextHOTP", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return a.NextHOTP(args[0].String())
 	})
-	b.async(accountsNS, "twofold.accounts", "codes", []jsutil.Param{num("nowMs")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "codes", []jsutil.Param{num("nowMs")}, func(args []js.Value) (any, error) {
 		return a.Codes(args[0].Float())
 	})
-	b.async(accountsNS, "twofold.accounts", "setClockOffset", []jsutil.Param{num("offsetMs")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.accounts", "setClockOffset", []jsutil.Param{num("offsetMs")}, func(args []js.Value) (any, error) {
 		return nil, a.SetClockOffset(args[0].Float())
 	})
+}
 
-	// qr
-	b.async(qrNS, "twofold.qr", "decode", []jsutil.Param{{Name: "rgba", Kind: jsutil.Bytes},
+// qrNS is twofold.qr: decoding QR codes from camera, screen or image frames.
+func (b *bridge) qrNS(obj js.Value) {
+	a := b.app
+	b.async(obj, "twofold.qr", "decode", []jsutil.Param{{Name: "rgba", Kind: jsutil.Bytes},
 		{Name: "width", Kind: jsutil.Integer}, {Name: "height", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
 		w, h := args[1].Int(), args[2].Int()
 		if n := args[0].Get("byteLength").Int(); n != w*h*4 || w <= 0 || h <= 0 {
@@ -154,58 +187,59 @@ func (b *bridge) namespace() js.Value {
 		}
 		return a.DecodeQR(jsutil.BytesOf(args[0]), w, h)
 	})
+}
 
-	// transfer
-	b.async(transferNS, "twofold.transfer", "importGA", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
+// transferNS is twofold.transfer: imports and exports.
+func (b *bridge) transferNS(obj js.Value) {
+	a := b.app
+	b.async(obj, "twofold.transfer", "importGA", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
 		return a.ImportGA(args[0].String())
 	})
-	b.async(transferNS, "twofold.transfer", "importURIs", []jsutil.Param{str("text")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.transfer", "importURIs", []jsutil.Param{str("text")}, func(args []js.Value) (any, error) {
 		return a.ImportURIs(args[0].String())
 	})
-	b.async(transferNS, "twofold.transfer", "exportURIs", none, func([]js.Value) (any, error) { return a.ExportURIs() })
-	b.async(transferNS, "twofold.transfer", "exportBackup", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.transfer", "exportURIs", none, func([]js.Value) (any, error) { return a.ExportURIs() })
+	b.async(obj, "twofold.transfer", "exportBackup", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
 		blob, err := a.ExportBackup(args[0].String())
 		if err != nil {
 			return nil, err
 		}
 		return jsutil.Uint8Array(blob), nil
 	})
-	b.async(transferNS, "twofold.transfer", "importBackup", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("passphrase")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.transfer", "importBackup", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("passphrase")}, func(args []js.Value) (any, error) {
 		return a.ImportBackup(jsutil.BytesOf(args[0]), args[1].String())
 	})
+}
 
-	// storage
-	b.async(storageNS, "twofold.storage", "persist", none, func([]js.Value) (any, error) { return persistStorage("persist") })
-	b.async(storageNS, "twofold.storage", "persisted", none, func([]js.Value) (any, error) { return persistStorage("persisted") })
+// storageNS is twofold.storage: asking the browser to keep the storage.
+func (b *bridge) storageNS(obj js.Value) {
+	b.async(obj, "twofold.storage", "persist", none, func([]js.Value) (any, error) { return persistStorage("persist") })
+	b.async(obj, "twofold.storage", "persisted", none, func([]js.Value) (any, error) { return persistStorage("persisted") })
+}
 
-	// push
-	b.async(pushNS, "twofold.push", "enable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
+// pushNS is twofold.push: sign-in prompts.
+func (b *bridge) pushNS(obj js.Value) {
+	a := b.app
+	b.async(obj, "twofold.push", "enable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
 		return a.PushEnable(args[0].String())
 	})
-	b.async(pushNS, "twofold.push", "disable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
+	b.async(obj, "twofold.push", "disable", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) {
 		return nil, a.PushDisable(args[0].String())
 	})
-	b.async(pushNS, "twofold.push", "status", none, func([]js.Value) (any, error) {
+	b.async(obj, "twofold.push", "status", none, func([]js.Value) (any, error) {
 		st, err := a.PushStatuses()
 		if st == nil {
 			st = []PushStatus{}
 		}
 		return st, err
 	})
-	b.async(pushNS, "twofold.push", "start", none, func([]js.Value) (any, error) { return nil, a.PushStart() })
-	b.async(pushNS, "twofold.push", "stop", none, func([]js.Value) (any, error) { a.PushStop(); return nil, nil })
-	b.async(pushNS, "twofold.push", "prompts", none, func([]js.Value) (any, error) { return a.PushPrompts() })
-	b.async(pushNS, "twofold.push", "answer", []jsutil.Param{str("promptId"), str("decision"), {Name: "number", Kind: jsutil.Integer}},
+	b.async(obj, "twofold.push", "start", none, func([]js.Value) (any, error) { return nil, a.PushStart() })
+	b.async(obj, "twofold.push", "stop", none, func([]js.Value) (any, error) { a.PushStop(); return nil, nil })
+	b.async(obj, "twofold.push", "prompts", none, func([]js.Value) (any, error) { return a.PushPrompts() })
+	b.async(obj, "twofold.push", "answer", []jsutil.Param{str("promptId"), str("decision"), {Name: "number", Kind: jsutil.Integer}},
 		func(args []js.Value) (any, error) {
-			return nil, a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
+			return a.PushAnswer(args[0].String(), args[1].String(), args[2].Int())
 		})
-
-	shutdown := js.FuncOf(func(js.Value, []js.Value) any {
-		return jsutil.Promise(func() (any, error) { b.shutdown(); return nil, nil }, rejectWith)
-	})
-	b.funcs = append(b.funcs, shutdown)
-	ns.Set("shutdown", shutdown)
-	return ns
 }
 
 // shutdown locks the vault, removes the namespace and releases every js.Func
@@ -315,7 +349,7 @@ func (s *idbStore) open() (js.Value, error) {
 	}
 	idb := js.Global().Get("indexedDB")
 	if !idb.Truthy() {
-		return js.Value{}, errors.New("this browser offers no IndexedDB storage (is it a private window?)")
+		return js.Value{}, errcode.New(CodeStorage, "this browser offers no IndexedDB storage (is it a private window?)")
 	}
 	req := idb.Call("open", idbName, idbVersion)
 	upgrade := js.FuncOf(func(js.Value, []js.Value) any {
@@ -348,7 +382,7 @@ func (s *idbStore) tx(mode string) (js.Value, js.Value, error) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				err = errors.New("the browser storage is closed; reload the page")
+				err = errcode.New(CodeStorage, "the browser storage is closed; reload the page")
 				s.mu.Lock()
 				s.db = js.Value{}
 				s.mu.Unlock()
@@ -410,15 +444,44 @@ func (s *idbStore) Delete(name string) error {
 
 // dispatchPush hands a push event to the page as a "twofold-push"
 // CustomEvent on globalThis, detail = the PushEvent.
-func dispatchPush(e PushEvent) {
+func dispatchPush(e PushEvent) { dispatch("twofold-push", jsutil.Plain(e)) }
+
+func dispatch(name string, detail any) {
 	ce := js.Global().Get("CustomEvent")
 	if !ce.Truthy() || js.Global().Get("dispatchEvent").Type() != js.TypeFunction {
 		return
 	}
 	init := js.Global().Get("Object").New()
-	init.Set("detail", jsutil.Plain(e))
-	js.Global().Call("dispatchEvent", ce.New("twofold-push", init))
+	init.Set("detail", detail)
+	js.Global().Call("dispatchEvent", ce.New(name, init))
 }
+
+// webTabs is Tabs between browser tabs: each save holds the Web Lock
+// "twofold-vault" (navigator.locks), so no other tab saves between its
+// compare and its pointer flip; after a save a "twofold-saved" event tells
+// the page, which tells its other tabs (BroadcastChannel) to reload. Without
+// Web Locks (browsers before 2022) the save runs unguarded: the
+// compare-and-swap still refuses a stale write, short of an exact race.
+type webTabs struct{}
+
+func (webTabs) Exclusive(work func() error) error {
+	nav := js.Global().Get("navigator")
+	if !nav.Truthy() || !nav.Get("locks").Truthy() {
+		return work()
+	}
+	var err error
+	held := js.FuncOf(func(js.Value, []js.Value) any {
+		// The lock is held until this Promise settles, after work.
+		return jsutil.Promise(func() (any, error) { err = work(); return nil, nil }, rejectWith)
+	})
+	defer held.Release()
+	if _, lerr := jsutil.Await(nav.Get("locks").Call("request", "twofold-vault", held)); lerr != nil {
+		return lerr
+	}
+	return err
+}
+
+func (webTabs) Saved() { dispatch("twofold-saved", nil) }
 
 // fetchPoster is pushclient.Poster over fetch: a JSON POST without cookies; an
 // error answer's {"error":{"code","message"}} is read back.
@@ -478,7 +541,7 @@ func dialWebSocket(url string) (tr pushclient.Transport, err error) {
 	t := &wsTransport{frames: make(chan []byte, maxQueued), closed: make(chan struct{})}
 	defer func() {
 		if r := recover(); r != nil { // new WebSocket throws on a bad URL
-			err = errors.New("push: cannot open a connection to " + url)
+			err = errcode.New(CodePushUnavailable, "cannot open a connection to "+url)
 		}
 	}()
 	t.ws = ctor.New(url)
@@ -645,7 +708,7 @@ func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
 	}
 	public = jsutil.BytesOf(raw)
 	if len(der) != len(ed25519PKCS8Prefix)+pushclient.SeedSize || !bytes.HasPrefix(der, ed25519PKCS8Prefix) || len(public) != pushclient.PublicKeySize {
-		return nil, nil, errors.New("push: the browser exported an Ed25519 key in an unexpected form")
+		return nil, nil, errors.New("the browser exported an Ed25519 key in an unexpected form")
 	}
 	return bytes.Clone(der[len(ed25519PKCS8Prefix):]), public, nil
 }
@@ -677,7 +740,7 @@ func (k webCryptoKey) Sign(message []byte) ([]byte, error) {
 	}
 	b := jsutil.BytesOf(sig)
 	if len(b) != pushclient.SignatureSize {
-		return nil, errors.New("push: the browser made an Ed25519 signature of the wrong size")
+		return nil, errors.New("the browser made an Ed25519 signature of the wrong size")
 	}
 	return b, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/pushproto"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/pushclient"
@@ -68,10 +69,7 @@ type PushEvent struct {
 	Outcome   string      `js:"outcome,omitempty"` // settled: approved, denied, reported, failed, expired, rejected, cancelled
 }
 
-var (
-	errPushUnavailable = errors.New("sign-in prompts need a browser with fetch, WebSocket and Ed25519 in WebCrypto (Chrome 137, Firefox 129, Safari 17 or later) on an https page")
-	errPushNotEnabled  = errors.New("sign-in prompts are not turned on for this account")
-)
+var errPushUnavailable = errcode.New(CodePushUnavailable, "sign-in prompts need a browser with fetch, WebSocket and Ed25519 in WebCrypto (Chrome 137, Firefox 129, Safari 17 or later) on an https page")
 
 func promptView(accountID string, p pushproto.Prompt) PromptView {
 	return PromptView{ID: p.ChallengeID, AccountID: accountID, Numbers: []int{p.Numbers[0], p.Numbers[1], p.Numbers[2]},
@@ -276,6 +274,24 @@ func (a *App) stopPushFor(id string) {
 	}
 }
 
+// stopStalePush stops the clients whose registration is no longer in state
+// (another tab deleted the account or turned its prompts off or on again).
+func (a *App) stopStalePush(state *accounts.State) {
+	a.push.mu.Lock()
+	var stale []*pushclient.Client
+	for id, c := range a.push.clients {
+		_, device := c.Registration()
+		if acct, ok := state.Find(id); !ok || acct.Push == nil || acct.Push.DeviceID != device {
+			stale = append(stale, c)
+			delete(a.push.clients, id)
+		}
+	}
+	a.push.mu.Unlock()
+	for _, c := range stale {
+		c.Stop()
+	}
+}
+
 // startPush replaces the account's client by a new one for reg, unless the
 // vault was locked meanwhile (importing a key waits for the browser): it
 // holds a.mu's read lock while adding the client, so Lock, which sets
@@ -332,7 +348,7 @@ func (a *App) pushEvent(id, server, deviceID string, e pushclient.Event) {
 // dropRevoked removes a revoked registration if it is still the one stored.
 func (a *App) dropRevoked(id, deviceID string) {
 	var old *accounts.PushRegistration
-	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+	drop := func(s *accounts.State) (*accounts.State, error) {
 		acct, ok := s.Find(id)
 		if !ok || acct.Push == nil || acct.Push.DeviceID != deviceID {
 			return s, nil
@@ -340,7 +356,13 @@ func (a *App) dropRevoked(id, deviceID string) {
 		n, o, err := s.WithPush(id, nil)
 		old = o
 		return n, err
-	})
+	}
+	err := a.mutate(drop)
+	if errors.Is(err, errVaultChanged) {
+		// Not a person's decision on a stale list but the server's word:
+		// apply it to the reloaded vault.
+		err = a.mutate(drop)
+	}
 	if err == nil && old != nil {
 		clear(old.PrivateKey)
 		if a.pushCfg.OnEvent != nil {
@@ -372,14 +394,24 @@ func (a *App) PushPrompts() ([]PromptView, error) {
 	return out, nil
 }
 
+// PushVerdict is how the server settled the prompt an answer was for.
+type PushVerdict struct {
+	// Outcome: approved, denied, reported, failed (a wrong number, or the
+	// account is locked), expired, cancelled, or rejected (the answer
+	// changed nothing: answered elsewhere first, or too late).
+	Outcome string `js:"outcome"`
+}
+
 // PushAnswer signs and sends a decision ("approve", "deny", "report") on a
-// prompt; number is the one picked for an approval.
-func (a *App) PushAnswer(promptID, decision string, number int) error {
+// prompt; number is the one picked for an approval. It returns once the
+// server has settled the prompt, with its verdict: an approval with a wrong
+// number is "failed", not approved.
+func (a *App) PushAnswer(promptID, decision string, number int) (PushVerdict, error) {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
-		return err
+		return PushVerdict{}, err
 	}
 	if !pushproto.Decision(decision).Valid() {
-		return errArgument("pushclient.answer: decision must be \"approve\", \"deny\" or \"report\"")
+		return PushVerdict{}, errArgument("push.answer: decision must be \"approve\", \"deny\" or \"report\"")
 	}
 	a.push.mu.Lock()
 	var owner *pushclient.Client
@@ -392,7 +424,8 @@ func (a *App) PushAnswer(promptID, decision string, number int) error {
 	}
 	a.push.mu.Unlock()
 	if owner == nil {
-		return pushclient.ErrNoPrompt
+		return PushVerdict{}, pushclient.ErrNoPrompt
 	}
-	return owner.Answer(promptID, pushproto.Decision(decision), number)
+	outcome, err := owner.Answer(promptID, pushproto.Decision(decision), number)
+	return PushVerdict{Outcome: outcome}, err
 }

@@ -186,17 +186,37 @@ func TestPushEnableAnswerLock(t *testing.T) {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("prompts %+v %v", ps, err)
 	}
-	wantCode(t, a.PushAnswer("pch_1", "approve", 44), CodeWrongNumber)
-	wantCode(t, a.PushAnswer("pch_1", "yes", 22), CodeBadArgument)
-	wantCode(t, a.PushAnswer("pch_9", "approve", 22), CodePromptGone)
-	if err := a.PushAnswer("pch_1", "approve", 22); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		id, decision string
+		number       int
+		code         string
+	}{
+		{"pch_1", "approve", 44, CodeWrongNumber},
+		{"pch_1", "yes", 22, CodeBadArgument},
+		{"pch_9", "approve", 22, CodePromptGone},
+	} {
+		_, err := a.PushAnswer(tc.id, tc.decision, tc.number)
+		wantCode(t, err, tc.code)
 	}
+	// 22 is one of the three but not the sign-in page's: the server fails
+	// the prompt, and the answer resolves with that verdict.
+	verdict := make(chan PushVerdict, 1)
+	go func() {
+		v, err := a.PushAnswer("pch_1", "approve", 22)
+		if err != nil {
+			t.Error(err)
+		}
+		verdict <- v
+	}()
 	ans, _ := pushproto.Decode(<-c.out)
 	af, err := ans.Answer()
 	msg := pushproto.Answer{Origin: "https://id.example.com", ChallengeID: "pch_1", Decision: pushproto.Approve, Number: 22, DeviceID: "dev_1"}.Message()
 	if err != nil || !verifies(f.pub, msg, af.Signature) {
 		t.Fatalf("answer %+v %v", af, err)
+	}
+	c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: "pch_1", Outcome: pushproto.OutcomeFailed})
+	if v := <-verdict; v.Outcome != pushproto.OutcomeFailed {
+		t.Fatalf("verdict %+v, want failed", v)
 	}
 
 	// The registration is in the vault: after lock and unlock it connects

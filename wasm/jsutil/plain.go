@@ -11,6 +11,9 @@ type ArgError struct{ Msg string }
 
 func (e *ArgError) Error() string { return e.Msg }
 
+// ErrorCode is bad_argument (shared/errcode).
+func (e *ArgError) ErrorCode() string { return "bad_argument" }
+
 // Plain converts v into values syscall/js.ValueOf accepts: structs become
 // map[string]any keyed by their `js` tags (fields without a tag are left
 // out; ",omitempty" drops zero values), slices become []any (nil ones empty

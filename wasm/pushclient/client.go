@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
+
 	"github.com/twofold-auth/twofold/shared/pushproto"
 )
 
@@ -92,12 +94,13 @@ type Event struct {
 
 // Errors of Answer.
 var (
-	ErrNoPrompt   = errors.New("this sign-in prompt is no longer waiting for an answer")
-	ErrExpired    = errors.New("this sign-in prompt has expired")
-	ErrNumber     = errors.New("pick one of the three numbers shown")
-	ErrDecision   = errors.New("the answer must be approve, deny or report")
-	ErrOffline    = errors.New("not connected to the server; the answer was not sent")
-	ErrNotOffered = errors.New("this account's enrollment did not offer sign-in prompts")
+	ErrNoPrompt   = errcode.New("prompt_gone", "this sign-in prompt is no longer waiting for an answer")
+	ErrExpired    = errcode.New("prompt_expired", "this sign-in prompt has expired")
+	ErrNumber     = errcode.New("wrong_number", "pick one of the three numbers shown")
+	ErrDecision   = errcode.New("bad_argument", "the answer must be approve, deny or report")
+	ErrOffline    = errcode.New("offline", "not connected to the server; the answer was not sent")
+	ErrNoVerdict  = errcode.New("no_verdict", "the answer was sent, but the server did not say how the sign-in ended; the sign-in page shows it")
+	ErrNotOffered = errcode.New("push_not_offered", "this account's enrollment did not offer sign-in prompts")
 )
 
 // Options configure a Client; zero fields get defaults.
@@ -105,7 +108,7 @@ type Options struct {
 	Dial       Dialer
 	Rand       io.Reader                            // jitter (crypto/rand)
 	Now        func() time.Time                     // time.Now
-	After      func(time.Duration) <-chan time.Time // time.After
+	After      func(time.Duration) <-chan time.Time // time.After, in effect
 	OnEvent    func(Event)                          // called from the Client's goroutine; keep it short
 	MinBackoff time.Duration                        // first retry delay (1 s)
 	MaxBackoff time.Duration                        // cap (5 min)
@@ -119,7 +122,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.After == nil {
-		o.After = time.After
+		o.After = after
 	}
 	if o.OnEvent == nil {
 		o.OnEvent = func(Event) {}
@@ -131,6 +134,15 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = max(5*time.Minute, o.MinBackoff)
 	}
 	return o
+}
+
+// after is time.After built on time.AfterFunc: time.After's timer holds its
+// channel of time.Time as an interface value, which makes the linker keep
+// time's formatting code in the WebAssembly (see shared/pbwire).
+func after(d time.Duration) <-chan time.Time {
+	c := make(chan time.Time, 1)
+	time.AfterFunc(d, func() { c <- time.Now() })
+	return c
 }
 
 // Backoff is the delay before retry number attempt (0-based): the doubling
@@ -159,6 +171,10 @@ type Client struct {
 	gone    map[string]int64 // answered or settled prompts (id → expiry), so a late duplicate is not shown again
 	skewMs  int64            // server clock − device clock, from Ready
 	stopped bool
+
+	// verdicts wait for the Settled frame of an answer sent: the server's
+	// verdict on it ("" when the connection ended first).
+	verdicts map[string]chan string
 }
 
 // Start connects reg in a new goroutine; reg.Signer signs its hellos and
@@ -166,7 +182,8 @@ type Client struct {
 func Start(reg Registration, o Options) *Client {
 	reg.PublicKey = nil
 	c := &Client{o: o.withDefaults(), stop: make(chan struct{}), done: make(chan struct{}),
-		reg: reg, prompts: map[string]pushproto.Prompt{}, gone: map[string]int64{}, status: Status{State: Connecting}}
+		reg: reg, prompts: map[string]pushproto.Prompt{}, gone: map[string]int64{}, verdicts: map[string]chan string{},
+		status: Status{State: Connecting}}
 	go c.run()
 	return c
 }
@@ -192,6 +209,7 @@ func (c *Client) halt(st Status) bool {
 	c.reg.Signer = nil
 	c.prompts = map[string]pushproto.Prompt{}
 	c.status = st
+	c.noVerdicts()
 	c.mu.Unlock()
 	if t != nil {
 		t.Close(1000, "")
@@ -283,6 +301,7 @@ func (c *Client) connect(attempt *int) error {
 		if c.t == t {
 			c.t = nil
 		}
+		c.noVerdicts()
 		c.mu.Unlock()
 		t.Close(1000, "")
 	}()
@@ -352,6 +371,10 @@ func (c *Client) session(t Transport, attempt *int) error {
 			}
 			c.mu.Lock()
 			c.forget(s.ChallengeID, c.serverNowMs()+10*60*1000)
+			if v, ok := c.verdicts[s.ChallengeID]; ok {
+				v <- s.Outcome
+				delete(c.verdicts, s.ChallengeID)
+			}
 			c.mu.Unlock()
 			c.o.OnEvent(Event{Kind: EventSettled, Settled: s})
 		}
@@ -414,38 +437,76 @@ func (c *Client) Prompts() []pushproto.Prompt {
 	return out
 }
 
-// Answer signs and sends the decision on prompt id. number is the one the
-// person picked for an approval (it must be one of the three shown); it is
-// 0 for deny and report. The prompt leaves the list once sent; the server's
-// Settled says how it ended. Signing may wait for the browser, so it happens
-// without the lock; the prompt and the connection are checked again after.
-func (c *Client) Answer(id string, d pushproto.Decision, number int) error {
+// verdictWait bounds the wait for the server's verdict on an answer on a
+// connection that stays open but says nothing (the server settles within
+// milliseconds).
+const verdictWait = 30 * time.Second
+
+// Answer signs and sends the decision on prompt id, then waits for the
+// server's verdict on it and returns it: the outcome of the Settled frame
+// that ends the challenge (approved, denied, reported, failed for a wrong
+// number or a locked account, expired, cancelled), or rejected when the
+// answer changed nothing (answered elsewhere first, too late). number is the
+// one the person picked for an approval (it must be one of the three shown);
+// it is 0 for deny and report. The prompt leaves the list once sent. If the
+// connection ends before the verdict, or none comes within verdictWait,
+// Answer returns ErrNoVerdict, and a prompt the server still holds pending
+// is shown again when the device reconnects. Signing may wait for the
+// browser, so it happens without the lock; the prompt and the connection are
+// checked again after.
+func (c *Client) Answer(id string, d pushproto.Decision, number int) (string, error) {
 	if !d.Valid() {
-		return ErrDecision
+		return "", ErrDecision
 	}
 	c.mu.Lock()
 	p, err := c.answerable(id, d, &number)
 	signer := c.reg.Signer
 	c.mu.Unlock()
 	if err != nil {
-		return err
+		return "", err
 	}
 	msg := pushproto.Answer{Origin: c.reg.Server, ChallengeID: id, Decision: d, Number: number, DeviceID: c.reg.DeviceID}.Message()
 	sig, err := signer.Sign(msg)
 	if err != nil {
-		return errors.New("push: signing the answer: " + err.Error())
+		return "", errors.New("signing the answer: " + err.Error())
 	}
 	f := pushproto.EncodeAnswer(pushproto.AnswerFrame{ChallengeID: id, Decision: d, Number: number, Signature: sig})
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if _, err := c.answerable(id, d, &number); err != nil { // answered meanwhile, expired, or offline
-		return err
+		c.mu.Unlock()
+		return "", err
 	}
 	if err := c.t.Send(f); err != nil {
-		return ErrOffline
+		c.mu.Unlock()
+		return "", ErrOffline
 	}
+	verdict := make(chan string, 1)
+	c.verdicts[id] = verdict
 	c.forget(id, p.ExpiresMs)
-	return nil
+	c.mu.Unlock()
+	select {
+	case outcome := <-verdict:
+		if outcome == "" {
+			return "", ErrNoVerdict
+		}
+		return outcome, nil
+	case <-c.o.After(verdictWait):
+		c.mu.Lock()
+		delete(c.verdicts, id)
+		c.mu.Unlock()
+		return "", ErrNoVerdict
+	}
+}
+
+// noVerdicts ends the waits of answers sent on a connection that ended (or
+// a Client that stopped): no verdict will come on it. Their prompts may be
+// shown again if the server still has them pending. The caller holds mu.
+func (c *Client) noVerdicts() {
+	for id, v := range c.verdicts {
+		v <- ""
+		delete(c.verdicts, id)
+		delete(c.gone, id)
+	}
 }
 
 // answerable checks that prompt id waits for an answer, that number is one

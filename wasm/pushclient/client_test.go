@@ -231,13 +231,11 @@ func TestPromptAndSignedAnswer(t *testing.T) {
 		{"pch_1", "maybe", 12, ErrDecision},
 		{"pch_2", pushproto.Approve, 12, ErrNoPrompt},
 	} {
-		if err := h.c.Answer(tc.id, tc.d, tc.n); !errors.Is(err, tc.err) {
+		if _, err := h.c.Answer(tc.id, tc.d, tc.n); !errors.Is(err, tc.err) {
 			t.Errorf("Answer(%s, %s, %d) = %v, want %v", tc.id, tc.d, tc.n, err, tc.err)
 		}
 	}
-	if err := h.c.Answer("pch_1", pushproto.Approve, 47); err != nil {
-		t.Fatal(err)
-	}
+	verdict := h.answer("pch_1", pushproto.Approve, 47)
 	a, err := h.frame(c).Answer()
 	if err != nil {
 		t.Fatal(err)
@@ -254,22 +252,113 @@ func TestPromptAndSignedAnswer(t *testing.T) {
 	if e := h.event(EventSettled, ""); e.Settled.Outcome != pushproto.OutcomeApproved {
 		t.Fatalf("settled %+v", e.Settled)
 	}
+	if v := h.verdict(verdict); v.outcome != pushproto.OutcomeApproved || v.err != nil {
+		t.Fatalf("Answer returned %+v, want the server's verdict approved", v)
+	}
+}
+
+type verdict struct {
+	outcome string
+	err     error
+}
+
+// answer runs Answer in its own goroutine (it waits for the server's
+// verdict) and returns where its result arrives.
+func (h *harness) answer(id string, d pushproto.Decision, n int) <-chan verdict {
+	ch := make(chan verdict, 1)
+	go func() {
+		o, err := h.c.Answer(id, d, n)
+		ch <- verdict{o, err}
+	}()
+	return ch
+}
+
+func (h *harness) verdict(ch <-chan verdict) verdict {
+	h.t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		h.t.Fatal("Answer did not return")
+	}
+	return verdict{}
+}
+
+// TestAnswerReturnsTheServersVerdict: an approval is not a success until
+// the server says so. A wrong number comes back as "failed"; an answer that
+// met another device's is told how the prompt ended first; a connection that
+// drops before the verdict says so, and the prompt, still pending at the
+// server, is shown again after the reconnection.
+func TestAnswerReturnsTheServersVerdict(t *testing.T) {
+	h := start(t, 0)
+	c := h.connect(0)
+	c.in <- pushproto.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
+	h.event(EventPrompt, "")
+	pending := h.answer("pch_1", pushproto.Approve, 12)
+	h.frame(c)
+	select {
+	case v := <-pending:
+		t.Fatalf("Answer returned %+v before the server settled the prompt", v)
+	default:
+	}
+	if _, err := h.c.Answer("pch_1", pushproto.Approve, 12); !errors.Is(err, ErrNoPrompt) {
+		t.Fatalf("a second answer while the first waits: %v", err)
+	}
+	c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: "pch_1", Outcome: pushproto.OutcomeFailed})
+	if v := h.verdict(pending); v.outcome != pushproto.OutcomeFailed || v.err != nil {
+		t.Fatalf("wrong number: %+v, want failed", v)
+	}
+
+	// Another device approved first: that is how the prompt ended; the
+	// rejection of this answer that follows changes nothing.
+	c.in <- pushproto.EncodePrompt(prompt("pch_2", t0.Add(time.Minute)))
+	h.event(EventPrompt, "")
+	pending = h.answer("pch_2", pushproto.Deny, 0)
+	h.frame(c)
+	c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: "pch_2", Outcome: pushproto.OutcomeApproved})
+	c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: "pch_2", Outcome: pushproto.OutcomeRejected})
+	if v := h.verdict(pending); v.outcome != pushproto.OutcomeApproved || v.err != nil {
+		t.Fatalf("answered elsewhere first: %+v", v)
+	}
+
+	// The connection drops before the verdict.
+	c.in <- pushproto.EncodePrompt(prompt("pch_3", t0.Add(time.Minute)))
+	h.event(EventPrompt, "")
+	pending = h.answer("pch_3", pushproto.Approve, 47)
+	h.frame(c)
+	c.serverClose(1006)
+	if v := h.verdict(pending); !errors.Is(v.err, ErrNoVerdict) {
+		t.Fatalf("dropped before the verdict: %+v", v)
+	}
+	h.event(EventStatus, Waiting)
+	h.fire <- t0
+	c = h.connect(0)
+	c.in <- pushproto.EncodePrompt(prompt("pch_3", t0.Add(time.Minute))) // still pending at the server
+	if e := h.event(EventPrompt, ""); e.Prompt.ChallengeID != "pch_3" {
+		t.Fatalf("prompt %+v", e.Prompt)
+	}
+	if got := h.c.Prompts(); len(got) != 1 || got[0].ChallengeID != "pch_3" {
+		t.Fatalf("prompts %+v", got)
+	}
 }
 
 func TestDenyAndReportSignZero(t *testing.T) {
 	h := start(t, 0)
 	c := h.connect(0)
+	outcomes := map[pushproto.Decision]string{pushproto.Deny: pushproto.OutcomeDenied, pushproto.Report: pushproto.OutcomeReported}
 	for i, d := range []pushproto.Decision{pushproto.Deny, pushproto.Report} {
 		id := "pch_" + string(rune('a'+i))
 		c.in <- pushproto.EncodePrompt(prompt(id, t0.Add(time.Minute)))
 		h.event(EventPrompt, "")
-		if err := h.c.Answer(id, d, 47); err != nil {
-			t.Fatal(err)
-		}
+		pending := h.answer(id, d, 47)
 		a, _ := h.frame(c).Answer()
 		msg := pushproto.Answer{Origin: origin, ChallengeID: id, Decision: d, Number: 0, DeviceID: "dev_1"}.Message()
 		if a.Number != 0 || !verifies(msg, a.Signature) {
 			t.Fatalf("%s: %+v", d, a)
+		}
+		c.in <- pushproto.EncodeSettled(pushproto.Settled{ChallengeID: id, Outcome: outcomes[d]})
+		if v := h.verdict(pending); v.outcome != outcomes[d] {
+			t.Fatalf("%s: verdict %+v", d, v)
 		}
 	}
 }
@@ -288,7 +377,7 @@ func TestExpiryUsesServerClock(t *testing.T) {
 		t.Fatalf("prompts %+v", got)
 	}
 	h.clock.Advance(10 * time.Second)
-	if err := h.c.Answer("pch_1", pushproto.Approve, 12); !errors.Is(err, ErrExpired) {
+	if _, err := h.c.Answer("pch_1", pushproto.Approve, 12); !errors.Is(err, ErrExpired) {
 		t.Fatalf("answer after expiry: %v", err)
 	}
 	if got := h.c.Prompts(); len(got) != 1 || got[0].ChallengeID != "pch_2" {
@@ -314,7 +403,7 @@ func TestStopsOnCloseCodes(t *testing.T) {
 		if len(h.c.Prompts()) != 0 || len(h.urls) != 0 || len(h.waits) != 0 {
 			t.Errorf("close %d: prompts kept, or a reconnect", code)
 		}
-		if err := h.c.Answer("pch_1", pushproto.Approve, 12); err == nil {
+		if _, err := h.c.Answer("pch_1", pushproto.Approve, 12); err == nil {
 			t.Errorf("close %d: answered after stop", code)
 		}
 	}
@@ -377,7 +466,7 @@ func TestSigningFails(t *testing.T) {
 	c.in <- pushproto.EncodePrompt(prompt("pch_1", t0.Add(time.Minute)))
 	h.event(EventPrompt, "")
 	signer.breakNow()
-	if err := h.c.Answer("pch_1", pushproto.Approve, 47); err == nil || !strings.Contains(err.Error(), "NotSupportedError") {
+	if _, err := h.c.Answer("pch_1", pushproto.Approve, 47); err == nil || !strings.Contains(err.Error(), "NotSupportedError") {
 		t.Fatalf("answer with a failing signer: %v", err)
 	}
 	if len(h.c.Prompts()) != 1 || len(c.out) != 0 {

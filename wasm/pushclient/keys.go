@@ -34,4 +34,4 @@ type Keys interface {
 }
 
 // ErrKeySize is a seed or public key that is not 32 bytes.
-var ErrKeySize = errors.New("push: the key is not an Ed25519 key")
+var ErrKeySize = errors.New("the key is not an Ed25519 key")

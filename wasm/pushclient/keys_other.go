@@ -20,7 +20,7 @@ func (HostKeys) Generate(r io.Reader) (seed, public []byte, err error) {
 	}
 	seed = make([]byte, ed25519.SeedSize)
 	if _, err := io.ReadFull(r, seed); err != nil {
-		return nil, nil, errors.New("push: reading randomness: " + err.Error())
+		return nil, nil, errors.New("reading randomness: " + err.Error())
 	}
 	return seed, ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey), nil
 }

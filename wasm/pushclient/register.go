@@ -108,6 +108,23 @@ type ServerError struct {
 
 func (e *ServerError) Error() string { return e.Message }
 
+// ErrorCode is push_unavailable when the server could not be reached
+// (Status 0), push_refused when it answered with an error.
+func (e *ServerError) ErrorCode() string {
+	if e.Status == 0 {
+		return "push_unavailable"
+	}
+	return "push_refused"
+}
+
+// ErrorDetails are the server's status and error code, when it answered.
+func (e *ServerError) ErrorDetails() map[string]any {
+	if e.Status == 0 {
+		return nil
+	}
+	return map[string]any{"status": e.Status, "serverCode": e.Code}
+}
+
 // SocketURL is the device socket of an origin: ws(s)://host/api/v1/push/ws.
 func SocketURL(origin string) string {
 	if rest, ok := strings.CutPrefix(origin, "https://"); ok {

@@ -166,8 +166,8 @@ func TestRealServer(t *testing.T) {
 	if p.ChallengeID != ch.ID || p.Account != "alice@example.com" {
 		t.Fatalf("prompt %+v for %+v", p, ch)
 	}
-	if err := c.Answer(ch.ID, pushproto.Approve, ch.Number); err != nil {
-		t.Fatal(err)
+	if outcome, err := c.Answer(ch.ID, pushproto.Approve, ch.Number); err != nil || outcome != pushproto.OutcomeApproved {
+		t.Fatalf("approval: %q %v", outcome, err)
 	}
 	if s := next(EventSettled).Settled; s.ChallengeID != ch.ID || s.Outcome != pushproto.OutcomeApproved {
 		t.Fatalf("settled %+v", s)
@@ -177,12 +177,27 @@ func TestRealServer(t *testing.T) {
 		t.Fatalf("complete: %v, amr %v", err, amr)
 	}
 
-	// Signed in again with the password: a denial.
+	// Signed in again with the password: an approval with the wrong number
+	// of the three; the answer returns the server's verdict, failed.
 	signIn()
 	ch = ask()
+	p = next(EventPrompt).Prompt
+	wrong := p.Numbers[0]
+	if wrong == ch.Number {
+		wrong = p.Numbers[1]
+	}
+	if outcome, err := c.Answer(ch.ID, pushproto.Approve, wrong); err != nil || outcome != pushproto.OutcomeFailed {
+		t.Fatalf("approval with the wrong number: %q %v, want the verdict %q", outcome, err, pushproto.OutcomeFailed)
+	}
+	if got, err := browser.PushChallenge(ctx, ch.ID); err != nil || got.State != "failed" {
+		t.Fatalf("state %q, %v", got.State, err)
+	}
+
+	// And a denial.
+	ch = ask()
 	next(EventPrompt)
-	if err := c.Answer(ch.ID, pushproto.Deny, 0); err != nil {
-		t.Fatal(err)
+	if outcome, err := c.Answer(ch.ID, pushproto.Deny, 0); err != nil || outcome != pushproto.OutcomeDenied {
+		t.Fatalf("denial: %q %v", outcome, err)
 	}
 	if s := next(EventSettled).Settled; s.Outcome != pushproto.OutcomeDenied {
 		t.Fatalf("settled %+v", s)

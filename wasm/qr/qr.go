@@ -1,11 +1,12 @@
 package qr
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"strings"
+
+	"github.com/twofold-auth/twofold/shared/errcode"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -13,9 +14,9 @@ import (
 
 // Errors, worded for the page.
 var (
-	ErrNotFound         = errors.New("no QR code found in this image")
-	ErrNotAuthenticator = errors.New("this QR code is not an authenticator key")
-	ErrFrame            = errors.New("the image data does not match its width and height")
+	ErrNotFound         = errcode.New("no_qr", "no QR code found in this image")
+	ErrNotAuthenticator = errcode.New("not_authenticator", "this QR code is not an authenticator key")
+	ErrFrame            = errcode.New("bad_frame", "the image data does not match its width and height")
 )
 
 // MaxSide is the long side above which a frame is first tried box-downscaled
@@ -32,10 +33,17 @@ const MaxSide = 2000
 // MaxPixels bounds the frames Decode accepts (a 64-megapixel photo).
 const MaxPixels = 64 << 20
 
+// fits reports whether a width × height frame is within MaxPixels, without
+// multiplying first: sizes from the page can be any integers, and a product
+// that overflows (2³² × 2³² is 0) would pass a check of the product.
+func fits(width, height int) bool {
+	return width > 0 && height > 0 && width <= MaxPixels/height
+}
+
 // Decode returns the text of the QR code in an RGBA frame: 4 bytes per pixel,
 // row by row, not premultiplied (as canvas getImageData returns).
 func Decode(rgba []byte, width, height int) (string, error) {
-	if width <= 0 || height <= 0 || width*height > MaxPixels || len(rgba) != width*height*4 {
+	if !fits(width, height) || len(rgba) != width*height*4 {
 		return "", ErrFrame
 	}
 	lum := luminance(rgba, width, height)
@@ -45,7 +53,7 @@ func Decode(rgba []byte, width, height int) (string, error) {
 // DecodeImage returns the text of the QR code in img.
 func DecodeImage(img image.Image) (string, error) {
 	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > MaxPixels {
+	if !fits(b.Dx(), b.Dy()) {
 		return "", ErrFrame
 	}
 	if n, ok := img.(*image.NRGBA); ok && n.Stride == 4*b.Dx() && b.Min == (image.Point{}) {
@@ -161,7 +169,7 @@ type lumSource struct {
 
 func (s *lumSource) GetRow(y int, row []byte) ([]byte, error) {
 	if y < 0 || y >= s.Height {
-		return row, fmt.Errorf("qr: row %d outside the image", y)
+		return row, fmt.Errorf("row %d is outside the image", y)
 	}
 	if len(row) < s.Width {
 		row = make([]byte, s.Width)

@@ -1,17 +1,18 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/twofold-auth/twofold/shared/errcode"
 )
 
 // ErrNotFound is returned by Get for a name that holds no blob.
-var ErrNotFound = errors.New("storage: not found")
+var ErrNotFound = errcode.New("not_found", "nothing is stored under this name")
 
 // ErrName is returned for a name that is empty, too long or uses characters
 // outside [A-Za-z0-9._-], so every backend can use names as keys or file names.
-var ErrName = errors.New("storage: invalid blob name")
+var ErrName = errcode.New("storage", "a stored item has an invalid name")
 
 // MaxNameLength bounds blob names.
 const MaxNameLength = 64

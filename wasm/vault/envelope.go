@@ -87,10 +87,10 @@ func newHeader(kind Kind, p Params, passphrase, master []byte, rnd io.Reader) (*
 	}
 	h := &header{kind: kind, params: p, salt: make([]byte, saltSize), keyNonce: make([]byte, nonceSize)}
 	if _, err := io.ReadFull(rnd, h.salt); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	if _, err := io.ReadFull(rnd, h.keyNonce); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	kek := p.deriveKey(passphrase, h.salt)
 	defer wipe(kek)
@@ -116,7 +116,7 @@ func seal(h *header, master, plaintext []byte, rnd io.Reader) ([]byte, error) {
 	out := h.encode()
 	nonce := make([]byte, nonceSize)
 	if _, err := io.ReadFull(rnd, nonce); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	out = append(out, nonce...)
 	out = newGCM(master).Seal(out, nonce, plaintext, out) // AD: every byte before the ciphertext

@@ -1,18 +1,24 @@
 package vault
 
-import "errors"
+import "github.com/twofold-auth/twofold/shared/errcode"
 
 // Errors returned by this package; match them with errors.Is. Messages are
 // meant to be shown to a person as they are.
 var (
-	ErrWrongPassphrase    = errors.New("wrong passphrase")
-	ErrTampered           = errors.New("the vault data is damaged or was modified")
-	ErrUnsupportedVersion = errors.New("this vault was written by a newer version of Twofold")
-	ErrNotVault           = errors.New("this is not a Twofold vault")
-	ErrNotBackup          = errors.New("this is not a Twofold backup file")
-	ErrNoVault            = errors.New("no vault has been created yet")
-	ErrExists             = errors.New("a vault already exists")
-	ErrLocked             = errors.New("the vault is locked")
-	ErrEmptyPassphrase    = errors.New("the passphrase is empty")
-	ErrParams             = errors.New("invalid key derivation parameters")
+	ErrWrongPassphrase    = errcode.New("wrong_passphrase", "wrong passphrase")
+	ErrTampered           = errcode.New("tampered", "the vault data is damaged or was modified")
+	ErrUnsupportedVersion = errcode.New("unsupported_version", "this vault was written by a newer version of Twofold")
+	ErrNotVault           = errcode.New("tampered", "this is not a Twofold vault")
+	ErrNotBackup          = errcode.New("not_backup", "this is not a Twofold backup file")
+	ErrNoVault            = errcode.New("no_vault", "no vault has been created yet")
+	ErrExists             = errcode.New("vault_exists", "a vault already exists")
+	ErrLocked             = errcode.New("locked", "the vault is locked")
+	ErrEmptyPassphrase    = errcode.New("weak_passphrase", "the passphrase is empty")
+	ErrParams             = errcode.New("tampered", "invalid key derivation parameters")
+	// ErrStale: another writer saved since this Vault last read or wrote;
+	// nothing was written (Reload, then decide again).
+	ErrStale = errcode.New("vault_changed", "the vault was changed elsewhere since it was read")
+	// ErrPassphraseChanged: the stored vault is wrapped under another
+	// passphrase than the one this Vault was unlocked with.
+	ErrPassphraseChanged = errcode.New("passphrase_changed", "the vault's passphrase was changed elsewhere")
 )

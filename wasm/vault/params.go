@@ -20,12 +20,17 @@ type Params struct {
 // more lanes would only cost time.
 var DefaultParams = Params{MemoryKiB: 64 * 1024, Time: 3, Threads: 1}
 
-// Bounds applied to every envelope read, so a damaged or hostile header cannot
-// make unlock allocate gigabytes or spin for minutes.
+// Bounds applied to every envelope read, so a damaged or hostile header
+// (a backup file is whoever made it) cannot make unlock allocate a gigabyte
+// or spin for minutes before "wrong passphrase": memory at most 256 MiB,
+// and memory × passes at most 16 times the default's (about 8 s in the
+// browser at worst). Twofold writes DefaultParams.
 const (
-	MaxMemoryKiB = 1024 * 1024 // 1 GiB
+	MaxMemoryKiB = 256 * 1024 // 256 MiB
 	MaxTime      = 64
 	MaxThreads   = 16
+	// MaxWorkKiB bounds MemoryKiB × Time.
+	MaxWorkKiB = 16 * 64 * 1024 * 3
 )
 
 const kdfArgon2id = 1 // the only KDF id of format version 1
@@ -39,6 +44,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: time %d not in 1..%d", ErrParams, p.Time, MaxTime)
 	case p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > MaxMemoryKiB:
 		return fmt.Errorf("%w: memory %d KiB not in %d..%d", ErrParams, p.MemoryKiB, 8*uint32(p.Threads), MaxMemoryKiB)
+	case uint64(p.MemoryKiB)*uint64(p.Time) > MaxWorkKiB:
+		return fmt.Errorf("%w: memory × passes %d KiB over %d", ErrParams, uint64(p.MemoryKiB)*uint64(p.Time), MaxWorkKiB)
 	}
 	return nil
 }

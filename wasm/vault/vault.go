@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func Create(st storage.Storage, passphrase, plaintext []byte, cfg Config) (*Vaul
 	}
 	master := make([]byte, keySize)
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	h, err := newHeader(KindVault, cfg.Params, passphrase, master, cfg.Rand)
 	if err != nil {
@@ -92,17 +93,7 @@ func Create(st storage.Storage, passphrase, plaintext []byte, cfg Config) (*Vaul
 // plaintext contents.
 func Unlock(st storage.Storage, passphrase []byte, cfg Config) (*Vault, []byte, error) {
 	cfg = cfg.withDefaults()
-	gen, err := readPointer(st)
-	if err != nil {
-		return nil, nil, err
-	}
-	blob, err := st.Get(generationName(gen))
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w (generation %d is missing)", ErrTampered, gen)
-	} else if err != nil {
-		return nil, nil, err
-	}
-	p, err := parse(blob, KindVault)
+	gen, p, err := readCurrent(st)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,6 +107,29 @@ func Unlock(st storage.Storage, passphrase []byte, cfg Config) (*Vault, []byte, 
 		return nil, nil, err
 	}
 	return &Vault{store: st, cfg: cfg, master: master, header: &p.header, generation: gen}, plaintext, nil
+}
+
+// readCurrent reads the pointer and the envelope it names. Another writer
+// (a second tab) may save between the two reads and delete that envelope:
+// a missing envelope whose pointer has moved on is read again.
+func readCurrent(st storage.Storage) (uint64, *parsed, error) {
+	for {
+		gen, err := readPointer(st)
+		if err != nil {
+			return 0, nil, err
+		}
+		blob, err := st.Get(generationName(gen))
+		if errors.Is(err, storage.ErrNotFound) {
+			if again, perr := readPointer(st); perr == nil && again > gen {
+				continue
+			}
+			return 0, nil, fmt.Errorf("%w (generation %d is missing)", ErrTampered, gen)
+		} else if err != nil {
+			return 0, nil, err
+		}
+		p, err := parse(blob, KindVault)
+		return gen, p, err
+	}
 }
 
 func readPointer(st storage.Storage) (uint64, error) {
@@ -136,6 +150,12 @@ func readPointer(st storage.Storage) (uint64, error) {
 // envelope, then flips the pointer to it, then deletes the previous one: an
 // interruption at any point leaves a readable vault holding either the old or
 // the new contents. Argon2 does not run; the wrapped key is reused.
+//
+// The generation is the vault's version, and a save is a compare-and-swap
+// on it: if the pointer no longer names the generation v last read or wrote
+// (another tab saved since), nothing is written and Save returns ErrStale;
+// Reload then brings v up to date. The check and the flip are atomic among
+// writers that hold the tabs' lock around Save (the page's Web Lock).
 func (v *Vault) Save(plaintext []byte) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -146,6 +166,16 @@ func (v *Vault) Save(plaintext []byte) error {
 }
 
 func (v *Vault) saveLocked(h *header, plaintext []byte) error {
+	cur, err := readPointer(v.store)
+	if errors.Is(err, ErrNoVault) {
+		cur, err = 0, nil // Create's first save
+	}
+	if err != nil {
+		return err
+	}
+	if cur != v.generation {
+		return ErrStale
+	}
 	blob, err := seal(h, v.master, plaintext, v.cfg.Rand)
 	if err != nil {
 		return err
@@ -167,6 +197,35 @@ func (v *Vault) saveLocked(h *header, plaintext []byte) error {
 		_ = v.store.Delete(generationName(prev)) // garbage only; the pointer moved on
 	}
 	return nil
+}
+
+// Reload brings v up to the stored vault. If another writer saved since v
+// last read or wrote, it returns the stored plaintext and true, and the
+// next Save builds on that generation; otherwise nil and false. A stored
+// envelope whose key wrap is not v's (the passphrase was changed elsewhere)
+// gives ErrPassphraseChanged and locks v: saving with the old wrap would
+// undo the change, so the person unlocks again with the new passphrase.
+func (v *Vault) Reload() ([]byte, bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.master == nil {
+		return nil, false, ErrLocked
+	}
+	gen, p, err := readCurrent(v.store)
+	if err != nil || gen == v.generation {
+		return nil, false, err
+	}
+	if !bytes.Equal(p.header.encode(), v.header.encode()) {
+		wipe(v.master)
+		v.master = nil
+		return nil, false, ErrPassphraseChanged
+	}
+	plaintext, err := p.open(v.master)
+	if err != nil {
+		return nil, false, err
+	}
+	v.generation = gen
+	return plaintext, true, nil
 }
 
 // ChangePassphrase re-wraps the master key under newPassphrase after checking
@@ -212,7 +271,7 @@ func SealBackup(passphrase, plaintext []byte, cfg Config) ([]byte, error) {
 	master := make([]byte, keySize)
 	defer wipe(master)
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
-		return nil, fmt.Errorf("vault: reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	h, err := newHeader(KindBackup, cfg.Params, passphrase, master, cfg.Rand)
 	if err != nil {

@@ -327,6 +327,8 @@ func TestParamsBounds(t *testing.T) {
 		{MemoryKiB: 64, Time: 0, Threads: 1},
 		{MemoryKiB: 64, Time: MaxTime + 1, Threads: 1},
 		{MemoryKiB: 64, Time: 1, Threads: 0},
+		{MemoryKiB: MaxMemoryKiB, Time: 13, Threads: 1}, // 256 MiB × 13 passes: over the work bound
+		{MemoryKiB: 64 * 1024, Time: 49, Threads: 1},
 	} {
 		if err := p.Validate(); !errors.Is(err, ErrParams) {
 			t.Errorf("%+v: %v, want ErrParams", p, err)
@@ -350,5 +352,107 @@ func BenchmarkUnlock(b *testing.B) {
 			b.Fatal(err)
 		}
 		v.Lock()
+	}
+}
+
+// openTwice unlocks the same stored vault twice, as two browser tabs do.
+func openTwice(t *testing.T, st storage.Storage) (*Vault, *Vault) {
+	t.Helper()
+	a, _, err := Unlock(st, pass, testConfig(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Unlock(st, pass, testConfig(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b
+}
+
+// TestStaleSaveRefused: tab A saves; tab B, still holding the generation it
+// unlocked, must not write over A's save (invariant 10). Its Save writes
+// nothing; Reload gives it A's contents, and its next Save lands.
+func TestStaleSaveRefused(t *testing.T) {
+	st := storage.NewMemory()
+	mustCreate(t, st, "one").Lock()
+	a, b := openTwice(t, st)
+	if err := a.Save([]byte("one, two")); err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(st.Names())
+	if err := b.Save([]byte("one, three")); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale Save: %v, want ErrStale", err)
+	}
+	if got := mustUnlock(t, st, pass); got != "one, two" || fmt.Sprint(st.Names()) != before {
+		t.Fatalf("a refused save changed the storage: %q, %v (was %s)", got, st.Names(), before)
+	}
+	plain, changed, err := b.Reload()
+	if err != nil || !changed || string(plain) != "one, two" {
+		t.Fatalf("Reload = %q, %v, %v", plain, changed, err)
+	}
+	if _, changed, err := b.Reload(); changed || err != nil {
+		t.Fatalf("second Reload: changed=%v, %v", changed, err)
+	}
+	if err := b.Save([]byte("one, two, three")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustUnlock(t, st, pass); got != "one, two, three" {
+		t.Fatalf("contents = %q", got)
+	}
+	if err := a.Save([]byte("one, two, four")); !errors.Is(err, ErrStale) {
+		t.Fatalf("A is stale now: %v", err)
+	}
+}
+
+// TestReloadAfterPassphraseChange: tab A changes the passphrase; tab B,
+// unlocked with the old one, must not save under the old wrap (which would
+// bring the old passphrase back). Its Save is stale, Reload locks it.
+func TestReloadAfterPassphraseChange(t *testing.T) {
+	st := storage.NewMemory()
+	mustCreate(t, st, "x").Lock()
+	a, b := openTwice(t, st)
+	if err := a.ChangePassphrase(pass, other, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Save([]byte("y")); !errors.Is(err, ErrStale) {
+		t.Fatalf("Save under the old wrap: %v, want ErrStale", err)
+	}
+	if _, _, err := b.Reload(); !errors.Is(err, ErrPassphraseChanged) {
+		t.Fatalf("Reload: %v, want ErrPassphraseChanged", err)
+	}
+	if b.master != nil {
+		t.Fatal("Reload left the old session's key")
+	}
+	if err := b.Save([]byte("y")); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Save after the reload: %v", err)
+	}
+	if got := mustUnlock(t, st, other); got != "x" {
+		t.Fatalf("contents = %q", got)
+	}
+}
+
+// racingStorage lets another writer save between Unlock's read of the
+// pointer and its read of the envelope, deleting the envelope just named.
+type racingStorage struct {
+	*storage.Memory
+	writer *Vault
+	once   bool
+}
+
+func (r *racingStorage) Get(name string) ([]byte, error) {
+	if name != pointerName && !r.once {
+		r.once = true
+		if err := r.writer.Save([]byte("newer")); err != nil {
+			return nil, err
+		}
+	}
+	return r.Memory.Get(name)
+}
+
+func TestUnlockReadsAgainWhenASaveRaces(t *testing.T) {
+	mem := storage.NewMemory()
+	writer := mustCreate(t, mem, "older")
+	if got := mustUnlock(t, &racingStorage{Memory: mem, writer: writer}, pass); got != "newer" {
+		t.Fatalf("contents = %q, want the save that raced the read", got)
 	}
 }

@@ -180,6 +180,11 @@ async function start() {
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
   wire();
+  core.onOtherTab(followOtherTab);
+  core.onVaultChange((err) => {
+    if (err.code === "passphrase_changed") lock(message(err));
+    else if (state.unlocked) refreshAccounts().catch(() => {});
+  });
   window.addEventListener("pagehide", (ev) => {
     if (ev.persisted) {
       lock(); // kept for back/forward: come back locked
@@ -309,6 +314,32 @@ function lock(reason) {
     $("#unlock-lead").textContent = reason;
   } else {
     $("#unlock-lead").textContent = "Enter your passphrase to see your codes.";
+  }
+}
+
+// followOtherTab acts on another tab's message: a save there is reloaded
+// here (or, before a vault exists here, the page offers to unlock it); an
+// explicit lock there locks here too. The auto-lock stays per tab.
+async function followOtherTab(msg) {
+  if (msg.type === "locked") {
+    lock("Locked in another tab. Enter your passphrase to continue.");
+    return;
+  }
+  if (msg.type !== "changed") return;
+  if (!state.unlocked) {
+    if (document.documentElement.dataset.view === "create") await showLockedView();
+    return;
+  }
+  let changed = false;
+  try {
+    changed = await core.reload();
+  } catch (err) {
+    if (err.code !== "passphrase_changed" && err.code !== "locked") status(message(err), { error: true });
+    return;
+  }
+  if (changed) {
+    await refreshAccounts();
+    status("The list was updated with a change made in another tab.");
   }
 }
 
@@ -606,6 +637,7 @@ async function addFromText(text, where) {
   try {
     acc = await core.addURI(t);
   } catch (err) {
+    if (isConflict(err)) return addConflict(err);
     reportAddError(message(err), where);
     return false;
   }
@@ -703,7 +735,8 @@ async function addFromImages(files, where) {
     try {
       r = await scanImageFile(f);
     } catch (err) {
-      reportAddError(images.length > 1 ? `${f.name}: ${message(err)}` : message(err), where);
+      if (isConflict(err)) await addConflict(err);
+      else reportAddError(images.length > 1 ? `${f.name}: ${message(err)}` : message(err), where);
       continue;
     }
     if (!r) {
@@ -784,7 +817,8 @@ async function startScanner(kind, onResult) {
         stopScanner(); // the camera goes off as soon as a code is read
         dialog.close();
         if (failure) {
-          reportAddError(message(failure), kind);
+          if (isConflict(failure)) await addConflict(failure);
+          else reportAddError(message(failure), kind);
           return;
         }
         await onResult(result);
@@ -891,7 +925,13 @@ async function onManual(ev) {
   try {
     acc = await core.addManual(fields);
   } catch (err) {
-    showError("#manual-error", err);
+    if (!isConflict(err)) {
+      showError("#manual-error", err);
+    } else if (await addConflict(err)) {
+      $("#manual-form").reset();
+      resetManualHint();
+      onTypeChange();
+    }
     return;
   }
   $("#manual-form").reset();
@@ -963,6 +1003,65 @@ function onDrop(ev) {
 }
 
 // ---------------------------------------------------------------------------
+// Same name, another key: the person chooses
+
+// isConflict tells a name_conflict: an account with this name and another
+// key is in the list; Go holds the new one until resolve().
+const isConflict = (err) => !!err && err.code === "name_conflict" && !!err.details && !!err.details.conflictId;
+
+// askConflict shows the choice for one held account and resolves with
+// "replace", "keep" or "skip" (Skip, Escape, or a lock closing it).
+function askConflict(c, i, n) {
+  const d = $("#conflict-dialog");
+  const as = c.existingLabel && c.existingLabel !== c.label ? ` (as ${c.existingLabel})` : "";
+  $("#conflict-msg").textContent = `${c.label} is already in your list${as}, with another key. Replace the old key, or keep both?`;
+  $("#conflict-count").textContent = `Account ${i + 1} of ${n}`;
+  $("#conflict-count").hidden = n < 2;
+  $("#conflict-all-row").hidden = n - i < 2;
+  d.returnValue = "skip";
+  return new Promise((resolve) => {
+    d.addEventListener("close", () => resolve(d.returnValue || "skip"), { once: true });
+    d.showModal();
+    $("#conflict-keep").focus();
+  });
+}
+
+// askConflicts asks about each held account in turn and applies the
+// choices: {said: one sentence per account, accounts: those added}.
+async function askConflicts(conflicts) {
+  $("#conflict-all").checked = false;
+  const out = { said: [], accounts: [] };
+  let all = "";
+  for (const [i, c] of conflicts.entries()) {
+    if (!state.unlocked) break;
+    const choice = all || await askConflict(c, i, conflicts.length);
+    if ($("#conflict-all").checked) all = choice;
+    try {
+      const acc = await core.resolve(c.id, choice);
+      if (acc) out.accounts.push(acc);
+      out.said.push(choice === "replace" ? `Replaced the key of ${label(acc)}.`
+        : choice === "keep" ? `Kept both: the new one is listed as ${label(acc)}.` : `Skipped ${c.label}: nothing changed.`);
+    } catch (err) {
+      out.said.push(`${c.label}: ${message(err)}.`);
+    }
+  }
+  return out;
+}
+
+// addConflict asks about one account whose add met a name conflict, says
+// what was done, and reports whether an account was added.
+async function addConflict(err) {
+  const d = err.details;
+  const r = await askConflicts([{ id: d.conflictId, label: d.label, existingLabel: d.existingLabel }]);
+  if (!state.unlocked) return false;
+  if (r.accounts.length) closeDialog("#add-dialog");
+  await refreshAccounts();
+  status(r.said.join(" "), { ms: 8000 });
+  if (r.accounts.length) focusAccount(r.accounts[0].id);
+  return r.accounts.length > 0;
+}
+
+// ---------------------------------------------------------------------------
 // Google Authenticator export, otpauth lists, backups
 
 // importExports imports Google Authenticator export links.
@@ -982,6 +1081,7 @@ async function showImport(results, source) {
   let added = 0;
   let dups = 0;
   const problems = [];
+  const conflicts = [];
   let batch = null;
   for (const r of results) {
     added += r.added.length;
@@ -989,12 +1089,16 @@ async function showImport(results, source) {
       if (p.code === "duplicate") dups++;
       else problems.push(p);
     }
+    conflicts.push(...(r.conflicts || []));
     for (const b of r.batches || []) batch = b;
   }
+  let resolved = null;
+  if (conflicts.length) resolved = await askConflicts(conflicts);
   await refreshAccounts();
   let text = `Imported ${plural(added, "account", "accounts")}` + (source ? ` from ${source}` : "");
-  if (dups) text += ` (${dups} already here)`;
+  if (dups) text += ` (${dups} already in your list, with the same key)`;
   text += ".";
+  if (resolved) text += " " + resolved.said.join(" ");
   if (batch && batch.size > 1) {
     text += ` Export ${partList(batch.received)} of ${batch.size} read.`;
     if (batch.missing.length) text += ` Still missing: ${partList(batch.missing)}. Scan or choose ${batch.missing.length > 1 ? "them" : "it"} too.`;
@@ -1034,7 +1138,8 @@ async function onGAImport(ev) {
       try {
         r = await scanImageFile(f);
       } catch (err) {
-        showError("#ga-error", `${f.name}: ${message(err)}`);
+        if (isConflict(err)) await addConflict(err);
+        else showError("#ga-error", `${f.name}: ${message(err)}`);
         continue;
       }
       if (!r) {
@@ -1245,7 +1350,10 @@ function wire() {
   on("#create-form", "submit", onCreate);
   on("#unlock-form", "submit", onUnlock);
   on("#error-reload", "click", () => location.reload());
-  on("#lock-btn", "click", () => lock());
+  on("#lock-btn", "click", () => {
+    lock();
+    core.tellOtherTabs("locked");
+  });
   on("#add-btn", "click", openAdd);
   on("#empty-add", "click", openAdd);
   on("#empty-import", "click", () => openBackup("#restore-file"));
@@ -1303,6 +1411,8 @@ function wire() {
   }
   $("#camera-dialog").addEventListener("close", stopScanner);
   on("#rename-form", "submit", onRename);
+  on("#conflict-replace", "click", () => $("#conflict-dialog").close("replace"));
+  on("#conflict-keep", "click", () => $("#conflict-dialog").close("keep"));
   on("#delete-confirm", "click", onDelete);
 
   on("#scan-camera", "click", () => startScanner("camera", afterScan));

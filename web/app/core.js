@@ -25,14 +25,28 @@ function asError(err) {
   return new BridgeError("internal", String(err));
 }
 
+// Codes of a write that met another tab's save (twofold.d.ts): the page
+// redraws or locks through onVaultChange before the caller shows the message.
+const VAULT_CHANGES = new Set(["vault_changed", "passphrase_changed"]);
+let vaultChangeHandler = null;
+
 // call runs a bridge function and normalises its failures, sync or async.
 async function call(fn, ...args) {
   try {
     return await fn(...args);
   } catch (err) {
-    throw asError(err);
+    const e = asError(err);
+    if (VAULT_CHANGES.has(e.code) && vaultChangeHandler) vaultChangeHandler(e);
+    throw e;
   }
 }
+
+// Tabs of this profile share the vault. Go holds a Web Lock around each save
+// and refuses a stale one; this channel tells the other tabs that a save
+// landed ("changed", from Go's "twofold-saved" event) or that the person
+// locked the vault ("locked").
+const tabs = "BroadcastChannel" in globalThis ? new BroadcastChannel("twofold-vault") : null;
+if (tabs) globalThis.addEventListener("twofold-saved", () => tabs.postMessage({ type: "changed" }));
 
 function callSync(fn, ...args) {
   try {
@@ -106,6 +120,14 @@ export async function createCore() {
     async unlock(passphrase) { await call(vault.unlock, passphrase); },
     async lock() { await call(vault.lock); },
     async changePassphrase(oldPass, newPass) { await call(vault.changePassphrase, oldPass, newPass); },
+    // reload catches up with a save of another tab; true if the accounts changed.
+    async reload() { return call(vault.reload); },
+    // onOtherTab receives the other tabs' messages: {type: "changed" | "locked"}.
+    onOtherTab(handler) { if (tabs) tabs.addEventListener("message", (ev) => handler(ev.data || {})); },
+    tellOtherTabs(type) { if (tabs) tabs.postMessage({ type }); },
+    // onVaultChange receives a write's "vault_changed" (refused, the list
+    // reloaded) or "passphrase_changed" (locked) error.
+    onVaultChange(handler) { vaultChangeHandler = handler; },
     canChangePassphrase: typeof vault.changePassphrase === "function",
     // shutdown locks the vault and stops the Go program (page unload).
     shutdown() { if (typeof ns.shutdown === "function") ns.shutdown().catch(() => {}); },
@@ -143,6 +165,12 @@ export async function createCore() {
     // checkKey validates a key as it is typed: {ok, message, position, char, bits}.
     checkKey(typed) { return callSync(accounts.validateKey, typed); },
 
+    // resolve applies the person's choice for an account held back by a
+    // name conflict ("replace", "keep", "skip"): the account stored, or null.
+    async resolve(conflictId, choice) {
+      const a = await call(accounts.resolve, conflictId, choice);
+      return a ? viewOf(a) : null;
+    },
     async rename(id, issuer, account) { return viewOf(await call(accounts.rename, id, issuer, account)); },
     async remove(id) { await call(accounts.delete, id); },
     async reorder(ids) { await call(accounts.reorder, ids); },
@@ -182,7 +210,8 @@ export async function createCore() {
     async pushStart() { await call(push.start); },
     async pushStop() { await call(push.stop); },
     async pushPrompts() { return call(push.prompts); },
-    async pushAnswer(promptId, decision, number) { await call(push.answer, promptId, decision, number); },
+    // pushAnswer resolves once the server settled the prompt: {outcome}.
+    async pushAnswer(promptId, decision, number) { return call(push.answer, promptId, decision, number); },
     onPush(handler) {
       const listener = (ev) => handler(ev.detail || {});
       globalThis.addEventListener("twofold-push", listener);

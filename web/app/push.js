@@ -20,7 +20,7 @@ const OUTCOMES = {
   approved: "Sign-in approved.",
   denied: "Sign-in denied.",
   reported: "Sign-in denied and reported. Prompts for this account are paused until you sign in with a code.",
-  failed: "The sign-in was refused: the number did not match.",
+  failed: "The server refused the sign-in: the number picked was not the one on the sign-in page (or the account is locked after too many failed attempts).",
   expired: "The sign-in request expired.",
   rejected: "That request was already answered or has expired.",
   cancelled: "The sign-in request was withdrawn.",
@@ -60,6 +60,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
   const statuses = new Map(); // account id → status
   let prompts = []; // waiting prompts, oldest first
   let current = null; // the prompt in the dialog
+  const answering = new Set(); // prompts whose answer waits for the server's verdict
   let picked = 0;
   let timer = 0;
   let waitTimer = 0;
@@ -113,6 +114,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
   const deny = el("button", { type: "button", class: "ghost", id: "push-deny", text: "Deny" });
   const report = el("button", { type: "button", class: "danger-ghost", id: "push-report", text: "Deny, this wasn’t me" });
   const error = el("p", { class: "error", id: "push-error", role: "alert", hidden: true });
+  const sending = el("p", { class: "muted", id: "push-sending", role: "status" });
   const typedMsg = el("p", { class: "hint bad", id: "push-typed-msg", "aria-live": "polite" });
   const queue = el("p", { class: "push-queue muted", id: "push-queue", hidden: true });
   const countdown = el("p", { class: "push-countdown muted", id: "push-countdown" });
@@ -123,6 +125,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
     numbers,
     el("div", { class: "field push-type" }, el("label", { for: "push-typed", text: "Or type it" }), typed, typedMsg),
     error,
+    sending,
     el("div", { class: "actions push-actions" }, approve, deny, report));
   const dialog = el("dialog", { id: "push-dialog", "aria-labelledby": "push-title", "aria-describedby": "push-who" },
     el("h2", { id: "push-title", text: "Approve this sign-in?" }), queue, who, details, countdown, form);
@@ -137,14 +140,14 @@ export function createPushUI(core, { status, message, label, refresh }) {
   function pick(n) {
     picked = n;
     for (const b of numbers.children) b.setAttribute("aria-pressed", String(Number(b.dataset.number) === n));
-    approve.disabled = !n;
+    approve.disabled = !n || (current !== null && answering.has(current.id));
   }
 
   function tickCountdown() {
     clearTimeout(timer);
     if (!current) return;
     const left = Math.ceil((current.expiresMs - serverNow()) / 1000);
-    if (left <= 0) {
+    if (left <= 0 && !answering.has(current.id)) { // an answer out: the server's verdict ends it
       drop(current.id);
       status(OUTCOMES.expired);
       return;
@@ -174,6 +177,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       el("button", { type: "button", class: "push-number", "data-number": String(n), "aria-pressed": "false", text: String(n) })));
     typed.value = "";
     pick(0);
+    showSending(p);
     if (!dialog.open) dialog.showModal();
     numbers.firstElementChild.focus();
     renderWaiting();
@@ -199,27 +203,45 @@ export function createPushUI(core, { status, message, label, refresh }) {
     else renderWaiting();
   }
 
+  // The outcome each decision hopes for; any other verdict is shown as an error.
+  const HOPED = { approve: "approved", deny: "denied", report: "reported" };
+
+  // answer sends the decision and keeps the prompt, its buttons off, until
+  // the server's verdict: an approval with a wrong number is refused there,
+  // and the page says so instead of claiming success.
   async function answer(decision) {
-    if (!current) return;
+    if (!current || answering.has(current.id)) return;
     const p = current;
     const n = decision === "approve" ? picked : 0;
     for (const b of [approve, deny, report]) b.disabled = true;
+    showError("");
+    answering.add(p.id);
+    showSending(p);
     try {
-      await core.pushAnswer(p.id, decision, n);
+      const { outcome } = await core.pushAnswer(p.id, decision, n);
       drop(p.id);
-      status(decision === "approve" ? "Approved. The sign-in continues." : decision === "report"
-        ? "Denied and reported." : "Denied.");
+      const ok = outcome === HOPED[decision];
+      status(OUTCOMES[outcome] || message(outcome), { error: !ok, ms: ok ? 4000 : 10000 });
     } catch (err) {
-      if (err.code === "prompt_gone" || err.code === "prompt_expired") {
+      if (err.code === "prompt_gone" || err.code === "prompt_expired" || err.code === "no_verdict") {
         drop(p.id);
-        status(message(err), { error: true });
+        status(message(err), { error: true, ms: 10000 });
       } else {
         showError(err);
       }
     } finally {
-      approve.disabled = !picked;
-      deny.disabled = report.disabled = false;
+      answering.delete(p.id);
+      if (current) showSending(current);
     }
+  }
+
+  // showSending sets the dialog for p: while its answer waits for the
+  // verdict (also when Review reopens it), the buttons are off and it says so.
+  function showSending(p) {
+    const out = answering.has(p.id);
+    sending.textContent = out ? "Sent. Waiting for the server's answer…" : "";
+    approve.disabled = out || !picked;
+    deny.disabled = report.disabled = out;
   }
 
   numbers.addEventListener("click", (ev) => {
@@ -368,6 +390,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
         }
         break;
       case "settled": {
+        if (answering.has(e.promptId)) break; // answer() shows the verdict
         const mine = current && current.id === e.promptId;
         drop(e.promptId);
         if (mine && OUTCOMES[e.outcome]) status(OUTCOMES[e.outcome]);
@@ -397,6 +420,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       prompts = [];
       statuses.clear();
       current = null;
+      answering.clear();
       clearTimeout(timer);
       if (dialog.open) dialog.close();
       renderWaiting();

@@ -30,6 +30,12 @@ declare global {
   interface GlobalEventHandlersEventMap {
     "twofold-ready": Event;
     "twofold-push": CustomEvent<PushEvent>;
+    /**
+     * A save of this tab landed (under the Web Lock "twofold-vault"): tell
+     * the other tabs of the profile (the page posts {type: "changed"} on the
+     * BroadcastChannel "twofold-vault"), which then call vault.reload().
+     */
+    "twofold-saved": CustomEvent<null>;
   }
 }
 
@@ -84,6 +90,20 @@ export interface VaultAPI {
   lock(): Promise<void>;
   /** Re-wraps the vault key. "wrong_passphrase" for a wrong old one. */
   changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void>;
+  /**
+   * Catches up with a save made by another tab (docs/vault-format.md,
+   * "Versions and tabs"): resolves true if the accounts changed (redraw the
+   * list), false if this tab was current. "passphrase_changed" if the other
+   * tab changed the passphrase: this tab is then locked. "locked".
+   *
+   * Every call that saves (create, changePassphrase, accounts.add, addManual,
+   * rename, delete, reorder, nextHOTP, setClockOffset, qr.decode, the
+   * transfer imports, push.enable and disable) rejects with "vault_changed"
+   * if another tab saved since this one last read: nothing was written, and
+   * this tab already shows the current vault; show the message, redraw, and
+   * let the person decide again.
+   */
+  reload(): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- accounts
@@ -176,15 +196,31 @@ export interface AccountsAPI {
   search(query: string): Promise<Account[]>;
   /**
    * Adds the account of an otpauth:// URI. Errors: "bad_uri", "bad_key",
-   * "invalid_account", "duplicate" (details.existingId, details.sameSecret).
+   * "invalid_account", "duplicate" (this key is in the list already:
+   * details.existingId; skip it), "name_conflict" (an account with this
+   * issuer and name and another key is in the list: details.conflictId,
+   * label, existingId, existingLabel; ask "Replace the old key" or "Keep
+   * both", then call resolve()).
    */
   add(uri: string): Promise<Account>;
   /** Adds a manually entered account. Same errors as add(). */
   addManual(entry: ManualEntry): Promise<Account>;
   /** Synchronous; needs no vault. */
   validateKey(typed: string): KeyCheck;
-  /** "duplicate" if another account has this issuer and name, "not_found". */
+  /** "name_conflict" if another account has this issuer and name, "not_found". */
   rename(id: string, issuer: string, account: string): Promise<Account>;
+  /**
+   * Applies the person's choice for an account held back by a name conflict
+   * (add, addManual, qr.decode: the error's details.conflictId; imports:
+   * ImportResult.conflicts[].id): "replace" puts the new key in the old
+   * account's place (same id and position; the old key is wiped, its push
+   * connection stops), "keep" adds it as "name #2" (the first free number),
+   * "skip" drops it. Resolves with the account as stored, or null for skip.
+   * "not_found" if nothing is held under that id (locked since, or over a
+   * thousand conflicts waiting), "bad_argument", "vault_changed" (still
+   * held: ask again on the current list).
+   */
+  resolve(conflictId: string, choice: "replace" | "keep" | "skip"): Promise<Account | null>;
   /** Deletes at once: ask for confirmation first. "not_found". */
   delete(id: string): Promise<void>;
   /** ids must list every account exactly once ("bad_order"). */
@@ -217,8 +253,20 @@ export interface Problem {
   code: ErrorCode;
   /** e.g. "line 4: this key has a character that is not base32: '1' at position 5" */
   message: string;
-  /** For code "duplicate": the account already in the vault. */
+  /** For code "duplicate": the account already in the vault with this key. */
   existingId?: string;
+}
+
+/** An entry held back: its issuer and name are another account's, its key is not. */
+export interface Conflict {
+  /** Pass it to accounts.resolve(). */
+  id: string;
+  /** 1-based line of a text import; 0 otherwise. */
+  line: number;
+  /** The entry, "Issuer (account)". */
+  label: string;
+  existingId: string;
+  existingLabel: string;
 }
 
 /** Progress of a Google Authenticator export split over several QR codes. */
@@ -240,8 +288,10 @@ export interface BatchProgress {
 /** What an import did; good entries are saved even when others fail. */
 export interface ImportResult {
   added: Account[];
-  /** Entries skipped: bad lines, invalid keys, duplicates. */
+  /** Entries skipped: bad lines, invalid keys, keys in the list already. */
   problems: Problem[];
+  /** Entries held back for the person to choose (accounts.resolve). */
+  conflicts: Conflict[];
   /** Export parts seen by this import (empty for plain URIs and backups). */
   batches: BatchProgress[];
 }
@@ -260,6 +310,7 @@ export interface QRAPI {
    * Rejects with "no_qr" ("no QR code found in this image") — for camera
    * frames simply try the next frame —, "not_authenticator" ("this QR code is
    * not an authenticator key"; the text is not returned), "duplicate",
+   * "name_conflict",
    * "bad_frame" (data length ≠ width × height × 4), or add()'s errors.
    *
    * Camera frames: draw them scaled to about 800 px on the long side before
@@ -292,7 +343,9 @@ export interface TransferAPI {
    */
   exportBackup(passphrase: string): Promise<Uint8Array>;
   /**
-   * Merges a backup file's accounts into the open vault, skipping duplicates.
+   * Merges a backup file's accounts into the open vault, skipping keys in
+   * the list already and holding back (conflicts) accounts named like one
+   * in the list with another key.
    * "wrong_passphrase", "not_backup", "tampered", "unsupported_version".
    */
   importBackup(file: Uint8Array | ArrayBuffer, passphrase: string): Promise<ImportResult>;
@@ -364,6 +417,12 @@ export interface PushEvent {
   outcome?: "approved" | "denied" | "reported" | "failed" | "expired" | "rejected" | "cancelled";
 }
 
+/** How the server settled the prompt an answer was for. */
+export interface PushVerdict {
+  /** "rejected": the answer changed nothing (answered elsewhere first, or too late). */
+  outcome: "approved" | "denied" | "reported" | "failed" | "expired" | "rejected" | "cancelled";
+}
+
 export interface PushAPI {
   /**
    * Registers a new key for the account with the server its URI named,
@@ -387,12 +446,16 @@ export interface PushAPI {
   /** Prompts waiting for an answer, oldest first (expired ones dropped). */
   prompts(): Promise<PushPrompt[]>;
   /**
-   * Signs and sends a decision. number: the one picked for "approve" (one
-   * of prompt.numbers, else "wrong_number"); 0 for "deny" and "report"
-   * ("deny, this wasn't me": pauses push for the account).
-   * "prompt_gone", "prompt_expired", "offline".
+   * Signs and sends a decision, then waits for the server's verdict on it
+   * and resolves with it. number: the one picked for "approve" (one of
+   * prompt.numbers, else "wrong_number"); 0 for "deny" and "report" ("deny,
+   * this wasn't me": pauses push for the account). An approval with a number
+   * that is not the sign-in page's resolves with outcome "failed": the
+   * sign-in was refused. "prompt_gone", "prompt_expired", "offline" (not
+   * sent), "no_verdict" (sent, but the connection ended before the verdict;
+   * the sign-in page knows how it ended).
    */
-  answer(promptId: string, decision: "approve" | "deny" | "report", number: number): Promise<void>;
+  answer(promptId: string, decision: "approve" | "deny" | "report", number: number): Promise<PushVerdict>;
 }
 
 // ---------------------------------------------------------------- errors
@@ -410,7 +473,8 @@ export type ErrorCode =
   | "bad_key"             // key not base32 (details.position, details.char), empty or too long
   | "bad_uri"             // not a valid otpauth:// URI
   | "invalid_account"     // missing name, bad digits/period/algorithm, ":" in issuer…
-  | "duplicate"           // details.existingId, details.sameSecret
+  | "duplicate"           // this key is in the list already (details.existingId)
+  | "name_conflict"       // same issuer and name, another key (details.conflictId, label, existingId, existingLabel)
   | "not_found"           // no account with this id
   | "not_hotp"            // nextHOTP on a TOTP account
   | "bad_order"           // reorder ids not a permutation
@@ -422,14 +486,24 @@ export type ErrorCode =
   | "too_large"
   | "no_keys"
   | "storage"             // IndexedDB refused (quota, private mode); nothing changed
+  | "vault_changed"       // another tab saved first: nothing written, this tab reloaded
+  | "passphrase_changed"  // another tab changed the passphrase: this tab locked
   | "push_not_offered"    // the account's URI had no twofold_push
   | "push_refused"        // the server refused the registration (details.status, details.serverCode)
   | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
-  | "push_not_enabled"
   | "prompt_gone"         // answered, settled or unknown
   | "prompt_expired"
   | "wrong_number"        // not one of the three numbers
   | "offline"             // not connected: the answer was not sent
+  | "no_verdict"          // the answer was sent; the connection ended before the server's verdict
+  | "unknown_format"      // import: not a format Twofold can import
+  | "wrong_format"        // import: not in the format chosen
+  | "password_required"   // import: the file is encrypted; ask for its password
+  | "wrong_password"      // import: the file's password is wrong
+  | "damaged_file"        // import: cut short, damaged or modified
+  | "unsupported_file"    // import: a kind of file that cannot be imported
+  | "unsupported_account" // import: an account of a kind or algorithm Twofold does not do
+  | "not_exportable"      // export: an account with no place in the chosen format
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
@@ -439,7 +513,9 @@ export interface TwofoldError extends Error {
     position?: number;
     char?: string;
     existingId?: string;
-    sameSecret?: boolean;
+    existingLabel?: string;
+    conflictId?: string;
+    label?: string;
     status?: number;
     serverCode?: string;
   };

@@ -217,13 +217,46 @@ async function requireSignedIn() {
   return s;
 }
 
+// wireSignOut signs out and says so only once the server has ended the
+// session (or had none: 401). A request that fails otherwise leaves the
+// session valid: the page says that, and offers Retry.
 function wireSignOut() {
   const btn = $('#sign-out');
   if (!btn) return;
-  btn.addEventListener('click', async () => {
-    try { await api('DELETE', '/session'); } catch { /* already signed out */ }
+  let notice = null;
+  async function signOut() {
+    btn.disabled = true;
+    try {
+      await api('DELETE', '/session');
+    } catch (e) {
+      if (e.status !== 401) {
+        btn.disabled = false;
+        failed(e);
+        return;
+      }
+    }
     go('/', 'signed-out');
-  });
+  }
+  function failed(e) {
+    if (!notice) {
+      const text = document.createElement('p');
+      text.id = 'sign-out-msg';
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.id = 'sign-out-retry';
+      retry.textContent = 'Retry signing out';
+      retry.addEventListener('click', signOut);
+      notice = document.createElement('div');
+      notice.className = 'error';
+      notice.id = 'sign-out-error';
+      notice.setAttribute('role', 'alert');
+      notice.append(text, retry);
+      $('main').prepend(notice);
+    }
+    notice.querySelector('#sign-out-msg').textContent = 'Signing out failed, so you are still signed in. ' + e.message;
+    notice.querySelector('#sign-out-retry').focus();
+  }
+  btn.addEventListener('click', signOut);
 }
 
 const fmt = (t) => t ? new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';

@@ -399,9 +399,10 @@ type GroupRequest struct {
 	Name string `json:"name"`
 }
 
-// GroupUpdate marks a group required or not.
+// GroupUpdate marks a group required or not (the field is required: an
+// empty body changes nothing).
 type GroupUpdate struct {
-	RequireMFA bool `json:"require_mfa"`
+	RequireMFA *bool `json:"require_mfa"`
 }
 
 // InvitationRequest invites an email address.
