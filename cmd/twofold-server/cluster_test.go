@@ -64,14 +64,20 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 
 var listening = regexp.MustCompile(`msg="twofold server listening" addr=(\S+)`)
 
-// startProcess starts a server process on dbURL, listening on a free
-// loopback port, and waits until it serves.
-func startProcess(t testing.TB, dbURL string) *process {
+// instanceEnv is the environment of a cluster's server on dbURL.
+func instanceEnv(t testing.TB, dbURL string) []string {
+	return []string{"TWOFOLD_DATABASE_URL=" + dbURL, "TWOFOLD_MASTER_KEY=" + clusterKey, "TWOFOLD_DATA_DIR=" + t.TempDir()}
+}
+
+// startProcess starts a server process with env (its database and key)
+// added to the test's, listening on a free loopback port, and waits until
+// it serves.
+func startProcess(t testing.TB, env ...string) *process {
 	t.Helper()
 	p := &process{t: t, logs: &lockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(os.Args[0], "-addr", "127.0.0.1:0")
-	p.cmd.Env = append(os.Environ(), serveEnv+"=1", "TWOFOLD_DATABASE_URL="+dbURL, "TWOFOLD_MASTER_KEY="+clusterKey,
-		"TWOFOLD_BASE_URL="+clusterOrigin, "TWOFOLD_RATE_LIMIT=-1", "TWOFOLD_DATA_DIR="+t.TempDir())
+	p.cmd.Env = append(os.Environ(), serveEnv+"=1", "TWOFOLD_BASE_URL="+clusterOrigin, "TWOFOLD_RATE_LIMIT=-1")
+	p.cmd.Env = append(p.cmd.Env, env...)
 	setDeathSignal(p.cmd)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -105,7 +111,8 @@ func startProcess(t testing.TB, dbURL string) *process {
 	return p
 }
 
-// stop ends the process (SIGTERM, then SIGKILL) if it still runs.
+// stop ends the process (SIGTERM, then SIGKILL) if it still runs, and
+// shows its log if the test failed.
 func (p *process) stop() {
 	select {
 	case <-p.exited:
@@ -138,7 +145,7 @@ func cluster(t testing.TB, n int) ([]*process, string) {
 	out := make([]*process, n)
 	var wg sync.WaitGroup
 	for i := range out {
-		wg.Go(func() { out[i] = startProcess(t, dbURL) }) // concurrent starts migrate once
+		wg.Go(func() { out[i] = startProcess(t, instanceEnv(t, dbURL)...) }) // concurrent starts migrate once
 	}
 	wg.Wait()
 	for _, p := range out {

@@ -3,7 +3,8 @@
 // /api/v1 and the authenticator at /app/. It only parses flags and
 // TWOFOLD_* variables and wires package server; `twofold-server rekey`
 // rotates the master key and `twofold-server org create` makes an
-// organisation and invites its first admin.
+// organisation and invites its first admin; `twofold-server migrate-db`
+// moves a SQLite database to PostgreSQL.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/twofold-auth/twofold/server"
 	"github.com/twofold-auth/twofold/server/api"
 	"github.com/twofold-auth/twofold/server/mail"
+	"github.com/twofold-auth/twofold/server/store/copydb"
 )
 
 func main() {
@@ -35,6 +37,8 @@ const usage = `Usage:
   twofold-server rekey [flags]                    re-encrypt every TOTP secret under a new master key (server stopped)
   twofold-server org create NAME -admin EMAIL [flags]
                                                   make an organisation and invite its first admin (prints the link)
+  twofold-server migrate-db --from sqlite:PATH --to postgres://...
+                                                  copy a SQLite database into an empty PostgreSQL one, verified row for row (servers stopped)
 
 Every flag can also be set by its TWOFOLD_* variable (the flag wins).
 The database is SQLite in the data directory unless -database-url names a
@@ -70,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cmd == "org" {
 		return runOrg(ctx, args, getenv, stdout, stderr)
+	}
+	if cmd == "migrate-db" {
+		return runMigrateDB(ctx, args, getenv, stdout, stderr)
 	}
 	cfg, err := parse(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -116,6 +123,45 @@ func rekey(ctx context.Context, cfg server.Config, stdout, stderr io.Writer) int
 	} else {
 		fmt.Fprintln(stdout, "the previous key is kept as "+cfg.MasterKeyFile+".old until you delete it")
 	}
+	return 0
+}
+
+// runMigrateDB is `twofold-server migrate-db --from sqlite:PATH --to
+// postgres://...` (the target defaults to TWOFOLD_DATABASE_URL).
+func runMigrateDB(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("twofold-server migrate-db", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "the SQLite database to copy: sqlite:PATH, e.g. sqlite:data/twofold.db")
+	to := fs.String("to", getenv("TWOFOLD_DATABASE_URL"), "the empty PostgreSQL database to copy into, postgres://... (TWOFOLD_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	path, ok := strings.CutPrefix(*from, "sqlite:")
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "twofold-server migrate-db: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	case !ok || path == "":
+		fmt.Fprintln(stderr, "twofold-server migrate-db: --from sqlite:PATH names the SQLite database to copy")
+		return 2
+	case !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://"):
+		fmt.Fprintln(stderr, "twofold-server migrate-db: --to postgres://... names the PostgreSQL database to copy into")
+		return 2
+	}
+	tables, err := copydb.Copy(ctx, path, *to)
+	if err != nil {
+		fmt.Fprintf(stderr, "twofold-server migrate-db: %v\n", err)
+		return 1
+	}
+	rows := 0
+	for _, t := range tables {
+		fmt.Fprintf(stdout, "%-24s %8d rows\n", t.Name, t.Rows)
+		rows += t.Rows
+	}
+	fmt.Fprintf(stdout, "copied and verified %d rows in %d tables; start the servers with -database-url (and the same master key)\n", rows, len(tables))
 	return 0
 }
 

@@ -17,10 +17,11 @@ import (
 // works at every instance of a deployment (cookies do not depend on the
 // port).
 type Account struct {
-	Email    string
-	DeviceID string
-	Secret   []byte
-	Browser  *http.Client // no overall timeout: event streams last
+	Email         string
+	DeviceID      string
+	Secret        []byte
+	RecoveryCodes []string     // the activation's
+	Browser       *http.Client // no overall timeout: event streams last
 }
 
 // Enroll signs up email with Password at the server at baseURL, creates a
@@ -42,9 +43,11 @@ func Enroll(ctx context.Context, baseURL, email string, now time.Time) (*Account
 		return nil, err
 	}
 	a.DeviceID = enr.Device.ID
-	if _, err := c.ActivateDevice(ctx, a.DeviceID, a.Code(now)); err != nil {
+	act, err := c.ActivateDevice(ctx, a.DeviceID, a.Code(now))
+	if err != nil {
 		return nil, err
 	}
+	a.RecoveryCodes = act.RecoveryCodes
 	return a, nil
 }
 
