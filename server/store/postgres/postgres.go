@@ -95,19 +95,22 @@ func retryable(err error) bool {
 // deadlock is rolled back and fn runs again (the contract allows it), up to
 // MaxAttempts runs in all; then Update returns the database's error.
 //
-// Reruns go through a lane. Transactions that read and write one hot row
-// (an account's throttle record under a burst of guesses) conflict, and of
-// k concurrent ones one commits per round: rerun after a random backoff
-// instead, a transaction lost up to 17 to 45 rounds in a row with 96
-// contenders in six processes (TestConcurrentProcesses with 16 goroutines
-// and connections per process). So a rerun first takes the lane, an
-// exclusive lock on the table retry_lane, before its first query: reruns
-// in every instance run one at a time, each with a snapshot taken after
-// the previous one committed, and compete only with first attempts, which
-// join the lane when they lose in turn (at most 6 or 7 runs in the same
-// setting, and a quarter of the reruns). Outside such bursts reruns are
-// rare and the lane is free. Being a transaction's lock, it ends with the
-// transaction, whatever happens to the process that took it.
+// Reruns run alone, through a lane: every transaction begins by locking
+// the empty table retry_lane, a first attempt in ROW SHARE mode (which
+// first attempts share), a rerun in EXCLUSIVE mode, in the same round trip
+// as its BEGIN and before its first query takes the snapshot. A rerun
+// therefore waits for the first attempts in flight (and the reruns before
+// it) to end, and holds new ones back until it commits: with nothing
+// running beside it, it cannot lose again. Transactions that read and
+// write one hot row (an account's throttle record under a burst of
+// guesses) conflict, and of k concurrent ones one commits per round; when
+// reruns only took turns among themselves they still lost to the first
+// attempts that kept arriving: up to 8 to 11 runs in TestConcurrentProcesses
+// (now 2), and a push answer racing a stream of new prompts lost 20 runs
+// in a row and failed (TestRerunNotStarvedByFirstAttempts). Outside such bursts
+// reruns are rare and the lane costs first attempts nothing but the shared
+// lock. Being a transaction's lock, it ends with the transaction, whatever
+// happens to the process that took it.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
@@ -134,16 +137,22 @@ type retryError struct{ err error }
 
 func (e *retryError) Error() string { return e.err.Error() }
 
-// attempt runs fn once in its own transaction, in the lane for a rerun.
-func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, lane bool) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
-	if err == nil && lane {
-		// LOCK TABLE takes no snapshot, so the transaction's snapshot is
-		// taken by fn's first query, after the wait.
-		if _, err = tx.Exec(ctx, `LOCK TABLE retry_lane IN EXCLUSIVE MODE`); err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
-		}
+// The BEGINs of first attempts and of reruns (see Update). Sent as one
+// simple query, each costs one round trip; LOCK TABLE takes no snapshot,
+// so the transaction's snapshot is taken by fn's first query, after any
+// wait.
+const (
+	beginFirst = `BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN ROW SHARE MODE`
+	beginRerun = `BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN EXCLUSIVE MODE`
+)
+
+// attempt runs fn once in its own transaction, alone for a rerun.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, rerun bool) error {
+	begin := beginFirst
+	if rerun {
+		begin = beginRerun
 	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, BeginQuery: begin})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -512,3 +512,62 @@ func TestNeverTheLastAdminUnderWriteSkew(t *testing.T) {
 		t.Fatalf("the transactions did not overlap (%d demotions tried)", demoted.Load())
 	}
 }
+
+// A rerun runs alone, so it cannot lose again to the first attempts that
+// keep arriving. Here a stream of short transactions each read one row and
+// write another (usr_b's record, then usr_a's), while a slower one does
+// the reverse: every run of the slower one overlaps some of them, makes a
+// cycle of read/write dependencies with them, and loses, since they commit
+// first. When reruns only took turns among themselves, it lost every run
+// and gave up; now its second run waits for the first attempts in flight,
+// holds the new ones back, and commits.
+func TestRerunNotStarvedByFirstAttempts(t *testing.T) {
+	s, _ := openTest(t, Options{MaxAttempts: 5})
+	for _, u := range []string{"usr_a", "usr_b"} {
+		storetest.SeedUser(t, s, u)
+		storetest.Update(t, s, func(tx store.Tx) error { return tx.PutThrottle(ctx, store.Throttle{UserID: u}) })
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var competitors atomic.Int64
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := s.Update(ctx, func(tx store.Tx) error {
+					th, err := tx.Throttle(ctx, "usr_b")
+					if err != nil {
+						return err
+					}
+					return tx.PutThrottle(ctx, store.Throttle{UserID: "usr_a", WindowFailures: th.WindowFailures})
+				})
+				if err != nil {
+					t.Errorf("competitor: %v", err)
+					return
+				}
+				competitors.Add(1)
+			}
+		})
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for competitors.Load() < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	runs := 0
+	err := s.Update(ctx, func(tx store.Tx) error {
+		runs++
+		th, err := tx.Throttle(ctx, "usr_a")
+		if err != nil {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond) // competitors commit meanwhile
+		return tx.PutThrottle(ctx, store.Throttle{UserID: "usr_b", WindowFailures: th.WindowFailures + 1})
+	})
+	if err != nil || runs > 2 {
+		t.Fatalf("the slower transaction: %v after %d runs, want success by the second", err, runs)
+	}
+}
