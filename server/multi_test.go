@@ -24,6 +24,8 @@ import (
 // reach.
 const origin = "http://twofold.test"
 
+var instanceLog io.Writer = io.Discard
+
 // instance is one server of a deployment, on its own loopback listener.
 type instance struct {
 	srv *Server
@@ -36,7 +38,7 @@ func startInstances(t testing.TB, n int, dbURL string) []instance {
 	t.Helper()
 	out := make([]instance, n)
 	for i := range out {
-		cfg := pgConfig(t.TempDir(), dbURL, io.Discard)
+		cfg := pgConfig(t.TempDir(), dbURL, instanceLog)
 		cfg.BaseURL, cfg.RateLimit.Requests = origin, -1
 		srv, err := New(cfg)
 		if err != nil {
