@@ -95,28 +95,39 @@ func retryable(err error) bool {
 // deadlock is rolled back and fn runs again (the contract allows it), up to
 // MaxAttempts runs in all; then Update returns the database's error.
 //
-// Reruns run alone, through a lane: every transaction begins by locking
-// the empty table retry_lane, a first attempt in ROW SHARE mode (which
-// first attempts share), a rerun in EXCLUSIVE mode, in the same round trip
-// as its BEGIN and before its first query takes the snapshot. A rerun
-// therefore waits for the first attempts in flight (and the reruns before
-// it) to end, and holds new ones back until it commits: with nothing
-// running beside it, it cannot lose again. Transactions that read and
-// write one hot row (an account's throttle record under a burst of
-// guesses) conflict, and of k concurrent ones one commits per round; when
-// reruns only took turns among themselves they still lost to the first
-// attempts that kept arriving: up to 8 to 11 runs in TestConcurrentProcesses
-// (now 2), and a push answer racing a stream of new prompts lost 20 runs
-// in a row and failed (TestRerunNotStarvedByFirstAttempts). Outside such bursts
-// reruns are rare and the lane costs first attempts nothing but the shared
-// lock. Being a transaction's lock, it ends with the transaction, whatever
-// happens to the process that took it.
+// Reruns go through a lane, a lock on the empty table retry_lane that
+// every transaction takes in the same round trip as its BEGIN, before its
+// first query takes the snapshot:
+//
+//   - a first attempt takes it in ROW SHARE mode, which first attempts
+//     share and which costs them nothing else;
+//   - a second run takes it in SHARE UPDATE EXCLUSIVE mode: reruns take
+//     turns among themselves, beside the first attempts, each with a
+//     snapshot taken after the rerun before it committed;
+//   - a third run, and any later one, takes it in EXCLUSIVE mode: it waits
+//     for the transactions in flight to end and holds new ones back until
+//     it commits, so that, with nothing running beside it, it cannot lose
+//     again.
+//
+// Transactions that read and write one hot row (an account's throttle
+// record under a burst of guesses) conflict, and of k concurrent ones one
+// commits per round. With a random backoff instead of the lane a
+// transaction lost up to 17 to 45 rounds in a row (96 contenders in six
+// processes, TestConcurrentProcesses with 16 goroutines and connections
+// per process); with turns among reruns alone, up to 8 to 11, and a push
+// answer racing a stream of new prompts lost 20 runs in a row and failed
+// (TestRerunNotStarvedByFirstAttempts). Running every rerun alone would
+// bound that to 2, but stops the world at each rerun: under 64 concurrent
+// verifications, a fifth of which run again, it nearly halved their
+// throughput. The third run alone bounds it to 3 at the cost of the rare
+// transaction that loses twice. Being a transaction's lock, the lane ends
+// with the transaction, whatever happens to the process that took it.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
 	for attempt := 1; ; attempt++ {
-		err := s.attempt(ctx, fn, attempt > 1)
+		err := s.attempt(ctx, fn, attempt)
 		var conflict *retryError
 		if !errors.As(err, &conflict) {
 			return err
@@ -137,21 +148,20 @@ type retryError struct{ err error }
 
 func (e *retryError) Error() string { return e.err.Error() }
 
-// The BEGINs of first attempts and of reruns (see Update). Sent as one
-// simple query, each costs one round trip; LOCK TABLE takes no snapshot,
-// so the transaction's snapshot is taken by fn's first query, after any
-// wait.
-const (
-	beginFirst = `BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN ROW SHARE MODE`
-	beginRerun = `BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN EXCLUSIVE MODE`
-)
+// The BEGINs of a function's first run, its second, and its later ones
+// (see Update). Sent as one simple query, each costs one round trip;
+// LOCK TABLE takes no snapshot, so the transaction's snapshot is taken by
+// fn's first query, after any wait.
+var begins = [...]string{
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN ROW SHARE MODE`,
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN SHARE UPDATE EXCLUSIVE MODE`,
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN EXCLUSIVE MODE`,
+}
 
-// attempt runs fn once in its own transaction, alone for a rerun.
-func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, rerun bool) error {
-	begin := beginFirst
-	if rerun {
-		begin = beginRerun
-	}
+// attempt runs fn once in its own transaction: run is 1 for the first
+// run, and picks the lane's mode.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, run int) error {
+	begin := begins[min(run, len(begins))-1]
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, BeginQuery: begin})
 	if err != nil {
 		if ctx.Err() != nil {
