@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/twofold-auth/twofold/server/api/apitest"
 	"github.com/twofold-auth/twofold/server/auth"
 	"github.com/twofold-auth/twofold/server/service"
@@ -148,13 +150,17 @@ func BenchmarkVerifyEngines(b *testing.B) {
 	var sqliteNs float64
 	for _, e := range engines {
 		var bt *benchTarget
+		var dbURL string
 		b.Run(e.name, func(sb *testing.B) {
 			if bt == nil {
-				bt = newBenchTarget(sb, b, e.cfg(b))
+				cfg := e.cfg(b)
+				bt, dbURL = newBenchTarget(sb, b, cfg), cfg.DatabaseURL
 			}
 			noop, noopCPU := parallel(max(sb.N, 2000), func(int) { bt.do("GET", "/api/v1/time", bt.tokens[0], "") })
 			first := bt.next.Add(int64(sb.N)) - int64(sb.N)
 			var failures atomic.Int64
+			before, pids := walPosition(sb, dbURL), backends(sb, dbURL)
+			pgCPU := procCPU(pids)
 			sb.ResetTimer()
 			wall, cpu := parallel(sb.N, func(i int) {
 				if !bt.verify(first + int64(i)) {
@@ -162,6 +168,10 @@ func BenchmarkVerifyEngines(b *testing.B) {
 				}
 			})
 			sb.StopTimer()
+			if dbURL != "" {
+				sb.ReportMetric(float64(walPosition(sb, dbURL)-before)/float64(sb.N), "pg-wal-B/op")
+				sb.ReportMetric(float64(procCPU(pids)-pgCPU)/float64(sb.N), "pg-cpu-ns/op")
+			}
 			sb.ReportMetric(noop/wall, "verify/noop")
 			sb.ReportMetric(noopCPU/cpu, "cpu-verify/noop")
 			sb.ReportMetric(cpu, "cpu-ns/op")
@@ -261,4 +271,47 @@ func quantile(xs []float64, q float64) float64 {
 	}
 	s := slices.Sorted(slices.Values(xs))
 	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// backends are the server processes of the database's connections (the
+// instance's pool and listener), whose CPU time is PostgreSQL's share of a
+// verification (cpu-ns/op is this process's: client and server).
+func backends(b *testing.B, dbURL string) []int {
+	if dbURL == "" {
+		return nil
+	}
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pids
+}
+
+// walPosition is the database cluster's WAL position in bytes (0
+// without a PostgreSQL URL): the difference of two is the WAL written
+// between them, the volume a verification's commit flushes, replicates
+// and archives.
+func walPosition(b *testing.B, dbURL string) int64 {
+	if dbURL == "" {
+		return 0
+	}
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var pos int64
+	if err := conn.QueryRow(context.Background(), `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&pos); err != nil {
+		b.Fatal(err)
+	}
+	return pos
 }
