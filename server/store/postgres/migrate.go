@@ -39,9 +39,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 		return fmt.Errorf("postgres: connect: %w", err)
 	}
 	defer conn.Release()
-	// The lock, not CREATE TABLE IF NOT EXISTS, is what makes concurrent
-	// starts safe: two concurrent IF NOT EXISTS creations of one table can
-	// both try to create it, and one then fails.
+	// The lock is what makes concurrent starts safe: two concurrent
+	// creations of one table, even IF NOT EXISTS, can both try to create
+	// it, and one then fails.
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
@@ -53,9 +53,18 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 			conn.Conn().Close(context.WithoutCancel(ctx))
 		}
 	}()
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	// Created only when missing: a role without CREATE on the schema (a
+	// runtime role, docs/deploy.md) may open a database that is up to
+	// date, where even CREATE TABLE IF NOT EXISTS would be refused.
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return fmt.Errorf("postgres: migrations table: %w", err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("postgres: migrations table: %w", err)
+		}
 	}
 	applied, err := appliedVersions(ctx, conn.Conn())
 	if err != nil {
