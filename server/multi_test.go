@@ -24,6 +24,8 @@ import (
 // reach.
 const origin = "http://twofold.test"
 
+// instanceLog receives the instances' logs: nothing, unless a test being
+// debugged sets it to os.Stderr.
 var instanceLog io.Writer = io.Discard
 
 // instance is one server of a deployment, on its own loopback listener.
