@@ -33,21 +33,24 @@ func errorf(status int, code, message string) *APIError {
 
 // Errors of the HTTP layer itself.
 var (
-	errUnauthenticated    = errorf(http.StatusUnauthorized, "unauthenticated", "Sign in first.")
-	errSecondFactor       = errorf(http.StatusForbidden, "second_factor_required", "Enter a code from your authenticator (or a recovery code) to finish signing in.")
-	errNotFound           = errorf(http.StatusNotFound, "not_found", "There is nothing at this address.")
-	errMethodNotAllowed   = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept this method.")
-	errUnsupportedMedia   = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
-	errBodyTooLarge       = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
-	errMalformedJSON      = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
-	errInvalidUTF8        = errorf(http.StatusBadRequest, "invalid_utf8", "The request body is not valid UTF-8 (or has an unpaired \\u surrogate escape).")
-	errEmptyBody          = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
-	errCrossOrigin        = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
-	errRateLimited        = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
-	errBadQuery           = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
-	errInternal           = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
-	errServiceUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready.")
-	errTokenNotAllowed    = errorf(http.StatusForbidden, "token_not_allowed",
+	errUnauthenticated     = errorf(http.StatusUnauthorized, "unauthenticated", "Sign in first.")
+	errSecondFactor        = errorf(http.StatusForbidden, "second_factor_required", "Enter a code from your authenticator (or a recovery code) to finish signing in.")
+	errNotFound            = errorf(http.StatusNotFound, "not_found", "There is nothing at this address.")
+	errMethodNotAllowed    = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept this method.")
+	errUnsupportedMedia    = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
+	errBodyTooLarge        = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
+	errMalformedJSON       = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
+	errInvalidUTF8         = errorf(http.StatusBadRequest, "invalid_utf8", "The request body is not valid UTF-8 (or has an unpaired \\u surrogate escape).")
+	errEmptyBody           = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
+	errCrossOrigin         = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
+	errRateLimited         = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
+	errBadQuery            = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
+	errInternal            = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
+	errDatabaseUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready: the database does not answer.")
+	// errNotificationsUnavailable: this instance cannot hear the push
+	// changes other instances make (it reconnects and catches up).
+	errNotificationsUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready: its notification connection is down.")
+	errTokenNotAllowed          = errorf(http.StatusForbidden, "token_not_allowed",
 		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
 	errFieldRequired  = errorf(http.StatusBadRequest, "field_required", "A required field is missing from the request body.")
 	errSessionsChoice = errorf(http.StatusBadRequest, "invalid_sessions", `sessions is "sign_out" (every affected session ends now) or "keep".`)

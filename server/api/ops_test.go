@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -254,5 +256,43 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		if !slices.Equal(enum, want) {
 			t.Errorf("%s.type enum %v, want the services' %v", name, enum, want)
 		}
+	}
+}
+
+type pinger struct{ err error }
+
+func (p pinger) Ping(context.Context) error { return p.err }
+
+// /healthz names the engine and, when the router has a notification
+// connection (PostgreSQL), checks it too: down, the instance is 503 with
+// a message saying so, the reason only in the log.
+func TestHealthzReportsDatabaseAndNotifications(t *testing.T) {
+	logs := &syncBuffer{}
+	get := func(d Deps) (int, string) {
+		d.Log = slog.New(slog.NewTextHandler(logs, nil))
+		rec := httptest.NewRecorder()
+		NewRouter(d).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(Deps{DB: pinger{}, Database: "sqlite"}); code != 200 || body != `{"status":"ok","database":"sqlite"}`+"\n" {
+		t.Fatalf("SQLite: %d %s", code, body)
+	}
+	ok := Deps{DB: pinger{}, Database: "postgres", Notifications: pinger{}}
+	if code, body := get(ok); code != 200 || body != `{"status":"ok","database":"postgres","notifications":"listening"}`+"\n" {
+		t.Fatalf("PostgreSQL: %d %s", code, body)
+	}
+	deaf := ok
+	deaf.Notifications = pinger{errors.New("not listening since 12:00: connection refused")}
+	if code, body := get(deaf); code != 503 || !strings.Contains(body, `"unavailable"`) || !strings.Contains(body, "notification") ||
+		strings.Contains(body, "refused") {
+		t.Fatalf("listener down: %d %s", code, body)
+	}
+	down := ok
+	down.DB = pinger{errors.New("connection refused")}
+	if code, body := get(down); code != 503 || !strings.Contains(body, "database") || strings.Contains(body, "refused") {
+		t.Fatalf("database down: %d %s", code, body)
+	}
+	if !strings.Contains(logs.String(), "connection refused") {
+		t.Fatalf("the reason is not logged: %s", logs.String())
 	}
 }

@@ -42,11 +42,16 @@ type Deps struct {
 	Audit    AuditLog
 	Admin    Admin
 	DB       Pinger
-	Metrics  RequestObserver // optional
-	Log      *slog.Logger
-	App      fs.FS            // the authenticator's files, served at /app/
-	Site     fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
-	Now      func() time.Time // server time for /api/v1/time
+	// Database names the engine /healthz reports ("sqlite", "postgres").
+	Database string
+	// Notifications, when set, is the connection that brings other
+	// instances' push changes (PostgreSQL's LISTEN); /healthz checks it too.
+	Notifications Pinger
+	Metrics       RequestObserver // optional
+	Log           *slog.Logger
+	App           fs.FS            // the authenticator's files, served at /app/
+	Site          fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
+	Now           func() time.Time // server time for /api/v1/time
 	// BaseURL is the public URL; with https, cookies are Secure even when
 	// TLS ends at a proxy, and its origin is trusted for cross-origin checks.
 	BaseURL *url.URL
@@ -68,6 +73,8 @@ type api struct {
 	audit     AuditLog
 	adm       Admin
 	db        Pinger
+	dbEngine  string
+	notify    Pinger
 	metrics   RequestObserver
 	log       *slog.Logger
 	now       func() time.Time
@@ -82,7 +89,7 @@ type api struct {
 // NewRouter builds the whole HTTP handler.
 func NewRouter(d Deps) http.Handler {
 	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit, adm: d.Admin,
-		db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
+		db: d.DB, dbEngine: d.Database, notify: d.Notifications, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -83,8 +83,13 @@ type Time struct {
 	UnixMS int64 `json:"unix_ms"`
 }
 
+// Health is /healthz's answer when every part answers: the database
+// engine ("sqlite" or "postgres"), and on PostgreSQL the notification
+// connection that carries push changes between instances ("listening").
 type Health struct {
-	Status string `json:"status"`
+	Status        string `json:"status"`
+	Database      string `json:"database,omitempty"`
+	Notifications string `json:"notifications,omitempty"`
 }
 
 type PushRegistrationRequest struct {
