@@ -26,7 +26,8 @@ const (
 )
 
 // maxResponse bounds what the client reads of one response: the largest
-// answer (an enrollment with its QR code) is a few KiB.
+// answers are sync's (a snapshot of up to 1 MiB, a page of changes of up
+// to about 2 MiB, in base64).
 const maxResponse = 4 << 20
 
 // Client speaks to one Twofold server. It is safe for concurrent use.
@@ -115,20 +116,28 @@ func call[T any](ctx context.Context, c *Client, method, path string, body any) 
 // decodes a successful answer into out (unless nil or the answer is
 // empty); a refusal is an *Error.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	return c.send(ctx, method, path, body, out, nil)
+}
+
+// send is do, with the request signed by s when it is not nil (the sync
+// routes).
+func (c *Client) send(ctx context.Context, method, path string, body, out any, s *SyncSigner) error {
+	var data []byte
 	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("%s %s: encoding the request: %w", method, path, err)
 		}
-		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+"/api/v1"+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+"/api/v1"+path, bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if s != nil {
+		s.sign(req, data)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -145,17 +154,17 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("cannot reach %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
-		return refusal(resp, data)
+		return refusal(resp, answer)
 	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
+	if out == nil || len(bytes.TrimSpace(answer)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := json.Unmarshal(answer, out); err != nil {
 		return fmt.Errorf("%s %s: unexpected answer: %w", method, path, err)
 	}
 	return nil
