@@ -20,6 +20,7 @@ type Accounts interface {
 	Authenticate(ctx context.Context, token string) (auth.Session, error)
 	Account(ctx context.Context, userID string) (auth.User, error)
 	TrustDays(ctx context.Context, userID string) (int, error)
+	SignupOpen(ctx context.Context) (bool, error)
 	SignOut(ctx context.Context, c auth.Client, sess auth.Session) error
 	SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error)
 	Sessions(ctx context.Context, userID string) ([]auth.Session, error)

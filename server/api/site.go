@@ -26,6 +26,11 @@ var sitePages = map[string]string{
 	"/enable-mfa":    "enable-mfa.html",
 	"/tokens":        "tokens.html",
 	"/protected":     "protected.html",
+	"/admin":         "admin.html",
+	"/admin/users":   "admin-users.html",
+	"/admin/groups":  "admin-groups.html",
+	"/admin/audit":   "admin-audit.html",
+	"/admin/outbox":  "admin-outbox.html",
 }
 
 // isSitePath reports whether a path is the site's (for its CSP).
