@@ -97,7 +97,7 @@ func build(cfg Config, db *database, keys *secrets.Keyring, m *metrics.Metrics) 
 		return nil, err
 	}
 	deps := api.Deps{
-		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Hub: hub,
+		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Sync: svc.Sync, Hub: hub,
 		DB: db, Database: db.engine, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 	}

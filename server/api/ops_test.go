@@ -46,7 +46,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, Admin: h.svc.Admin, DB: h.st, App: testApp})
+	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, Admin: h.svc.Admin, Sync: h.svc.Sync, DB: h.st, App: testApp})
 	err := chi.Walk(router.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if !strings.HasPrefix(route, "/api/v1/") {
 			return nil
@@ -81,7 +81,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	for _, e := range []*APIError{errUnauthenticated, errSecondFactor, errNotFound, errUnsupportedMedia, errBodyTooLarge,
-		errMalformedJSON, errCrossOrigin, errRateLimited, errBadQuery, errInternal} {
+		errMalformedJSON, errCrossOrigin, errRateLimited, errBadQuery, errInternal, errBase64} {
 		if !strings.Contains(string(openAPIDoc), e.Code) {
 			t.Errorf("error code %s not documented", e.Code)
 		}
@@ -221,6 +221,15 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		"InvitationList": wire.InvitationList{}, "OrgAuditEvent": wire.OrgAuditEvent{}, "OrgAuditList": wire.OrgAuditList{},
 		"Mail": wire.Mail{}, "Outbox": wire.Outbox{}, "SessionStatus": wire.SessionStatus{},
 		"CLIGrantRequest": wire.CLIGrantRequest{}, "CLIGrant": wire.CLIGrant{}, "CLIGrantRedeem": wire.CLIGrantRedeem{},
+		"SyncIdentityRequest": wire.SyncIdentityRequest{}, "SyncIdentityEnvelopes": wire.SyncIdentityEnvelopes{},
+		"SyncIdentityCreated": wire.SyncIdentityCreated{}, "SyncState": wire.SyncState{}, "SyncDevice": wire.SyncDevice{},
+		"SyncChangeRequest": wire.SyncChangeRequest{}, "SyncChangeCreated": wire.SyncChangeCreated{}, "SyncChange": wire.SyncChange{},
+		"SyncChangeList": wire.SyncChangeList{}, "SyncSnapshotRequest": wire.SyncSnapshotRequest{}, "SyncEnvelope": wire.SyncEnvelope{},
+		"SyncCounter": wire.SyncCounter{}, "SyncPairingCreated": wire.SyncPairingCreated{}, "SyncJoinRequest": wire.SyncJoinRequest{},
+		"SyncPairing": wire.SyncPairing{}, "SyncJoin": wire.SyncJoin{}, "SyncApproveRequest": wire.SyncApproveRequest{},
+		"SyncDeviceCreated": wire.SyncDeviceCreated{}, "SyncPairingStatus": wire.SyncPairingStatus{},
+		"SyncRotationRequest": wire.SyncRotationRequest{}, "SyncRotationSnapshot": wire.SyncRotationSnapshot{},
+		"SyncRecoveryRequest": wire.SyncRecoveryRequest{}, "SyncRecovered": wire.SyncRecovered{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

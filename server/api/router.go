@@ -39,6 +39,7 @@ type Deps struct {
 	Devices  Devices
 	Tokens   Tokens
 	Push     Push // push sign-in; off when nil, not enabled, or Hub is nil
+	Sync     Sync // vault sync between browsers; off (404) when nil
 	Audit    AuditLog
 	Admin    Admin
 	DB       Pinger
@@ -83,13 +84,17 @@ type api struct {
 	// registerLimit is push registration's own per-address limit, so that
 	// registrations neither use up nor are used up by sign-in attempts.
 	registerLimit func(http.Handler) http.Handler
-	hub           PushHub
+	// syncLimit is the sync routes' own per-address limit (the join, the
+	// joiner's status, recovery: the ones strangers may call).
+	syncLimit func(http.Handler) http.Handler
+	hub       PushHub
+	sync      Sync
 }
 
 // NewRouter builds the whole HTTP handler.
 func NewRouter(d Deps) http.Handler {
 	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit, adm: d.Admin,
-		db: d.DB, dbEngine: d.Database, notify: d.Notifications, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
+		db: d.DB, dbEngine: d.Database, notify: d.Notifications, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub, sync: d.Sync}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -102,6 +107,7 @@ func NewRouter(d Deps) http.Handler {
 	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
 	a.limit = a.rateLimiter(d.RateLimit)
 	a.registerLimit = a.rateLimiter(d.RateLimit)
+	a.syncLimit = a.rateLimiter(d.RateLimit)
 
 	r := chi.NewRouter()
 	if len(d.TrustedProxies) > 0 {
@@ -142,6 +148,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/demo", demo{a}.Routes())
 		r.Mount("/admin", admin{a}.Routes())
 		r.Mount("/trusted-browsers", trustedBrowsers{a}.Routes())
+		r.Mount("/sync", syncRoutes{a}.Routes())
 	})
 	return r
 }

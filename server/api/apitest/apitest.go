@@ -86,7 +86,7 @@ func Start(t testing.TB, o Options) *Server {
 	t.Cleanup(svc.Wait) // mail sent in the background, before the store closes
 	s := &Server{Service: svc, Store: st}
 	deps := api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit,
-		Admin: svc.Admin, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
+		Admin: svc.Admin, Sync: svc.Sync, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
 	if o.Hub != nil {
 		s.Hub = o.Hub(svc.Push)
 		deps.Hub = s.Hub

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,9 +42,12 @@ func TestOpenAppliesMigrationsOnceAndSetsPragmas(t *testing.T) {
 	s, path := openTest(t)
 	ctx := context.Background()
 	embedded, _ := fs.Glob(migrations, "migrations/*.sql")
+	// The newest migration's version: versions are written on parallel
+	// branches, so a binary may lack one below its newest.
+	newest, _ := strconv.Atoi(strings.SplitN(filepath.Base(embedded[len(embedded)-1]), "_", 2)[0])
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != len(embedded) {
-		t.Fatalf("schema version %d, %v", v, err)
+	if err != nil || v != newest || newest < len(embedded) {
+		t.Fatalf("schema version %d, %v; newest embedded %d", v, err, newest)
 	}
 	var mode string
 	var fk, timeout int
