@@ -255,3 +255,58 @@ func (g *generator) verify(code string, first, last uint64) (matched uint64, ok 
 	}
 	return first + uint64(offset), true, nil
 }
+
+// MaxResyncWindow bounds the look-ahead of ResyncHOTP. Two consecutive
+// codes of 6 digits match by chance once in 10^12 pairs, so even the whole
+// window leaves a false match at about one in a billion.
+const MaxResyncWindow = 1000
+
+// ResyncHOTP finds where an HOTP token is: the counter c in from … from+window
+// whose code is code1 and whose following code (c+1) is code2, two codes the
+// token showed one after the other. It returns c+2, the counter of the next
+// code not yet shown, and ok=false when no counter in the window gives the
+// pair. Codes are normalised as by NormalizeCode (ErrCodeFormat); a window
+// over MaxResyncWindow is ErrWindow. It compares every candidate pair, as
+// verify does, and returns the first match.
+func ResyncHOTP(secret []byte, p Params, from uint64, code1, code2 string, window uint) (next uint64, ok bool, err error) {
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if window > MaxResyncWindow {
+		return 0, false, ErrWindow
+	}
+	first, err := NormalizeCode(code1, g.p.Digits)
+	if err != nil {
+		return 0, false, err
+	}
+	second, err := NormalizeCode(code2, g.p.Digits)
+	if err != nil {
+		return 0, false, err
+	}
+	if from > math.MaxUint64-uint64(window)-2 {
+		return 0, false, ErrWindow // the window would run past the counter space
+	}
+	prev, err := g.code(from)
+	if err != nil {
+		return 0, false, err
+	}
+	found := 0
+	var at uint64
+	for c := from; c < from+uint64(window)+1; c++ {
+		cur, err := g.code(c + 1)
+		if err != nil {
+			return 0, false, err
+		}
+		eq := subtle.ConstantTimeCompare([]byte(prev), []byte(first)) & subtle.ConstantTimeCompare([]byte(cur), []byte(second))
+		if eq == 1 && found == 0 {
+			at = c
+		}
+		found |= eq
+		prev = cur
+	}
+	if found == 0 {
+		return 0, false, nil
+	}
+	return at + 2, true, nil
+}
