@@ -14,7 +14,7 @@ import (
 type Manual struct {
 	Issuer    string
 	Account   string
-	Secret    string // base32 as typed: any case, spaces and dashes allowed
+	Secret    string       // base32 as typed: any case, spaces and dashes allowed
 	Type      otpauth.Type // or "steam": a Steam Guard key (its settings are fixed)
 	Algorithm otpauth.Algorithm
 	Digits    int
