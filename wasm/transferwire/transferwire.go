@@ -395,3 +395,23 @@ func (r *WriteResult) Wipe() {
 		clear(c.Modules)
 	}
 }
+
+// RGBA draws c black on white with a quiet zone of 4 modules, scale pixels
+// a module: what a QR decoder (wasm/qr) reads back. For tests and tools.
+func (c QRCode) RGBA(scale int) (pix []byte, width, height int) {
+	side := (c.Size + 8) * scale
+	pix = make([]byte, side*side*4)
+	for i := range pix {
+		pix[i] = 0xff
+	}
+	for y := range side {
+		for x := range side {
+			mx, my := x/scale-4, y/scale-4
+			if mx >= 0 && my >= 0 && mx < c.Size && my < c.Size && c.Modules[my*c.Size+mx] == 1 {
+				p := (y*side + x) * 4
+				pix[p], pix[p+1], pix[p+2] = 0, 0, 0
+			}
+		}
+	}
+	return pix, side, side
+}
