@@ -504,6 +504,9 @@ export type ErrorCode =
   | "unsupported_file"    // import: a kind of file that cannot be imported
   | "unsupported_account" // import: an account of a kind or algorithm Twofold does not do
   | "not_exportable"      // export: an account with no place in the chosen format
+  | "module_unavailable"  // the transfer module (twofold-transfer.wasm) could not be loaded: offline?
+  | "bad_code"            // HOTP resync: a code is not the account's number of digits
+  | "resync_failed"       // HOTP resync: the two codes do not follow each other within the look-ahead
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
