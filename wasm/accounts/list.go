@@ -3,6 +3,7 @@ package accounts
 import (
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -94,8 +95,9 @@ func (s *State) WithSettings(set Settings) (*State, error) {
 // manual order, by stored position).
 func (s *State) Display() []View {
 	views := s.Views()
-	// Sort positions, not Views: a generic sort over View (which holds a
-	// time.Time) would keep time's formatting in the WebAssembly.
+	// Sort positions, not Views, with sort.Slice (already linked): a generic
+	// sort over View (which holds a time.Time) would keep time's formatting
+	// in the WebAssembly, and slices' stable sort costs 9 KB of code.
 	order := make([]int, len(views))
 	for i := range order {
 		order[i] = i
@@ -108,26 +110,35 @@ func (s *State) Display() []View {
 			keys[i] = [2]string{name, issuer}
 		}
 	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		a, b := &views[i], &views[j]
-		switch {
-		case a.Pinned != b.Pinned:
-			return boolFirst(a.Pinned)
-		case s.settings.Sort == SortName || s.settings.Sort == SortIssuer:
-			if c := strings.Compare(keys[i][0], keys[j][0]); c != 0 {
-				return c
-			}
-			return strings.Compare(keys[i][1], keys[j][1])
-		case s.settings.Sort == SortRecent:
-			return -compareMillis(a.LastUsed.UnixMilli(), b.LastUsed.UnixMilli(), a.LastUsed.IsZero(), b.LastUsed.IsZero())
+	sort.Slice(order, func(x, y int) bool {
+		i, j := order[x], order[y]
+		if c := compareViews(s.settings.Sort, &views[i], &views[j], &keys[i], &keys[j]); c != 0 {
+			return c < 0
 		}
-		return 0
+		return i < j // stable: the stored order
 	})
 	out := make([]View, len(views))
 	for i, j := range order {
 		out[i] = views[j]
 	}
 	return out
+}
+
+// compareViews orders two accounts by the list's order, pinned first;
+// keys are their lower-cased sort keys.
+func compareViews(order Sort, a, b *View, ka, kb *[2]string) int {
+	switch {
+	case a.Pinned != b.Pinned:
+		return boolFirst(a.Pinned)
+	case order == SortName || order == SortIssuer:
+		if c := strings.Compare(ka[0], kb[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(ka[1], kb[1])
+	case order == SortRecent:
+		return -compareMillis(a.LastUsed.UnixMilli(), b.LastUsed.UnixMilli(), a.LastUsed.IsZero(), b.LastUsed.IsZero())
+	}
+	return 0
 }
 
 // boolFirst orders true before false.
@@ -245,15 +256,15 @@ func (s *State) Resync(id, code1, code2 string) (*State, uint64, error) {
 	return n, next, err
 }
 
-// checkIcon normalises an icon letter: "" or one graphic character, not a
-// space or a combining mark; letters are upper-cased.
+// checkIcon normalises an icon letter: "" or one character, not a space,
+// a control character or a combining mark; letters are upper-cased.
 func checkIcon(icon string) (string, error) {
 	icon = strings.TrimSpace(icon)
 	if icon == "" {
 		return "", nil
 	}
 	r, size := utf8.DecodeRuneInString(icon)
-	if size != len(icon) || r == utf8.RuneError || !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.M, r) {
+	if size != len(icon) || r == utf8.RuneError || unicode.IsSpace(r) || badTagRune(r) || combining(r) {
 		return "", ErrIcon
 	}
 	return string(unicode.ToUpper(r)), nil
@@ -279,6 +290,14 @@ func checkTags(tags []string) ([]string, error) {
 		return nil, ErrTag
 	}
 	return out, nil
+}
+
+// combining reports a combining mark of the main blocks (a mark alone is
+// no letter to show). unicode.Is(unicode.M, r) would say it for every
+// block, at the price of Unicode's category tables in the WebAssembly.
+func combining(r rune) bool {
+	return 0x300 <= r && r <= 0x36f || 0x1ab0 <= r && r <= 0x1aff || 0x1dc0 <= r && r <= 0x1dff ||
+		0x20d0 <= r && r <= 0x20ff || 0xfe20 <= r && r <= 0xfe2f || 0xfe00 <= r && r <= 0xfe0f
 }
 
 func badTagRune(r rune) bool {

@@ -267,19 +267,12 @@ func (b *bridge) transferNS(obj js.Value) {
 	b.async(obj, "twofold.transfer", "importGA", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
 		return a.ImportGA(args[0].String())
 	})
-	b.async(obj, "twofold.transfer", "importURIs", []jsutil.Param{str("text")}, func(args []js.Value) (any, error) {
-		return a.ImportURIs(args[0].String())
-	})
-	b.async(obj, "twofold.transfer", "exportURIs", none, func([]js.Value) (any, error) { return a.ExportURIs() })
 	b.async(obj, "twofold.transfer", "exportBackup", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
 		blob, err := a.ExportBackup(args[0].String())
 		if err != nil {
 			return nil, err
 		}
 		return jsutil.Uint8Array(blob), nil
-	})
-	b.async(obj, "twofold.transfer", "importBackup", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("passphrase")}, func(args []js.Value) (any, error) {
-		return a.ImportBackup(jsutil.BytesOf(args[0]), args[1].String())
 	})
 	b.previewNS(obj)
 }

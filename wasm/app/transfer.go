@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/twofold-auth/twofold/shared/errcode"
-	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/transferwire"
 	"github.com/twofold-auth/twofold/wasm/vault"
@@ -23,10 +22,11 @@ import (
 // authenticator").
 
 // TransferModule is the second module (wasm/transfermodule's Read and
-// Write, as wasm/transferwire messages). Its errors carry their codes.
+// Write: accounts as otpauth URIs, the rest in wasm/transferwire's form).
+// Its errors carry their codes.
 type TransferModule interface {
 	Read(file, password []byte, format string) ([]byte, error)
-	Write(request []byte) ([]byte, error)
+	Write(format string, accounts []byte) ([]byte, error)
 }
 
 // Errors of imports and exports made here.
@@ -174,37 +174,32 @@ func (a *App) readFile(file []byte, format string, password []byte) (*fileConten
 		return nil, err
 	}
 	defer clear(b)
-	res, err := transferwire.UnmarshalResult(b)
+	text := string(b) // the module's answer: otpauth URIs and "#" lines (wasm/transferwire)
+	meta, err := transferwire.ParseMeta(text)
 	if err != nil {
 		return nil, err
 	}
-	defer res.Wipe()
-	out := &fileContents{format: res.Format, formatName: res.FormatName, warnings: res.Warnings}
-	for _, e := range res.Entries {
-		out.entries = append(out.entries, accounts.Entry{Key: keyOf(e)})
+	entries, problems, _, err := accounts.ParseList(text, nil)
+	if errors.Is(err, accounts.ErrNoKeys) {
+		err = nil // every entry of the file is skipped
 	}
-	for _, s := range res.Skipped {
-		label := s.Account
-		if s.Issuer != "" && s.Issuer != s.Account {
-			label = s.Issuer + " (" + s.Account + ")"
-		}
-		out.skipped = append(out.skipped, PreviewItem{Label: label, Status: statusSkipped, Code: s.Code, Message: s.Message, Index: s.Index})
+	if err != nil || len(problems) > 0 {
+		return nil, transferwire.ErrMessage
+	}
+	out := &fileContents{format: meta.Format, formatName: meta.FormatName, warnings: meta.Warnings, entries: entries}
+	for _, s := range meta.Skipped {
+		out.skipped = append(out.skipped, PreviewItem{Label: labelOf(s.Issuer, s.Account), Status: statusSkipped,
+			Code: s.Code, Message: s.Message, Index: s.Index})
 	}
 	return out, nil
 }
 
-// keyOf is a module's entry as the vault keeps it (the secret copied).
-func keyOf(e transferwire.Entry) otpauth.Key {
-	secret := bytes.Clone(e.Secret)
-	if e.Type == string(accounts.Steam) {
-		return otpauth.SteamKey(e.Issuer, e.Account, secret)
+// labelOf names an entry as the list does: "Issuer (account)".
+func labelOf(issuer, account string) string {
+	if issuer == "" || issuer == account {
+		return account
 	}
-	k := otpauth.Key{Type: otpauth.Type(e.Type), Issuer: e.Issuer, Account: e.Account, Secret: secret,
-		Algorithm: otpauth.Algorithm(e.Algorithm), Digits: e.Digits, Period: e.Period, Counter: e.Counter}
-	if k.Type == otpauth.HOTP {
-		k.Period = 0
-	}
-	return k
+	return issuer + " (" + account + ")"
 }
 
 // readBackup opens a Twofold backup.
@@ -337,72 +332,48 @@ func (a *App) ExportPlain(passphrase, format, id string) (Export, error) {
 	if err := v.CheckPassphrase([]byte(passphrase)); err != nil {
 		return Export{}, err
 	}
-	var entries []transferwire.Entry
 	var text string
+	n := 1
 	err = a.read(func(s *accounts.State) error {
-		var list []*accounts.Account
-		switch format {
-		case "otpauth":
-			text = s.ExportURIs()
+		if format != "qr" {
+			text, n = s.ExportURIs(), s.Len()
 			return nil
-		case "qr":
-			acct, ok := s.Find(id)
-			if !ok {
-				return accounts.ErrNotFound
-			}
-			list = []*accounts.Account{acct}
-		default:
-			list = s.Accounts()
 		}
-		for _, acct := range list {
-			entries = append(entries, entryOf(acct))
+		acct, ok := s.Find(id)
+		if !ok {
+			return accounts.ErrNotFound
 		}
+		text = acct.URI() + "\n"
 		return nil
 	})
 	if err != nil {
 		return Export{}, err
 	}
 	if format == "otpauth" {
-		return Export{Format: format, File: []byte(text), Count: strings.Count(text, "\n")}, nil
+		return Export{Format: format, File: []byte(text), Count: n}, nil
 	}
-	return a.exportThroughModule(format, entries)
+	return a.exportThroughModule(format, []byte(text), n)
 }
 
-// entryOf is an account as the transfer module writes it (the secret
-// copied, wiped after the request is encoded).
-func entryOf(acct *accounts.Account) transferwire.Entry {
-	v := acct.View()
-	e := transferwire.Entry{Type: string(v.Type), Issuer: v.Issuer, Account: v.Account, Secret: bytes.Clone(acct.Key.Secret),
-		Algorithm: string(v.Algorithm), Digits: v.Digits, Period: v.Period, Counter: v.Counter}
-	if v.Type == accounts.HOTP {
-		e.Period = 0
-	}
-	return e
-}
-
-func (a *App) exportThroughModule(format string, entries []transferwire.Entry) (Export, error) {
+// exportThroughModule has the module write the accounts of list (their
+// otpauth URIs), and wipes the list.
+func (a *App) exportThroughModule(format string, list []byte, n int) (Export, error) {
+	defer clear(list)
 	if a.transfer == nil {
 		return Export{}, errModuleUnavailable
 	}
-	req := (&transferwire.WriteRequest{Format: format, Entries: entries}).Marshal()
-	transferwire.WipeEntries(entries)
-	b, err := a.transfer.Write(req)
-	clear(req)
+	b, err := a.transfer.Write(format, list)
 	if err != nil {
 		return Export{}, err
 	}
 	defer clear(b)
-	w, err := transferwire.UnmarshalWriteResult(b)
+	w, err := transferwire.DecodeWritten(b)
 	if err != nil {
 		return Export{}, err
 	}
-	out := Export{Format: format, File: w.File, Codes: w.Codes, Skipped: []Problem{}, Count: len(entries) - len(w.Skipped)}
+	out := Export{Format: format, File: w.File, Codes: w.Codes, Skipped: []Problem{}, Count: n - len(w.Skipped)}
 	for _, s := range w.Skipped {
-		label := s.Account
-		if s.Issuer != "" {
-			label = s.Issuer + " (" + s.Account + ")"
-		}
-		out.Skipped = append(out.Skipped, Problem{Label: label, Code: s.Code, Message: s.Message})
+		out.Skipped = append(out.Skipped, Problem{Label: labelOf(s.Issuer, s.Account), Code: s.Code, Message: s.Message})
 	}
 	return out, nil
 }

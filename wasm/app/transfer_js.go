@@ -90,12 +90,12 @@ func (w *webTransfer) Read(file, password []byte, format string) ([]byte, error)
 	return call(ns, "read", args...)
 }
 
-func (w *webTransfer) Write(request []byte) ([]byte, error) {
+func (w *webTransfer) Write(format string, accounts []byte) ([]byte, error) {
 	ns, err := w.module()
 	if err != nil {
 		return nil, err
 	}
-	return call(ns, "write", jsutil.Uint8Array(request))
+	return call(ns, "write", format, jsutil.Uint8Array(accounts))
 }
 
 // call calls the module, zeroes the arrays it was given and the one it

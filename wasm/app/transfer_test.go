@@ -34,11 +34,11 @@ func (l *localTransfer) Read(file, password []byte, format string) ([]byte, erro
 	return transfermodule.Read(file, password, format)
 }
 
-func (l *localTransfer) Write(request []byte) ([]byte, error) {
+func (l *localTransfer) Write(format string, accounts []byte) ([]byte, error) {
 	l.mu.Lock()
 	l.calls++
 	l.mu.Unlock()
-	return transfermodule.Write(request, rand.NewChaCha8([32]byte{9}))
+	return transfermodule.Write(format, accounts, rand.NewChaCha8([32]byte{9}))
 }
 
 func (l *localTransfer) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.calls }

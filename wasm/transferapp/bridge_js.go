@@ -17,9 +17,10 @@ const version = "1"
 // main installs globalThis.twofoldTransfer and runs until the page goes:
 //
 //	read(file: Uint8Array, format: string, password?: Uint8Array): Promise<Uint8Array>
-//	write(request: Uint8Array): Promise<Uint8Array>
+//	write(format: string, accounts: Uint8Array): Promise<Uint8Array>
 //
-// Each answer is a transferwire message; a failure rejects with an Error
+// Accounts go in and out as otpauth URIs, the rest as wasm/transferwire
+// says; a failure rejects with an Error
 // carrying code and message, as the authenticator's own bridge does.
 func main() {
 	ns := js.Global().Get("Object").New()
@@ -35,10 +36,10 @@ func main() {
 		defer clear(file)
 		return transfermodule.Read(file, password, args[1].String())
 	}))
-	ns.Set("write", fn("twofoldTransfer.write", []jsutil.Param{{Name: "request", Kind: jsutil.Bytes}}, func(args []js.Value) ([]byte, error) {
-		req := jsutil.BytesOf(args[0])
-		defer clear(req)
-		return transfermodule.Write(req, nil)
+	ns.Set("write", fn("twofoldTransfer.write", []jsutil.Param{{Name: "format", Kind: jsutil.String}, {Name: "accounts", Kind: jsutil.Bytes}}, func(args []js.Value) ([]byte, error) {
+		list := jsutil.BytesOf(args[1])
+		defer clear(list)
+		return transfermodule.Write(args[0].String(), list, nil)
 	}))
 	js.Global().Set("twofoldTransfer", ns)
 	select {} // the functions above run on the page's calls

@@ -5,9 +5,9 @@
 // encoding/json, scrypt, PBKDF2, AES-CBC and a QR encoder, about 135 KB of
 // brotli that the authenticator's first load cannot afford
 // (docs/import-formats.md, "Size"); so the authenticator fetches this
-// module only when a person imports or exports such a file. Requests and
-// answers are wasm/transferwire messages; errors are shared/transfer's,
-// with their codes. The package is plain Go, so the authenticator's host
+// module only when a person imports or exports such a file. Accounts go
+// in and out as otpauth URIs, with the rest in wasm/transferwire's form;
+// errors are shared/transfer's, with their codes. The package is plain Go, so the authenticator's host
 // tests call it in process where the browser goes through JavaScript.
 package transfermodule
 
@@ -21,7 +21,6 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode/encoder"
 
 	"github.com/twofold-auth/twofold/shared/errcode"
-	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/shared/transfer"
 	"github.com/twofold-auth/twofold/wasm/transferwire"
 )
@@ -34,7 +33,9 @@ var (
 )
 
 // Read imports file in format ("auto" or "" detects it) and returns the
-// encoded transferwire.Result. password nil means none was given.
+// answer: the entries as otpauth URIs, with the format, the entries it
+// cannot import and the warnings on "#" lines (wasm/transferwire).
+// password nil means none was given.
 func Read(file, password []byte, format string) ([]byte, error) {
 	f, ok := transfer.ParseFormat(format)
 	if format != "" && !ok {
@@ -44,21 +45,22 @@ func Read(file, password []byte, format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := transferwire.Result{Format: string(res.Format), FormatName: res.Format.Name(), Warnings: res.Warnings}
+	defer func() {
+		for i := range res.Entries {
+			clear(res.Entries[i].Secret)
+		}
+	}()
+	b := transferwire.AppendMeta(nil, &transferwire.Meta{Format: string(res.Format), FormatName: res.Format.Name(),
+		Skipped: wireSkipped(res.Skipped), Warnings: res.Warnings})
 	for i := range res.Entries {
-		out.Entries = append(out.Entries, wireEntry(&res.Entries[i]))
-	}
-	out.Skipped = wireSkipped(res.Skipped)
-	b := out.Marshal()
-	for i := range res.Entries {
-		clear(res.Entries[i].Secret)
+		uri, err := res.Entries[i].URI()
+		if err != nil {
+			clear(b)
+			return nil, err
+		}
+		b = append(append(b, uri...), '\n')
 	}
 	return b, nil
-}
-
-func wireEntry(e *transfer.Entry) transferwire.Entry {
-	return transferwire.Entry{Type: string(e.Type), Issuer: e.Issuer, Account: e.Account, Secret: e.Secret,
-		Algorithm: string(e.Algorithm), Digits: e.Digits, Period: e.Period, Counter: e.Counter}
 }
 
 func wireSkipped(skipped []transfer.Skipped) []transferwire.Skipped {
@@ -70,71 +72,64 @@ func wireSkipped(skipped []transfer.Skipped) []transferwire.Skipped {
 	return out
 }
 
-// Write writes the entries of an encoded transferwire.WriteRequest as its
-// format says: "aegis" (an Aegis plain vault), "otpauth" (a URI list),
-// "google" (Google Authenticator transfer QR codes, batched as the app
-// does) or "qr" (each entry's otpauth URI as a QR code). rnd gives Aegis's
-// UUIDs and Google's batch id (nil: crypto/rand).
-func Write(request []byte, rnd io.Reader) ([]byte, error) {
+// Write writes accounts, given as a list of otpauth URIs (Steam accounts
+// as otpauth://steam/...), as format says: "aegis" (an Aegis plain vault),
+// "otpauth" (a URI list), "google" (Google Authenticator transfer QR
+// codes, batched as the app does) or "qr" (each account's otpauth URI as a
+// QR code). rnd gives Aegis's UUIDs and Google's batch id (nil:
+// crypto/rand).
+func Write(format string, accounts []byte, rnd io.Reader) ([]byte, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	req, err := transferwire.UnmarshalWriteRequest(request)
-	if err != nil {
-		return nil, err
-	}
-	defer transferwire.WipeEntries(req.Entries)
-	if len(req.Entries) == 0 {
-		return nil, errNoEntry
-	}
-	entries := make([]transfer.Entry, len(req.Entries))
-	for i, e := range req.Entries {
-		entries[i] = transfer.Entry{Type: transfer.Type(e.Type), Issuer: e.Issuer, Account: e.Account, Secret: e.Secret,
-			Algorithm: otpauth.Algorithm(e.Algorithm), Digits: e.Digits, Period: e.Period, Counter: e.Counter}
-	}
-	out, err := write(req.Format, entries, rnd)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Wipe()
-	return out.Marshal(), nil
-}
-
-func write(format string, entries []transfer.Entry, rnd io.Reader) (*transferwire.WriteResult, error) {
-	out := &transferwire.WriteResult{}
-	var err error
-	switch format {
-	case "aegis":
-		out.File, err = transfer.WriteAegis(entries, rnd)
-	case "otpauth":
-		var text string
-		text, err = transfer.WriteOTPAuth(entries)
-		out.File = []byte(text)
-	case "google":
-		var uris []string
-		var skipped []transfer.Skipped
-		uris, skipped, err = transfer.WriteGoogle(entries, rnd)
-		out.Skipped = wireSkipped(skipped)
-		if err == nil {
-			out.Codes, err = qrCodes(uris)
-		}
-	case "qr":
-		uris := make([]string, len(entries))
-		for i := range entries {
-			if uris[i], err = entries[i].URI(); err != nil {
-				return nil, err
-			}
-		}
-		out.Codes, err = qrCodes(uris)
-	default:
+	if format != "aegis" && format != "otpauth" && format != "google" && format != "qr" {
 		return nil, ErrFormat
 	}
+	res, err := transfer.Import(accounts, transfer.Options{Format: transfer.FormatOTPAuth})
+	if errors.Is(err, transfer.ErrNoAccounts) {
+		return nil, errNoEntry
+	}
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	defer func() {
+		for i := range res.Entries {
+			clear(res.Entries[i].Secret)
+		}
+	}()
+	return write(format, res.Entries, rnd)
 }
 
+func write(format string, entries []transfer.Entry, rnd io.Reader) ([]byte, error) {
+	switch format {
+	case "aegis":
+		file, err := transfer.WriteAegis(entries, rnd)
+		if err != nil {
+			return nil, err
+		}
+		defer clear(file)
+		return transferwire.EncodeFile(file), nil
+	case "otpauth":
+		text, err := transfer.WriteOTPAuth(entries)
+		return transferwire.EncodeFile([]byte(text)), err
+	case "google":
+		uris, skipped, err := transfer.WriteGoogle(entries, rnd)
+		if err != nil {
+			return nil, err
+		}
+		codes, err := qrCodes(uris)
+		return transferwire.EncodeCodes(codes, wireSkipped(skipped)), err
+	}
+	uris := make([]string, len(entries))
+	for i := range entries {
+		var err error
+		if uris[i], err = entries[i].URI(); err != nil {
+			return nil, err
+		}
+	}
+	codes, err := qrCodes(uris)
+	return transferwire.EncodeCodes(codes, nil), err
+}
 func qrCodes(texts []string) ([]transferwire.QRCode, error) {
 	codes := make([]transferwire.QRCode, len(texts))
 	for i, t := range texts {

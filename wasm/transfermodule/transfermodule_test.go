@@ -1,7 +1,6 @@
 package transfermodule
 
 import (
-	"bytes"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -17,27 +16,31 @@ import (
 
 func rnd() *rand.ChaCha8 { return rand.NewChaCha8([32]byte{3}) }
 
-// sample is transfertest.Sample as wire entries.
-func sample() []transferwire.Entry {
-	var out []transferwire.Entry
-	for _, e := range transfertest.Sample {
-		out = append(out, transferwire.Entry{Type: e.Type, Issuer: e.Issuer, Account: e.Account, Secret: bytes.Clone(e.Secret),
-			Algorithm: e.Algorithm, Digits: e.Digits, Period: e.Period, Counter: e.Counter})
-	}
-	return out
+// sampleList is transfertest.Sample as the authenticator sends it: one
+// otpauth URI a line.
+func sampleList(t *testing.T) []byte {
+	t.Helper()
+	return transfertest.URIList(transfertest.Sample, false)
 }
 
-func read(t *testing.T, file []byte, password []byte, format string) *transferwire.Result {
+// read reads a file and returns its answer's meta and entry lines.
+func read(t *testing.T, file []byte, password []byte, format string) (transferwire.Meta, []string) {
 	t.Helper()
 	b, err := Read(file, password, format)
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
-	r, err := transferwire.UnmarshalResult(b)
+	m, err := transferwire.ParseMeta(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	var uris []string
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			uris = append(uris, line)
+		}
+	}
+	return m, uris
 }
 
 func TestRead(t *testing.T) {
@@ -51,22 +54,19 @@ func TestRead(t *testing.T) {
 	if _, err := Read(aegis[:len(aegis)/2], []byte("pw"), ""); !errors.Is(err, transfer.ErrDamaged) {
 		t.Fatalf("truncated: %v", err)
 	}
-	r := read(t, aegis, []byte("pw"), "")
-	if r.Format != "aegis" || r.FormatName != "Aegis" || len(r.Entries) != len(transfertest.Sample) {
-		t.Fatalf("read %s %s %d entries", r.Format, r.FormatName, len(r.Entries))
+	m, uris := read(t, aegis, []byte("pw"), "")
+	if m.Format != "aegis" || m.FormatName != "Aegis" || len(uris) != len(transfertest.Sample) {
+		t.Fatalf("read %+v, %d entries", m, len(uris))
 	}
-	want := sample()
-	for i := range want {
-		if g := r.Entries[i]; g.Type != want[i].Type || g.Account != want[i].Account || !bytes.Equal(g.Secret, want[i].Secret) ||
-			g.Digits != want[i].Digits || g.Period != want[i].Period || g.Counter != want[i].Counter || g.Algorithm != want[i].Algorithm {
-			t.Errorf("entry %d: %+v, want %+v", i, g, want[i])
-		}
+	// Each URI is the entry as transfer reads it back.
+	res, err := transfer.Import([]byte(strings.Join(uris, "\n")), transfer.Options{Format: transfer.FormatOTPAuth})
+	if err != nil || len(res.Entries) != len(transfertest.Sample) || res.Entries[6].Type != transfer.Steam || res.Entries[5].Counter != 123456789 {
+		t.Fatalf("entries back: %+v %v", res, err)
 	}
-	// A Yandex entry is skipped with its code and reason.
-	withYandex := append([]byte("otpauth://yandex/Y:x?secret=JBSWY3DPEHPK3PXP\n"), transfertest.URIList(transfertest.Sample[:1], false)...)
-	r = read(t, withYandex, nil, "otpauth")
-	if len(r.Skipped) == 0 || r.Skipped[0].Code != "unsupported_account" || r.Skipped[0].Index != 1 || len(r.Entries) != 1 {
-		t.Fatalf("skipped %+v", r.Skipped)
+	// Entries that cannot be imported come with their place, code and reason.
+	m, uris = read(t, transfertest.FreeOTPPlus(transfertest.Sample[:1]), nil, "freeotp-plus")
+	if len(uris) != 1 || len(m.Skipped) != 1 || m.Skipped[0].Code != "unsupported_account" || m.Skipped[0].Index != 2 {
+		t.Fatalf("skipped %+v", m.Skipped)
 	}
 	if _, err := Read(aegis, nil, "nope"); !errors.Is(err, ErrFormat) {
 		t.Errorf("unknown format name: %v", err)
@@ -78,20 +78,18 @@ func TestRead(t *testing.T) {
 // own QR decoder) and one account's QR code.
 func TestWriteRoundTrips(t *testing.T) {
 	for _, format := range []string{"aegis", "otpauth"} {
-		out := writeAs(t, format)
-		r := read(t, out.File, nil, "")
-		if len(r.Entries) != len(transfertest.Sample) {
-			t.Errorf("%s: %d entries back", format, len(r.Entries))
+		w := writeAs(t, format, sampleList(t))
+		if _, uris := read(t, w.File, nil, ""); len(uris) != len(transfertest.Sample) {
+			t.Errorf("%s: %d entries back", format, len(uris))
 		}
 	}
-	out := writeAs(t, "google")
-	if len(out.Skipped) != 3 { // Steam, and periods of 60 and 15 s
-		t.Errorf("google skipped %+v", out.Skipped)
+	w := writeAs(t, "google", sampleList(t))
+	if len(w.Skipped) != 3 { // Steam, and periods of 60 and 15 s
+		t.Errorf("google skipped %+v", w.Skipped)
 	}
 	var accounts []otpauth.Key
-	for _, c := range out.Codes {
-		text := decode(t, c)
-		p, err := migration.Decode(text)
+	for _, c := range w.Codes {
+		p, err := migration.Decode(decode(t, c))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,35 +98,35 @@ func TestWriteRoundTrips(t *testing.T) {
 	if len(accounts) != len(transfertest.Sample)-3 {
 		t.Errorf("google codes hold %d accounts", len(accounts))
 	}
-	one := writeAs(t, "qr")
-	if len(one.Codes) != len(transfertest.Sample) {
+	one := writeAs(t, "qr", []byte("otpauth://steam/Steam:gaben?secret="+otpauth.EncodeSecret(transfertest.SteamSecret)+"\n"))
+	if len(one.Codes) != 1 {
 		t.Fatalf("%d QR codes", len(one.Codes))
 	}
-	if text := decode(t, one.Codes[len(one.Codes)-1]); !strings.HasPrefix(text, "otpauth://steam/Steam:gaben?") {
+	if text := decode(t, one.Codes[0]); !strings.HasPrefix(text, "otpauth://steam/Steam:gaben?") {
 		t.Errorf("Steam account's code: %s", text)
 	}
-	if _, err := Write((&transferwire.WriteRequest{Format: "pdf", Entries: sample()}).Marshal(), rnd()); !errors.Is(err, ErrFormat) {
+	if _, err := Write("pdf", sampleList(t), rnd()); !errors.Is(err, ErrFormat) {
 		t.Errorf("unknown format: %v", err)
 	}
-	if _, err := Write((&transferwire.WriteRequest{Format: "aegis"}).Marshal(), rnd()); err == nil {
-		t.Error("an empty export was written")
+	if _, err := Write("aegis", nil, rnd()); !errors.Is(err, errNoEntry) {
+		t.Errorf("an empty export: %v", err)
 	}
 	if _, err := QR(strings.Repeat("x", 5000)); !errors.Is(err, ErrQRSize) {
 		t.Errorf("long text: %v", err)
 	}
 }
 
-func writeAs(t *testing.T, format string) *transferwire.WriteResult {
+func writeAs(t *testing.T, format string, list []byte) *transferwire.Written {
 	t.Helper()
-	b, err := Write((&transferwire.WriteRequest{Format: format, Entries: sample()}).Marshal(), rnd())
+	b, err := Write(format, list, rnd())
 	if err != nil {
 		t.Fatalf("Write %s: %v", format, err)
 	}
-	out, err := transferwire.UnmarshalWriteResult(b)
+	w, err := transferwire.DecodeWritten(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return w
 }
 
 func decode(t *testing.T, c transferwire.QRCode) string {

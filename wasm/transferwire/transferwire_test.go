@@ -1,90 +1,65 @@
 package transferwire
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"testing"
 )
 
-var sample = []Entry{
-	{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: []byte("12345678901234567890"), Algorithm: "SHA1", Digits: 6, Period: 30},
-	{Type: "hotp", Issuer: "", Account: "carol", Secret: []byte("x"), Algorithm: "SHA512", Digits: 8, Counter: 1 << 40},
-	{Type: "steam", Issuer: "Steam", Account: "gaben", Secret: []byte("steam-guard-secret!!"), Algorithm: "SHA1", Digits: 5, Period: 30},
-}
-
-func TestRoundTrips(t *testing.T) {
-	r := &Result{Format: "aegis", FormatName: "Aegis", Entries: sample,
-		Skipped:  []Skipped{{Index: 4, Issuer: "Yandex", Account: "x", Code: "unsupported_account", Message: "this kind of code is not supported: Yandex"}},
+func TestMetaRoundTrip(t *testing.T) {
+	m := Meta{Format: "aegis", FormatName: "Aegis",
+		Skipped:  []Skipped{{Index: 4, Code: "unsupported_account", Issuer: "Yan\tdex", Account: "x", Message: "not supported:\nYandex"}},
 		Warnings: []string{"a warning"}}
-	got, err := UnmarshalResult(r.Marshal())
-	if err != nil || !reflect.DeepEqual(got, r) {
-		t.Fatalf("Result: %+v, %v", got, err)
+	text := string(AppendMeta(nil, &m)) + "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP\n"
+	got, err := ParseMeta(text)
+	m.Skipped[0].Issuer, m.Skipped[0].Message = "Yan dex", "not supported: Yandex" // kept on one line
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Fatalf("ParseMeta = %+v, %v", got, err)
 	}
-	req := &WriteRequest{Format: "google", Entries: sample}
-	gotReq, err := UnmarshalWriteRequest(req.Marshal())
-	if err != nil || !reflect.DeepEqual(gotReq, req) {
-		t.Fatalf("WriteRequest: %+v, %v", gotReq, err)
-	}
-	w := &WriteResult{File: []byte("{}"), Codes: []QRCode{{Size: 2, Modules: []byte{1, 0, 0, 1}}}, Skipped: r.Skipped}
-	gotW, err := UnmarshalWriteResult(w.Marshal())
-	if err != nil || !reflect.DeepEqual(gotW, w) {
-		t.Fatalf("WriteResult: %+v, %v", gotW, err)
-	}
-	// An empty file is still a file.
-	if gotW, err := UnmarshalWriteResult((&WriteResult{File: []byte{}}).Marshal()); err != nil || gotW.File == nil {
-		t.Fatalf("empty file: %+v, %v", gotW, err)
+	for _, bad := range []string{"#skipped\tx\ta\tb\tc\td\n", "#format\tonly\n", "#unknown\n"} {
+		if _, err := ParseMeta(bad); !errors.Is(err, ErrMessage) {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }
 
-func TestRefusesDamage(t *testing.T) {
-	good := (&Result{Entries: sample}).Marshal()
-	for name, b := range map[string][]byte{
-		"truncated": good[:len(good)-3],
-		"garbage":   {0xff, 0xff, 0xff},
-	} {
-		if _, err := UnmarshalResult(b); !errors.Is(err, ErrMessage) {
+func TestWrittenRoundTrip(t *testing.T) {
+	codes := []QRCode{{Size: 2, Modules: []byte{1, 0, 0, 1}}, {Size: 1, Modules: []byte{1}}}
+	skipped := []Skipped{{Index: 7, Code: "not_exportable", Issuer: "Steam", Account: "gaben", Message: "no Steam"}}
+	w, err := DecodeWritten(EncodeCodes(codes, skipped))
+	if err != nil || !reflect.DeepEqual(w, &Written{Codes: codes, Skipped: skipped}) {
+		t.Fatalf("codes: %+v %v", w, err)
+	}
+	w, err = DecodeWritten(EncodeFile([]byte("{}")))
+	if err != nil || string(w.File) != "{}" {
+		t.Fatalf("file: %+v %v", w, err)
+	}
+	for name, b := range map[string][]byte{"empty": nil, "short code": {'Q', 0, 1, 3, 1}, "zero size": {'Q', 0, 1, 0}, "other": {'X'}} {
+		if _, err := DecodeWritten(b); !errors.Is(err, ErrMessage) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	bad := (&WriteResult{Codes: []QRCode{{Size: 3, Modules: []byte{1}}}}).Marshal()
-	if _, err := UnmarshalWriteResult(bad); !errors.Is(err, ErrMessage) {
-		t.Errorf("short QR code: %v", err)
-	}
+	w.Wipe()
 }
 
-func TestWipe(t *testing.T) {
-	r, _ := UnmarshalResult((&Result{Entries: sample}).Marshal())
-	secret := r.Entries[0].Secret
-	r.Wipe()
-	if !bytes.Equal(secret, make([]byte, len(secret))) {
-		t.Error("Wipe left the secret")
-	}
-}
-
-// FuzzUnmarshal: any bytes decode without a panic, to ErrMessage or to
-// messages that encode and decode again the same.
-func FuzzUnmarshal(f *testing.F) {
-	f.Add((&Result{Format: "aegis", Entries: sample, Skipped: []Skipped{{Index: 1, Code: "x"}}, Warnings: []string{"w"}}).Marshal())
-	f.Add((&WriteResult{File: []byte("{}"), Codes: []QRCode{{Size: 1, Modules: []byte{1}}}}).Marshal())
-	f.Add((&WriteRequest{Format: "qr", Entries: sample}).Marshal())
+// FuzzDecode: any answer decodes without a panic, to ErrMessage or to
+// codes and meta that encode back to the same.
+func FuzzDecode(f *testing.F) {
+	f.Add(EncodeCodes([]QRCode{{Size: 1, Modules: []byte{1}}}, []Skipped{{Index: 1, Code: "x"}}))
+	f.Add(EncodeFile([]byte("{}")))
+	f.Add(AppendMeta(nil, &Meta{Format: "a", FormatName: "A", Warnings: []string{"w"}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if r, err := UnmarshalResult(b); err == nil {
-			if again, err := UnmarshalResult(r.Marshal()); err != nil || !reflect.DeepEqual(again, r) {
-				t.Fatalf("Result again: %+v %v", again, err)
+		if m, err := ParseMeta(string(b)); err == nil {
+			if again, err := ParseMeta(string(AppendMeta(nil, &m))); err != nil || (m.Format != "" && !reflect.DeepEqual(again, m)) {
+				t.Fatalf("meta again: %+v %v", again, err)
 			}
-		} else if !errors.Is(err, ErrMessage) {
+		}
+		if w, err := DecodeWritten(b); err == nil && w.File == nil {
+			if again, err := DecodeWritten(EncodeCodes(w.Codes, w.Skipped)); err != nil || len(again.Codes) != len(w.Codes) {
+				t.Fatalf("codes again: %+v %v", again, err)
+			}
+		} else if err != nil && !errors.Is(err, ErrMessage) {
 			t.Fatal(err)
-		}
-		if r, err := UnmarshalWriteRequest(b); err == nil {
-			if again, err := UnmarshalWriteRequest(r.Marshal()); err != nil || !reflect.DeepEqual(again, r) {
-				t.Fatalf("WriteRequest again: %+v %v", again, err)
-			}
-		}
-		if r, err := UnmarshalWriteResult(b); err == nil {
-			if again, err := UnmarshalWriteResult(r.Marshal()); err != nil || !reflect.DeepEqual(again, r) {
-				t.Fatalf("WriteResult again: %+v %v", again, err)
-			}
 		}
 	})
 }

@@ -79,7 +79,8 @@ await rejects(t.qr.decode([1, 2, 3], 1, 1), "bad_argument");
 
 const backup = await t.transfer.exportBackup("backup pass");
 assert.ok(backup instanceof Uint8Array);
-assert.ok((await t.transfer.exportURIs()).includes(seed));
+const plain = await t.transfer.exportPlain("correct horse", "otpauth");
+assert.ok(new TextDecoder().decode(plain.file).includes(seed));
 for (const blob of stored.values()) { // no seed in storage, raw or base32
   const text = Buffer.from(blob).toString("latin1");
   assert.ok(!text.includes(seed) && !text.includes("12345678901234567890"));
@@ -94,10 +95,12 @@ await t.vault.unlock("correct horse");
 const list = await t.accounts.list();
 assert.deepEqual(list.map((x) => x.id), [h.id, a.id]);
 assert.equal(list[0].counter, 2);
-const imported = await t.transfer.importBackup(backup, "backup pass");
-assert.equal(imported.added.length, 0);
-assert.equal(imported.problems.length, 2);
-assert.deepEqual(imported.conflicts, []);
+await rejects(t.transfer.preview(backup, "auto", ""), "password_required");
+await rejects(t.transfer.preview(backup, "auto", "wrong pass"), "wrong_password");
+const again = await t.transfer.preview(backup, "auto", "backup pass");
+assert.deepEqual(again.items.map((i) => [i.status, i.existingId]), [["duplicate", h.id], ["duplicate", a.id]]);
+await t.transfer.cancelPreview();
+await rejects(t.transfer.commit(again.id, ["add", "add"]), "not_found");
 // Same name, another key: held until the person chooses.
 const clash = await rejects(t.accounts.add("otpauth://totp/Oracle:ana?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Oracle"), "name_conflict");
 assert.deepEqual([clash.details.existingId, clash.details.label, clash.details.existingLabel], [a.id, "Oracle (ana)", "Oracle (ana)"]);
