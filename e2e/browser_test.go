@@ -19,6 +19,7 @@ type tab struct {
 	t       testing.TB
 	ctx     context.Context
 	profile string
+	base    string // the server's URL for visit: serverURL unless a test runs its own
 
 	mu       sync.Mutex
 	problems []string

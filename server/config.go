@@ -27,6 +27,10 @@ type Config struct {
 	Addr    string // listen address (default ":8080")
 	DataDir string // database and key file directory (default "./data")
 	DBPath  string // default DataDir/twofold.db
+	// DatabaseURL selects PostgreSQL (postgres://... or postgresql://...,
+	// read by pgx) for several instances on one database; empty keeps
+	// SQLite at DBPath. See docs/deploy.md.
+	DatabaseURL string
 
 	// The master key: MasterKey (base64, from TWOFOLD_MASTER_KEY) wins over
 	// MasterKeyFile (default DataDir/master.key, created 0600 on first start).
@@ -47,7 +51,8 @@ type Config struct {
 	OpenSignup *bool
 	LogLevel   string // debug, info, warn, error (default info)
 	LogFormat  string // text or json (default text)
-	// DBSync is SQLite's synchronous mode for commits: "normal" (default;
+	// DBSync is SQLite's synchronous mode for commits (PostgreSQL's
+	// commits follow its own synchronous_commit): "normal" (default;
 	// no fsync per commit, safe from corruption) or "full" (an fsync per
 	// group commit). See docs/security.md.
 	DBSync         string
@@ -125,6 +130,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("%w: base URL %q must be http(s)://host[:port]", ErrConfig, c.BaseURL)
+	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return c, err
 	}
 	switch c.DBSync {
 	case "normal", "full":

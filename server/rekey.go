@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/twofold-auth/twofold/server/metrics"
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/server/store/sqlite"
 )
 
 // RekeyResult says what a rotation did.
@@ -22,7 +22,8 @@ type RekeyResult struct {
 
 // Rekey re-encrypts every device secret under a new master key, in one
 // transaction, each row keeping its identity as associated data and
-// recording the new key id. Run it with the server stopped.
+// recording the new key id. Run it with the server stopped (every
+// instance, on PostgreSQL).
 //
 // With a key file: a new key is written to master.key.new (0600), the rows
 // are re-encrypted, then master.key becomes master.key.old and
@@ -46,7 +47,8 @@ func Rekey(ctx context.Context, cfg Config) (RekeyResult, error) {
 	if err != nil {
 		return RekeyResult{}, err
 	}
-	st, err := sqlite.Open(cfg.DBPath, sqlite.Options{Now: cfg.Now, Sync: "full"})
+	cfg.DBSync = "full" // on SQLite, every row on disk before the key files move
+	st, err := openDatabase(ctx, cfg, metrics.New())
 	if err != nil {
 		return RekeyResult{}, err
 	}

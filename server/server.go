@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api"
@@ -20,16 +19,19 @@ import (
 	"github.com/twofold-auth/twofold/server/secrets"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store"
-	"github.com/twofold-auth/twofold/server/store/sqlite"
+	"github.com/twofold-auth/twofold/server/store/postgres"
 )
 
-var _ service.PushNotifier = (*pushhub.Hub)(nil)
+var (
+	_ service.PushNotifier = (*pushhub.Hub)(nil)
+	_ pushhub.Feed         = (*postgres.Listener)(nil)
+)
 
 // Server is a configured verification server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *sqlite.Store
+	db      *database
 	push    *pushhub.Hub
 	svc     *service.Service
 	metrics *metrics.Metrics
@@ -37,34 +39,41 @@ type Server struct {
 }
 
 // New opens the database (applying migrations), loads or creates the master
-// key and builds the service and router.
+// key and builds the service and router; on PostgreSQL it also starts
+// listening for the push changes of other instances.
 func New(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	keys, err := loadKeyring(cfg, log)
+	keys, err := loadKeyring(cfg, cfg.Logger)
 	if err != nil {
-		return nil, err
-	}
-	if err := createPrivate(cfg.DBPath); err != nil {
 		return nil, err
 	}
 	m := metrics.New()
-	st, err := sqlite.Open(cfg.DBPath, sqlite.Options{OnDBError: m.DBError, Now: cfg.Now, Sync: cfg.DBSync})
+	db, err := openDatabase(context.Background(), cfg, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeyIDs(st, keys); err != nil {
-		st.Close()
+	s, err := build(cfg, db, keys, m)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build makes the services, the push router and the HTTP handler on an
+// open database.
+func build(cfg Config, db *database, keys *secrets.Keyring, m *metrics.Metrics) (*Server, error) {
+	log := cfg.Logger
+	if err := checkKeyIDs(db, keys); err != nil {
 		return nil, err
 	}
 	var mailer service.Mailer
 	if cfg.SMTP.Host != "" {
 		sender, err := mail.New(cfg.SMTP)
 		if err != nil {
-			st.Close()
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 		mailer = sender
@@ -73,29 +82,32 @@ func New(cfg Config) (*Server, error) {
 	}
 	svcCfg := cfg.Auth
 	svcCfg.BaseURL = cfg.BaseURL
-	svc, err := service.New(svcCfg, service.Deps{Store: st, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m, Mailer: mailer})
+	svc, err := service.New(svcCfg, service.Deps{Store: db, Keys: keys, Now: cfg.Now, Rand: cfg.Rand, Log: log, Observer: m, Mailer: mailer})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	if cfg.OpenSignup != nil {
 		if err := svc.SetOpenSignup(context.Background(), *cfg.OpenSignup); err != nil {
-			st.Close()
 			return nil, err
 		}
 	}
 	base, _ := url.Parse(cfg.BaseURL)
 	hub := pushhub.NewHub(svc.Push, pushhub.Options{Observer: m, Log: log, Rand: cfg.Rand, Now: cfg.Now})
 	if err := svc.Push.Enable(service.PushConfig{Origin: base.Scheme + "://" + base.Host}, hub); err != nil {
-		st.Close()
 		return nil, err
 	}
-	h := api.NewRouter(api.Deps{
-		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Hub: hub,
-		DB: st, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
+	deps := api.Deps{
+		Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Sync: svc.Sync, Hub: hub,
+		DB: db, Database: db.engine, Metrics: m, Log: log, App: cfg.App, Site: cfg.Site, Now: cfg.Now, BaseURL: base,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
-	})
-	return &Server{cfg: cfg, log: log, store: st, push: hub, svc: svc, metrics: m, handler: h}, nil
+	}
+	if db.pg != nil {
+		if err := db.listen(context.Background(), log); err != nil {
+			return nil, err
+		}
+		deps.Notifications = db.feed
+	}
+	return &Server{cfg: cfg, log: log, db: db, push: hub, svc: svc, metrics: m, handler: api.NewRouter(deps)}, nil
 }
 
 // loadKeyring reads the master key: from the environment's base64 value, or
@@ -108,6 +120,13 @@ func loadKeyring(cfg Config, log *slog.Logger) (*secrets.Keyring, error) {
 			return nil, fmt.Errorf("%w: TWOFOLD_MASTER_KEY: %v", ErrConfig, err)
 		}
 		return secrets.NewKeyring(cfg.Rand, key)
+	}
+	if cfg.DatabaseURL != "" {
+		// Instances sharing a database must share the key: one that made
+		// a key of its own would seal devices no other instance can open.
+		if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoSharedKey, cfg.MasterKeyFile)
+		}
 	}
 	key, created, err := secrets.LoadOrCreateKeyFile(cfg.MasterKeyFile, cfg.Rand)
 	if err != nil {
@@ -162,7 +181,7 @@ func (s *Server) MetricsHandler() http.Handler {
 func (s *Server) Services() *service.Service { return s.svc }
 
 // Store is the database.
-func (s *Server) Store() store.Store { return s.store }
+func (s *Server) Store() store.Store { return s.db.Store }
 
 // Config is the effective configuration.
 func (s *Server) Config() Config { return s.cfg }
@@ -193,10 +212,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopSweep()
 	go s.svc.RunSweeper(sweepCtx, s.cfg.SweepInterval)
 	go s.svc.Push.RunExpiry(sweepCtx, 5*time.Second) // prompts live 60 s: expire them promptly
+	if s.db.feed != nil {
+		go s.push.Follow(sweepCtx, s.db.feed) // other instances' push changes
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "db", s.cfg.DBPath)
+	s.log.Info("twofold server listening", "addr", ln.Addr().String(), "url", s.cfg.BaseURL, "database", s.db.engine, "db", s.db.where)
 	var msrv *http.Server
 	if s.cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
@@ -236,19 +258,5 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Close closes the database after the writer's queue drains.
 func (s *Server) Close() error {
 	s.svc.Wait() // security notices still being sent
-	return s.store.Close()
-}
-
-// createPrivate creates the database file with mode 0600 (in a 0700
-// directory) before SQLite opens it; SQLite gives its -wal and -shm files the
-// same mode.
-func createPrivate(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	return f.Close()
+	return s.db.Close()
 }

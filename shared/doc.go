@@ -3,8 +3,9 @@
 // sub-packages parse and format otpauth URIs (otpauth), decode and encode
 // Google Authenticator exports (migration) in the protobuf wire format
 // (pbwire), generate and verify HOTP/TOTP
-// codes and Steam Guard codes (otpcode), and read and write other apps'
-// exports and backups (transfer). Nothing under shared/ may import
+// codes and Steam Guard codes (otpcode), read and write other apps'
+// exports and backups (transfer), and speak the push and sync protocols
+// with a server (pushproto, syncproto). Nothing under shared/ may import
 // syscall/js, net/http or a cgo package, so every line of it builds and is
 // tested on the host and under GOOS=js GOARCH=wasm alike.
 package shared

@@ -3,7 +3,8 @@
 // /api/v1 and the authenticator at /app/. It only parses flags and
 // TWOFOLD_* variables and wires package server; `twofold-server rekey`
 // rotates the master key and `twofold-server org create` makes an
-// organisation and invites its first admin.
+// organisation and invites its first admin; `twofold-server migrate-db`
+// moves a SQLite database to PostgreSQL.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/twofold-auth/twofold/server"
 	"github.com/twofold-auth/twofold/server/api"
 	"github.com/twofold-auth/twofold/server/mail"
+	"github.com/twofold-auth/twofold/server/store/copydb"
 )
 
 func main() {
@@ -35,8 +37,13 @@ const usage = `Usage:
   twofold-server rekey [flags]                    re-encrypt every TOTP secret under a new master key (server stopped)
   twofold-server org create NAME -admin EMAIL [flags]
                                                   make an organisation and invite its first admin (prints the link)
+  twofold-server migrate-db --from sqlite:PATH --to postgres://...
+                                                  copy a SQLite database into an empty PostgreSQL one, verified row for row (servers stopped)
 
 Every flag can also be set by its TWOFOLD_* variable (the flag wins).
+The database is SQLite in the data directory unless -database-url names a
+PostgreSQL database, which several instances can share (docs/deploy.md);
+they then need one master key, which the server does not create for them.
 The master key comes from TWOFOLD_MASTER_KEY (base64 of 32 bytes) or the key
 file (created with mode 0600 on first start). For rekey with
 TWOFOLD_MASTER_KEY, put the new key in TWOFOLD_NEW_MASTER_KEY.
@@ -48,6 +55,7 @@ is read from TWOFOLD_SMTP_PASSWORD or -smtp-password-file, never from a flag
 Example:
   twofold-server -addr :8080 -data ./data
   TWOFOLD_LOG_FORMAT=json twofold-server
+  TWOFOLD_DATABASE_URL=postgres://twofold@db.internal/twofold TWOFOLD_MASTER_KEY=... twofold-server -trusted-proxies 10.0.0.0/8
   TWOFOLD_SMTP_PASSWORD=... twofold-server -smtp-host smtp.example.com -smtp-user twofold -smtp-from no-reply@example.com
   twofold-server org create "Acme Corp" -admin ann@acme.example
   twofold-server rekey -data ./data
@@ -66,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cmd == "org" {
 		return runOrg(ctx, args, getenv, stdout, stderr)
+	}
+	if cmd == "migrate-db" {
+		return runMigrateDB(ctx, args, getenv, stdout, stderr)
 	}
 	cfg, err := parse(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -112,6 +123,45 @@ func rekey(ctx context.Context, cfg server.Config, stdout, stderr io.Writer) int
 	} else {
 		fmt.Fprintln(stdout, "the previous key is kept as "+cfg.MasterKeyFile+".old until you delete it")
 	}
+	return 0
+}
+
+// runMigrateDB is `twofold-server migrate-db --from sqlite:PATH --to
+// postgres://...` (the target defaults to TWOFOLD_DATABASE_URL).
+func runMigrateDB(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("twofold-server migrate-db", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "the SQLite database to copy: sqlite:PATH, e.g. sqlite:data/twofold.db")
+	to := fs.String("to", getenv("TWOFOLD_DATABASE_URL"), "the empty PostgreSQL database to copy into, postgres://... (TWOFOLD_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	path, ok := strings.CutPrefix(*from, "sqlite:")
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "twofold-server migrate-db: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	case !ok || path == "":
+		fmt.Fprintln(stderr, "twofold-server migrate-db: --from sqlite:PATH names the SQLite database to copy")
+		return 2
+	case !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://"):
+		fmt.Fprintln(stderr, "twofold-server migrate-db: --to postgres://... names the PostgreSQL database to copy into")
+		return 2
+	}
+	tables, err := copydb.Copy(ctx, path, *to)
+	if err != nil {
+		fmt.Fprintf(stderr, "twofold-server migrate-db: %v\n", err)
+		return 1
+	}
+	rows := 0
+	for _, t := range tables {
+		fmt.Fprintf(stdout, "%-24s %8d rows\n", t.Name, t.Rows)
+		rows += t.Rows
+	}
+	fmt.Fprintf(stdout, "copied and verified %d rows in %d tables; start the servers with -database-url (and the same master key)\n", rows, len(tables))
 	return 0
 }
 
@@ -209,6 +259,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config, getenv func(string) strin
 	d := server.DefaultConfig() // the defaults shown are the ones the server applies
 	fs.StringVar(&cfg.Addr, "addr", env("TWOFOLD_ADDR", d.Addr), "listen address (TWOFOLD_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", env("TWOFOLD_DATA_DIR", d.DataDir), "directory of the database and the master key file (TWOFOLD_DATA_DIR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", getenv("TWOFOLD_DATABASE_URL"), "PostgreSQL database for several instances, postgres://USER@HOST/DB; empty: SQLite in DATA (TWOFOLD_DATABASE_URL; put a password in the variable, PGPASSWORD or ~/.pgpass, not in this flag)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", getenv("TWOFOLD_MASTER_KEY_FILE"), "master key file (TWOFOLD_MASTER_KEY_FILE; default DATA/master.key)")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("TWOFOLD_BASE_URL"), "public base URL; https makes cookies Secure (TWOFOLD_BASE_URL; default http://localhost:PORT)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("TWOFOLD_METRICS_ADDR"), "serve /metrics on this separate address, e.g. 127.0.0.1:9464; off when empty (TWOFOLD_METRICS_ADDR)")

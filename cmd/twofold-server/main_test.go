@@ -178,3 +178,24 @@ func TestOrgCreate(t *testing.T) {
 		t.Errorf("Beta after the refusal: exit %d %s", code, errOut.String())
 	}
 }
+
+// -database-url (or TWOFOLD_DATABASE_URL) selects PostgreSQL; the default
+// stays SQLite in the data directory, as `make run` has it.
+func TestParseDatabaseURL(t *testing.T) {
+	cfg, err := parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil || cfg.DatabaseURL != "" {
+		t.Fatalf("default %q %v", cfg.DatabaseURL, err)
+	}
+	vars := env(map[string]string{"TWOFOLD_DATABASE_URL": "postgres://twofold@db/twofold"})
+	if cfg, err = parse(nil, vars, &bytes.Buffer{}); err != nil || cfg.DatabaseURL != "postgres://twofold@db/twofold" {
+		t.Fatalf("from the environment %q %v", cfg.DatabaseURL, err)
+	}
+	if cfg, err = parse([]string{"-database-url", "postgresql://other/db"}, vars, &bytes.Buffer{}); err != nil || cfg.DatabaseURL != "postgresql://other/db" {
+		t.Fatalf("flag %q %v", cfg.DatabaseURL, err)
+	}
+	var errOut bytes.Buffer
+	if code := run(context.Background(), []string{"-database-url", "mysql://x"}, env(nil), &bytes.Buffer{}, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "postgres://") {
+		t.Fatalf("a URL that is not PostgreSQL's: %d %s", code, errOut.String())
+	}
+}

@@ -68,7 +68,7 @@ func report(e *env, cmd *cobra.Command, err error) int {
 			return status
 		}
 	case errors.As(err, &ae):
-		msg = ae.Message
+		msg = firstNonEmpty(advice[ae.Code], ae.Message)
 	}
 	prefix := "twofold: "
 	if cmd != nil && cmd.HasParent() {
@@ -77,6 +77,13 @@ func report(e *env, cmd *cobra.Command, err error) int {
 	msg = strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", " ")
 	fmt.Fprintf(e.stderr, "%s%s\n", prefix, msg)
 	return status
+}
+
+// advice replaces the server's sentence for the refusals the CLI can say
+// more about: what to run to get past them.
+var advice = map[string]string{
+	"admin_step_up_required": "administration needs an application token made with a second factor, and this one was not: " +
+		"run 'twofold login' again and enter a code from your authenticator (none yet? set one up first: twofold mfa-totp-device create)",
 }
 
 // The help of every command: usage first, then what it does, its

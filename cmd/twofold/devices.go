@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,13 +37,7 @@ codes, once.`,
   twofold mfa-totp-device list -o json
   twofold mfa-totp-device delete dev_abcdefghijklmnop --recovery-code XXXX-XXXX-XXXX-XXXX
   twofold mfa-totp-device delete-inactive`)
-	cmd.AddCommand(&cobra.Command{
-		Use: "list", Short: "list your TOTP devices",
-		Args: noArgs("list takes no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return show(cmd.Context(), r, (*client.Client).Devices, devicesTable)
-		},
-	}, deviceCreateCmd(r), deviceActivateCmd(r), deviceSeedCmd(r), deviceRenameCmd(r), deviceDeleteCmd(r), &cobra.Command{
+	cmd.AddCommand(deviceListCmd(r), deviceCreateCmd(r), deviceActivateCmd(r), deviceSeedCmd(r), deviceRenameCmd(r), deviceDeleteCmd(r), &cobra.Command{
 		Use: "delete-inactive", Short: "delete every pending device",
 		Args: noArgs("delete-inactive takes no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -51,6 +46,30 @@ codes, once.`,
 			})
 		},
 	})
+	return cmd
+}
+
+func deviceListCmd(r *remote) *cobra.Command {
+	var userRef string
+	cmd := &cobra.Command{
+		Use: "list [--user-id USER]", Short: "list your TOTP devices (an admin: a user's)",
+		Args: noArgs("list takes no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if userRef == "" {
+				return show(cmd.Context(), r, (*client.Client).Devices, devicesTable)
+			}
+			userDevices := func(c *client.Client, ctx context.Context) (wire.DeviceList, error) {
+				u, err := findUser(ctx, c, userRef)
+				if err != nil {
+					return wire.DeviceList{}, err
+				}
+				d, err := c.AdminUser(ctx, u.ID)
+				return wire.DeviceList{Devices: d.Devices}, err
+			}
+			return show(cmd.Context(), r, userDevices, devicesTable)
+		},
+	}
+	cmd.Flags().StringVar(&userRef, "user-id", "", "an admin: list the devices of the `USER` (a user id or an email address) instead")
 	return cmd
 }
 
@@ -86,15 +105,27 @@ func runDeviceCreate(ctx context.Context, r *remote, sf *signInFlags, name strin
 	if err != nil {
 		return err
 	}
+	req := wire.CreateDeviceRequest{Name: name, Code: f.Code, RecoveryCode: f.RecoveryCode}
+	firstSignIn := &signInFlags{email: sf.email, passwordStdin: sf.passwordStdin, factor: &factorFlags{}}
+	if _, token, err := r.target(); err == nil && token == "" {
+		// No token yet (an organisation that requires MFA gives none
+		// before the first device): the sign-in is the way in.
+		fmt.Fprintln(r.e.stderr, "No application token here yet: the device is set up in a signed-in session.")
+		enr, err := createFirstDevice(ctx, r, firstSignIn, req)
+		if err != nil {
+			return err
+		}
+		return printEnrollment(r, enr)
+	}
 	c, err := r.tokenClient()
 	if err != nil {
 		return err
 	}
-	req := wire.CreateDeviceRequest{Name: name, Code: f.Code, RecoveryCode: f.RecoveryCode}
 	enr, err := c.CreateDevice(ctx, req)
 	if client.IsCode(err, "token_not_allowed") {
 		// The first device: the sign-in asks for no code (there is none yet).
-		enr, err = createFirstDevice(ctx, r, &signInFlags{email: sf.email, passwordStdin: sf.passwordStdin, factor: &factorFlags{}}, req)
+		fmt.Fprintln(r.e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
+		enr, err = createFirstDevice(ctx, r, firstSignIn, req)
 	}
 	if client.IsCode(err, "fresh_factor_required") {
 		return failf("you have an active device: give --totp CODE (a current code from it) or --recovery-code CODE")
@@ -109,7 +140,6 @@ func runDeviceCreate(ctx context.Context, r *remote, sf *signInFlags, name strin
 // session (a token may not) and keeps that session in the config file for
 // the device's activation.
 func createFirstDevice(ctx context.Context, r *remote, sf *signInFlags, req wire.CreateDeviceRequest) (wire.Enrollment, error) {
-	fmt.Fprintln(r.e.stderr, "Your account has no active device yet: the first one is set up in a signed-in session, not with a token.")
 	c, err := r.sessionClient()
 	if err != nil {
 		return wire.Enrollment{}, err
@@ -130,6 +160,9 @@ func createFirstDevice(ctx context.Context, r *remote, sf *signInFlags, req wire
 		return wire.Enrollment{}, fmt.Errorf("device %s created but the server set no session cookie to activate it with", enr.Device.ID)
 	}
 	cfg.Enrollment = &enrollmentSession{URL: c.BaseURL(), DeviceID: enr.Device.ID, Cookie: cookieString(k)}
+	if cfg.URL == "" {
+		cfg.URL = c.BaseURL() // later verbs find the server without --url
+	}
 	if _, err := saveConfig(cfg); err != nil {
 		return wire.Enrollment{}, fmt.Errorf("device %s created but the session to activate it was not saved: %v", enr.Device.ID, err)
 	}
@@ -152,15 +185,17 @@ func printEnrollment(r *remote, enr wire.Enrollment) error {
 // session when the config file keeps one for this device (its first
 // device's), else the application token.
 func (r *remote) deviceClient(deviceID string) (c *client.Client, enrolling bool, err error) {
-	if c, err = r.tokenClient(); err != nil {
+	base, _, err := r.target()
+	if err != nil {
 		return nil, false, err
 	}
 	cfg, _, _ := loadConfig()
-	if en := cfg.Enrollment; en != nil && en.URL == c.BaseURL() && en.DeviceID == deviceID {
+	if en := cfg.Enrollment; en != nil && en.URL == strings.TrimSuffix(base, "/") && en.DeviceID == deviceID {
 		c, err = r.sessionClient(client.WithSessionCookie(parseCookie(en.Cookie)))
 		return c, err == nil, err
 	}
-	return c, false, nil
+	c, err = r.tokenClient()
+	return c, false, err
 }
 
 func deviceActivateCmd(r *remote) *cobra.Command {
@@ -199,6 +234,9 @@ func runDeviceActivate(ctx context.Context, r *remote, id, code string) error {
 	}
 	return r.output.print(r.e.stdout, out, func(w io.Writer) {
 		fmt.Fprintf(w, "Device %s (%s) is active. Your next sign-in asks for a code.\n", out.Device.ID, out.Device.Name)
+		if out.SignInCompleted {
+			fmt.Fprintln(w, "Your organisation's requirement is met: now run 'twofold login' to get an application token.")
+		}
 		if len(out.RecoveryCodes) > 0 {
 			printRecoveryCodes(w, out.RecoveryCodes)
 		}
@@ -256,16 +294,44 @@ func deviceRenameCmd(r *remote) *cobra.Command {
 func deviceDeleteCmd(r *remote) *cobra.Command {
 	var ff *factorFlags
 	var force *bool
+	var userRef, flagID string
 	cmd := &cobra.Command{
-		Use:   "delete DEVICE_ID",
-		Short: "delete a device (an active one needs a code), after asking",
-		Args:  oneDevice,
+		Use:   "delete (DEVICE_ID | --mfa-totp-device-id ID) [--user-id USER]",
+		Short: "delete a device (an active one needs a code), after asking; an admin: a user's pending one",
+		Long: `Deletes one of your devices, after asking (scripts give --force); an active
+one also needs a current code or a recovery code. An admin cleans up a
+user's stale pending (never activated) device with --user-id USER and
+--mfa-totp-device-id ID, as Oracle's 'oci iam mfa-totp-device delete' does;
+an active device of a user goes with 'twofold admin mfa reset'.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("give one DEVICE_ID (see %s --help)", cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDeviceDelete(cmd.Context(), r, args[0], ff, *force)
+			id := flagID
+			switch {
+			case len(args) == 1 && flagID != "" && args[0] != flagID:
+				return usagef("give the device once: DEVICE_ID or --mfa-totp-device-id, not two different ones")
+			case len(args) == 1:
+				id = args[0]
+			case id == "":
+				return usagef("give one DEVICE_ID (see twofold mfa-totp-device list)")
+			}
+			if userRef != "" {
+				if ff.totp != "" || ff.recovery != "" {
+					return usagef("--totp and --recovery-code are for your own devices, not with --user-id")
+				}
+				return runUserDeviceDelete(cmd.Context(), r, userRef, id, *force)
+			}
+			return runDeviceDelete(cmd.Context(), r, id, ff, *force)
 		},
 	}
 	ff = addFactorFlags(cmd.Flags(), "a current `CODE` from an active device")
 	force = addForceFlag(cmd.Flags())
+	cmd.Flags().StringVar(&flagID, "mfa-totp-device-id", "", "the device's `ID` (instead of the argument)")
+	cmd.Flags().StringVar(&userRef, "user-id", "", "an admin: the `USER` (a user id or an email address) whose pending device to delete")
 	return cmd
 }
 
@@ -294,6 +360,41 @@ func runDeviceDelete(ctx context.Context, r *remote, id string, ff *factorFlags,
 		return err
 	}
 	fmt.Fprintf(r.e.stdout, "Deleted %s.\n", id)
+	return nil
+}
+
+// runUserDeviceDelete is an admin deleting a user's pending device.
+func runUserDeviceDelete(ctx context.Context, r *remote, userRef, id string, force bool) error {
+	c, err := r.tokenClient()
+	if err != nil {
+		return err
+	}
+	u, err := findUser(ctx, c, userRef)
+	if err != nil {
+		return err
+	}
+	detail, err := c.AdminUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(detail.Devices, func(d wire.Device) bool { return d.ID == id })
+	if i < 0 {
+		return failf("%s has no device %s (see twofold mfa-totp-device list --user-id %s)", u.Email, id, u.Email)
+	}
+	if d := detail.Devices[i]; d.State != "pending" {
+		return failf("%s (%s) of %s is %s: an admin deletes only pending devices; to remove an active one, reset their MFA (twofold admin mfa reset)",
+			d.ID, d.Name, u.Email, d.State)
+	}
+	d := detail.Devices[i]
+	err = confirm(r.e, force, confirmation{action: "delete " + u.Email + "'s pending TOTP device " + id,
+		details: []string{fmt.Sprintf("%s (%s) was added %s and never activated.", d.ID, d.Name, when(&d.CreatedAt))}})
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteUserDevice(ctx, u.ID, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.e.stdout, "Deleted %s of %s.\n", id, u.Email)
 	return nil
 }
 

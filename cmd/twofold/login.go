@@ -17,6 +17,7 @@ import (
 
 func loginCmd(e *env) *cobra.Command {
 	var name string
+	var browser, noBrowser bool
 	var sf *signInFlags
 	var r *remote
 	cmd := &cobra.Command{
@@ -30,17 +31,37 @@ mode 0600). Later server verbs use that token. Anything not given as a flag
 is asked for on the terminal; the password is never a flag: type it, or pipe
 it with --password-stdin. The session used to sign in is signed out again.
 
+With --browser you sign in on the server's web page instead, as cloud CLIs
+do: the CLI listens on 127.0.0.1, opens your browser at the sign-in page
+(and prints its address, for another browser or when none opens), you sign
+in there with your password and second factor and choose Allow, and the page
+hands a one-time grant back to the CLI, which trades it (with a secret that
+never left the CLI) for the token. It waits up to 5 minutes.
+
 Application tokens authenticate without a second factor, by design; they can
 manage devices and recovery codes (with a code for anything destructive) but
-cannot create more tokens. Revoke one with 'twofold token revoke TOKEN_ID'.`,
+cannot create more tokens. Revoke one with 'twofold token revoke TOKEN_ID'.
+A token made with a second factor also works for 'twofold admin' (for
+admins).`,
 		Example: `  twofold login --url http://localhost:8080 --email alice@example.com
+  twofold login --browser --url https://mfa.example.com
   printf '%s\n' "$PASSWORD" | twofold login --email alice@example.com --password-stdin --totp 123456`,
 		Args: noArgs("see twofold login --help"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd, r, sf, name) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !browser {
+				return runLogin(cmd, r, sf, name)
+			}
+			if sf.email != "" || sf.passwordStdin || sf.factor.totp != "" || sf.factor.recovery != "" {
+				return usagef("with --browser you sign in on the web page: give no --email, --password-stdin, --totp or --recovery-code")
+			}
+			return runBrowserLogin(cmd.Context(), r, name, !noBrowser)
+		},
 	}
 	r = addRemoteFlags(e, cmd, cmd.Flags())
 	sf = addSignInFlags(cmd.Flags())
 	cmd.Flags().StringVar(&name, "name", "", "the token's `NAME` (default \"twofold CLI on HOST\")")
+	cmd.Flags().BoolVar(&browser, "browser", false, "sign in on the server's web page, in your browser")
+	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "with --browser: only print the page's address, open no browser")
 	return cmd
 }
 
@@ -50,7 +71,7 @@ func runLogin(cmd *cobra.Command, r *remote, sf *signInFlags, name string) error
 		return err
 	}
 	ctx, e := cmd.Context(), r.e
-	email, err := signIn(ctx, e, c, sf)
+	email, err := signInForToken(ctx, e, c, sf)
 	if err != nil {
 		return err
 	}
@@ -149,7 +170,7 @@ func runTokenCreate(cmd *cobra.Command, r *remote, sf *signInFlags, name, expire
 		return err
 	}
 	ctx := cmd.Context()
-	if _, err := signIn(ctx, r.e, c, sf); err != nil {
+	if _, err := signInForToken(ctx, r.e, c, sf); err != nil {
 		return err
 	}
 	ct, err := c.CreateAppToken(ctx, req)

@@ -27,6 +27,8 @@ type env struct {
 	// there to answer a confirmation.
 	interactive bool
 	in          *bufio.Reader // stdin, buffered once for every prompt
+	// openURL opens a web page in the desktop's browser (login --browser).
+	openURL func(string) error
 }
 
 func main() {
@@ -34,7 +36,8 @@ func main() {
 	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		interactive = true
 	}
-	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: interactive}, os.Args[1:]))
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: interactive,
+		openURL: openBrowser}, os.Args[1:]))
 }
 
 // run runs the command line args and returns the exit status.
@@ -55,6 +58,7 @@ moves accounts between authenticator apps, and scripts the enrollment
 journeys against a Twofold server.`, `  twofold code --secret JBSWY3DPEHPK3PXP
   twofold login --url http://localhost:8080 --email alice@example.com
   twofold mfa-totp-device list
+  twofold admin users list --mfa-status not-enrolled
   source <(twofold completion bash)`)
 	root.AddGroup(&cobra.Group{ID: "local", Title: "Local commands (no server):"},
 		&cobra.Group{ID: "server", Title: "Server commands (a Twofold server's API):"},
@@ -63,7 +67,7 @@ journeys against a Twofold server.`, `  twofold code --secret JBSWY3DPEHPK3PXP
 		c.GroupID = "local"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{loginCmd(e), deviceCmd(e), recoveryCmd(e), tokenCmd(e)} {
+	for _, c := range []*cobra.Command{loginCmd(e), deviceCmd(e), recoveryCmd(e), tokenCmd(e), adminCmd(e)} {
 		c.GroupID = "server"
 		root.AddCommand(c)
 	}

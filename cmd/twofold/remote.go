@@ -226,18 +226,20 @@ func addSignInFlags(fs *pflag.FlagSet) *signInFlags {
 	return sf
 }
 
-// signIn runs the two-step sign-in on c's cookie session and returns who
-// signed in. Anything not given as a flag is asked for; the password is
-// never a flag. Codes go only to the server; nothing here keeps them.
-func signIn(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (string, error) {
+// signIn runs the two-step sign-in on c's cookie session and returns it
+// (its user, and its stage: full, or enroll when the organisation requires
+// MFA of an account that has no authenticator yet). Anything not given as
+// a flag is asked for; the password is never a flag. Codes go only to the
+// server; nothing here keeps them.
+func signIn(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (wire.SessionResponse, error) {
 	f, err := sf.factor.factor()
 	if err != nil {
-		return "", err
+		return wire.SessionResponse{}, err
 	}
 	email := sf.email
 	if email == "" {
 		if email, err = promptLine(e, "Email: "); err != nil {
-			return "", err
+			return wire.SessionResponse{}, err
 		}
 	}
 	var password string
@@ -247,24 +249,40 @@ func signIn(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (str
 		password, err = promptSecret(e, "Password: ")
 	}
 	if err != nil {
-		return "", err
+		return wire.SessionResponse{}, err
 	}
 	s, err := c.SignIn(ctx, email, password)
 	if err != nil || s.Session.Stage != "partial" {
-		return s.User.Email, err
+		return s, err
 	}
 	if f == (wire.Factor{}) {
 		answer, err := promptLine(e, "Code from your authenticator (or a recovery code): ")
 		if err != nil {
-			return "", err
+			return wire.SessionResponse{}, err
 		}
 		f.Code = answer
 		if !looksLikeTOTP(answer) {
 			f = wire.Factor{RecoveryCode: answer}
 		}
 	}
-	s, err = c.SecondFactor(ctx, wire.SecondFactorRequest{Code: f.Code, RecoveryCode: f.RecoveryCode})
-	return s.User.Email, err
+	return c.SecondFactor(ctx, wire.SecondFactorRequest{Code: f.Code, RecoveryCode: f.RecoveryCode})
+}
+
+// signInForToken is signIn for a verb that then makes a token: a session
+// the organisation sent to enrollment can make none, so it is signed out
+// again and the person told how to enroll first.
+func signInForToken(ctx context.Context, e *env, c *client.Client, sf *signInFlags) (string, error) {
+	s, err := signIn(ctx, e, c, sf)
+	if err != nil {
+		return "", err
+	}
+	if s.Session.Stage == "enroll" {
+		_ = c.SignOut(ctx)
+		return "", failf("your organisation requires two-step sign-in, and %[1]s has no authenticator yet: set one up first with "+
+			"'twofold mfa-totp-device create --email %[1]s' (it signs you in and prints the key for your authenticator app) and "+
+			"'twofold mfa-totp-device activate DEVICE_ID --totp CODE', then run 'twofold login' again", s.User.Email)
+	}
+	return s.User.Email, nil
 }
 
 // looksLikeTOTP tells a typed code (digits, maybe spaced) from a recovery

@@ -33,21 +33,24 @@ func errorf(status int, code, message string) *APIError {
 
 // Errors of the HTTP layer itself.
 var (
-	errUnauthenticated    = errorf(http.StatusUnauthorized, "unauthenticated", "Sign in first.")
-	errSecondFactor       = errorf(http.StatusForbidden, "second_factor_required", "Enter a code from your authenticator (or a recovery code) to finish signing in.")
-	errNotFound           = errorf(http.StatusNotFound, "not_found", "There is nothing at this address.")
-	errMethodNotAllowed   = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept this method.")
-	errUnsupportedMedia   = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
-	errBodyTooLarge       = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
-	errMalformedJSON      = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
-	errInvalidUTF8        = errorf(http.StatusBadRequest, "invalid_utf8", "The request body is not valid UTF-8 (or has an unpaired \\u surrogate escape).")
-	errEmptyBody          = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
-	errCrossOrigin        = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
-	errRateLimited        = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
-	errBadQuery           = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
-	errInternal           = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
-	errServiceUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready.")
-	errTokenNotAllowed    = errorf(http.StatusForbidden, "token_not_allowed",
+	errUnauthenticated     = errorf(http.StatusUnauthorized, "unauthenticated", "Sign in first.")
+	errSecondFactor        = errorf(http.StatusForbidden, "second_factor_required", "Enter a code from your authenticator (or a recovery code) to finish signing in.")
+	errNotFound            = errorf(http.StatusNotFound, "not_found", "There is nothing at this address.")
+	errMethodNotAllowed    = errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not accept this method.")
+	errUnsupportedMedia    = errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json.")
+	errBodyTooLarge        = errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB.")
+	errMalformedJSON       = errorf(http.StatusBadRequest, "malformed_json", "The request body is not valid JSON for this endpoint.")
+	errInvalidUTF8         = errorf(http.StatusBadRequest, "invalid_utf8", "The request body is not valid UTF-8 (or has an unpaired \\u surrogate escape).")
+	errEmptyBody           = errorf(http.StatusBadRequest, "malformed_json", "The request body is empty; this endpoint needs a JSON object.")
+	errCrossOrigin         = errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused.")
+	errRateLimited         = errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address; wait a minute and try again.")
+	errBadQuery            = errorf(http.StatusBadRequest, "invalid_query", "A query parameter is not valid.")
+	errInternal            = errorf(http.StatusInternalServerError, "internal", "Something went wrong on our side. Try again later.")
+	errDatabaseUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready: the database does not answer.")
+	// errNotificationsUnavailable: this instance cannot hear the push
+	// changes other instances make (it reconnects and catches up).
+	errNotificationsUnavailable = errorf(http.StatusServiceUnavailable, "unavailable", "The service is not ready: its notification connection is down.")
+	errTokenNotAllowed          = errorf(http.StatusForbidden, "token_not_allowed",
 		"Application tokens cannot do this; sign in with your password (and second factor) instead.")
 	errFieldRequired  = errorf(http.StatusBadRequest, "field_required", "A required field is missing from the request body.")
 	errSessionsChoice = errorf(http.StatusBadRequest, "invalid_sessions", `sessions is "sign_out" (every affected session ends now) or "keep".`)
@@ -141,6 +144,50 @@ var registry = []struct {
 	{auth.ErrTrustNotOffered, errorf(http.StatusConflict, "trust_not_offered", "Your organisation does not offer trusted browsers.")},
 	{auth.ErrTrustedNotFound, errorf(http.StatusNotFound, "not_found", "No such trusted browser.")},
 	{auth.ErrInvalidTrustDays, errorf(http.StatusBadRequest, "invalid_trust_days", "Trusted browsers last 0 (off) to 365 days.")},
+
+	{auth.ErrSyncSignature, errorf(http.StatusUnauthorized, "sync_unauthenticated",
+		"The sync request's signature was not accepted: check the Twofold-Sync-Device, Twofold-Sync-Time and Twofold-Sync-Signature headers, the key, and that the clock is within 5 minutes of the server's (GET /api/v1/time).")},
+	{auth.ErrSyncDeviceRemoved, errorf(http.StatusUnauthorized, "sync_device_removed",
+		"This browser was removed from the sync identity and gets nothing new; pair it again from a browser that is still in.")},
+	{auth.ErrSyncReplay, errorf(http.StatusConflict, "sync_replay",
+		"The counter is not above this browser's last one: the request was replayed, reordered or sent twice. Nothing changed.")},
+	{auth.ErrSyncStaleEpoch, errorf(http.StatusConflict, "sync_stale_epoch",
+		"The identity's key changed (a newer epoch began): fetch this browser's envelope and encrypt again under the new key.")},
+	{auth.ErrSyncEpoch, errorf(http.StatusBadRequest, "invalid_sync_epoch",
+		"epoch is the identity's current one (for a rotation, the next one), from 1 to 4294967295.")},
+	{auth.ErrSyncStaleSnapshot, errorf(http.StatusConflict, "sync_stale_snapshot",
+		"The snapshot does not cover what it must: more changes than the last snapshot, and at a rotation every change. Read the changes and try again.")},
+	{auth.ErrSyncSeq, errorf(http.StatusBadRequest, "invalid_sync_seq", "seq is beyond the newest change's sequence number.")},
+	{auth.ErrSyncDevicesChanged, errorf(http.StatusConflict, "sync_devices_changed",
+		`The envelopes must name exactly the identity's active browsers (and "recovery" when it has a recovery key): read the identity and try again.`)},
+	{auth.ErrSyncTooLarge, errorf(http.StatusRequestEntityTooLarge, "sync_too_large", "A change's ciphertext is at most 48 KiB, a snapshot's 1 MiB.")},
+	{auth.ErrSyncStorageFull, errorf(http.StatusConflict, "sync_storage_full",
+		"This sync identity stores the most allowed (16 MiB) even without the changes its snapshot covers: upload a newer snapshot.")},
+	{auth.ErrSyncTooManyDevices, errorf(http.StatusConflict, "sync_too_many_devices", "A sync identity has at most 20 browsers; remove one first.")},
+	{auth.ErrSyncTooManyIdentities, errorf(http.StatusConflict, "sync_too_many_identities", "You have the most sync identities allowed (3).")},
+	{auth.ErrSyncTooManyPairings, errorf(http.StatusConflict, "sync_too_many_pairings",
+		"Too many pairing codes are open for this identity; use one, or wait until they expire (5 minutes).")},
+	{auth.ErrSyncKeyTaken, errorf(http.StatusConflict, "sync_key_taken",
+		"This signing key is, or was, a browser of the identity already; make new keys.")},
+	{auth.ErrSyncPairingNotFound, errorf(http.StatusNotFound, "not_found", "No such pairing code.")},
+	{auth.ErrSyncPairingExpired, errorf(http.StatusGone, "sync_pairing_expired", "This pairing code expired (they last 5 minutes); show a new one.")},
+	{auth.ErrSyncPairingTaken, errorf(http.StatusConflict, "sync_pairing_taken",
+		"Another browser joined with this pairing code first; show a new one.")},
+	{auth.ErrSyncPairingState, errorf(http.StatusConflict, "sync_pairing_not_joined",
+		"No browser has joined with this pairing code yet, or it was approved already.")},
+	{auth.ErrSyncDeviceNotFound, errorf(http.StatusNotFound, "not_found", "No such browser in this sync identity.")},
+	{auth.ErrSyncNoSnapshot, errorf(http.StatusNotFound, "not_found", "This sync identity has no snapshot yet: read the changes from the start.")},
+	{auth.ErrSyncNoEnvelope, errorf(http.StatusNotFound, "not_found",
+		"This browser has no envelope of the current epoch's key: a browser that has the key must start a new epoch.")},
+	{auth.ErrSyncRateLimited, errorf(http.StatusTooManyRequests, "sync_rate_limited", "Too many uploads to this sync identity; wait a minute.")},
+	{auth.ErrSyncKey, errorf(http.StatusBadRequest, "invalid_sync_key",
+		"signing_key and wrap_key (and the recovery keys) are 32-byte public keys: Ed25519 and X25519.")},
+	{auth.ErrSyncMeta, errorf(http.StatusBadRequest, "invalid_sync_meta", "meta is at most 1 KiB.")},
+	{auth.ErrSyncMAC, errorf(http.StatusBadRequest, "invalid_sync_mac", "mac is 32 bytes (HMAC-SHA256).")},
+	{auth.ErrSyncEnvelope, errorf(http.StatusBadRequest, "invalid_sync_envelope",
+		"An envelope is 92 bytes; the recovery envelope comes with the recovery keys, and only with them.")},
+	{auth.ErrSyncCounter, errorf(http.StatusBadRequest, "invalid_sync_counter", "counter is a whole number from 1 to 9007199254740991.")},
+	{auth.ErrSyncCiphertext, errorf(http.StatusBadRequest, "invalid_sync_ciphertext", "ciphertext is empty.")},
 }
 
 // publicError finds the public face of err, or nil for an unexpected error.

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"github.com/twofold-auth/twofold/server/pushhub"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/shared/pushproto"
+	"github.com/twofold-auth/twofold/shared/syncproto"
 )
 
 // FuzzRequestBody sends arbitrary bytes as the JSON body of every route
@@ -166,6 +168,10 @@ type bodyWorld struct {
 	pendingID    string         // a device of the current user, being set up
 
 	seedBodies map[string][][]byte
+
+	sync        *syncWorld // the first user's sync identity; requests to it are signed by its browser
+	syncPairing string     // an open pairing slot of it
+	syncNew     *syncBrowser
 }
 
 const fuzzPushOrigin = "https://mfa.example"
@@ -173,6 +179,7 @@ const fuzzPushOrigin = "https://mfa.example"
 func newBodyWorld(f *testing.F) *bodyWorld {
 	h := newHarness(f, func(o *harnessOptions) {
 		o.logLevel = slog.LevelError // a long run would keep every debug line
+		o.sync.UploadsPerMinute = -1 // the clock does not move while fuzzing
 		// Failures are still counted (attemptWrites), but nobody is
 		// locked out: the world's own sign-ins must keep working.
 		o.throttle.FreeFailures, o.throttle.WindowBudget = 1<<30, 1<<30
@@ -186,7 +193,7 @@ func newBodyWorld(f *testing.F) *bodyWorld {
 	}
 	plain := h.srv
 	h.srv = httptest.NewServer(NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push,
-		Audit: h.svc.Audit, Admin: h.svc.Admin, DB: h.st, Metrics: h.metrics, Log: quiet, App: testApp, Now: h.clock.Now,
+		Audit: h.svc.Audit, Admin: h.svc.Admin, Sync: h.svc.Sync, DB: h.st, Metrics: h.metrics, Log: quiet, App: testApp, Now: h.clock.Now,
 		RateLimit: h.opts.rateLimit, Hub: hub}))
 	plain.Close()
 
@@ -197,6 +204,7 @@ func newBodyWorld(f *testing.F) *bodyWorld {
 	w.memberID, w.memberDevice = member.c.userID(), member.deviceID
 	w.newGroup()
 	w.newUser(f)
+	w.newSync(f)
 	w.countWrites(f)
 	w.findRoutes(f)
 	w.seedBodies = w.seeds(f)
@@ -324,7 +332,12 @@ func (w *bodyWorld) fill(op string) string {
 	case strings.HasPrefix(path, "/api/v1/totp-devices/"):
 		path = strings.Replace(path, "{id}", w.pendingID, 1)
 	}
-	return strings.NewReplacer("{user}", w.memberID, "{device}", w.memberDevice, "{id}", "x").Replace(path)
+	var identity, pairing string
+	if w.sync != nil {
+		identity, pairing = w.sync.a.identity, w.syncPairing
+	}
+	return strings.NewReplacer("{user}", w.memberID, "{device}", w.memberDevice, "{id}", "x", "{identity}", identity,
+		"{pairing}", pairing).Replace(path)
 }
 
 // callerOf is who sends a route's requests (their cookies).
@@ -371,6 +384,7 @@ func (w *bodyWorld) send(t testing.TB, cookies []*http.Cookie, method, path stri
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
+	w.signSync(t, req, path, body)
 	resp, err := w.h.transport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
@@ -518,6 +532,7 @@ func (w *bodyWorld) seeds(f *testing.F) map[string][][]byte {
 		"PUT /api/v1/admin/groups/{id}/members/{user}": {struct{}{}},
 		"POST /api/v1/admin/invitations":               {wire.InvitationRequest{Email: "new@example.com", Role: "member"}},
 	}
+	maps.Copy(bodies, w.syncSeeds(f))
 	out := map[string][][]byte{}
 	for op, vs := range bodies {
 		for _, v := range vs {
@@ -529,4 +544,59 @@ func (w *bodyWorld) seeds(f *testing.F) map[string][][]byte {
 		}
 	}
 	return out
+}
+
+// newSync gives the first user a sync identity (its browser uploads one
+// change) with an open pairing slot, and makes the key of a browser that
+// may create another.
+func (w *bodyWorld) newSync(f *testing.F) {
+	w.sync = newSyncWorldFor(f, w.h, w.first, 200)
+	var slot wire.SyncPairingCreated
+	w.sync.a.send("POST", w.sync.a.path("/pairings"), wire.SyncCounter{Counter: w.sync.a.next()}).must(f, 201).decode(f, &slot)
+	w.syncPairing = slot.PairingID
+	w.syncNew = newSyncBrowser(w.h, nil, 201)
+}
+
+// signSync signs a request to the sync routes as the route's signer: the
+// identity's browser, the recovery key, or the new browser's key for an
+// identity (the join is not signed).
+func (w *bodyWorld) signSync(t testing.TB, req *http.Request, path string, body []byte) {
+	if w.sync == nil || !strings.HasPrefix(path, "/api/v1/sync/") || strings.HasSuffix(path, "/join") {
+		return
+	}
+	a := w.sync.a
+	signer, key := a.device, a.sign
+	switch {
+	case path == "/api/v1/sync/identities":
+		signer, key = syncproto.SignerNew, w.syncNew.sign
+	case strings.HasSuffix(path, "/recovery"):
+		signer = syncproto.SignerRecovery
+		key, _ = recoveryKeys(t, w.sync.recovery)
+	}
+	hs := a.headers(signer, key, req.Method, path, body)
+	for i := 0; i < len(hs); i += 2 {
+		req.Header.Set(hs[i], hs[i+1])
+	}
+}
+
+// syncSeeds are valid bodies for the sync routes (signed by send).
+func (w *bodyWorld) syncSeeds(f *testing.F) map[string][]any {
+	a, n := w.sync.a, w.syncNew
+	env := enc(sealEnvelope(f, w.sync.k, n.wrap.PublicKey(), a.identity, 1, "x"))
+	ct := enc([]byte("a ciphertext the server does not read"))
+	keys := wire.SyncRecoveryRequest{SigningKey: enc(n.signPub()), WrapKey: enc(n.wrap.PublicKey().Bytes()), Meta: enc([]byte("meta"))}
+	return map[string][]any{
+		"POST /api/v1/sync/identities": {wire.SyncIdentityRequest{SigningKey: keys.SigningKey, WrapKey: keys.WrapKey, Meta: keys.Meta,
+			Envelopes: wire.SyncIdentityEnvelopes{Device: env}, Counter: 1}},
+		"POST /api/v1/sync/{identity}/changes": {wire.SyncChangeRequest{Counter: 10, Epoch: 1, Ciphertext: ct},
+			wire.SyncChangeRequest{Counter: 11, Epoch: 2, Ciphertext: ct}},
+		"PUT /api/v1/sync/{identity}/snapshot":                    {wire.SyncSnapshotRequest{Counter: 12, Epoch: 1, Seq: 1, Ciphertext: ct}},
+		"POST /api/v1/sync/{identity}/pairings":                   {wire.SyncCounter{Counter: 13}},
+		"POST /api/v1/sync/{identity}/pairings/{pairing}/join":    {wire.SyncJoinRequest{SigningKey: keys.SigningKey, WrapKey: keys.WrapKey, MAC: enc(make([]byte, 32))}},
+		"POST /api/v1/sync/{identity}/pairings/{pairing}/approve": {wire.SyncApproveRequest{Counter: 14, Epoch: 1, Envelope: env}},
+		"DELETE /api/v1/sync/{identity}/devices/{device}":         {wire.SyncCounter{Counter: 15}},
+		"POST /api/v1/sync/{identity}/epochs": {wire.SyncRotationRequest{Counter: 16, Epoch: 2, Envelopes: map[string]string{a.device: env, "recovery": env},
+			Snapshot: wire.SyncRotationSnapshot{Seq: 1, Ciphertext: ct}}},
+		"POST /api/v1/sync/{identity}/recovery": {keys},
+	}
 }

@@ -111,6 +111,7 @@ type harnessOptions struct {
 	logLevel  slog.Level // default debug: every line is searched for secrets
 	onCommit  func(calls int, took time.Duration)
 	dbSync    string
+	sync      service.SyncConfig
 }
 
 func newHarness(t testing.TB, opts ...func(*harnessOptions)) *harness {
@@ -133,7 +134,7 @@ func (h *harness) start(t testing.TB) {
 		t.Fatal(err)
 	}
 	keys, _ := secrets.NewKeyring(h.rand, masterKey)
-	svc, err := service.New(service.Config{Argon2: fastArgon2, Throttle: h.opts.throttle, BaseURL: "https://mfa.example"},
+	svc, err := service.New(service.Config{Argon2: fastArgon2, Throttle: h.opts.throttle, BaseURL: "https://mfa.example", Sync: h.opts.sync},
 		service.Deps{Store: st, Keys: keys, Now: h.clock.Now, Rand: h.rand, Log: log, Observer: h.metrics})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ func (h *harness) start(t testing.TB) {
 	if h.opts.baseURL != "" {
 		base, _ = url.Parse(h.opts.baseURL)
 	}
-	router := NewRouter(Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, DB: st, Metrics: h.metrics, Log: log, App: testApp, Now: h.clock.Now,
+	router := NewRouter(Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit, Admin: svc.Admin, Sync: svc.Sync, DB: st, Metrics: h.metrics, Log: log, App: testApp, Now: h.clock.Now,
 		BaseURL: base, RateLimit: h.opts.rateLimit})
 	h.st, h.svc = st, svc
 	h.srv = httptest.NewServer(router)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,6 +34,8 @@ func (a *api) securityHeaders(next http.Handler) http.Handler {
 		if r.URL.Path == "/app" || len(r.URL.Path) > 4 && r.URL.Path[:5] == "/app/" {
 			csp = cspApp
 			h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+		} else if r.URL.Path == cliLoginPath {
+			csp = cspCLILogin
 		} else if isSitePath(r.URL.Path) {
 			csp = cspSite
 		}
@@ -111,12 +114,43 @@ func (a *api) crossOrigin(base *url.URL) func(http.Handler) http.Handler {
 	}
 }
 
-// limitBody caps request bodies.
+// limitBody caps request bodies at MaxBodyBytes, unless the route raises
+// its own cap (withBodyLimit).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		next.ServeHTTP(w, r)
+		raw := r.Body
+		r.Body = http.MaxBytesReader(w, raw, MaxBodyBytes)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), rawBodyKey{}, raw)))
 	})
+}
+
+// rawBodyKey holds the body limitBody capped; bodyLimitKey a route's own
+// cap.
+type (
+	rawBodyKey   struct{}
+	bodyLimitKey struct{}
+)
+
+// withBodyLimit gives a route a body cap of its own (the sync uploads,
+// whose ciphertexts in base64 exceed MaxBodyBytes), before anything has
+// read the body.
+func withBodyLimit(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if raw, ok := r.Context().Value(rawBodyKey{}).(io.ReadCloser); ok {
+				r.Body = http.MaxBytesReader(w, raw, n)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, n)))
+		})
+	}
+}
+
+// bodyLimit is the request's body cap.
+func bodyLimit(r *http.Request) int64 {
+	if n, ok := r.Context().Value(bodyLimitKey{}).(int64); ok {
+		return n
+	}
+	return MaxBodyBytes
 }
 
 // noStore keeps API responses out of caches.

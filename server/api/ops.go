@@ -23,14 +23,23 @@ func (a *api) serverTime(w http.ResponseWriter, r *http.Request) error {
 }
 
 // healthz answers 200 when the database answers (a read and an empty write
-// transaction), 503 otherwise.
+// transaction) and, on PostgreSQL, the notification connection is
+// listening; 503 otherwise, saying which part failed (the log has why).
 func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := a.db.Ping(ctx); err != nil {
-		a.log.Error("health check failed", "err", err)
-		return errServiceUnavailable
+		a.log.Error("health check failed: database", "err", err)
+		return errDatabaseUnavailable
 	}
-	return writeJSON(w, http.StatusOK, wire.Health{Status: "ok"})
+	h := wire.Health{Status: "ok", Database: a.dbEngine}
+	if a.notify != nil {
+		if err := a.notify.Ping(ctx); err != nil {
+			a.log.Error("health check failed: notification connection", "err", err)
+			return errNotificationsUnavailable
+		}
+		h.Notifications = "listening"
+	}
+	return writeJSON(w, http.StatusOK, h)
 }

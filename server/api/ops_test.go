@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -44,7 +46,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	routed := map[string]bool{}
-	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, Admin: h.svc.Admin, DB: h.st, App: testApp})
+	router := NewRouter(Deps{Accounts: h.svc.Accounts, Devices: h.svc.Devices, Tokens: h.svc.Tokens, Push: h.svc.Push, Audit: h.svc.Audit, Admin: h.svc.Admin, Sync: h.svc.Sync, DB: h.st, App: testApp})
 	err := chi.Walk(router.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if !strings.HasPrefix(route, "/api/v1/") {
 			return nil
@@ -79,7 +81,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	for _, e := range []*APIError{errUnauthenticated, errSecondFactor, errNotFound, errUnsupportedMedia, errBodyTooLarge,
-		errMalformedJSON, errCrossOrigin, errRateLimited, errBadQuery, errInternal} {
+		errMalformedJSON, errCrossOrigin, errRateLimited, errBadQuery, errInternal, errBase64} {
 		if !strings.Contains(string(openAPIDoc), e.Code) {
 			t.Errorf("error code %s not documented", e.Code)
 		}
@@ -219,6 +221,15 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		"InvitationList": wire.InvitationList{}, "OrgAuditEvent": wire.OrgAuditEvent{}, "OrgAuditList": wire.OrgAuditList{},
 		"Mail": wire.Mail{}, "Outbox": wire.Outbox{}, "SessionStatus": wire.SessionStatus{},
 		"CLIGrantRequest": wire.CLIGrantRequest{}, "CLIGrant": wire.CLIGrant{}, "CLIGrantRedeem": wire.CLIGrantRedeem{},
+		"SyncIdentityRequest": wire.SyncIdentityRequest{}, "SyncIdentityEnvelopes": wire.SyncIdentityEnvelopes{},
+		"SyncIdentityCreated": wire.SyncIdentityCreated{}, "SyncState": wire.SyncState{}, "SyncDevice": wire.SyncDevice{},
+		"SyncChangeRequest": wire.SyncChangeRequest{}, "SyncChangeCreated": wire.SyncChangeCreated{}, "SyncChange": wire.SyncChange{},
+		"SyncChangeList": wire.SyncChangeList{}, "SyncSnapshotRequest": wire.SyncSnapshotRequest{}, "SyncEnvelope": wire.SyncEnvelope{},
+		"SyncCounter": wire.SyncCounter{}, "SyncPairingCreated": wire.SyncPairingCreated{}, "SyncJoinRequest": wire.SyncJoinRequest{},
+		"SyncPairing": wire.SyncPairing{}, "SyncJoin": wire.SyncJoin{}, "SyncApproveRequest": wire.SyncApproveRequest{},
+		"SyncDeviceCreated": wire.SyncDeviceCreated{}, "SyncPairingStatus": wire.SyncPairingStatus{},
+		"SyncRotationRequest": wire.SyncRotationRequest{}, "SyncRotationSnapshot": wire.SyncRotationSnapshot{},
+		"SyncRecoveryRequest": wire.SyncRecoveryRequest{}, "SyncRecovered": wire.SyncRecovered{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]
@@ -254,5 +265,43 @@ func TestOpenAPISchemasMatchWire(t *testing.T) {
 		if !slices.Equal(enum, want) {
 			t.Errorf("%s.type enum %v, want the services' %v", name, enum, want)
 		}
+	}
+}
+
+type pinger struct{ err error }
+
+func (p pinger) Ping(context.Context) error { return p.err }
+
+// /healthz names the engine and, when the router has a notification
+// connection (PostgreSQL), checks it too: down, the instance is 503 with
+// a message saying so, the reason only in the log.
+func TestHealthzReportsDatabaseAndNotifications(t *testing.T) {
+	logs := &syncBuffer{}
+	get := func(d Deps) (int, string) {
+		d.Log = slog.New(slog.NewTextHandler(logs, nil))
+		rec := httptest.NewRecorder()
+		NewRouter(d).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(Deps{DB: pinger{}, Database: "sqlite"}); code != 200 || body != `{"status":"ok","database":"sqlite"}`+"\n" {
+		t.Fatalf("SQLite: %d %s", code, body)
+	}
+	ok := Deps{DB: pinger{}, Database: "postgres", Notifications: pinger{}}
+	if code, body := get(ok); code != 200 || body != `{"status":"ok","database":"postgres","notifications":"listening"}`+"\n" {
+		t.Fatalf("PostgreSQL: %d %s", code, body)
+	}
+	deaf := ok
+	deaf.Notifications = pinger{errors.New("not listening since 12:00: connection refused")}
+	if code, body := get(deaf); code != 503 || !strings.Contains(body, `"unavailable"`) || !strings.Contains(body, "notification") ||
+		strings.Contains(body, "refused") {
+		t.Fatalf("listener down: %d %s", code, body)
+	}
+	down := ok
+	down.DB = pinger{errors.New("connection refused")}
+	if code, body := get(down); code != 503 || !strings.Contains(body, "database") || strings.Contains(body, "refused") {
+		t.Fatalf("database down: %d %s", code, body)
+	}
+	if !strings.Contains(logs.String(), "connection refused") {
+		t.Fatalf("the reason is not logged: %s", logs.String())
 	}
 }

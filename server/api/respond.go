@@ -67,17 +67,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // decodeJSON reads a required JSON object into v: application/json only,
 // unknown fields refused, nothing after the object.
 func decodeJSON(r *http.Request, v any) error {
+	_, err := decodeJSONBody(r, v)
+	return err
+}
+
+// decodeJSONBody is decodeJSON that also returns the body as it came (a
+// sync request's signature covers it).
+func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
 	body, err := readBody(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if err := checkContentType(r); err != nil {
-			return err
+			return nil, err
 		}
-		return errEmptyBody
+		return nil, errEmptyBody
 	}
-	return decodeBytes(r, body, v)
+	return body, decodeBytes(r, body, v)
 }
 
 // decodeOptionalJSON is decodeJSON for bodies that may be left out
@@ -100,11 +107,15 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 }
 
 func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	limit := bodyLimit(r)
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig) || len(body) > MaxBodyBytes:
+	case (errors.As(err, &tooBig) || int64(len(body)) > limit) && limit == MaxBodyBytes:
 		return nil, errBodyTooLarge
+	case errors.As(err, &tooBig) || int64(len(body)) > limit:
+		return nil, &APIError{Status: errBodyTooLarge.Status, Code: errBodyTooLarge.Code,
+			Message: fmt.Sprintf("The request body is larger than this endpoint takes (%d KiB).", limit>>10)}
 	case err != nil:
 		return nil, &APIError{Status: http.StatusBadRequest, Code: "malformed_body", Message: "The request body could not be read.", Err: err}
 	}

@@ -39,14 +39,20 @@ type Deps struct {
 	Devices  Devices
 	Tokens   Tokens
 	Push     Push // push sign-in; off when nil, not enabled, or Hub is nil
+	Sync     Sync // vault sync between browsers; off (404) when nil
 	Audit    AuditLog
 	Admin    Admin
 	DB       Pinger
-	Metrics  RequestObserver // optional
-	Log      *slog.Logger
-	App      fs.FS            // the authenticator's files, served at /app/
-	Site     fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
-	Now      func() time.Time // server time for /api/v1/time
+	// Database names the engine /healthz reports ("sqlite", "postgres").
+	Database string
+	// Notifications, when set, is the connection that brings other
+	// instances' push changes (PostgreSQL's LISTEN); /healthz checks it too.
+	Notifications Pinger
+	Metrics       RequestObserver // optional
+	Log           *slog.Logger
+	App           fs.FS            // the authenticator's files, served at /app/
+	Site          fs.FS            // the demo sign-in site (web/site), served at /; nil: / redirects to /app/
+	Now           func() time.Time // server time for /api/v1/time
 	// BaseURL is the public URL; with https, cookies are Secure even when
 	// TLS ends at a proxy, and its origin is trusted for cross-origin checks.
 	BaseURL *url.URL
@@ -68,6 +74,8 @@ type api struct {
 	audit     AuditLog
 	adm       Admin
 	db        Pinger
+	dbEngine  string
+	notify    Pinger
 	metrics   RequestObserver
 	log       *slog.Logger
 	now       func() time.Time
@@ -76,13 +84,17 @@ type api struct {
 	// registerLimit is push registration's own per-address limit, so that
 	// registrations neither use up nor are used up by sign-in attempts.
 	registerLimit func(http.Handler) http.Handler
-	hub           PushHub
+	// syncLimit is the sync routes' own per-address limit (the join, the
+	// joiner's status, recovery: the ones strangers may call).
+	syncLimit func(http.Handler) http.Handler
+	hub       PushHub
+	sync      Sync
 }
 
 // NewRouter builds the whole HTTP handler.
 func NewRouter(d Deps) http.Handler {
 	a := &api{accounts: d.Accounts, devices: d.Devices, tokens: d.Tokens, push: d.Push, audit: d.Audit, adm: d.Admin,
-		db: d.DB, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub}
+		db: d.DB, dbEngine: d.Database, notify: d.Notifications, metrics: d.Metrics, log: d.Log, now: d.Now, hub: d.Hub, sync: d.Sync}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -95,6 +107,7 @@ func NewRouter(d Deps) http.Handler {
 	a.baseHTTPS = d.BaseURL != nil && d.BaseURL.Scheme == "https"
 	a.limit = a.rateLimiter(d.RateLimit)
 	a.registerLimit = a.rateLimiter(d.RateLimit)
+	a.syncLimit = a.rateLimiter(d.RateLimit)
 
 	r := chi.NewRouter()
 	if len(d.TrustedProxies) > 0 {
@@ -135,6 +148,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Mount("/demo", demo{a}.Routes())
 		r.Mount("/admin", admin{a}.Routes())
 		r.Mount("/trusted-browsers", trustedBrowsers{a}.Routes())
+		r.Mount("/sync", syncRoutes{a}.Routes())
 	})
 	return r
 }

@@ -20,6 +20,7 @@ type Accounts interface {
 	Authenticate(ctx context.Context, token string) (auth.Session, error)
 	Account(ctx context.Context, userID string) (auth.User, error)
 	TrustDays(ctx context.Context, userID string) (int, error)
+	SignupOpen(ctx context.Context) (bool, error)
 	SignOut(ctx context.Context, c auth.Client, sess auth.Session) error
 	SignOutEverywhere(ctx context.Context, c auth.Client, userID string) (int64, error)
 	Sessions(ctx context.Context, userID string) ([]auth.Session, error)
@@ -92,6 +93,26 @@ type Admin interface {
 	Invitations(ctx context.Context, sess auth.Session) ([]auth.Invitation, error)
 	AuditEvents(ctx context.Context, sess auth.Session, f auth.AuditFilter) ([]auth.AuditEvent, error)
 	Outbox(ctx context.Context, sess auth.Session, limit int) ([]auth.Mail, bool, error)
+}
+
+// Sync is vault sync between browsers: every method but JoinPairing (and
+// CreateIdentity's session) authenticates the signed request itself.
+type Sync interface {
+	CreateIdentity(ctx context.Context, r auth.SyncRequest, sess auth.Session, in auth.NewSyncIdentity) (identityID, deviceID string, err error)
+	State(ctx context.Context, r auth.SyncRequest) (auth.SyncState, error)
+	AppendChange(ctx context.Context, r auth.SyncRequest, u auth.SyncUpload) (int64, error)
+	Changes(ctx context.Context, r auth.SyncRequest, after int64, limit int, wait time.Duration) (auth.SyncChanges, error)
+	PutSnapshot(ctx context.Context, r auth.SyncRequest, u auth.SyncUpload) error
+	Snapshot(ctx context.Context, r auth.SyncRequest) (auth.SyncChange, error)
+	Envelope(ctx context.Context, r auth.SyncRequest) (epoch int64, envelope []byte, err error)
+	RotateEpoch(ctx context.Context, r auth.SyncRequest, rot auth.SyncRotation) error
+	CreatePairing(ctx context.Context, r auth.SyncRequest, counter int64) (auth.SyncPairing, error)
+	JoinPairing(ctx context.Context, identityID, pairingID string, j auth.SyncJoin) error
+	Pairing(ctx context.Context, r auth.SyncRequest, pairingID string) (auth.SyncPairing, error)
+	ApprovePairing(ctx context.Context, r auth.SyncRequest, pairingID string, a auth.SyncApproval) (string, error)
+	PairingStatus(ctx context.Context, r auth.SyncRequest, pairingID string) (auth.SyncPairing, error)
+	RemoveDevice(ctx context.Context, r auth.SyncRequest, deviceID string, counter int64) error
+	Recover(ctx context.Context, r auth.SyncRequest, k auth.SyncKeys) (auth.SyncRecovered, error)
 }
 
 // PushHub is what the API needs of the push router: device websockets at

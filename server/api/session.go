@@ -77,11 +77,16 @@ func (s session) get(w http.ResponseWriter, r *http.Request) error {
 
 // status says whether the request carries a live session, always with
 // 200: the site's sign-in pages ask it on every load, and a browser logs
-// every 401 as a console error.
+// every 401 as a console error. Without a session it says whether sign-up
+// is open (the sign-up page).
 func (s session) status(w http.ResponseWriter, r *http.Request) error {
 	p, ok := principalFrom(r.Context())
 	if !ok {
-		return writeJSON(w, http.StatusOK, wire.SessionStatus{})
+		open, err := s.accounts.SignupOpen(r.Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, wire.SessionStatus{SignupOpen: &open})
 	}
 	if p.ViaToken() {
 		return errTokenNotAllowed

@@ -211,10 +211,10 @@ func TestSessionStatus(t *testing.T) {
 		return st
 	}
 	anon := h.client()
-	if st := status(anon); st != (wire.SessionStatus{}) {
+	if st := status(anon); st.SignedIn || st.Stage != "" || st.SignupOpen == nil || !*st.SignupOpen {
 		t.Fatalf("anonymous: %+v", st)
 	}
-	if r := anon.must(200, "GET", "/api/v1/session/status", nil); string(r.body) != `{"signed_in":false}`+"\n" {
+	if r := anon.must(200, "GET", "/api/v1/session/status", nil); string(r.body) != `{"signed_in":false,"signup_open":true}`+"\n" {
 		t.Fatalf("anonymous body %q", r.body)
 	}
 	if st := status(anon, "Cookie", "twofold_session=unknown"); st.SignedIn {
@@ -234,6 +234,12 @@ func TestSessionStatus(t *testing.T) {
 	if st := status(partial); st != (wire.SessionStatus{SignedIn: true, Stage: "partial"}) {
 		t.Fatalf("partial session, trust off: %+v", st)
 	}
+	// Sign-up closed: a visitor is told it is by invitation.
+	a.c.must(200, "PATCH", "/api/v1/admin/org", map[string]bool{"open_signup": false})
+	if r := anon.must(200, "GET", "/api/v1/session/status", nil); string(r.body) != `{"signed_in":false,"signup_open":false}`+"\n" {
+		t.Fatalf("anonymous body, sign-up closed: %q", r.body)
+	}
+	a.c.must(200, "PATCH", "/api/v1/admin/org", map[string]bool{"open_signup": true})
 	partial.must(204, "DELETE", "/api/v1/session", nil)
 	if st := status(partial); st.SignedIn {
 		t.Fatalf("after sign-out: %+v", st)

@@ -17,6 +17,17 @@ import (
 const cspSite = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// The page of `twofold login --browser` (cli-login.html) is the site's
+// one page with a CSP of its own, so it is routed apart from sitePages:
+// its form hands the CLI its grant, so it may also post to the CLI's
+// listener on 127.0.0.1 (any port), and nowhere else.
+const (
+	cliLoginPath = "/cli-login"
+	cliLoginFile = "cli-login.html"
+	cspCLILogin  = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'"
+)
+
 // sitePages maps each page's path to its file in web/site.
 var sitePages = map[string]string{
 	"/":              "index.html",
@@ -26,6 +37,11 @@ var sitePages = map[string]string{
 	"/enable-mfa":    "enable-mfa.html",
 	"/tokens":        "tokens.html",
 	"/protected":     "protected.html",
+	"/admin":         "admin.html",
+	"/admin/users":   "admin-users.html",
+	"/admin/groups":  "admin-groups.html",
+	"/admin/audit":   "admin-audit.html",
+	"/admin/outbox":  "admin-outbox.html",
 }
 
 // isSitePath reports whether a path is the site's (for its CSP).
@@ -40,6 +56,7 @@ func (a *api) mountSite(r chi.Router, site fs.FS) {
 	for route, file := range sitePages {
 		r.Get(route, func(w http.ResponseWriter, req *http.Request) { files.serve(w, req, file) })
 	}
+	r.Get(cliLoginPath, func(w http.ResponseWriter, req *http.Request) { files.serve(w, req, cliLoginFile) })
 	r.Mount("/site", files)
 }
 

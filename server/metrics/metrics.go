@@ -15,6 +15,7 @@ type Metrics struct {
 	verifications *prometheus.CounterVec
 	verifyLatency *prometheus.HistogramVec
 	dbErrors      prometheus.Counter
+	dbReruns      prometheus.Counter
 	requests      *prometheus.CounterVec
 	reqLatency    *prometheus.HistogramVec
 	push          pushMetrics // push.go
@@ -37,6 +38,10 @@ func New() *Metrics {
 			Name: "twofold_db_errors_total",
 			Help: "Unexpected database errors.",
 		}),
+		dbReruns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "twofold_db_reruns_total",
+			Help: "PostgreSQL transactions run again after losing a serialization conflict or a deadlock.",
+		}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "twofold_http_requests_total",
 			Help: "HTTP requests by method, route pattern and status code.",
@@ -47,7 +52,7 @@ func New() *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.verifications, m.verifyLatency, m.dbErrors, m.requests, m.reqLatency,
+	m.reg.MustRegister(m.verifications, m.verifyLatency, m.dbErrors, m.dbReruns, m.requests, m.reqLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registerPush()
 	return m
@@ -62,6 +67,9 @@ func (m *Metrics) Verification(purpose, outcome string, took time.Duration) {
 
 // DBError counts an unexpected database error.
 func (m *Metrics) DBError(error) { m.dbErrors.Inc() }
+
+// DBRerun counts a transaction run again (PostgreSQL).
+func (m *Metrics) DBRerun(error) { m.dbReruns.Inc() }
 
 // Request counts one HTTP request.
 func (m *Metrics) Request(method, route string, code int, took time.Duration) {

@@ -218,6 +218,20 @@ func (c *conn) mark(challengeID string, state promptState) bool {
 	return true
 }
 
+// unsettled are the challenges this connection was sent and not told are
+// settled.
+func (c *conn) unsettled() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for id, st := range c.seen {
+		if st == promptSent {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // send queues a frame. A connection whose queue is full is too slow and is
 // dropped; nobody waits for it.
 func (c *conn) send(frame []byte, at time.Time) {

@@ -7,8 +7,11 @@
 // connections, and wakes the browsers waiting for a challenge's outcome.
 // It keeps no security state: challenges, their single use, the fatigue
 // counts and registrations are in the database (server/auth, server/store);
-// a router spanning several server instances (PostgreSQL LISTEN/NOTIFY or
-// NATS) would implement service.PushNotifier and Subscribe the same way. The
+// with several server instances (PostgreSQL), a device's socket and the
+// browser waiting for its answer may be on different instances: Follow
+// applies a Feed of the changes the other instances commit (ids only, read
+// back from the database; see remote.go), and catches up from the database
+// when the feed reports a gap. The
 // idle path is frugal: no goroutine but the reader, small socket buffers, no
 // compression, no per-connection ticker.
 package pushhub

@@ -3,7 +3,6 @@ package pushhub
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"io"
 	"log/slog"
 	"sync"
@@ -81,8 +80,13 @@ type Hub struct {
 
 	mu      sync.Mutex
 	conns   map[string]*conn                      // by device id
+	byUser  map[string]map[*conn]struct{}         // the same, by user id
 	waiters map[string]map[chan struct{}]struct{} // by challenge id
 	closed  bool
+
+	// work bounds the goroutines that read the database for another
+	// instance's changes (remote.go).
+	work chan struct{}
 }
 
 // Service is what the hub needs of push sign-in (server/service's Push):
@@ -92,12 +96,17 @@ type Service interface {
 	AuthenticateDevice(ctx context.Context, nonce []byte, h pushproto.Hello) (auth.PushRegistration, error)
 	Pending(ctx context.Context, reg auth.PushRegistration) ([]auth.PushChallenge, error)
 	Answer(ctx context.Context, reg auth.PushRegistration, a pushproto.AnswerFrame) (auth.PushChallenge, error)
+	// ChallengeState and Registration read what another instance changed
+	// (remote.go).
+	ChallengeState(ctx context.Context, id string) (auth.PushChallenge, error)
+	Registration(ctx context.Context, deviceID string) (auth.PushRegistration, error)
 }
 
 // NewHub makes a hub for svc. Pass it to the push service's Enable as its
 // notifier.
 func NewHub(svc Service, o Options) *Hub {
-	return &Hub{svc: svc, opts: o.withDefaults(), conns: map[string]*conn{}, waiters: map[string]map[chan struct{}]struct{}{}}
+	return &Hub{svc: svc, opts: o.withDefaults(), conns: map[string]*conn{}, byUser: map[string]map[*conn]struct{}{},
+		waiters: map[string]map[chan struct{}]struct{}{}, work: make(chan struct{}, remoteWorkers)}
 }
 
 // Connected is the number of live device connections.
@@ -154,7 +163,7 @@ func (h *Hub) Revoked(deviceIDs []string) {
 // account's prompts any longer. The close code tells the authenticator
 // that holds the old key to stop, without dropping anything.
 func (h *Hub) Replaced(deviceID string, publicKey []byte) {
-	if cn := h.conn(deviceID); cn != nil && subtle.ConstantTimeCompare(cn.reg.PublicKey, publicKey) != 1 {
+	if cn := h.conn(deviceID); cn != nil && !sameKey(cn.reg.PublicKey, publicKey) {
 		cn.close(statusReplaced, "registration replaced")
 	}
 }
@@ -208,6 +217,15 @@ func (h *Hub) attach(c *conn) bool {
 	}
 	old := h.conns[c.deviceID]
 	h.conns[c.deviceID] = c
+	if old != nil {
+		h.unindex(old)
+	}
+	set := h.byUser[c.reg.UserID]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		h.byUser[c.reg.UserID] = set
+	}
+	set[c] = struct{}{}
 	h.mu.Unlock()
 	if old != nil {
 		old.close(statusReplaced, "replaced by a newer connection")
@@ -224,9 +242,20 @@ func (h *Hub) detach(c *conn) {
 	if gone {
 		delete(h.conns, c.deviceID)
 	}
+	h.unindex(c)
 	h.mu.Unlock()
 	if gone {
 		h.opts.Observer.DeviceConnected(-1)
+	}
+}
+
+// unindex removes c from byUser; h.mu is held.
+func (h *Hub) unindex(c *conn) {
+	if set := h.byUser[c.reg.UserID]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.byUser, c.reg.UserID)
+		}
 	}
 }
 

@@ -58,6 +58,13 @@ func checkPassword(pw string) error {
 	return nil
 }
 
+// SignupOpen reports whether sign-up without an invitation (into the
+// default organisation) is open.
+func (s *Accounts) SignupOpen(ctx context.Context) (bool, error) {
+	org, err := s.store.Organisation(ctx, store.DefaultOrgID)
+	return org.OpenSignup, err
+}
+
 // SignUp creates an account and signs it in (password only: no MFA yet).
 // With an invitation token it joins the invitation's organisation, with
 // its role, if the email is the one invited (the invitation is then used
@@ -95,6 +102,10 @@ func (s *Accounts) SignUp(ctx context.Context, c auth.Client, email, password, i
 			return err
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		// Sign-up signs the new user in.
+		if err := tx.SetLastSignIn(ctx, u.ID, u.CreatedAt); err != nil {
 			return err
 		}
 		stage := store.StageFull

@@ -65,6 +65,13 @@ func (s *Admin) admin(ctx context.Context, sess auth.Session) (actingAdmin, erro
 	if !sess.ViaToken() {
 		verified = !sess.MFAVerifiedAt.IsZero()
 	}
+	// A factor verified earlier counts only while the admin still has one:
+	// turning one's own MFA off ends one's admin powers with it.
+	if verified {
+		if verified, err = hasActiveDevice(ctx, s.store, u.ID); err != nil {
+			return actingAdmin{}, err
+		}
+	}
 	if !verified {
 		return actingAdmin{}, auth.ErrAdminStepUp
 	}

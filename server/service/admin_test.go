@@ -585,3 +585,21 @@ func TestSecurityEventMail(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+// An admin who turns their own MFA off keeps no admin powers in that
+// session; sign-up counts as the first sign-in.
+func TestAdminWithoutADeviceIsNoAdmin(t *testing.T) {
+	e := newEnv(t)
+	a, adminSess := e.admin("admin@example.com")
+	bob := e.signUp("bob@example.com")
+	if u, _, err := e.svc.Admin.User(ctx, adminSess, bob.User.ID); err != nil || u.LastSignInAt.IsZero() {
+		t.Fatalf("sign-up's last sign-in: %+v %v", u, err)
+	}
+	e.clock.Advance(30 * time.Second)
+	if err := e.svc.Devices.DisableMFA(ctx, cl, adminSess, auth.Factor{Code: e.code(a.secret)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Admin.Org(ctx, adminSess); !errors.Is(err, auth.ErrAdminStepUp) {
+		t.Fatalf("admin after turning MFA off: %v", err)
+	}
+}

@@ -87,4 +87,5 @@ var AuditEventTypes = []string{
 	EventEmailCodeFailed, EventPushRegistered, EventPushSent, EventPushApproved, EventPushDenied,
 	EventPushReported, EventPushResumed, EventAppTokenCreated, EventAppTokenRevoked, EventAppTokenUsed,
 	EventBrowserTrusted, EventTrustRevoked, EventDeviceSeedRegenerated, EventCLIGrantCreated,
+	EventSyncIdentityCreated, EventSyncDeviceAdded, EventSyncDeviceRemoved, EventSyncEpochRotated, EventSyncRecovered,
 }

@@ -95,6 +95,23 @@ func (s *Push) ChallengeFor(ctx context.Context, sess auth.Session, id string) (
 	return challengeView(ch), nil
 }
 
+// ChallengeState is a challenge as the database has it (expired once past
+// its expiry), for the push router to tell its devices what another
+// instance settled; auth.ErrPushNotFound if there is none.
+func (s *Push) ChallengeState(ctx context.Context, id string) (auth.PushChallenge, error) {
+	ch, err := s.store.PushChallenge(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.PushChallenge{}, auth.ErrPushNotFound
+	}
+	if err != nil {
+		return auth.PushChallenge{}, err
+	}
+	if ch.State == store.PushPending && !s.now().Before(ch.ExpiresAt) {
+		ch.State = store.PushExpired
+	}
+	return challengeView(ch), nil
+}
+
 // Answer books a device's signed answer. Before anything is written: the
 // device is still registered with the key that signed, the signature
 // (over this server's origin, the challenge, the decision, the number and

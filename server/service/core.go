@@ -41,6 +41,7 @@ type Config struct {
 	BaseURL       string
 	InvitationTTL time.Duration // how long an invitation link works (default 7 days)
 	EmailCodeTTL  time.Duration // how long an emailed confirmation code works (default 5 min)
+	Sync          SyncConfig    // vault sync between browsers (sync.go)
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +81,7 @@ func (c Config) withDefaults() Config {
 	if c.EmailCodeTTL <= 0 {
 		c.EmailCodeTTL = 5 * time.Minute
 	}
+	c.Sync = c.Sync.withDefaults()
 	return c
 }
 
@@ -151,6 +153,7 @@ type Service struct {
 	Push     *Push
 	Audit    *Audit
 	Admin    *Admin
+	Sync     *Sync
 	core     *core
 }
 
@@ -175,7 +178,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}
 	c.dummyHash = h
 	return &Service{Accounts: &Accounts{c}, Devices: &Devices{c}, Tokens: &Tokens{c}, Push: &Push{c}, Audit: &Audit{c},
-		Admin: &Admin{c}, core: c}, nil
+		Admin: &Admin{c}, Sync: newSync(c), core: c}, nil
 }
 
 // Wait waits for the security notices still being sent in the background

@@ -1,7 +1,9 @@
 // Package service is the verification server's core, free of HTTP: one
 // service per concern (Accounts: sign-up, two-step sign-in, sessions and
 // the password; Devices: TOTP devices with their seeds, MFA on and off,
-// recovery codes; Tokens; Push; Audit) over a small shared core (the store,
+// recovery codes; Tokens; Push; Audit; Admin; Sync: the authenticator's
+// vault sync between browsers, which checks each browser's signature and
+// counter and stores what it cannot read) over a small shared core (the store,
 // the master keyring, the injected clock and randomness, the log). The core
 // holds the rules that must exist once: attempt (attempt.go), the one path
 // of every second-factor check (TOTP code, recovery code, push approval,

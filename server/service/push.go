@@ -189,6 +189,20 @@ func (s *Push) AuthenticateDevice(ctx context.Context, nonce []byte, h pushproto
 	return registrationView(reg), nil
 }
 
+// Registration is a device's push registration as the database has it now
+// (auth.ErrPushRevoked if it has none), for the push router to check a
+// connection after another instance changed it.
+func (s *Push) Registration(ctx context.Context, deviceID string) (auth.PushRegistration, error) {
+	reg, err := s.store.PushRegistration(ctx, deviceID)
+	if errors.Is(err, store.ErrNotFound) {
+		return auth.PushRegistration{}, auth.ErrPushRevoked
+	}
+	if err != nil {
+		return auth.PushRegistration{}, err
+	}
+	return registrationView(reg), nil
+}
+
 // Pending are the challenges a device that just connected should show: its
 // account's pending, unexpired ones.
 func (s *Push) Pending(ctx context.Context, reg auth.PushRegistration) ([]auth.PushChallenge, error) {

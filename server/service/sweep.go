@@ -7,8 +7,9 @@ import (
 	"github.com/twofold-auth/twofold/server/store"
 )
 
-// Sweep deletes pending devices past their expiry, expired sessions and
-// expired known browsers.
+// Sweep deletes pending devices past their expiry, expired sessions,
+// expired known browsers and grants, sync pairings expired for an hour, and
+// sync changes a snapshot covers once they are 60 days old.
 func (sv *Service) Sweep(ctx context.Context) (devices, sessions int64, err error) {
 	s := sv.core
 	now := s.now()
@@ -24,6 +25,12 @@ func (sv *Service) Sweep(ctx context.Context) (devices, sessions int64, err erro
 			return err
 		}
 		if _, err = tx.DeleteExpiredCLIGrants(ctx, now); err != nil {
+			return err
+		}
+		if _, err = tx.DeleteExpiredSyncPairings(ctx, now.Add(-s.cfg.Sync.PairingGrace)); err != nil {
+			return err
+		}
+		if _, err = tx.PruneSyncChanges(ctx, "", now.Add(-s.cfg.Sync.ChangeRetention)); err != nil {
 			return err
 		}
 		_, err = tx.DeleteExpiredKnownBrowsers(ctx, now)

@@ -75,3 +75,13 @@ func trustedView(b store.TrustedBrowser) auth.TrustedBrowser {
 	return auth.TrustedBrowser{ID: b.ID, CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt, LastUsedAt: b.LastUsedAt,
 		ClientAddr: b.ClientAddr, Browser: auth.BrowserSummary(b.UserAgent)}
 }
+
+func syncDeviceView(d store.SyncDevice) auth.SyncDevice {
+	return auth.SyncDevice{ID: d.ID, SyncKeys: auth.SyncKeys{SigningKey: d.SigningKey, WrapKey: d.WrapKey, Meta: d.Meta},
+		AddedAt: d.AddedAt, LastSeenAt: d.LastSeenAt}
+}
+
+func syncChangeView(c store.SyncChange) auth.SyncChange {
+	return auth.SyncChange{Seq: c.Seq, Epoch: c.Epoch, DeviceID: c.DeviceID, Counter: c.Counter, Ciphertext: c.Ciphertext,
+		CreatedAt: c.CreatedAt}
+}

@@ -2,7 +2,8 @@
 // storage engine keeps: the records (users, sessions, TOTP devices with
 // their secrets sealed by package secrets before they get here, recovery
 // code hashes, the per-account failure records, known browsers, the audit
-// log, application tokens, push registrations and challenges), one reader
+// log, application tokens, push registrations and challenges, sync
+// identities with their devices, ciphertexts and pairings), one reader
 // and writer interface per aggregate, and Store, whose Update runs a
 // function in one serializable transaction (store.go states what callers
 // may rely on, and nothing more). The engines live in subpackages (sqlite,

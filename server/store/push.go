@@ -87,3 +87,24 @@ type PushWriter interface {
 	// ResumePush lifts a pause; false if there was none.
 	ResumePush(ctx context.Context, userID string) (bool, error)
 }
+
+// PushChange is a committed change to push state that an engine shared by
+// several server instances announces to all of them (PostgreSQL: a
+// trigger's NOTIFY; see postgres.Listener), so each can tell its own
+// device connections and waiting browsers. It carries ids only: the state
+// is read from the store.
+type PushChange struct {
+	Kind   PushChangeKind
+	ID     string // the challenge's id; the device's for PushRegistrationChanged
+	UserID string
+}
+
+// PushChangeKind says what changed.
+type PushChangeKind string
+
+// Kinds of push change.
+const (
+	PushPrompted            PushChangeKind = "prompt"       // a pending challenge was created
+	PushSettled             PushChangeKind = "settled"      // a challenge left pending
+	PushRegistrationChanged PushChangeKind = "registration" // a device's key was replaced, or its registration removed
+)

@@ -21,7 +21,8 @@ import (
 //     than by setting variables it sets afresh on every run, and must not
 //     call Update.
 //   - The conditional writes (ConsumeStep, UseRecoveryCode, the push
-//     challenge transitions, TouchAppToken, the state-qualified deletes)
+//     challenge transitions, TouchAppToken, the state-qualified deletes,
+//     the sync counter, epoch and pairing transitions)
 //     change a row only if it is in the state the method names, and report
 //     whether they did: of any number of concurrent attempts at one such
 //     change, exactly one succeeds.
@@ -300,6 +301,7 @@ type Reader interface {
 	InvitationReader
 	MailReader
 	TrustReader
+	SyncReader // sync.go
 }
 
 // Tx is one transaction's view: every read and every write.
@@ -317,6 +319,7 @@ type Tx interface {
 	InvitationWriter
 	MailWriter
 	TrustWriter
+	SyncWriter // sync.go
 }
 
 // Store is the server's state (see the contract above).

@@ -3,7 +3,9 @@
 // names itself in <body data-page>. No inline script or style (strict CSP).
 // Errors are shown, never logged: next to the field they concern, or in
 // one error style (.error, role=alert) with a Retry where one helps;
-// successes in .status (role=status).
+// successes in .status (role=status). The admin pages' module (admin.js)
+// imports the helpers exported at the end and adds its pages to the same
+// registry before the page runs (DOMContentLoaded).
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -34,10 +36,34 @@ async function api(method, path, body) {
   }
   if (!resp.ok) {
     const e = data && data.error;
-    throw new APIError(resp.status, e ? e.code : 'http_' + resp.status, e ? e.message : 'Something went wrong (' + resp.status + '). Try again.');
+    const x = new APIError(resp.status, e ? e.code : 'http_' + resp.status, e ? e.message : 'Something went wrong (' + resp.status + '). Try again.');
+    // A session the organisation sent to enrollment ("keep sessions", or a
+    // Reset MFA's next sign-in) can do nothing else: wherever it is, it
+    // goes there, and back here afterwards.
+    if (x.code === 'enrollment_required' && document.body.dataset.page !== 'enable-mfa') return toEnrollment();
+    throw x;
   }
   return data;
 }
+
+// here is this page's address, for next= (what to come back to), without
+// the message it was sent with.
+function here() {
+  const q = new URLSearchParams(location.search);
+  q.delete('msg');
+  const s = q.toString();
+  return location.pathname + (s ? '?' + s : '') + location.hash;
+}
+
+// leaving sends the browser elsewhere and gives a promise that never
+// settles, so the code that asked waits for the navigation instead of
+// showing an error for a request it no longer needs.
+function leaving(path, msg, next) {
+  go(path, msg, next);
+  return new Promise(() => {});
+}
+
+const toEnrollment = () => leaving('/enable-mfa', 'enroll-required', here());
 
 // Messages a page may be sent with (?msg=KEY): fixed texts, never text
 // from the URL.
@@ -53,10 +79,37 @@ const messages = {
   'enroll-first': 'The protected area needs two-factor sign-in. Set it up here first; it takes a minute.',
   'session-ended': 'Your session ended. Sign in again.',
   'signed-out-everywhere': 'You are signed out everywhere, this browser too.',
+  'enroll-required': 'Your organisation requires two-factor sign-in. Set up an authenticator to continue: until then you can do nothing else.',
+  'enrolled': 'Two-factor sign-in is set up, and you are signed in.',
+  'step-up-admin': 'Administration needs a session that confirmed a second factor: enter a code from your authenticator (or a recovery code).',
+  'enroll-admin': 'Administration needs two-factor sign-in on your own account. Set it up here first; then confirm with a code.',
+  'enroll-admin-policy': 'Before you require two-factor sign-in of others, set it up for your own account. The setting you chose takes effect as soon as you have.',
 };
 
 // What each amr value means, for people.
-const methodNames = { pwd: 'password', otp: 'authenticator code', recovery: 'recovery code', push: 'push approval' };
+const methodNames = { pwd: 'password', otp: 'authenticator code', recovery: 'recovery code', push: 'push approval', trusted_browser: 'trusted browser' };
+
+// What each audit event type means, for people (the API's enum,
+// openapi.json AuditEvent.type).
+const eventNames = {
+  sign_up: 'Signed up', sign_in_success: 'Signed in', sign_in_failure: 'Sign-in refused', verification_failure: 'Code refused',
+  step_up: 'Confirmed with a code', lockout: 'Codes locked for a while', sign_out: 'Signed out', sign_out_everywhere: 'Signed out everywhere',
+  device_enrolled: 'Device added (pending)', device_activated: 'Device activated', device_renamed: 'Device renamed',
+  device_deleted: 'Device deleted', inactive_devices_deleted: 'Inactive devices removed', mfa_disabled: 'Two-factor sign-in turned off',
+  recovery_code_used: 'Recovery code used', recovery_codes_generated: 'Recovery codes made',
+  unverified_sessions_ended: 'Password-only sessions ended', password_changed: 'Password changed', session_ended: 'Session signed out',
+  password_lockout: 'Password locked for a while', mfa_requirement_on: 'MFA requirement on', mfa_requirement_off: 'MFA requirement off',
+  organisation_changed: 'Organisation settings changed', role_changed: 'Role changed', exemption_changed: 'Exemption changed',
+  mfa_reset: 'Reset MFA', group_created: 'Group created', group_deleted: 'Group deleted', group_changed: 'Group changed',
+  group_member_added: 'Added to a group', group_member_removed: 'Removed from a group', user_invited: 'Invited',
+  device_deleted_by_admin: 'Pending device deleted by an admin', email_code_sent: 'Email code sent', email_code_failed: 'Email code refused',
+  push_registered: 'Push prompts set up', push_sent: 'Push prompt sent', push_approved: 'Push prompt approved',
+  push_denied: 'Push prompt denied', push_reported: 'Push prompt reported', push_resumed: 'Push prompts resumed',
+  app_token_created: 'Token created', app_token_revoked: 'Token revoked', app_token_used: 'Token used',
+  browser_trusted: 'Browser trusted', trusted_browser_revoked: 'Trusted browser revoked', device_seed_regenerated: 'New key for a pending device',
+  cli_grant_created: 'CLI signed in through the browser',
+};
+const eventName = (type) => eventNames[type] || type;
 
 const params = new URLSearchParams(location.search);
 
@@ -196,7 +249,12 @@ function factorOf(value) {
 
 // sessionStatus tells whether this browser is signed in, and at which
 // stage, without the 401 (a console error) that GET /session answers then.
-const sessionStatus = () => api('GET', '/session/status');
+// One request per page load; a failed one is asked again (Retry).
+let statusAsked = null;
+function sessionStatus() {
+  statusAsked ??= api('GET', '/session/status').catch((x) => { statusAsked = null; throw x; });
+  return statusAsked;
+}
 
 async function currentSession() {
   try {
@@ -208,13 +266,21 @@ async function currentSession() {
 }
 
 // requireSignedIn sends anonymous and half-signed-in visitors where they
-// belong and returns the session of a signed-in one.
-async function requireSignedIn() {
+// belong (a session the organisation sent to enrollment: there, unless the
+// page is the enrollment itself) and returns the session of a signed-in
+// one. The account navigation's Admin link shows for admins only.
+async function requireSignedIn({ allowEnroll = false } = {}) {
   const s = await currentSession();
-  const here = location.pathname + location.hash;
-  if (!s) { go('/', 'sign-in', here); return null; }
-  if (s.session.stage !== 'full') { go('/second-factor', null, here); return null; }
+  if (!s) { go('/', 'sign-in', here()); return null; }
+  if (s.session.stage === 'enroll' && !allowEnroll) { go('/enable-mfa', 'enroll-required', here()); return null; }
+  if (s.session.stage !== 'full' && s.session.stage !== 'enroll') { go('/second-factor', null, here()); return null; }
+  showAdminLink(s);
   return s;
+}
+
+function showAdminLink(s) {
+  const link = $('#admin-link');
+  if (link) link.hidden = !(s && s.session.stage === 'full' && s.user.role === 'admin');
 }
 
 // wireSignOut signs out and says so only once the server has ended the
@@ -268,6 +334,27 @@ function td(label, ...content) {
   c.dataset.label = label;
   c.append(...content);
   return c;
+}
+
+// uaCell shows a user agent as "Chrome on Linux" (as the server
+// summarises a session's browser), the whole string one click away.
+function uaCell(ua) {
+  if (!ua) return '—';
+  let browser = 'A browser';
+  for (const [token, name] of [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'], ['Safari/', 'Safari'], ['curl/', 'curl'], ['Go-http-client', 'A program']]) {
+    if (ua.includes(token)) { browser = name; break; }
+  }
+  for (const [token, name] of [['Android', 'Android'], ['iPhone', 'iPhone'], ['iPad', 'iPad'], ['CrOS', 'ChromeOS'], ['Windows', 'Windows'], ['Macintosh', 'macOS'], ['Linux', 'Linux']]) {
+    if (ua.includes(token)) { browser += ' on ' + name; break; }
+  }
+  const d = document.createElement('details');
+  d.className = 'ua';
+  const s = document.createElement('summary');
+  s.textContent = browser;
+  const full = document.createElement('span');
+  full.textContent = ua;
+  d.append(s, full);
+  return d;
 }
 
 async function copyText(text, fb) {
@@ -350,6 +437,7 @@ pages['sign-in'] = async () => {
         const r = await api('POST', '/session', { email: e, password: password.value });
         const next = nextPath('/account');
         if (r.session.stage === 'partial') go('/second-factor', null, next);
+        else if (r.session.stage === 'enroll') go('/enable-mfa', 'enroll-required', next);
         else location.assign(next);
       } catch (x) {
         if (x.code === 'network') return fieldError(err, null, x.message);
@@ -364,11 +452,35 @@ pages['sign-in'] = async () => {
   try {
     const st = await sessionStatus();
     if (st.signed_in && st.stage === 'full') location.assign(nextPath('/account'));
+    if (st.signed_in && st.stage === 'enroll') go('/enable-mfa', 'enroll-required', nextPath('/account'));
   } catch { /* the form is there */ }
 };
 
+// An invitation link (/sign-up?invitation=TOKEN, as emailed) is read once
+// and kept in this tab only (sessionStorage, so a reload keeps it): the
+// token leaves the address bar, and so the history, bookmarks and Referer.
+const invitationKey = 'twofold.invitation';
+
 pages['sign-up'] = async () => {
   const form = $('#sign-up-form'), email = $('#email'), password = $('#password'), err = $('#sign-up-error');
+  let invitation = params.get('invitation');
+  if (invitation) {
+    sessionStorage.setItem(invitationKey, invitation);
+    history.replaceState(null, '', location.pathname);
+  } else {
+    invitation = sessionStorage.getItem(invitationKey);
+  }
+  // byInvitation says sign-up is by invitation; on load the form goes
+  // too, after a refused submit it stays with the error under it.
+  const byInvitation = (onLoad) => {
+    if (onLoad) form.hidden = true;
+    $('#sign-up-lead').hidden = true;
+    $('#by-invitation').hidden = false;
+  };
+  if (invitation) {
+    $('#invited').hidden = false;
+    $('#sign-up-lead').hidden = true;
+  }
   email.focus();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -378,15 +490,31 @@ pages['sign-up'] = async () => {
     if (bad) return fieldError(err, email, bad);
     if ([...password.value].length < 8) return fieldError(err, password, 'Choose a password of at least 8 characters.');
     if (new TextEncoder().encode(password.value).length > 1024) return fieldError(err, password, 'That password is too long (at most 1024 bytes).');
+    const body = { email: e, password: password.value };
+    if (invitation) body.invitation = invitation;
     busy(form, async () => {
       try {
-        await api('POST', '/users', { email: e, password: password.value });
-        go('/account', 'welcome');
+        const r = await api('POST', '/users', body);
+        sessionStorage.removeItem(invitationKey);
+        if (r.session.stage === 'enroll') go('/enable-mfa', 'enroll-required', '/account');
+        else go('/account', 'welcome');
       } catch (x) {
+        if (x.code === 'signup_closed') {
+          byInvitation(false);
+          return fieldError(err, null, x.message);
+        }
+        if (x.code === 'invitation_invalid') return fieldError(err, null, x.message);
         fieldError(err, x.code === 'network' ? null : x.code === 'invalid_password' ? password : email, x.message);
       }
     });
   });
+  // Sign-up closed (and no invitation): the page says how to get in. A
+  // session sent to enrollment goes there.
+  try {
+    const st = await sessionStatus();
+    if (st.signed_in && st.stage === 'enroll') go('/enable-mfa', 'enroll-required', '/account');
+    else if (!invitation && st.signup_open === false) byInvitation(true);
+  } catch { /* the form is there */ }
 };
 
 pages['second-factor'] = async () => {
@@ -400,9 +528,14 @@ pages['second-factor'] = async () => {
   useCode.addEventListener('click', () => {
     codeForm.hidden = false; recForm.hidden = true; useRec.hidden = false; useCode.hidden = true; code.focus();
   });
+  // "Don't ask again on this browser", when the organisation offers it
+  // (the status's trust_days) and this is a sign-in, not a step-up.
+  const trust = $('#trust-browser');
   const submit = (form, field, err, factor) => busy(form, async () => {
     try {
-      await api('POST', '/session/mfa', factor);
+      const body = { ...factor };
+      if (!$('#trust-line').hidden && trust.checked) body.trust_browser = true;
+      await api('POST', '/session/mfa', body);
       location.assign(nextPath('/account'));
     } catch (x) {
       field.value = '';
@@ -436,8 +569,14 @@ pages['second-factor'] = async () => {
   await load(async () => {
     const st = await sessionStatus();
     if (!st.signed_in) { go('/', 'session-expired', nextPath('')); return; }
+    if (st.stage === 'enroll') { go('/enable-mfa', 'enroll-required', nextPath('/account')); return; }
     const stepUp = params.has('step-up');
     if (st.stage === 'full' && !stepUp) { location.assign(nextPath('/account')); return; }
+    if (st.stage === 'partial' && st.trust_days > 0) {
+      const n = st.trust_days;
+      $('#trust-label').textContent = "Don't ask again on this browser for " + n + (n === 1 ? ' day' : ' days');
+      $('#trust-line').hidden = false;
+    }
     if (st.stage === 'full') {
       // A step-up: the visitor is signed in, so the account's navigation
       // and a way back instead of the sign-in page's.
@@ -445,6 +584,7 @@ pages['second-factor'] = async () => {
       $('#menu-button').hidden = false;
       $('#site-nav').hidden = false;
       $('#lost-line').hidden = true;
+      showAdminLink(await currentSession());
       const next = nextPath('/account');
       $('#cancel-step-up').href = next === '/tokens' ? '/tokens' : '/account';
       $('#step-up-cancel').hidden = false;
@@ -595,7 +735,82 @@ pages['account'] = async () => {
       showRemaining(remaining);
     }
     await loadSessions();
+    await loadTrusted();
+    await loadEvents();
   };
+
+  // Trusted browsers: those that skip the second factor ("Don't ask again
+  // on this browser"), each with Revoke.
+  const trustStatus = feedback($('#trusted-status'), $('#trusted-error'));
+  const loadTrusted = async () => {
+    const { browsers } = await api('GET', '/trusted-browsers');
+    $('#no-trusted').hidden = browsers.length > 0;
+    $('#trusted-table').hidden = browsers.length === 0;
+    $('#trusted').replaceChildren(...browsers.map((b) => {
+      const tr = document.createElement('tr');
+      tr.dataset.id = b.id;
+      if (b.current) tr.dataset.current = 'yes';
+      const where = b.browser + (b.client_addr ? ' (' + b.client_addr + ')' : '');
+      const act = td('');
+      act.className = 'right';
+      if (b.current) {
+        const badge = document.createElement('span');
+        badge.className = 'badge on';
+        badge.textContent = 'This browser';
+        act.append(badge);
+      }
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'small-btn revoke-trust';
+      btn.textContent = 'Revoke';
+      btn.setAttribute('aria-label', 'Revoke ' + where);
+      btn.addEventListener('click', async () => {
+        try {
+          await api('DELETE', '/trusted-browsers/' + encodeURIComponent(b.id));
+          trustStatus.ok('Revoked ' + where + ': its next sign-in asks for a code again.');
+          await load(loadTrusted);
+        } catch (x) {
+          if (x.status === 401) { go('/', 'session-ended', '/account'); return; }
+          trustStatus.fail(x.code === 'not_found' ? 'That browser was no longer trusted.' : x.message);
+          if (x.code === 'not_found') await load(loadTrusted);
+        }
+      });
+      act.append(btn);
+      tr.append(td('Browser', where), td('Trusted since', fmt(b.created_at)), td('Last used', fmt(b.last_used_at)), td('Until', fmt(b.expires_at)), act);
+      return tr;
+    }));
+  };
+
+  // The account's own security events, newest first, a page at a time; an
+  // event an admin caused names them.
+  let olderThan = null;
+  const eventRow = (e) => {
+    const tr = document.createElement('tr');
+    const what = document.createElement('span');
+    what.textContent = eventName(e.type);
+    what.title = e.type;
+    const cell = td('Event', what);
+    if (e.actor_email) {
+      const by = document.createElement('span');
+      by.className = 'by-admin';
+      by.textContent = ' by admin ' + e.actor_email;
+      cell.append(by);
+    }
+    tr.append(td('When', fmt(e.at)), cell, td('From', e.client_addr || '—'), td('Browser', uaCell(e.user_agent)));
+    return tr;
+  };
+  const loadEvents = async (more) => {
+    const q = more && olderThan ? '?limit=20&before=' + olderThan : '?limit=20';
+    const r = await api('GET', '/audit-events' + q);
+    const rows = r.events.map(eventRow);
+    if (more) $('#events').append(...rows);
+    else $('#events').replaceChildren(...rows);
+    olderThan = r.next_before;
+    $('#older-events').hidden = !olderThan;
+    $('#no-events').hidden = $('#events').children.length > 0;
+  };
+  $('#older-events').addEventListener('click', () => load(() => loadEvents(true)));
+
   // Signed-in sessions: this one marked, the others each with Sign out.
   const sessStatus = feedback($('#sessions-status'), $('#sessions-error'));
   const loadSessions = async () => {
@@ -816,9 +1031,17 @@ pages['enable-mfa'] = async () => {
             ' that had signed in with only your password. If that was not you, change your password.';
           $('#signed-out-notice').hidden = false;
         }
+        // A forced enrollment's activation completes the sign-in: on to
+        // where the user was going.
+        const msg = r.sign_in_completed ? 'enrolled' : 'mfa-on';
+        if (r.sign_in_completed) {
+          $('#test-it').hidden = true;
+          $('#done-continue').textContent = 'Continue';
+          $('#done-continue').href = nextPath('/account');
+        }
         if (r.recovery_codes && r.recovery_codes.length) {
           $('#done-actions').hidden = true;
-          showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, () => go(nextPath('/account'), 'mfa-on'));
+          showRecoveryCodes($('#new-codes'), r.recovery_codes, s.user.email, () => go(nextPath('/account'), msg));
         } else {
           $('#done-title').focus();
         }
@@ -830,8 +1053,16 @@ pages['enable-mfa'] = async () => {
     });
   });
   await load(async () => {
-    s = await requireSignedIn();
+    s = await requireSignedIn({ allowEnroll: true });
     if (!s) return;
+    if (s.session.stage === 'enroll') {
+      // Only this page and signing out until an authenticator is active.
+      for (const a of document.querySelectorAll('#site-nav a')) a.hidden = true;
+      $('#activate-cancel').hidden = true;
+      const flash = $('#flash');
+      flash.textContent = messages['enroll-required'];
+      flash.hidden = false;
+    }
     if (s.user.mfa_enrolled && !s.session.mfa_totp_verified) {
       go('/second-factor?step-up=1', 'step-up-devices', '/enable-mfa');
       return;
@@ -920,6 +1151,7 @@ pages['tokens'] = async () => {
 
 pages['protected'] = () => load(async () => {
   $('#checking').hidden = false;
+  if (!(await requireSignedIn())) return;
   try {
     const r = await api('GET', '/demo/protected');
     $('#amr').textContent = r.amr.map((m) => methodNames[m] || m).join(' + ');
@@ -938,6 +1170,94 @@ pages['protected'] = () => load(async () => {
   }
 });
 
+// ---------------------------------------------------------------------
+// /cli-login: the browser's half of `twofold login --browser`
+// (cmd/twofold/login_browser.go), in this one block. The CLI opens the
+// page with its loopback port, state, PKCE challenge and token name; the
+// signed-in visitor allows or cancels, and the answer goes to the CLI's
+// listener as a form post, so the grant never shows in an address.
+
+// cliLoginParams reads what the CLI put in the address, or null when
+// something is missing or malformed. The port is an unprivileged one:
+// the page only ever posts to 127.0.0.1 on it.
+function cliLoginParams() {
+  const port = params.get('port') || '', state = params.get('state') || '';
+  const challenge = params.get('code_challenge') || '', name = (params.get('name') || '').trim();
+  const n = /^\d{4,5}$/.test(port) ? Number(port) : 0;
+  if (n < 1024 || n > 65535) return null;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(state) || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return null;
+  if (!name || [...name].length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) return null;
+  return { port: n, state, challenge, name };
+}
+
+// postToCLI hands fields to the CLI's listener as a top-level form post.
+function postToCLI(port, fields) {
+  const f = document.createElement('form');
+  f.method = 'POST';
+  f.action = 'http://127.0.0.1:' + port + '/callback';
+  for (const [k, v] of Object.entries(fields)) {
+    const i = document.createElement('input');
+    i.type = 'hidden';
+    i.name = k;
+    i.value = v;
+    f.append(i);
+  }
+  document.body.append(f);
+  $('#cli-consent').hidden = true;
+  $('#cli-sent').hidden = false;
+  f.submit();
+}
+
+pages['cli-login'] = () => load(async () => {
+  const p = cliLoginParams();
+  if (!p) {
+    $('#cli-checking').hidden = true;
+    showError($('#page-error'), 'This sign-in address is incomplete or damaged. Run twofold login --browser again in your terminal and open the address it prints.');
+    return;
+  }
+  // Not signed in (or half-way): through the sign-in pages, then back here.
+  const s = await currentSession();
+  if (!s) { go('/', 'sign-in', here()); return; }
+  if (s.session.stage === 'partial') { go('/second-factor', null, here()); return; }
+  if (s.session.stage === 'enroll') { go('/enable-mfa', 'enroll-required', here()); return; }
+  $('#cli-checking').hidden = true;
+  $('#cli-email').textContent = s.user.email;
+  $('#cli-token-name').textContent = p.name;
+  $('#cli-admin-note').hidden = !(s.user.role === 'admin' && s.user.mfa_enrolled); // its token then carries the factor
+  $('#cli-consent').hidden = false;
+  const form = $('#cli-form'), codeField = $('#cli-code-field'), code = $('#cli-code'), err = $('#cli-error');
+  $('#cli-cancel').addEventListener('click', () => postToCLI(p.port, { state: p.state, error: 'access_denied' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearError(err, code);
+    const body = { code_challenge: p.challenge, name: p.name };
+    let factor = null;
+    if (!codeField.hidden) {
+      const v = code.value.trim();
+      if (!v) return fieldError(err, code, 'Enter a current code from your authenticator, or a recovery code.');
+      if (v.length > 64) return fieldError(err, code, 'That is too long for a code or a recovery code.');
+      factor = factorOf(v);
+      Object.assign(body, factor);
+    }
+    busy(form, async () => {
+      try {
+        const g = await api('POST', '/cli-grants', body);
+        postToCLI(p.port, { grant: g.grant, state: p.state, email: s.user.email });
+      } catch (x) {
+        if (x.status === 401) { go('/', 'session-ended', here()); return; }
+        if (x.code === 'fresh_factor_required') {
+          codeField.hidden = false;
+          return fieldError(err, code, 'Giving the CLI a token needs a fresh confirmation: enter a current code from your authenticator (or a recovery code), then choose Allow again.');
+        }
+        code.value = '';
+        fieldError(err, factor ? code : null, factorMessage(x, factor));
+      }
+    });
+  });
+});
+
+// ---------------------------------------------------------------------
+
 async function main() {
   showFlash();
   wireMenu();
@@ -952,4 +1272,11 @@ async function main() {
   }
 }
 
-main();
+// Module scripts run before DOMContentLoaded, so every page module
+// (admin.js) has added its pages by then.
+document.addEventListener('DOMContentLoaded', main);
+
+export {
+  $, APIError, api, leaving, here, messages, eventName, eventNames, params, nextPath, go, fieldError, clearError, showError, hideError,
+  feedback, load, emailProblem, busy, digitsOnly, isCode, requireSignedIn, fmt, td, uaCell, copyText, pages,
+};

@@ -3,7 +3,8 @@
 // over server/service and SQLite in t.TempDir(), on an httptest listener,
 // with cheap Argon2 parameters and no per-address rate limit, so a test
 // pays for what it exercises and nothing else. Mail stays in the
-// development outbox (no SMTP). It is a test helper: no
+// development outbox unless Options.Mailer sends it (a server/mail sender
+// to server/mail/mailtest's SMTP server, say). It is a test helper: no
 // program links it.
 package apitest
 
@@ -49,6 +50,9 @@ type Options struct {
 	Hub func(*service.Push) Hub
 	// Log receives the server's log (default: discarded).
 	Log *slog.Logger
+	// Mailer sends the server's mail (default: none, the development
+	// outbox only).
+	Mailer service.Mailer
 }
 
 // Server is a running API.
@@ -75,13 +79,14 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	svc, err := service.New(service.Config{Argon2: credential.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
-		service.Deps{Store: st, Keys: keys, Now: o.Now, Log: o.Log})
+		service.Deps{Store: st, Keys: keys, Now: o.Now, Log: o.Log, Mailer: o.Mailer})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(svc.Wait) // mail sent in the background, before the store closes
 	s := &Server{Service: svc, Store: st}
 	deps := api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit,
-		Admin: svc.Admin, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
+		Admin: svc.Admin, Sync: svc.Sync, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
 	if o.Hub != nil {
 		s.Hub = o.Hub(svc.Push)
 		deps.Hub = s.Hub

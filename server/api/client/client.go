@@ -26,7 +26,8 @@ const (
 )
 
 // maxResponse bounds what the client reads of one response: the largest
-// answer (an enrollment with its QR code) is a few KiB.
+// answers are sync's (a snapshot of up to 1 MiB, a page of changes of up
+// to about 2 MiB, in base64).
 const maxResponse = 4 << 20
 
 // Client speaks to one Twofold server. It is safe for concurrent use.
@@ -115,20 +116,64 @@ func call[T any](ctx context.Context, c *Client, method, path string, body any) 
 // decodes a successful answer into out (unless nil or the answer is
 // empty); a refusal is an *Error.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("%s %s: encoding the request: %w", method, path, err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+"/api/v1"+path, rd)
+	return c.signedDo(ctx, method, path, body, out, nil)
+}
+
+// signedDo is do, with the request signed by s when it is not nil (the
+// sync routes).
+func (c *Client) signedDo(ctx context.Context, method, path string, body, out any, s *SyncSigner) error {
+	resp, err := c.send(ctx, method, path, body, s)
 	if err != nil {
 		return err
 	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	if out == nil || len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: unexpected answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// download copies a successful GET answer (a CSV file) to w as it comes,
+// without do's bound: an export has no size known in advance.
+func (c *Client) download(ctx context.Context, path string, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("GET %s: reading the answer: %w", path, err)
+	}
+	return nil
+}
+
+// send sends method /api/v1+path with body as JSON (none when nil), signed
+// by s when it is not nil, and returns a successful answer, its body
+// unread; a refusal is an *Error.
+func (c *Client) send(ctx context.Context, method, path string, body any, s *SyncSigner) (*http.Response, error) {
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("%s %s: encoding the request: %w", method, path, err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+"/api/v1"+path, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if s != nil {
+		s.sign(req, data)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -142,23 +187,17 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is said once, below
 		}
-		return fmt.Errorf("cannot reach %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+		return nil, fmt.Errorf("cannot reach %s: %w", c.base, err)
 	}
 	if resp.StatusCode >= 400 {
-		return refusal(resp, data)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+		}
+		return nil, refusal(resp, data)
 	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: unexpected answer: %w", method, path, err)
-	}
-	return nil
+	return resp, nil
 }
 
 // refusal decodes an error answer.

@@ -226,12 +226,22 @@ func TestRequestShape(t *testing.T) {
 	c.DeleteDevice(ctx, "dev_1", wire.Factor{Code: "123456"})
 	c.AuditEvents(ctx, client.AuditPage{Before: 5, Limit: 2})
 	c.AuditEvents(ctx, client.AuditPage{})
+	c.AdminUsers(ctx, client.UserQuery{Search: "a&b", Status: "exempt", GroupID: "grp_1", Offset: 50, Limit: 25})
+	c.OrgAuditEvents(ctx, client.OrgAuditQuery{UserID: "usr_1", Type: "mfa_reset", Since: t0, Until: t0.Add(time.Hour), Before: 9})
+	c.AdminUsersCSV(ctx, client.UserQuery{Search: "x", Limit: 5}, io.Discard)
+	c.RemoveGroupMember(ctx, "grp/1", "usr_1")
+	c.RequirementOff(ctx, "123456")
 	want := []string{
 		"GET /api/v1/totp-devices?|Bearer tft_x|client-test/1||",
 		`PATCH /api/v1/totp-devices/..%2Finactive?|Bearer tft_x|client-test/1|application/json|{"name":"new name"}`,
 		`DELETE /api/v1/totp-devices/dev_1?|Bearer tft_x|client-test/1|application/json|{"code":"123456","recovery_code":""}`,
 		"GET /api/v1/audit-events?before=5&limit=2|Bearer tft_x|client-test/1||",
 		"GET /api/v1/audit-events?|Bearer tft_x|client-test/1||",
+		"GET /api/v1/admin/users?group=grp_1&limit=25&offset=50&q=a%26b&status=exempt|Bearer tft_x|client-test/1||",
+		"GET /api/v1/admin/audit-events?before=9&since=2026-03-01T12%3A00%3A10Z&type=mfa_reset&until=2026-03-01T13%3A00%3A10Z&user=usr_1|Bearer tft_x|client-test/1||",
+		"GET /api/v1/admin/users?format=csv&q=x|Bearer tft_x|client-test/1||",
+		"DELETE /api/v1/admin/groups/grp%2F1/members/usr_1?|Bearer tft_x|client-test/1||",
+		`DELETE /api/v1/admin/mfa-requirement?|Bearer tft_x|client-test/1|application/json|{"code":"123456"}`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

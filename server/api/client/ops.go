@@ -25,15 +25,7 @@ type AuditPage struct {
 // AuditEvents lists the account's own security events, newest first.
 func (c *Client) AuditEvents(ctx context.Context, p AuditPage) (wire.AuditList, error) {
 	q := url.Values{}
-	if p.Before != 0 {
-		q.Set("before", strconv.FormatInt(p.Before, 10))
-	}
-	if p.Limit != 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	path := "/audit-events"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	return call[wire.AuditList](ctx, c, http.MethodGet, path, nil)
+	setNonZero(q, "before", strconv.FormatInt(p.Before, 10))
+	setNonZero(q, "limit", itoa(p.Limit))
+	return call[wire.AuditList](ctx, c, http.MethodGet, withQuery("/audit-events", q), nil)
 }

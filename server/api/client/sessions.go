@@ -16,6 +16,15 @@ func (c *Client) SignUp(ctx context.Context, email, password string) (wire.Sessi
 	return call[wire.SessionResponse](ctx, c, http.MethodPost, "/users", wire.Credentials{Email: email, Password: password})
 }
 
+// SignUpWithInvitation creates an account in the organisation that invited
+// email, with the token of the invitation link (its invitation= parameter):
+// single use, expiring, for that address only (invitation_invalid
+// otherwise).
+func (c *Client) SignUpWithInvitation(ctx context.Context, email, password, invitation string) (wire.SessionResponse, error) {
+	return call[wire.SessionResponse](ctx, c, http.MethodPost, "/users",
+		wire.Credentials{Email: email, Password: password, Invitation: invitation})
+}
+
 // SignIn signs in with the password. With MFA the session is "partial"
 // (Session.Stage) until SecondFactor or CompletePushSignIn finishes it.
 func (c *Client) SignIn(ctx context.Context, email, password string) (wire.SessionResponse, error) {
@@ -65,4 +74,16 @@ func (c *Client) EndSession(ctx context.Context, sessionID string) error {
 // server asks for a fresh one) and ends the account's other sessions.
 func (c *Client) ChangePassword(ctx context.Context, req wire.ChangePasswordRequest) (wire.ChangePasswordResponse, error) {
 	return call[wire.ChangePasswordResponse](ctx, c, http.MethodPost, "/password", req)
+}
+
+// TrustedBrowsers lists the browsers that skip the second factor for the
+// account ("Don't ask again on this browser").
+func (c *Client) TrustedBrowsers(ctx context.Context) (wire.TrustedBrowserList, error) {
+	return call[wire.TrustedBrowserList](ctx, c, http.MethodGet, "/trusted-browsers", nil)
+}
+
+// RevokeTrustedBrowser makes a trusted browser ask for the second factor
+// again.
+func (c *Client) RevokeTrustedBrowser(ctx context.Context, browserID string) error {
+	return c.do(ctx, http.MethodDelete, "/trusted-browsers/"+id(browserID), nil, nil)
 }

@@ -86,3 +86,31 @@ func TestSignOutAndStatus(t *testing.T) {
 		t.Fatalf("status signed out: %+v %v", st, err)
 	}
 }
+
+// Trust this browser: a second factor with TrustBrowser leaves a trusted
+// browser, listed (this one marked) and revoked.
+func TestTrustedBrowsers(t *testing.T) {
+	e := newEnv(t, apitest.Options{})
+	a, key, _ := e.enrolled(t, "trust@example.com")
+	b := e.Client(t)
+	if _, err := b.SignIn(ctx, "trust@example.com", apitest.Password); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SecondFactor(ctx, wire.SecondFactorRequest{Code: e.code(t, key), TrustBrowser: true}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := b.TrustedBrowsers(ctx)
+	if err != nil || len(list.Browsers) != 1 || !list.Browsers[0].Current || list.Browsers[0].ExpiresAt.IsZero() {
+		t.Fatalf("trusted browsers: %+v %v", list, err)
+	}
+	if other, err := a.TrustedBrowsers(ctx); err != nil || len(other.Browsers) != 1 || other.Browsers[0].Current {
+		t.Fatalf("seen from another session: %+v %v", other, err)
+	}
+	if err := a.RevokeTrustedBrowser(ctx, list.Browsers[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, a.RevokeTrustedBrowser(ctx, list.Browsers[0].ID), http.StatusNotFound, "not_found")
+	if list, err := b.TrustedBrowsers(ctx); err != nil || len(list.Browsers) != 0 {
+		t.Fatalf("after revoking: %+v %v", list, err)
+	}
+}

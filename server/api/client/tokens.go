@@ -23,3 +23,20 @@ func (c *Client) CreateAppToken(ctx context.Context, req wire.CreateAppTokenRequ
 func (c *Client) RevokeAppToken(ctx context.Context, tokenID string) error {
 	return c.do(ctx, http.MethodDelete, "/app-tokens/"+id(tokenID), nil, nil)
 }
+
+// CreateCLIGrant is the browser's half of a CLI signing in through the
+// browser (twofold login --browser): a full session allows the CLI whose
+// PKCE challenge (base64url, no padding, of the SHA-256 of its verifier)
+// it carries, under the rule for creating a token (fresh_factor_required
+// without a recent second factor or one in the request). The grant works
+// once, for 2 minutes, and only with the verifier.
+func (c *Client) CreateCLIGrant(ctx context.Context, req wire.CLIGrantRequest) (wire.CLIGrant, error) {
+	return call[wire.CLIGrant](ctx, c, http.MethodPost, "/cli-grants", req)
+}
+
+// RedeemCLIGrant is the CLI's half: the grant and the verifier give the
+// application token, once. It needs no session; every failure is
+// invalid_grant.
+func (c *Client) RedeemCLIGrant(ctx context.Context, grant, verifier string) (wire.CreatedAppToken, error) {
+	return call[wire.CreatedAppToken](ctx, c, http.MethodPost, "/cli-grants/token", wire.CLIGrantRedeem{Grant: grant, CodeVerifier: verifier})
+}

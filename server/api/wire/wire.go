@@ -83,8 +83,13 @@ type Time struct {
 	UnixMS int64 `json:"unix_ms"`
 }
 
+// Health is /healthz's answer when every part answers: the database
+// engine ("sqlite" or "postgres"), and on PostgreSQL the notification
+// connection that carries push changes between instances ("listening").
 type Health struct {
-	Status string `json:"status"`
+	Status        string `json:"status"`
+	Database      string `json:"database,omitempty"`
+	Notifications string `json:"notifications,omitempty"`
 }
 
 type PushRegistrationRequest struct {
@@ -246,11 +251,14 @@ type SessionResponse struct {
 // session and, if so, its stage.
 // TrustDays is how long "Don't ask again on this browser" lasts in the
 // user's organisation (0: not offered), so the second-factor page can offer
-// it.
+// it. SignupOpen, for a visitor without a session, says whether sign-up
+// without an invitation is open, so the sign-up page can say it is by
+// invitation before anyone fills it in.
 type SessionStatus struct {
-	SignedIn  bool   `json:"signed_in"`
-	Stage     string `json:"stage,omitempty"`
-	TrustDays int    `json:"trust_days,omitempty"`
+	SignedIn   bool   `json:"signed_in"`
+	Stage      string `json:"stage,omitempty"`
+	TrustDays  int    `json:"trust_days,omitempty"`
+	SignupOpen *bool  `json:"signup_open,omitempty"`
 }
 
 type Device struct {

@@ -182,3 +182,45 @@ func commitName(async bool) string {
 	}
 	return "commit=sync"
 }
+
+// BenchmarkNotifyingUpdate is BenchmarkUpdate's small transaction when it
+// also sends a notification (a new push challenge: migration 0009's
+// trigger NOTIFYs): PostgreSQL appends notifications to its queue in
+// commit order, so a transaction that notified holds a lock, common to
+// the whole cluster, from its commit's start to its end, WAL flush
+// included. Such commits cannot share a flush: they pass one at a time.
+// quiet is the same insert with no notification (a pending challenge that
+// is born settled, which the trigger ignores).
+func BenchmarkNotifyingUpdate(b *testing.B) {
+	for _, async := range []bool{false, true} {
+		for _, notify := range []bool{true, false} {
+			name := commitName(async) + "/notify"
+			if !notify {
+				name = commitName(async) + "/quiet"
+			}
+			b.Run(name, func(b *testing.B) {
+				s := openBench(b, async, Options{})
+				seedBenchUsers(b, s, 1)
+				state := store.PushPending
+				if !notify {
+					state = store.PushExpired
+				}
+				var n atomic.Int64
+				b.SetParallelism(16)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						id := fmt.Sprintf("pch_%d", n.Add(1))
+						if err := s.Update(ctx, func(tx store.Tx) error {
+							return tx.CreatePushChallenge(ctx, store.PushChallenge{ID: id, UserID: "usr_0", SessionID: "ses", Number: 42,
+								Candidates: [3]int{17, 42, 88}, State: state, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)})
+						}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}

@@ -10,10 +10,11 @@
 // machines, with no locking of its own. A transaction that loses a
 // serialization conflict (SQLSTATE 40001) or a deadlock (40P01), whether a
 // statement or the commit reports it, and even if fn swallowed the error,
-// is rolled back and fn runs again, up to Options.MaxAttempts runs; the
-// reruns take turns through a lock (see Update) so that one hot row (an
-// account's throttle record under a burst of guesses) does not make them
-// lose round after round. The conditional writes (ConsumeStep, the push
+// is rolled back and fn runs again, up to Options.MaxAttempts runs; reruns
+// take turns through a lock, and a third run runs alone, holding back new
+// transactions (see Update), so that one hot row (an account's throttle
+// record under a burst of guesses) or a stream of new transactions does
+// not make it lose round after round. The conditional writes (ConsumeStep, the push
 // challenge transitions, ...) are single UPDATE ... WHERE statements judged
 // by their row count, RETURNING where SQLite used it; of concurrent
 // attempts one changes the row, and the others find it changed when they

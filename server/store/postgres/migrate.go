@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/twofold-auth/twofold/server/store"
 )
 
 //go:embed migrations/*.sql
@@ -27,16 +30,18 @@ const migrationLock int64 = 0x74776f666f6c64
 // holding migrationLock.
 // Like SQLite's, it checks each version rather than the highest one,
 // because migrations are written on parallel branches: a database that got
-// a later version first must still get an earlier one.
+// a later version first must still get an earlier one; and it refuses a
+// database that records a version it does not have (store.ErrSchemaTooNew:
+// a newer server migrated it), before changing anything.
 func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: connect: %w", err)
 	}
 	defer conn.Release()
-	// The lock, not CREATE TABLE IF NOT EXISTS, is what makes concurrent
-	// starts safe: two concurrent IF NOT EXISTS creations of one table can
-	// both try to create it, and one then fails.
+	// The lock is what makes concurrent starts safe: two concurrent
+	// creations of one table, even IF NOT EXISTS, can both try to create
+	// it, and one then fails.
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
@@ -48,30 +53,33 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 			conn.Conn().Close(context.WithoutCancel(ctx))
 		}
 	}()
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	// Created only when missing: a role without CREATE on the schema (a
+	// runtime role, docs/deploy.md) may open a database that is up to
+	// date, where even CREATE TABLE IF NOT EXISTS would be refused.
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return fmt.Errorf("postgres: migrations table: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
-	if err != nil {
-		return fmt.Errorf("postgres: schema version: %w", err)
-	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("postgres: schema version: %w", err)
+	if !exists {
+		if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("postgres: migrations table: %w", err)
 		}
-		applied[v] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	applied, err := appliedVersions(ctx, conn.Conn())
+	if err != nil {
 		return fmt.Errorf("postgres: schema version: %w", err)
 	}
 	list, err := migrationFiles(fsys)
 	if err != nil {
 		return err
+	}
+	versions := make([]int, len(list))
+	for i, m := range list {
+		versions[i] = m.version
+	}
+	if err := store.CheckKnownMigrations(applied, versions); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	for _, m := range list {
 		if applied[m.version] {
@@ -101,6 +109,20 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, now time.Time)
 		}
 	}
 	return nil
+}
+
+// appliedVersions are the versions schema_migrations records.
+func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[int]bool, error) {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	applied := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		applied[v] = true
+	}
+	return applied, err
 }
 
 type migration struct {

@@ -1,15 +1,21 @@
 package postgres
 
 import (
+	"errors"
 	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/twofold-auth/twofold/server/store"
 	"github.com/twofold-auth/twofold/server/store/postgres/pgtest"
+	"github.com/twofold-auth/twofold/server/store/storetest"
 )
 
 // migrationsUpTo is the embedded migrations up to version v.
@@ -95,5 +101,90 @@ func TestMigration0007MovesExistingRows(t *testing.T) {
 		return err
 	}); err != nil || moved != 1 {
 		t.Fatalf("session to the enroll stage: %d %v", moved, err)
+	}
+}
+
+// As on SQLite: a database that records a migration this binary lacks (a
+// newer server applied it, and this one is an old instance restarting
+// during a rolling upgrade, or a rollback) is refused before anything is
+// applied.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	s, url := openTest(t, Options{})
+	list, err := migrationFiles(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := list[len(list)-1]
+	for _, q := range []string{
+		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`,
+		`DELETE FROM schema_migrations WHERE version = ` + strconv.Itoa(last.version),
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(ctx, url, Options{}); !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "9999") {
+		t.Fatalf("Open on a newer schema: %v, want ErrSchemaTooNew naming 9999", err)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(list) {
+		t.Fatalf("%d migration rows after the refusal (%v), want %d", n, err, len(list))
+	}
+}
+
+// Instances may run as a role that cannot change the schema (docs/
+// deploy.md): with SELECT, INSERT, UPDATE and DELETE on the tables and
+// USAGE on the sequences, it opens a database another role migrated,
+// writes and listens. Its rights on retry_lane are what every transaction
+// needs (LOCK TABLE takes UPDATE or DELETE): without them it cannot begin.
+func TestRuntimeRoleWithoutCreate(t *testing.T) {
+	s, dbURL := openTest(t, Options{})
+	s.Close()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := u.Path[1:]
+	role := pgx.Identifier{"rt_" + db}.Sanitize()
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `CREATE ROLE `+role+` LOGIN`); err != nil {
+		t.Fatalf("create role: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(ctx, `DROP OWNED BY `+role)
+		admin.Exec(ctx, `DROP ROLE `+role)
+	})
+	for _, q := range []string{
+		`REVOKE CREATE ON SCHEMA public FROM PUBLIC`,
+		`GRANT CONNECT ON DATABASE ` + pgx.Identifier{db}.Sanitize() + ` TO ` + role,
+		`GRANT USAGE ON SCHEMA public TO ` + role,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ` + role,
+		`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ` + role,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	u.User = url.User("rt_" + db)
+	rt, err := Open(ctx, u.String(), Options{})
+	if err != nil {
+		t.Fatalf("the runtime role opening a migrated database: %v", err)
+	}
+	defer rt.Close()
+	storetest.SeedUser(t, rt, "usr_rt")
+	l, err := rt.Listen(ctx, ListenOptions{})
+	if err != nil {
+		t.Fatalf("the runtime role listening: %v", err)
+	}
+	l.Close()
+	if _, err := admin.Exec(ctx, `REVOKE UPDATE, DELETE ON retry_lane FROM `+role); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Update(ctx, func(store.Tx) error { return nil }); err == nil || !strings.Contains(err.Error(), "retry_lane") {
+		t.Fatalf("a transaction without rights on retry_lane: %v", err)
 	}
 }

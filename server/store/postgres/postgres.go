@@ -30,10 +30,12 @@ type Options struct {
 // Store is the PostgreSQL store.Store: a pgx connection pool; reads run on
 // it directly, each Update in a SERIALIZABLE transaction of its own.
 type Store struct {
-	reads  // on the pool
-	pool   *pgxpool.Pool
-	opts   Options
-	closed atomic.Bool
+	reads      // on the pool
+	pool       *pgxpool.Pool
+	opts       Options
+	connConfig *pgx.ConnConfig // the pool's, for a Listener's own connection
+	own        *backends       // the pool's server processes, whose notifications a Listener skips
+	closed     atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,6 +60,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "twofold"
 	}
+	own := &backends{pids: map[uint32]bool{}}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error { own.add(c.PgConn().PID()); return nil }
+	cfg.BeforeClose = func(c *pgx.Conn) { own.remove(c.PgConn().PID()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -66,7 +71,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{pool: pool, opts: opts}
+	s := &Store{pool: pool, opts: opts, connConfig: cfg.ConnConfig, own: own}
 	s.reads = reads{q: pool, onErr: s.dbError}
 	return s, nil
 }
@@ -90,25 +95,39 @@ func retryable(err error) bool {
 // deadlock is rolled back and fn runs again (the contract allows it), up to
 // MaxAttempts runs in all; then Update returns the database's error.
 //
-// Reruns go through a lane. Transactions that read and write one hot row
-// (an account's throttle record under a burst of guesses) conflict, and of
-// k concurrent ones one commits per round: rerun after a random backoff
-// instead, a transaction lost up to 17 to 45 rounds in a row with 96
-// contenders in six processes (TestConcurrentProcesses with 16 goroutines
-// and connections per process). So a rerun first takes the lane, an
-// exclusive lock on the table retry_lane, before its first query: reruns
-// in every instance run one at a time, each with a snapshot taken after
-// the previous one committed, and compete only with first attempts, which
-// join the lane when they lose in turn (at most 6 or 7 runs in the same
-// setting, and a quarter of the reruns). Outside such bursts reruns are
-// rare and the lane is free. Being a transaction's lock, it ends with the
-// transaction, whatever happens to the process that took it.
+// Reruns go through a lane, a lock on the empty table retry_lane that
+// every transaction takes in the same round trip as its BEGIN, before its
+// first query takes the snapshot:
+//
+//   - a first attempt takes it in ROW SHARE mode, which first attempts
+//     share and which costs them nothing else;
+//   - a second run takes it in SHARE UPDATE EXCLUSIVE mode: reruns take
+//     turns among themselves, beside the first attempts, each with a
+//     snapshot taken after the rerun before it committed;
+//   - a third run, and any later one, takes it in EXCLUSIVE mode: it waits
+//     for the transactions in flight to end and holds new ones back until
+//     it commits, so that, with nothing running beside it, it cannot lose
+//     again.
+//
+// Transactions that read and write one hot row (an account's throttle
+// record under a burst of guesses) conflict, and of k concurrent ones one
+// commits per round. With a random backoff instead of the lane a
+// transaction lost up to 17 to 45 rounds in a row (96 contenders in six
+// processes, TestConcurrentProcesses with 16 goroutines and connections
+// per process); with turns among reruns alone, up to 8 to 11, and a push
+// answer racing a stream of new prompts lost 20 runs in a row and failed
+// (TestRerunNotStarvedByFirstAttempts). Running every rerun alone would
+// bound that to 2, but stops the world at each rerun: under 64 concurrent
+// verifications, a fifth of which run again, it nearly halved their
+// throughput. The third run alone bounds it to 3 at the cost of the rare
+// transaction that loses twice. Being a transaction's lock, the lane ends
+// with the transaction, whatever happens to the process that took it.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
 	for attempt := 1; ; attempt++ {
-		err := s.attempt(ctx, fn, attempt > 1)
+		err := s.attempt(ctx, fn, attempt)
 		var conflict *retryError
 		if !errors.As(err, &conflict) {
 			return err
@@ -129,16 +148,21 @@ type retryError struct{ err error }
 
 func (e *retryError) Error() string { return e.err.Error() }
 
-// attempt runs fn once in its own transaction, in the lane for a rerun.
-func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, lane bool) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
-	if err == nil && lane {
-		// LOCK TABLE takes no snapshot, so the transaction's snapshot is
-		// taken by fn's first query, after the wait.
-		if _, err = tx.Exec(ctx, `LOCK TABLE retry_lane IN EXCLUSIVE MODE`); err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}
+// The BEGINs of a function's first run, its second, and its later ones
+// (see Update). Sent as one simple query, each costs one round trip;
+// LOCK TABLE takes no snapshot, so the transaction's snapshot is taken by
+// fn's first query, after any wait.
+var begins = [...]string{
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN ROW SHARE MODE`,
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN SHARE UPDATE EXCLUSIVE MODE`,
+	`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE retry_lane IN EXCLUSIVE MODE`,
+}
+
+// attempt runs fn once in its own transaction: run is 1 for the first
+// run, and picks the lane's mode.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, run int) error {
+	begin := begins[min(run, len(begins))-1]
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, BeginQuery: begin})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

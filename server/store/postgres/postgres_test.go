@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,18 +157,19 @@ func TestReopenAndMissingEarlierVersion(t *testing.T) {
 	if n != len(list) {
 		t.Fatalf("%d migration rows after reopening, want %d", n, len(list))
 	}
-	// Now a database that has only a later version 99.
+	// Now a database that has only a later version 99, which a binary with
+	// 99 and the earlier ones migrates. (A binary without 99 refuses it:
+	// TestOpenRefusesNewerSchema.)
 	if _, err := s.pool.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public;
 		CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
 		INSERT INTO schema_migrations VALUES (99, '0099_later.sql', 0)`); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	s, err = Open(ctx, url, Options{})
-	if err != nil {
+	withLater := migrationsUpTo(t, 1<<30).(fstest.MapFS)
+	withLater["migrations/0099_later.sql"] = &fstest.MapFile{Data: []byte(`SELECT 1;`)}
+	if err := migrate(ctx, s.pool, withLater, t0); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
 	if n != len(list)+1 {
 		t.Fatalf("%d migration rows, want %d", n, len(list)+1)
@@ -391,7 +393,8 @@ func TestUpdateCancelledMidwayRollsBack(t *testing.T) {
 	}
 }
 
-// A rerun's snapshot is taken after it gets the lane: while another
+// A rerun's snapshot is taken after it gets the lane (here a second run's
+// turn among reruns): while another
 // transaction holds the lane and changes a row, the rerun waits, then reads
 // that change and writes over it without a conflict. Had its snapshot been
 // taken before the wait, its write would fail to serialize.
@@ -423,7 +426,7 @@ func TestRerunSnapshotAfterLane(t *testing.T) {
 			seen = th.WindowFailures
 			th.WindowFailures++
 			return tx.PutThrottle(ctx, th)
-		}, true)
+		}, 2)
 	}()
 	// Wait until the rerun is queued on the lane.
 	for waiting := 0; waiting == 0; {
@@ -508,5 +511,65 @@ func TestNeverTheLastAdminUnderWriteSkew(t *testing.T) {
 	}
 	if demoted.Load() < 2 {
 		t.Fatalf("the transactions did not overlap (%d demotions tried)", demoted.Load())
+	}
+}
+
+// A third run runs alone, so a function cannot lose more than twice to
+// the first attempts that keep arriving. Here a stream of short
+// transactions each read one row and write another (usr_b's record, then
+// usr_a's), while a slower one does the reverse: every run of the slower
+// one that overlaps some of them makes a cycle of read/write dependencies
+// with them, and loses, since they commit first. When reruns only took
+// turns among themselves, it lost every run and gave up; now its third run
+// waits for the transactions in flight, holds the new ones back, and
+// commits.
+func TestRerunNotStarvedByFirstAttempts(t *testing.T) {
+	s, _ := openTest(t, Options{MaxAttempts: 5})
+	for _, u := range []string{"usr_a", "usr_b"} {
+		storetest.SeedUser(t, s, u)
+		storetest.Update(t, s, func(tx store.Tx) error { return tx.PutThrottle(ctx, store.Throttle{UserID: u}) })
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var competitors atomic.Int64
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := s.Update(ctx, func(tx store.Tx) error {
+					th, err := tx.Throttle(ctx, "usr_b")
+					if err != nil {
+						return err
+					}
+					return tx.PutThrottle(ctx, store.Throttle{UserID: "usr_a", WindowFailures: th.WindowFailures})
+				})
+				if err != nil {
+					t.Errorf("competitor: %v", err)
+					return
+				}
+				competitors.Add(1)
+			}
+		})
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for competitors.Load() < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	runs := 0
+	err := s.Update(ctx, func(tx store.Tx) error {
+		runs++
+		th, err := tx.Throttle(ctx, "usr_a")
+		if err != nil {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond) // competitors commit meanwhile
+		return tx.PutThrottle(ctx, store.Throttle{UserID: "usr_b", WindowFailures: th.WindowFailures + 1})
+	})
+	if err != nil || runs > 3 {
+		t.Fatalf("the slower transaction: %v after %d runs, want success by the third", err, runs)
 	}
 }

@@ -134,7 +134,9 @@ func Open(path string, opts Options) (*Store, error) {
 // migrate applies, in version order, every embedded migration the database
 // has not recorded, each in its own transaction. It checks each version
 // rather than the highest one, because migrations are written on parallel
-// branches: a database that got 0003 first must still get 0002.
+// branches: a database that got 0003 first must still get 0002. It
+// refuses a database that records a version it does not have
+// (store.ErrSchemaTooNew) before changing anything.
 func migrate(db *sql.DB, fsys fs.FS, now time.Time) error {
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -163,12 +165,17 @@ func migrate(db *sql.DB, fsys fs.FS, now time.Time) error {
 		return err
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := path.Base(name)
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: name must start with its version", base)
+	versions := make([]int, len(names))
+	for i, name := range names {
+		if versions[i], err = strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0]); err != nil {
+			return fmt.Errorf("sqlite: migration %s: name must start with its version", path.Base(name))
 		}
+	}
+	if err := store.CheckKnownMigrations(applied, versions); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	for i, name := range names {
+		base, version := path.Base(name), versions[i]
 		if applied[version] {
 			continue
 		}

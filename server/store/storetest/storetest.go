@@ -71,6 +71,12 @@ func Run(t *testing.T, open Open) {
 		{"TrustedBrowsers", testTrustedBrowsers},
 		{"OrgAudit", testOrgAudit},
 		{"CLIGrants", testCLIGrants},
+		{"SyncIdentities", testSyncIdentities},
+		{"SyncCounterGuardUnderContention", testSyncCounterGuard},
+		{"SyncSequenceGapFree", testSyncSequence},
+		{"SyncEpochSwitchOnce", testSyncEpochSwitch},
+		{"SyncPairingJoinedOnce", testSyncPairings},
+		{"SyncSnapshotsAndPruning", testSyncSnapshots},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

@@ -1,0 +1,4 @@
+-- PostgreSQL's 0009 makes the database announce push changes to every
+-- server instance (LISTEN/NOTIFY). SQLite serves one instance, whose
+-- in-process hub the push service tells directly: nothing to do here; the
+-- file keeps the two engines' migration numbers in step.
