@@ -528,9 +528,11 @@ func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
 
 var errNotHeld = errcode.New(CodeNotFound, "this choice is no longer waiting (the vault was locked since): add the account again")
 
-// AddURI adds the account of an otpauth:// URI.
+// AddURI adds the account of an otpauth:// URI; a Steam Guard account's
+// (otpauth://steam/..., or encoder=steam, as an account's own QR code and
+// other apps write it) is read as Steam.
 func (a *App) AddURI(uri string) (AccountView, error) {
-	k, err := otpauth.Parse(uri)
+	k, err := accounts.ParseURI(uri)
 	if err != nil {
 		return AccountView{}, accounts.KeyError(err)
 	}
