@@ -454,7 +454,9 @@ function renderAccounts() {
   const list = $("#accounts");
   const tpl = $("#account-tpl");
   const focusedId = document.activeElement?.closest?.(".account")?.dataset.id;
-  const focusedClass = document.activeElement?.classList?.[0];
+  // The row's control that had the focus, by the class that names it
+  // ("small ghost act-up": act-up), so it gets the focus back.
+  const focusedClass = Array.from(document.activeElement?.classList || []).find((c) => /^(act-|drag-handle$|hotp-next$|account-main$)/.test(c));
   const items = state.accounts.map((acc, i) => accountRow(tpl, acc, i));
   list.replaceChildren(...items);
   list.classList.toggle("editing", state.editing);
