@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -264,6 +265,7 @@ func TestImportPreviewKeepsNew(t *testing.T) {
 	tb.click("#import-submit")
 	p := tb.waitPreview()
 	t.Logf("preview: %+v", p)
+	tb.shotView("app-import-preview")
 	if !strings.Contains(p.Title, "Aegis") {
 		t.Errorf("the preview does not name the format: %q", p.Title)
 	}
@@ -329,6 +331,8 @@ func TestExportRoundTrip(t *testing.T) {
 	if !strings.Contains(warning, "secret key in readable form") {
 		t.Errorf("the otpauth export's warning: %q", warning)
 	}
+	a.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#plain-title').scrollIntoView()`))
+	a.shotView("app-export")
 	a.typeInto("#plain-pass", "wrong passphrase")
 	a.click("#plain-ack")
 	a.click("#plain-submit")
@@ -407,7 +411,7 @@ func TestExportRoundTrip(t *testing.T) {
 
 // TestListPinTagReorderHide: pin an account (it goes first), put accounts
 // in groups and filter by one, edit the icon letter, move a row with the
-// drag handle's arrow keys, sort by service, hide codes (selecting shows
+// drag handle's arrow keys and by dragging it, sort, hide codes (selecting shows
 // one, selecting again copies it with a visible note); everything survives
 // a reload.
 func TestListPinTagReorderHide(t *testing.T) {
@@ -499,15 +503,37 @@ func TestListPinTagReorderHide(t *testing.T) {
 	if st := eval[string](tb, `document.querySelector('#status').textContent`); !strings.Contains(st, "position 2 of 4") {
 		t.Errorf("the move is announced as %q", st)
 	}
+
+	// And with the mouse: Alpha's handle dragged onto the top half of Bravo.
+	pts := eval[[]float64](tb, fmt.Sprintf(`(() => { const h = document.querySelector(%q).getBoundingClientRect();
+		const r = document.querySelector('#accounts [data-id="' + %q + '"]').getBoundingClientRect();
+		return [h.x + h.width / 2, h.y + h.height / 2, r.x + r.width / 2, r.y + r.height / 4]; })()`, sel("Alpha", ".drag-handle"), id("Bravo")))
+	held := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
+	tb.do(chromedp.MouseEvent(chromedp.MouseMoved, pts[0], pts[1]),
+		chromedp.MouseEvent(chromedp.MousePressed, pts[0], pts[1], held, func(p *input.DispatchMouseEventParams) { p.ClickCount = 1 }))
+	for i := 1; i <= 8; i++ {
+		f := float64(i) / 8
+		tb.do(chromedp.MouseEvent(chromedp.MouseMoved, pts[0]+(pts[2]-pts[0])*f, pts[1]+(pts[3]-pts[1])*f, held))
+	}
+	if !eval[bool](tb, fmt.Sprintf(`document.querySelector('#accounts [data-id="' + %q + '"]').classList.contains('drop-before')`, id("Bravo"))) {
+		t.Error("dragging over a row does not show where the row will go")
+	}
+	tb.do(chromedp.MouseEvent(chromedp.MouseReleased, pts[2], pts[3], held, func(p *input.DispatchMouseEventParams) { p.ClickCount = 1 }))
+	waitOrder("Charlie,Alpha,Bravo,Delta")
 	tb.click("#edit-btn")
 
 	// Sort by service; the pinned row stays first; manual order comes back.
 	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "issuer"))
 	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
 	waitOrder("Charlie,Alpha,Bravo,Delta")
+	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "name"))
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
+	waitOrder("Charlie,Alpha,Bravo,Delta")
 	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "manual"))
 	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
-	waitOrder("Charlie,Bravo,Delta,Alpha")
+	waitOrder("Charlie,Alpha,Bravo,Delta")
+
+	tb.shot("app-list")
 
 	// Hide codes: dots until selected; selected once shows, twice copies.
 	tb.click("#settings-btn")
@@ -538,7 +564,7 @@ func TestListPinTagReorderHide(t *testing.T) {
 	tb.do(chromedp.Reload())
 	tb.waitView("unlock")
 	tb.unlock(passphrase)
-	waitOrder("Charlie,Bravo,Delta,Alpha")
+	waitOrder("Charlie,Alpha,Bravo,Delta")
 	poll[bool](tb, `[...document.querySelectorAll('#accounts .code')].every(e => e.textContent.includes('•'))`, 5*time.Second)
 	if !eval[bool](tb, `document.querySelector('#hide-codes').checked && !document.querySelector('#group-control').hidden`) {
 		t.Error("the hidden codes setting or the groups were lost")
