@@ -1580,9 +1580,10 @@ function wire() {
   });
   on("#sort", "change", async (ev) => {
     const sort = ev.target.value;
+    const name = ev.target.selectedOptions[0].textContent.toLowerCase(); // before the select changes again
     await saveListSettings({ sort });
     await refreshAccounts();
-    status(sort === "manual" ? "The list is in your own order: arrange it in “Edit list”." : `The list is sorted by ${ev.target.selectedOptions[0].textContent.toLowerCase()}.`);
+    status(sort === "manual" ? "The list is in your own order: arrange it in “Edit list”." : `The list is sorted by ${name}.`);
   });
   on("#hide-codes", "change", async (ev) => {
     const hideCodes = ev.target.checked;
