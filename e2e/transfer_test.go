@@ -522,17 +522,18 @@ func TestListPinTagReorderHide(t *testing.T) {
 	waitOrder("Charlie,Alpha,Bravo,Delta")
 	tb.click("#edit-btn")
 
-	// Sort by service; the pinned row stays first; manual order comes back.
-	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "issuer"))
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
-	waitOrder("Charlie,Alpha,Bravo,Delta")
-	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "name"))
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
-	waitOrder("Charlie,Alpha,Bravo,Delta")
-	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "manual"))
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
-	waitOrder("Charlie,Alpha,Bravo,Delta")
-
+	// Sort by service and by account name; the pinned row stays first;
+	// the manual order comes back.
+	sortBy := func(value, said, want string) {
+		t.Helper()
+		tb.do(chromedp.SetValue(chromedp.CSS("#sort"), value))
+		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
+		poll[bool](tb, fmt.Sprintf(`document.querySelector('#status').textContent.includes(%q)`, said), 5*time.Second)
+		waitOrder(want)
+	}
+	sortBy("issuer", "sorted by service", "Charlie,Alpha,Bravo,Delta")
+	sortBy("name", "sorted by account name", "Charlie,Alpha,Bravo,Delta")
+	sortBy("manual", "in your own order", "Charlie,Alpha,Bravo,Delta")
 	tb.shot("app-list")
 
 	// Hide codes: dots until selected; selected once shows, twice copies.
