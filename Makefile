@@ -49,8 +49,8 @@ test-e2e: wasm ## only the end-to-end tests in headless Chromium against the rea
 	$(GO) test -count=1 -v ./e2e
 
 .PHONY: screenshots
-screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$' ./e2e
+screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, and the authenticator's import, export and list, into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide' ./e2e
 
 .PHONY: vet
 vet:
