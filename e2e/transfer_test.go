@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -646,4 +647,35 @@ func grantClipboard(t *testing.T, tb *tab) {
 			t.Fatalf("granting %s: %v", name, err)
 		}
 	}
+}
+
+// TestCopyClearsClipboardAndRecentOrder: a copied code is cleared from the
+// clipboard 45 seconds later (the page's timers are shortened here, before
+// its scripts run, so the test does not wait), and the "recently used"
+// order puts the account copied last first.
+func TestCopyClearsClipboardAndRecentOrder(t *testing.T) {
+	tb := newTab(t)
+	if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `(() => { const real = window.setTimeout.bind(window);
+			window.setTimeout = (f, ms, ...args) => real(f, ms === 45000 ? 1500 : ms, ...args); })()`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	grantClipboard(t, tb)
+	tb.createVault(passphrase)
+	tb.importAll(totpURI("Alpha", "a", newSecret(t, 20)), totpURI("Bravo", "b", newSecret(t, 20)), totpURI("Charlie", "c", newSecret(t, 20)))
+	bravo := tb.rows()[1]
+	tb.do(chromedp.Focus(chromedp.CSS(fmt.Sprintf(`#accounts [data-id=%q] .account-main`, bravo.ID))))
+	tb.key(kb.Enter)
+	clip := poll[string](tb, `navigator.clipboard.readText().catch(() => '')`, 5*time.Second)
+	if len(clip) != 6 {
+		t.Fatalf("the clipboard holds %q after a copy", clip)
+	}
+	// The "45 s" pass; the page has the focus, so it clears at once.
+	poll[bool](tb, `navigator.clipboard.readText().then((t) => t === '', () => false)`, 10*time.Second)
+	poll[bool](tb, `document.querySelector('#status').textContent.includes('The clipboard was cleared')`, 5*time.Second)
+
+	tb.do(chromedp.SetValue(chromedp.CSS("#sort"), "recent"))
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sort').dispatchEvent(new Event('change', {bubbles: true}))`))
+	poll[bool](tb, `[...document.querySelectorAll('#accounts .issuer')].map(e => e.textContent)[0] === 'Bravo'`, 5*time.Second)
 }
