@@ -571,6 +571,13 @@ func TestListPinTagReorderHide(t *testing.T) {
 	if !eval[bool](tb, `document.querySelector('#hide-codes').checked && !document.querySelector('#group-control').hidden`) {
 		t.Error("the hidden codes setting or the groups were lost")
 	}
+
+	// On a phone nothing scrolls sideways, in "Edit list" either.
+	tb.phone()
+	tb.fitsWidth("the list")
+	tb.click("#edit-btn")
+	tb.fitsWidth("the list in Edit list")
+	tb.shot("app-list-phone-edit")
 }
 
 // TestSteamAndHOTPCounters: a Steam account shows Steam's five characters;
