@@ -14,7 +14,9 @@ func (b *bridge) passkeyNS(obj js.Value) {
 	a := b.app
 	prf := jsutil.Param{Name: "prf", Kind: jsutil.Bytes}
 	b.async(obj, "twofold.passkey", "list", none, func([]js.Value) (any, error) { return a.Passkeys() })
-	b.async(obj, "twofold.passkey", "salt", none, func([]js.Value) (any, error) { return a.PasskeySalt() })
+	b.async(obj, "twofold.passkey", "salt", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
+		return a.PasskeySalt(args[0].String())
+	})
 	b.async(obj, "twofold.passkey", "add", []jsutil.Param{str("passphrase"), str("credentialId"), prf}, func(args []js.Value) (any, error) {
 		return nil, a.AddPasskey(args[0].String(), args[1].String(), jsutil.BytesOf(args[2]))
 	})

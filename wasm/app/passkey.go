@@ -54,10 +54,14 @@ func (a *App) Passkeys() (PasskeyInfo, error) {
 }
 
 // PasskeySalt is the salt a new credential's PRF is evaluated on before
-// AddPasskey.
-func (a *App) PasskeySalt() (string, error) {
+// AddPasskey. It checks the passphrase first, so that a wrong one is said
+// before the person makes a passkey the vault would then refuse.
+func (a *App) PasskeySalt(passphrase string) (string, error) {
 	v, _, err := a.session()
 	if err != nil {
+		return "", err
+	}
+	if err := v.CheckPassphrase([]byte(passphrase)); err != nil {
 		return "", err
 	}
 	salt, err := v.PasskeySalt()

@@ -14,7 +14,10 @@ func TestPasskeyUnlockFlow(t *testing.T) {
 	if _, err := a.AddURI(seedURI); err != nil {
 		t.Fatal(err)
 	}
-	salt, err := a.PasskeySalt()
+	if _, err := a.PasskeySalt("not the passphrase"); err == nil {
+		t.Fatal("PasskeySalt accepted a wrong passphrase")
+	}
+	salt, err := a.PasskeySalt(pass)
 	if err != nil || salt == "" {
 		t.Fatalf("PasskeySalt = %q, %v", salt, err)
 	}

@@ -229,6 +229,20 @@ func (v *Vault) PasskeySalt() ([]byte, error) {
 	return bytes.Clone(v.prfSalt), nil
 }
 
+// CheckPassphrase reports whether passphrase opens the stored wrap of v
+// (ErrWrongPassphrase if not), so the page can ask for it before making a
+// passkey that AddPasskey would then refuse.
+func (v *Vault) CheckPassphrase(passphrase []byte) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.master == nil {
+		return ErrLocked
+	}
+	master, err := v.header.unwrap(passphrase)
+	wipe(master)
+	return err
+}
+
 // Passkeys lists the unlocked vault's passkeys.
 func (v *Vault) Passkeys() []Passkey {
 	v.mu.Lock()

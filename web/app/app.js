@@ -7,6 +7,7 @@
 
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
+import { createPasskeyUI } from "./passkey.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -20,6 +21,7 @@ const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a 
 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
+let passkeyUI = null; // passkey.js: unlock with a passkey
 const state = {
   unlocked: false,
   accounts: [],
@@ -156,6 +158,7 @@ function showView(name) {
     unlock: "#unlock-pass",
   }[name];
   if (first) $(first).focus();
+  if (name === "unlock" && passkeyUI) passkeyUI.onUnlockView();
 }
 
 function fatal(text) {
@@ -179,6 +182,7 @@ async function start() {
     status, message, label,
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
+  passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
   wire();
   core.onOtherTab(followOtherTab);
   core.onVaultChange((err) => {
@@ -1509,6 +1513,7 @@ function openSettings() {
   showError("#pass-error", "");
   updatePersistStatus();
   renderClock();
+  passkeyUI.onSettings();
   $("#settings-dialog").showModal();
 }
 

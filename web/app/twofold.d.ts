@@ -125,8 +125,12 @@ export interface PasskeyInfo {
 export interface PasskeyAPI {
   /** The stored vault's passkeys; works while locked. "no_vault". */
   list(): Promise<PasskeyInfo>;
-  /** The salt to evaluate a new credential's PRF on (unlocked). */
-  salt(): Promise<string>;
+  /**
+   * The salt to evaluate a new credential's PRF on (unlocked), after
+   * checking the passphrase ("wrong_passphrase"), so that no passkey is made
+   * that add would refuse.
+   */
+  salt(passphrase: string): Promise<string>;
   /**
    * Lets the credential open the vault; asks the passphrase again
    * ("wrong_passphrase"). "passkey_exists", "passkey_limit", "vault_changed".
