@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/wasm/storage"
 )
 
@@ -31,6 +32,8 @@ const MaxCredentialIDSize = 1023
 
 // passkeyInfo is the HKDF info prefix and the slot AD prefix of format 2.
 const passkeyInfo = "twofold-vault-passkey-v1"
+
+var errNoPasskeySalt = errcode.New("bad_argument", "ask for the passkey salt (PasskeySalt) before adding a passkey")
 
 // Passkey describes one slot, for listing; it holds nothing secret.
 type Passkey struct {
@@ -272,9 +275,6 @@ func (v *Vault) AddPasskey(passphrase, credentialID, prfOutput []byte, added tim
 	if v.header.passkeys != nil && len(v.header.passkeys.slots) >= MaxPasskeys {
 		return ErrPasskeyLimit
 	}
-	if v.header.passkeys == nil && v.prfSalt == nil {
-		return fmt.Errorf("%w (PasskeySalt was not asked first)", ErrPasskeyRefused)
-	}
 	kek := v.header.params.deriveKey(passphrase, v.header.salt)
 	defer wipe(kek)
 	check, err := newGCM(kek).Open(nil, v.header.keyNonce, v.header.wrappedKey, v.header.wrapAD())
@@ -282,6 +282,9 @@ func (v *Vault) AddPasskey(passphrase, credentialID, prfOutput []byte, added tim
 		return ErrWrongPassphrase
 	}
 	wipe(check)
+	if v.header.passkeys == nil && v.prfSalt == nil {
+		return errNoPasskeySalt // the output cannot be of the salt the vault will store
+	}
 
 	h := *v.header
 	h.passkeys = v.header.passkeys.clone()
