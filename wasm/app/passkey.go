@@ -72,23 +72,20 @@ func (a *App) PasskeySalt(passphrase string) (string, error) {
 // passphrase. prf (its PRF output on PasskeySalt) is wiped.
 func (a *App) AddPasskey(passphrase, id string, prf []byte) error {
 	defer clear(prf)
-	cred, err := credentialID(id)
-	if err != nil {
-		return err
-	}
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
-	v, state, err := a.session()
-	if err != nil {
-		return err
-	}
-	plain := state.Marshal()
-	defer clear(plain)
-	return a.save(v, func() error { return v.AddPasskey([]byte(passphrase), cred, prf, a.now(), plain) })
+	return a.editPasskeys(id, func(v *vault.Vault, cred, plain []byte) error {
+		return v.AddPasskey([]byte(passphrase), cred, prf, a.now(), plain)
+	})
 }
 
 // RemovePasskey stops the credential id from opening the vault.
 func (a *App) RemovePasskey(id string) error {
+	return a.editPasskeys(id, func(v *vault.Vault, cred, plain []byte) error {
+		return v.RemovePasskey(cred, plain)
+	})
+}
+
+// editPasskeys saves the session's vault with edit's change to its passkeys.
+func (a *App) editPasskeys(id string, edit func(v *vault.Vault, cred, plain []byte) error) error {
 	cred, err := credentialID(id)
 	if err != nil {
 		return err
@@ -101,7 +98,7 @@ func (a *App) RemovePasskey(id string) error {
 	}
 	plain := state.Marshal()
 	defer clear(plain)
-	return a.save(v, func() error { return v.RemovePasskey(cred, plain) })
+	return a.save(v, func() error { return edit(v, cred, plain) })
 }
 
 // UnlockWithPasskey opens the stored vault with the credential's PRF

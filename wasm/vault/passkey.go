@@ -154,10 +154,10 @@ func (s *passkeySection) list() []Passkey {
 
 func checkPRF(credentialID, prfOutput []byte) error {
 	if len(credentialID) == 0 || len(credentialID) > MaxCredentialIDSize {
-		return fmt.Errorf("%w (credential id of %d bytes)", ErrPasskeyUnknown, len(credentialID))
+		return ErrPasskeyUnknown
 	}
 	if len(prfOutput) != PRFSize {
-		return fmt.Errorf("%w (PRF output of %d bytes, not %d)", ErrPasskeyRefused, len(prfOutput), PRFSize)
+		return ErrPasskeyRefused // WebAuthn's PRF gives 32 bytes
 	}
 	return nil
 }

@@ -432,3 +432,26 @@ func FuzzUnlockWithPasskey(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkUnlockWithPasskey measures an unlock by passkey natively: HKDF
+// and two AES-GCM opens, no Argon2 (compare BenchmarkUnlock).
+func BenchmarkUnlockWithPasskey(b *testing.B) {
+	st := storage.NewMemory()
+	v, err := Create(st, pass, make([]byte, 4096), Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := v.PasskeySalt(); err != nil {
+		b.Fatal(err)
+	}
+	if err := v.AddPasskey(pass, touchID.id, touchID.prf, added, make([]byte, 4096)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		v, _, err := UnlockWithPasskey(st, touchID.id, touchID.prf, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.Lock()
+	}
+}
