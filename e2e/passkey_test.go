@@ -212,6 +212,23 @@ func TestPasskeyUnlock(t *testing.T) {
 	}
 	tb.unlock(passphrase)
 
+	// Where the browser does not report PRF, the lock screen of a vault with
+	// a passkey says why it offers none.
+	if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `if (sessionStorage.getItem('no-prf')) PublicKeyCredential.getClientCapabilities = async () => ({});`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('no-prf', '1')`), chromedp.Reload())
+	tb.waitView("unlock")
+	why := poll[string](tb, `(() => { const e = document.querySelector('#passkey-unlock-why'); return e.hidden ? '' : e.textContent; })()`, 10*time.Second)
+	if !strings.Contains(why, "not here") || !strings.Contains(why, "PRF") || eval[bool](tb, passkeyButtonJS) {
+		t.Errorf("without PRF the lock screen says %q (button shown: %v)", why, eval[bool](tb, passkeyButtonJS))
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.removeItem('no-prf')`), chromedp.Reload())
+	tb.waitView("unlock")
+	tb.unlock(passphrase)
+
 	// Removed in Settings: no longer offered on the lock screen.
 	tb.click("#settings-btn")
 	tb.click("#passkey-list li button")

@@ -108,18 +108,27 @@ export function createPasskeyUI(core, { status, message, showError, busy, enterV
 
   // onUnlockView shows "Unlock with passkey" when the vault has a passkey
   // and this browser can use it.
+  // A vault with a passkey opened where passkeys cannot work (another
+  // address, a browser without PRF) says why the button is missing.
   async function onUnlockView() {
     const btn = $("#passkey-unlock-btn");
+    const why = $("#passkey-unlock-why");
     btn.hidden = true;
-    const s = await check();
-    if (!s.ok || !core.hasPasskey) return;
+    why.hidden = true;
+    if (!core.hasPasskey) return;
     let info;
     try {
       info = await core.passkeyList();
     } catch (_) {
       return; // no vault yet, or damaged: the passphrase path says so
     }
-    btn.hidden = info.passkeys.length === 0;
+    if (info.passkeys.length === 0) return;
+    const s = await check();
+    btn.hidden = !s.ok;
+    if (!s.ok) {
+      why.textContent = `This vault also opens with a passkey, but not here. ${s.why}`;
+      why.hidden = false;
+    }
   }
 
   // fallBack shows why the passkey did not open the vault and hands over to
