@@ -212,7 +212,8 @@ func UnlockWithPasskey(st storage.Storage, credentialID, prfOutput []byte, cfg C
 
 // PasskeySalt is the salt the page evaluates a new credential's PRF on
 // before AddPasskey: the vault's own, or a fresh random one that the first
-// AddPasskey stores.
+// AddPasskey stores. v remembers it: AddPasskey takes only an output of the
+// salt last handed out.
 func (v *Vault) PasskeySalt() ([]byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -220,9 +221,8 @@ func (v *Vault) PasskeySalt() ([]byte, error) {
 		return nil, ErrLocked
 	}
 	if v.header.passkeys != nil {
-		return bytes.Clone(v.header.passkeys.prfSalt), nil
-	}
-	if v.prfSalt == nil {
+		v.prfSalt = bytes.Clone(v.header.passkeys.prfSalt)
+	} else if v.prfSalt == nil {
 		salt := make([]byte, PRFSize)
 		if _, err := io.ReadFull(v.cfg.Rand, salt); err != nil {
 			return nil, fmt.Errorf("reading randomness: %w", err)
@@ -255,7 +255,9 @@ func (v *Vault) Passkeys() []Passkey {
 
 // AddPasskey adds a slot for credentialID, whose PRF output on
 // PasskeySalt() is prfOutput, after checking passphrase against the stored
-// wrap (adding a door asks for the key of the first one). A version 1
+// wrap (adding a door asks for the key of the first one). If the vault's
+// salt is no longer the one PasskeySalt gave (another tab added the first
+// passkey meanwhile), it returns ErrStale and writes nothing. A version 1
 // vault becomes version 2: its passphrase wrap is re-made with the same
 // derived key and a fresh nonce, since the format version is in its AD.
 // plaintext (the current contents) is saved with the new header. The
@@ -282,8 +284,15 @@ func (v *Vault) AddPasskey(passphrase, credentialID, prfOutput []byte, added tim
 		return ErrWrongPassphrase
 	}
 	wipe(check)
-	if v.header.passkeys == nil && v.prfSalt == nil {
+	if v.prfSalt == nil {
 		return errNoPasskeySalt // the output cannot be of the salt the vault will store
+	}
+	if v.header.passkeys != nil && !bytes.Equal(v.prfSalt, v.header.passkeys.prfSalt) {
+		// Another tab added the first passkey, with its own salt, since
+		// PasskeySalt: the output is of a salt the vault does not take,
+		// and its slot would never open. Ask PasskeySalt again.
+		v.prfSalt = nil
+		return ErrStale
 	}
 
 	h := *v.header
@@ -305,11 +314,7 @@ func (v *Vault) AddPasskey(passphrase, credentialID, prfOutput []byte, added tim
 	defer wipe(slotKEK)
 	sl.wrappedKey = newGCM(slotKEK).Seal(nil, sl.nonce, v.master, h.passkeys.slotAD(h.kind, &sl))
 	h.passkeys.slots = append(h.passkeys.slots, sl)
-	if err := v.saveLocked(&h, plaintext); err != nil {
-		return err
-	}
-	v.prfSalt = nil
-	return nil
+	return v.saveLocked(&h, plaintext)
 }
 
 // RemovePasskey removes credentialID's slot and saves plaintext (the

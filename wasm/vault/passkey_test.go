@@ -205,6 +205,36 @@ func TestAddPasskeyNeedsPassphrase(t *testing.T) {
 	}
 }
 
+// TestAddPasskeyOfAnotherSalt: two tabs add a first passkey at once; the
+// one whose PRF was evaluated on a salt the vault no longer takes is
+// refused (ErrStale, nothing written), rather than storing a slot that
+// could never open, and succeeds once it asks for the salt again.
+func TestAddPasskeyOfAnotherSalt(t *testing.T) {
+	st := storage.NewMemory()
+	mustCreate(t, st, "x").Lock()
+	a, b := openTwice(t, st)
+	if _, err := b.PasskeySalt(); err != nil { // b draws its own salt
+		t.Fatal(err)
+	}
+	addPasskey(t, a, touchID, "x")
+	if _, _, err := b.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(st)
+	if err := b.AddPasskey(pass, yubikey.id, yubikey.prf, added, []byte("x")); !errors.Is(err, ErrStale) {
+		t.Fatalf("a passkey of the old salt: %v, want ErrStale", err)
+	}
+	if !maps.Equal(before, snapshot(st)) {
+		t.Fatal("a refused AddPasskey wrote")
+	}
+	addPasskey(t, b, yubikey, "x")
+	for _, c := range []credential{touchID, yubikey} {
+		if got, err := unlockWith(t, st, c); err != nil || got != "x" {
+			t.Fatalf("%s: %q, %v", c.id, got, err)
+		}
+	}
+}
+
 func TestRemovePasskey(t *testing.T) {
 	st, v := withPasskey(t)
 	addPasskey(t, v, yubikey, "the seeds")
