@@ -8,6 +8,7 @@
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
 import { createTransferUI } from "./transfer.js";
+import { createPasskeyUI } from "./passkey.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -24,6 +25,7 @@ const CLIPBOARD_CLEAR_MS = 45000; // the clipboard is cleared this long after a 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
 let transferUI = null; // transfer.js: import with a preview, exports, QR codes
+let passkeyUI = null; // passkey.js: unlock with a passkey
 const state = {
   unlocked: false,
   accounts: [],
@@ -164,6 +166,7 @@ function showView(name) {
     unlock: "#unlock-pass",
   }[name];
   if (first) $(first).focus();
+  if (name === "unlock" && passkeyUI) passkeyUI.onUnlockView();
 }
 
 function fatal(text) {
@@ -191,6 +194,7 @@ async function start() {
     status, message, label, showError, busy, download, today, refreshAccounts, focusAccount,
     account: (id) => state.accounts.find((a) => a.id === id),
   });
+  passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
   wire();
   core.onOtherTab(followOtherTab);
   core.onVaultChange((err) => {
@@ -1748,6 +1752,7 @@ function openSettings() {
   showError("#pass-error", "");
   updatePersistStatus();
   renderClock();
+  passkeyUI.onSettings();
   $("#settings-dialog").showModal();
 }
 
