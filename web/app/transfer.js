@@ -267,6 +267,7 @@ export function createTransferUI(core, ui) {
       out = await ui.busy($("#plain-passkey"), "Waiting for the passkey…", () => withPasskey(core, format));
     } catch (err) {
       ui.showError("#plain-error", passkeyRefusal(err));
+      if (err && err.noPasskey) $("#plain-passkey").hidden = true;
       $("#plain-pass").focus();
       return;
     }
@@ -375,6 +376,7 @@ export function createTransferUI(core, ui) {
       out = await ui.busy($("#qr-passkey"), "Waiting for the passkey…", () => withPasskey(core, "qr", qr.accountId));
     } catch (err) {
       ui.showError("#qr-error", passkeyRefusal(err));
+      if (err && err.noPasskey) $("#qr-passkey").hidden = true;
       $("#qr-pass").focus();
       return;
     }
