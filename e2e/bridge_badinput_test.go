@@ -79,6 +79,13 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 			'passkey: add, wrong passphrase': () => tf.passkey.add('not it', 'AAAA', new Uint8Array(32)),
 			'passkey: salt, none': () => tf.passkey.salt(),
 			'passkey: remove, unknown id': () => tf.passkey.remove('AAAA'),
+			'export by passkey: no format': () => tf.transfer.exportPlainWithPasskey('AAAA', new Uint8Array(32)),
+			'export by passkey: PRF as a string': () => tf.transfer.exportPlainWithPasskey('AAAA', 'prf', 'otpauth'),
+			'export by passkey: account id a number': () => tf.transfer.exportPlainWithPasskey('AAAA', new Uint8Array(32), 'qr', 7),
+			'export by passkey: bad format': () => tf.transfer.exportPlainWithPasskey('AAAA', new Uint8Array(32), 'csv'),
+			'export by passkey: id not base64url': () => tf.transfer.exportPlainWithPasskey('not base64!', new Uint8Array(32), 'otpauth'),
+			'export by passkey: short PRF': () => tf.transfer.exportPlainWithPasskey('AAAA', new Uint8Array(16), 'otpauth'),
+			'export by passkey: unknown id': () => tf.transfer.exportPlainWithPasskey('AAAA', new Uint8Array(32), 'aegis'),
 		};
 		const calls = {};
 		for (const [name, f] of Object.entries(cases)) {
@@ -141,6 +148,14 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 		"passkey: add, wrong passphrase":    "wrong_passphrase",
 		"passkey: salt, none":               "bad_argument",
 		"passkey: remove, unknown id":       "passkey_unknown",
+
+		"export by passkey: no format":           "bad_argument",
+		"export by passkey: PRF as a string":     "bad_argument",
+		"export by passkey: account id a number": "bad_argument",
+		"export by passkey: bad format":          "bad_argument",
+		"export by passkey: id not base64url":    "bad_argument",
+		"export by passkey: short PRF":           "passkey_refused",
+		"export by passkey: unknown id":          "passkey_unknown",
 	}
 	names := make([]string, 0, len(got.Calls))
 	for n := range got.Calls {

@@ -5,6 +5,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -347,4 +350,146 @@ func BenchmarkChromiumPasskeyUnlock(b *testing.B) {
 	b.ReportMetric(mw, "passphrase-ms")
 	b.Logf("unlock in Chromium: by passkey median %.1f ms (min %.1f, max %.1f), by passphrase median %.0f ms (min %.0f, max %.0f), %d runs each; passkey/passphrase %.3f",
 		mp, passkey[0], passkey[len(passkey)-1], mw, pass[0], pass[len(pass)-1], len(passkey), mp/mw)
+}
+
+// addPasskeyInSettings adds a passkey of the tab's virtual authenticator in
+// Settings, with the passphrase, and closes Settings.
+func (tb *tab) addPasskeyInSettings() {
+	tb.t.Helper()
+	tb.click("#settings-btn")
+	poll[bool](tb, `!document.querySelector('#passkey-form').hidden`, 10*time.Second)
+	tb.typeInto("#passkey-pass", passphrase)
+	tb.click("#passkey-add")
+	poll[bool](tb, `document.querySelector('#status').textContent.includes('Passkey added')`, 30*time.Second)
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+}
+
+// downloadsNamed lists the finished downloads whose names start with prefix.
+func (tb *tab) downloadsNamed(prefix string) []string {
+	entries, _ := os.ReadDir(tb.downloads())
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && !strings.HasSuffix(e.Name(), ".crdownload") {
+			out = append(out, filepath.Join(tb.downloads(), e.Name()))
+		}
+	}
+	return out
+}
+
+const (
+	plainPasskeyShownJS = `!document.querySelector('#plain-passkey').hidden`
+	// ackJS ticks the export's acknowledgement if it is not ticked.
+	ackJS = `(() => { const a = document.querySelector('#plain-ack'); if (!a.checked) a.click(); })()`
+)
+
+// TestPasskeyExport: a plaintext export and one account's QR code are
+// confirmed with the vault's passkey instead of the passphrase ("Use
+// passkey", by keyboard), and the otpauth list downloaded holds the account;
+// a passkey whose PRF gives another output, and one removed from the vault
+// (by another tab, after this one listed it), are refused with a message,
+// nothing is downloaded, the focus goes to the passphrase, and the
+// passphrase still exports. Without a passkey, no button is offered.
+func TestPasskeyExport(t *testing.T) {
+	tb := newTab(t)
+	tb.do(chromedp.Navigate(localhostURL() + "/app/"))
+	tb.waitView("create")
+	tb.platformAuthenticator()
+	tb.typeInto("#create-pass", passphrase)
+	tb.typeInto("#create-pass2", passphrase)
+	tb.click("#create-submit")
+	tb.waitView("codes")
+	secret := otpauth.EncodeSecret(newSecret(t, 20))
+	r := tb.addManual(manual{Issuer: "Exported", Account: "pat", Secret: secret})
+
+	// No passkey yet: the export asks for the passphrase only.
+	tb.openImport()
+	time.Sleep(300 * time.Millisecond) // the button's check is asynchronous: give it the time to (wrongly) show
+	if eval[bool](tb, plainPasskeyShownJS) {
+		t.Fatal("the export offers a passkey before the vault has one")
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
+
+	tb.addPasskeyInSettings()
+	tb.openImport()
+	poll[bool](tb, plainPasskeyShownJS, 10*time.Second)
+	if !eval[bool](tb, `document.querySelector('#plain-passkey').disabled`) {
+		t.Error("the passkey export is possible without the acknowledgement")
+	}
+
+	// By keyboard: the acknowledgement with Space, "Use passkey" with Enter.
+	tb.do(chromedp.Focus("#plain-ack"))
+	tb.key(" ")
+	poll[bool](tb, `!document.querySelector('#plain-passkey').disabled`, 5*time.Second)
+	tb.do(chromedp.Focus("#plain-passkey"))
+	tb.key("\r")
+	file := tb.waitDownload("twofold-otpauth-")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := string(b); !strings.HasPrefix(text, "otpauth://totp/") || !strings.Contains(text, "secret="+strings.TrimRight(secret, "=")) || !strings.Contains(text, "Exported") {
+		t.Fatalf("the otpauth list exported by passkey holds %q", text)
+	}
+	if v := eval[string](tb, `document.querySelector('#plain-pass').value`); v != "" {
+		t.Errorf("the passphrase field holds %q after the export", v)
+	}
+	if err := os.Remove(file); err != nil { // so that a refused export could not hide behind its name
+		t.Fatal(err)
+	}
+
+	// A passkey whose PRF gives another output: refused, nothing exported.
+	plainErrorJS := `(() => { const e = document.querySelector('#plain-error'); return e.hidden ? '' : e.textContent; })()`
+	tb.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		const get = navigator.credentials.get.bind(navigator.credentials);
+		window.realGet = get;
+		navigator.credentials.get = (o) => { o.publicKey.extensions.prf.eval.first = new Uint8Array(32).fill(9); return get(o); };
+	})()`))
+	tb.do(chromedp.Evaluate[chromedp.Void](ackJS))
+	tb.click("#plain-passkey")
+	if msg := poll[string](tb, plainErrorJS, 30*time.Second); !strings.Contains(msg, "did not open the vault") || !strings.Contains(msg, "Nothing was exported") || !strings.Contains(msg, "passphrase") {
+		t.Fatalf("a wrong PRF output shows %q", msg)
+	}
+	if id := eval[string](tb, `document.activeElement.id`); id != "plain-pass" {
+		t.Errorf("after the refused passkey the focus is on %q, not the passphrase", id)
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`navigator.credentials.get = window.realGet`))
+
+	// One account's QR code, by passkey.
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
+	tb.click("#edit-btn")
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-qr`, r.ID))
+	poll[bool](tb, `document.querySelector('#qr-dialog').open && !document.querySelector('#qr-passkey').hidden`, 10*time.Second)
+	tb.click("#qr-passkey")
+	poll[bool](tb, `!document.querySelector('#qr-stage').hidden && document.querySelector('#qr-canvas').width > 0`, 30*time.Second)
+	tb.click("#qr-done")
+	tb.click("#edit-btn")
+
+	// Removed from the vault by another tab after this one listed it: the
+	// ceremony runs, the vault refuses the credential.
+	tb.openImport()
+	poll[bool](tb, plainPasskeyShownJS, 10*time.Second)
+	eval[bool](tb, `(async () => {
+		const info = await twofold.passkey.list();
+		await twofold.passkey.remove(info.passkeys[0].id);
+		twofold.passkey.list = async () => info;
+		return true;
+	})()`)
+	tb.do(chromedp.Evaluate[chromedp.Void](ackJS))
+	tb.click("#plain-passkey")
+	if msg := poll[string](tb, plainErrorJS, 30*time.Second); !strings.Contains(msg, "not set up for this vault") || !strings.Contains(msg, "Nothing was exported") {
+		t.Fatalf("a passkey removed from the vault shows %q", msg)
+	}
+	if got := tb.downloadsNamed("twofold-"); len(got) != 0 {
+		t.Fatalf("refused passkeys downloaded %v", got)
+	}
+
+	// The passphrase still works, in the same form (an Aegis file this time).
+	tb.do(chromedp.SetValue(chromedp.CSS("#plain-format"), "aegis"))
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#plain-format').dispatchEvent(new Event('change', {bubbles: true}))`))
+	tb.typeInto("#plain-pass", passphrase)
+	tb.click("#plain-submit")
+	aegis, err := os.ReadFile(tb.waitDownload("twofold-aegis-"))
+	if err != nil || !strings.Contains(string(aegis), `"Exported"`) {
+		t.Fatalf("the Aegis file exported with the passphrase: %.200q, %v", aegis, err)
+	}
 }

@@ -299,17 +299,26 @@ func (b *bridge) previewNS(obj js.Value) {
 		return a.Commit(args[0].String(), choices)
 	})
 	b.async(obj, ns, "cancelPreview", none, func([]js.Value) (any, error) { a.CancelPreview(); return nil, nil })
-	b.async(obj, ns, "exportPlain", []jsutil.Param{str("passphrase"), str("format"), {Name: "accountId", Kind: jsutil.String, Optional: true}},
+	// exportPlain and exportPlainWithPasskey differ only in the proof that
+	// confirms the export (transfer.go, Proof).
+	exportAs := func(proof Proof, args []js.Value) (any, error) {
+		id := ""
+		if len(args) > 1 && args[1].Type() == js.TypeString {
+			id = args[1].String()
+		}
+		out, err := a.ExportPlain(proof, args[0].String(), id)
+		if err != nil {
+			return nil, err
+		}
+		return exportValue(out), nil
+	}
+	format := []jsutil.Param{str("format"), {Name: "accountId", Kind: jsutil.String, Optional: true}}
+	b.async(obj, ns, "exportPlain", append([]jsutil.Param{str("passphrase")}, format...), func(args []js.Value) (any, error) {
+		return exportAs(PassphraseProof(args[0].String()), args[1:])
+	})
+	b.async(obj, ns, "exportPlainWithPasskey", append([]jsutil.Param{str("credentialId"), {Name: "prf", Kind: jsutil.Bytes}}, format...),
 		func(args []js.Value) (any, error) {
-			id := ""
-			if len(args) > 2 && args[2].Type() == js.TypeString {
-				id = args[2].String()
-			}
-			out, err := a.ExportPlain(args[0].String(), args[1].String(), id)
-			if err != nil {
-				return nil, err
-			}
-			return exportValue(out), nil
+			return exportAs(PasskeyProof(args[0].String(), jsutil.BytesOf(args[1])), args[2:])
 		})
 }
 

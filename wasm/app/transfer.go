@@ -316,12 +316,47 @@ type Export struct {
 	Count   int       // accounts exported
 }
 
-// ExportPlain checks the vault's passphrase again, then writes every
-// account (for "qr", the one account id) in format: "otpauth" (a list of
-// links), "aegis" (Aegis's plain JSON vault), "google" (Google
-// Authenticator transfer QR codes) or "qr" (one account's QR code, for a
-// second device).
-func (a *App) ExportPlain(passphrase, format, id string) (Export, error) {
+// Proof confirms a plaintext export: the vault's passphrase, or a
+// passkey's credential id (base64url) with its PRF output on the vault's
+// salt. Every export takes one, and check is the one place it is judged.
+type Proof struct {
+	passphrase   string
+	credentialID string
+	prf          []byte
+	passkey      bool
+}
+
+// PassphraseProof is the vault's passphrase, typed again.
+func PassphraseProof(passphrase string) Proof { return Proof{passphrase: passphrase} }
+
+// PasskeyProof is a passkey's id and PRF output (wiped once checked).
+func PasskeyProof(credentialID string, prf []byte) Proof {
+	return Proof{credentialID: credentialID, prf: prf, passkey: true}
+}
+
+// check reports whether p opens the unlocked vault v: the passphrase's
+// wrap (vault.CheckPassphrase, "wrong_passphrase") or the passkey's slot
+// (vault.CheckPasskey, "passkey_unknown" or "passkey_refused"). It wipes
+// the PRF output.
+func (p Proof) check(v *vault.Vault) error {
+	defer clear(p.prf)
+	if !p.passkey {
+		return v.CheckPassphrase([]byte(p.passphrase))
+	}
+	cred, err := credentialID(p.credentialID)
+	if err != nil {
+		return err
+	}
+	return v.CheckPasskey(cred, p.prf)
+}
+
+// ExportPlain checks proof (the passphrase again, or a passkey), then
+// writes every account (for "qr", the one account id) in format:
+// "otpauth" (a list of links), "aegis" (Aegis's plain JSON vault),
+// "google" (Google Authenticator transfer QR codes) or "qr" (one account's
+// QR code, for a second device).
+func (a *App) ExportPlain(proof Proof, format, id string) (Export, error) {
+	defer clear(proof.prf)
 	if format != "otpauth" && format != "aegis" && format != "google" && format != "qr" {
 		return Export{}, errExportFormat
 	}
@@ -329,7 +364,7 @@ func (a *App) ExportPlain(passphrase, format, id string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
-	if err := v.CheckPassphrase([]byte(passphrase)); err != nil {
+	if err := proof.check(v); err != nil {
 		return Export{}, err
 	}
 	var text string

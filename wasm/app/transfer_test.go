@@ -253,12 +253,12 @@ func TestExportsRoundTrip(t *testing.T) {
 		}
 	}
 	want, _ := a.List()
-	_, err := a.ExportPlain("wrong passphrase", "aegis", "")
+	_, err := a.ExportPlain(PassphraseProof("wrong passphrase"), "aegis", "")
 	wantCode(t, err, CodeWrongPassphrase)
-	_, err = a.ExportPlain(pass, "pdf", "")
+	_, err = a.ExportPlain(PassphraseProof(pass), "pdf", "")
 	wantCode(t, err, CodeBadArgument)
 	for _, format := range []string{"otpauth", "aegis", "google"} {
-		out, err := a.ExportPlain(pass, format, "")
+		out, err := a.ExportPlain(PassphraseProof(pass), format, "")
 		if err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
@@ -286,14 +286,14 @@ func TestExportsRoundTrip(t *testing.T) {
 		}
 	}
 	steam := want[len(want)-1]
-	out, err := a.ExportPlain(pass, "qr", steam.ID)
+	out, err := a.ExportPlain(PassphraseProof(pass), "qr", steam.ID)
 	if err != nil || len(out.Codes) != 1 {
 		t.Fatalf("qr: %+v %v", out, err)
 	}
 	if text := string(decodeAll(t, out)); !strings.HasPrefix(text, "otpauth://steam/Steam:gaben?") {
 		t.Errorf("the Steam account's code holds %s", text)
 	}
-	_, err = a.ExportPlain(pass, "qr", "nope")
+	_, err = a.ExportPlain(PassphraseProof(pass), "qr", "nope")
 	wantCode(t, err, CodeNotFound)
 }
 
@@ -385,4 +385,83 @@ func TestListAPI(t *testing.T) {
 	if v, _ := a.List(); v[2].LastUsedMs != float64(t0.UnixMilli()) {
 		t.Errorf("last use %v", v[2].LastUsedMs)
 	}
+}
+
+// TestExportWithPasskey: a passkey confirms a plaintext export as the
+// passphrase does, through the same Proof check. A wrong output, an unknown
+// or removed credential and a malformed id export nothing; the PRF output
+// is wiped whatever happens; the passphrase keeps working.
+func TestExportWithPasskey(t *testing.T) {
+	a, tr, _, _ := transferApp(t)
+	if _, err := a.AddURI(seedURI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PasskeySalt(pass); err != nil {
+		t.Fatal(err)
+	}
+	id := b64.EncodeToString([]byte("credential"))
+	prf := func(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+	if err := a.AddPasskey(pass, id, prf(7)); err != nil {
+		t.Fatal(err)
+	}
+	byPass, err := a.ExportPlain(PassphraseProof(pass), "otpauth", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	calls := tr.count()
+	for _, tc := range []struct {
+		name, id string
+		prf      []byte
+		want     string
+	}{
+		{"wrong PRF output", id, prf(8), CodePasskeyRefused},
+		{"short PRF output", id, prf(7)[:16], CodePasskeyRefused},
+		{"unknown credential", b64.EncodeToString([]byte("other")), prf(7), CodePasskeyUnknown},
+		{"malformed credential id", "not base64!", prf(7), CodeBadArgument},
+		{"no credential id", "", prf(7), CodeBadArgument},
+	} {
+		for _, format := range []string{"otpauth", "aegis", "google"} {
+			given := bytes.Clone(tc.prf)
+			out, err := a.ExportPlain(PasskeyProof(tc.id, given), format, "")
+			wantCode(t, err, tc.want)
+			if out.File != nil || out.Codes != nil || out.Count != 0 {
+				t.Errorf("%s, %s: exported %+v", tc.name, format, out)
+			}
+			if !bytes.Equal(given, make([]byte, len(given))) {
+				t.Errorf("%s, %s: the PRF output was not wiped", tc.name, format)
+			}
+		}
+	}
+	if tr.count() != calls {
+		t.Fatal("a refused passkey reached the transfer module")
+	}
+
+	given := prf(7)
+	out, err := a.ExportPlain(PasskeyProof(id, given), "otpauth", "")
+	if err != nil || !bytes.Equal(out.File, byPass.File) || out.Count != 1 {
+		t.Fatalf("otpauth by passkey = %q, %d, %v; want the passphrase's export", out.File, out.Count, err)
+	}
+	if !bytes.Equal(given, make([]byte, 32)) {
+		t.Fatal("the PRF output was not wiped")
+	}
+	list, _ := a.List()
+	if out, err := a.ExportPlain(PasskeyProof(id, prf(7)), "qr", list[0].ID); err != nil || len(out.Codes) != 1 {
+		t.Fatalf("one account's QR code by passkey: %+v, %v", out, err)
+	}
+	if out, err := a.ExportPlain(PasskeyProof(id, prf(7)), "aegis", ""); err != nil || out.Count != 1 {
+		t.Fatalf("aegis by passkey: %+v, %v", out, err)
+	}
+
+	if err := a.RemovePasskey(id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.ExportPlain(PasskeyProof(id, prf(7)), "otpauth", "")
+	wantCode(t, err, CodePasskeyUnknown)
+	if _, err := a.ExportPlain(PassphraseProof(pass), "otpauth", ""); err != nil {
+		t.Fatalf("the passphrase after the passkey was removed: %v", err)
+	}
+	a.Lock()
+	_, err = a.ExportPlain(PasskeyProof(id, prf(7)), "otpauth", "")
+	wantCode(t, err, CodeLocked)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -208,6 +209,49 @@ func UnlockWithPasskey(st storage.Storage, credentialID, prfOutput []byte, cfg C
 		return nil, nil, err
 	}
 	return &Vault{store: st, cfg: cfg, master: master, header: &p.header, generation: gen}, plaintext, nil
+}
+
+// CheckPasskey reports whether credentialID's PRF output (on the vault's
+// PRF salt) opens its slot and gives this Vault's master key, as
+// CheckPassphrase does for the passphrase, so that a plaintext export can
+// be confirmed with a passkey. It reads the stored vault rather than the
+// header this Vault holds, so a passkey removed in another tab is refused
+// at once. An unknown or removed credential gives ErrPasskeyUnknown, an
+// output that does not open its slot (or opens another vault's key)
+// ErrPasskeyRefused. It wipes what it derives; the caller wipes prfOutput.
+func (v *Vault) CheckPasskey(credentialID, prfOutput []byte) error {
+	if err := checkPRF(credentialID, prfOutput); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	locked := v.master == nil
+	v.mu.Unlock()
+	if locked {
+		return ErrLocked
+	}
+	_, p, err := readCurrent(v.store)
+	if err != nil {
+		return err
+	}
+	i := p.passkeys.find(credentialID)
+	if i < 0 {
+		return ErrPasskeyUnknown
+	}
+	sl := &p.passkeys.slots[i]
+	kek := slotKey(prfOutput, p.passkeys.prfSalt, credentialID)
+	defer wipe(kek)
+	master, err := newGCM(kek).Open(nil, sl.nonce, sl.wrappedKey, p.passkeys.slotAD(p.kind, sl))
+	if err != nil {
+		return ErrPasskeyRefused
+	}
+	defer wipe(master)
+	v.mu.Lock()
+	same := v.master != nil && subtle.ConstantTimeCompare(master, v.master) == 1
+	v.mu.Unlock()
+	if !same {
+		return ErrPasskeyRefused
+	}
+	return nil
 }
 
 // PasskeySalt is the salt the page evaluates a new credential's PRF on

@@ -485,3 +485,69 @@ func BenchmarkUnlockWithPasskey(b *testing.B) {
 		v.Lock()
 	}
 }
+
+// TestCheckPasskey: a passkey confirms a plaintext export as the passphrase
+// does (CheckPassphrase); what does not open its slot is refused with the
+// unlock's errors, and nothing is written.
+func TestCheckPasskey(t *testing.T) {
+	st, v := withPasskey(t)
+	before := snapshot(st)
+	if err := v.CheckPasskey(touchID.id, touchID.prf); err != nil {
+		t.Fatalf("the vault's passkey: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		c    credential
+		want error
+	}{
+		{"wrong PRF output", credential{touchID.id, yubikey.prf}, ErrPasskeyRefused},
+		{"short PRF output", credential{touchID.id, touchID.prf[:16]}, ErrPasskeyRefused},
+		{"unknown credential", stranger, ErrPasskeyUnknown},
+		{"empty credential id", credential{nil, touchID.prf}, ErrPasskeyUnknown},
+	} {
+		if err := v.CheckPasskey(tc.c.id, tc.c.prf); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if after := snapshot(st); !maps.Equal(before, after) {
+		t.Fatal("checking a passkey changed the stored vault")
+	}
+
+	// Removed in another tab: refused at once, before this Vault reloads.
+	other, _, err := Unlock(st, pass, testConfig(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.RemovePasskey(touchID.id, []byte("the seeds")); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.CheckPasskey(touchID.id, touchID.prf); !errors.Is(err, ErrPasskeyUnknown) {
+		t.Fatalf("passkey removed elsewhere: %v, want ErrPasskeyUnknown", err)
+	}
+	if err := v.CheckPassphrase(pass); err != nil {
+		t.Fatalf("the passphrase after a refused passkey: %v", err)
+	}
+	v.Lock()
+	if err := v.CheckPasskey(touchID.id, touchID.prf); !errors.Is(err, ErrLocked) {
+		t.Fatalf("locked: %v", err)
+	}
+}
+
+// TestCheckPasskeyOfAnotherVault: a slot that opens, but to another vault's
+// key (the stored vault replaced under this Vault), is refused.
+func TestCheckPasskeyOfAnotherVault(t *testing.T) {
+	_, v := withPasskey(t)
+	st2 := storage.NewMemory() // another vault (other randomness), with the same credential
+	v2, err := Create(st2, pass, []byte("other seeds"), testConfig(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addPasskey(t, v2, touchID, "other seeds")
+	if err := v2.CheckPasskey(touchID.id, touchID.prf); err != nil {
+		t.Fatalf("its own vault: %v", err)
+	}
+	v.store = st2
+	if err := v.CheckPasskey(touchID.id, touchID.prf); !errors.Is(err, ErrPasskeyRefused) {
+		t.Fatalf("another vault's slot: %v, want ErrPasskeyRefused", err)
+	}
+}

@@ -231,6 +231,11 @@ export async function createCore() {
     async exportPlain(passphrase, format, accountId) {
       return accountId ? call(transfer.exportPlain, passphrase, format, accountId) : call(transfer.exportPlain, passphrase, format);
     },
+    // exportPlainWithPasskey is exportPlain confirmed by a passkey: its id
+    // and PRF output, which the caller zeroes once the call settled.
+    async exportPlainWithPasskey(id, prf, format, accountId) {
+      return accountId ? call(transfer.exportPlainWithPasskey, id, prf, format, accountId) : call(transfer.exportPlainWithPasskey, id, prf, format);
+    },
     async setClockOffset(ms) { await call(accounts.setClockOffset, ms); },
 
     // Passkey unlock (twofold.passkey; web/app/passkey.js runs WebAuthn).

@@ -8,8 +8,10 @@
 // "Passkey unlock"). The passphrase always works as well.
 //
 // Two places: Settings ("Unlock with a passkey": add, list, remove) and the
-// lock screen ("Unlock with passkey" beside the passphrase). It talks to
-// the authenticator only through core.js.
+// lock screen ("Unlock with passkey" beside the passphrase). Two helpers,
+// passkeyUsable and askPasskey, let transfer.js confirm a plaintext export
+// with a passkey instead of the passphrase. It talks to the authenticator
+// only through core.js.
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -58,6 +60,10 @@ async function support() {
   return { ok: true };
 }
 
+// supported is the promise of support(), asked once per page.
+let supported = null;
+const check = () => (supported ||= support());
+
 // ceremonyError turns a WebAuthn rejection into a sentence.
 function ceremonyError(err, adding) {
   const name = err && err.name;
@@ -92,6 +98,39 @@ async function assert(ids, salt) {
   });
 }
 
+// passkeyUsable says whether the stored vault has a passkey and this
+// browser can use it here (a secure page, WebAuthn with PRF).
+export async function passkeyUsable(core) {
+  if (!core.hasPasskey) return false;
+  try {
+    if ((await core.passkeyList()).passkeys.length === 0) return false;
+  } catch (_) {
+    return false;
+  }
+  return (await check()).ok;
+}
+
+// askPasskey asks for one of the vault's passkeys and resolves with its id
+// (base64url) and its PRF output on the vault's salt: {id, prf}. The caller
+// hands both to core and zeroes prf once the call settled. It rejects with
+// an Error whose message says why (err.noPasskey when the vault has none
+// any more), or with core's BridgeError (which has a code).
+export async function askPasskey(core) {
+  const info = await core.passkeyList();
+  if (info.passkeys.length === 0) {
+    throw Object.assign(new Error("This vault has no passkey any more."), { noPasskey: true });
+  }
+  let cred;
+  try {
+    cred = await assert(info.passkeys.map((p) => p.id), fromB64url(info.salt));
+  } catch (err) {
+    throw new Error(ceremonyError(err, false));
+  }
+  const prf = prfOf(cred);
+  if (!prf) throw new Error("The passkey did not give Twofold the key it needs (the PRF extension).");
+  return { id: toB64url(cred.rawId), prf };
+}
+
 function dateOf(ms) {
   try {
     return new Date(ms).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
@@ -101,9 +140,6 @@ function dateOf(ms) {
 }
 
 export function createPasskeyUI(core, { status, message, showError, busy, enterVault }) {
-  let supported = null; // the promise of support(), asked once
-  const check = () => (supported ||= support());
-
   // --- lock screen -------------------------------------------------------
 
   // onUnlockView shows "Unlock with passkey" when the vault has a passkey
@@ -140,32 +176,20 @@ export function createPasskeyUI(core, { status, message, showError, busy, enterV
 
   async function unlock() {
     showError("#unlock-error", "");
-    let info;
+    let id, prf;
     try {
-      info = await core.passkeyList();
+      ({ id, prf } = await askPasskey(core));
     } catch (err) {
-      fallBack(message(err));
-      return;
-    }
-    if (info.passkeys.length === 0) {
-      fallBack("This vault has no passkey any more. Unlock with your passphrase.");
-      $("#passkey-unlock-btn").hidden = true;
-      return;
-    }
-    let cred;
-    try {
-      cred = await assert(info.passkeys.map((p) => p.id), fromB64url(info.salt));
-    } catch (err) {
-      fallBack(`${ceremonyError(err, false)} Unlock with your passphrase.`);
-      return;
-    }
-    const prf = prfOf(cred);
-    if (!prf) {
-      fallBack("The passkey did not give Twofold the key it needs (the PRF extension). Unlock with your passphrase.");
+      if (err.code) { // a BridgeError from core: its sentence as it is
+        fallBack(message(err));
+        return;
+      }
+      if (err.noPasskey) $("#passkey-unlock-btn").hidden = true;
+      fallBack(`${err.message} Unlock with your passphrase.`);
       return;
     }
     try {
-      await core.passkeyUnlock(toB64url(cred.rawId), prf);
+      await core.passkeyUnlock(id, prf);
     } catch (err) {
       fallBack(message(err));
       return;

@@ -3,11 +3,38 @@
 // codes) and one account's QR code for a second device. Go reads and writes
 // the files (twofold.transfer in twofold.d.ts; other apps' formats through
 // the transfer module it loads on first use); this script asks, shows and
-// downloads. The exports hold secrets: the passphrase is asked again, the
-// page says what the file holds, and QR codes are drawn on a canvas that is
-// cleared when the dialog closes.
+// downloads. The exports hold secrets: the passphrase is asked again (or,
+// where the vault has a passkey this browser can use, the passkey: "Use
+// passkey", through passkey.js's ceremony), the page says what the file
+// holds, and QR codes are drawn on a canvas that is cleared when the dialog
+// closes.
+
+import { askPasskey, passkeyUsable } from "./passkey.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
+
+// passkeyRefusal says why a passkey did not confirm an export; the
+// passphrase field stays there for another try.
+function passkeyRefusal(err) {
+  const why = {
+    passkey_unknown: "This passkey is not set up for this vault (it may have been removed).",
+    passkey_refused: "This passkey did not open the vault.",
+  }[err && err.code];
+  if (why) return `${why} Nothing was exported; use your passphrase.`;
+  if (err && err.code) return err; // core's sentence, as it is
+  return `${(err && err.message) || "The passkey request failed."} Nothing was exported; use your passphrase.`;
+}
+
+// withPasskey asks for one of the vault's passkeys and has core export with
+// it, zeroing the PRF output once the call settled.
+async function withPasskey(core, format, accountId) {
+  const { id, prf } = await askPasskey(core);
+  try {
+    return await core.exportPlainWithPasskey(id, prf, format, accountId);
+  } finally {
+    prf.fill(0);
+  }
+}
 
 // Each export's warning, and what the person acknowledges.
 const EXPORTS = {
@@ -227,8 +254,31 @@ export function createTransferUI(core, ui) {
       $("#plain-pass").select();
       return;
     }
+    plainDone(out, format);
+  }
+
+  // onPlainPasskey is the export confirmed by a passkey instead.
+  async function onPlainPasskey() {
+    ui.showError("#plain-error", "");
+    if (!$("#plain-ack").checked) return;
+    const format = $("#plain-format").value;
+    let out;
+    try {
+      out = await ui.busy($("#plain-passkey"), "Waiting for the passkey…", () => withPasskey(core, format));
+    } catch (err) {
+      ui.showError("#plain-error", passkeyRefusal(err));
+      if (err && err.noPasskey) $("#plain-passkey").hidden = true;
+      $("#plain-pass").focus();
+      return;
+    }
+    plainDone(out, format);
+  }
+
+  // plainDone hands over an export: a download, or the QR codes.
+  function plainDone(out, format) {
     $("#plain-form").reset();
     $("#plain-submit").disabled = true;
+    $("#plain-passkey").disabled = true;
     onFormatChange();
     const left = out.skipped.length ? ` Left out, as the format has no place for them: ${out.skipped.map((s) => s.label).join(", ")}.` : "";
     if (format === "google") {
@@ -292,8 +342,16 @@ export function createTransferUI(core, ui) {
     $("#qr-auth-form").hidden = false;
     $("#qr-stage").hidden = true;
     ui.showError("#qr-error", "");
+    $("#qr-passkey").hidden = true;
     $("#qr-dialog").showModal();
     $("#qr-pass").focus();
+    showPasskey("#qr-passkey");
+  }
+
+  // showPasskey shows a "Use passkey" button when the vault has a passkey
+  // this browser can use.
+  async function showPasskey(sel) {
+    $(sel).hidden = !(await passkeyUsable(core));
   }
 
   async function onQRAuth(ev) {
@@ -305,6 +363,21 @@ export function createTransferUI(core, ui) {
     } catch (err) {
       ui.showError("#qr-error", err.code === "wrong_passphrase" ? "Wrong passphrase." : err);
       $("#qr-pass").select();
+      return;
+    }
+    $("#qr-auth-form").reset();
+    showCodes(out.codes, $("#qr-title").textContent, $("#qr-warning").textContent);
+  }
+
+  async function onQRPasskey() {
+    ui.showError("#qr-error", "");
+    let out;
+    try {
+      out = await ui.busy($("#qr-passkey"), "Waiting for the passkey…", () => withPasskey(core, "qr", qr.accountId));
+    } catch (err) {
+      ui.showError("#qr-error", passkeyRefusal(err));
+      if (err && err.noPasskey) $("#qr-passkey").hidden = true;
+      $("#qr-pass").focus();
       return;
     }
     $("#qr-auth-form").reset();
@@ -328,6 +401,7 @@ export function createTransferUI(core, ui) {
       ui.showError("#plain-error", "");
       if (!preview) resetImport();
       onFormatChange();
+      showPasskey("#plain-passkey");
     },
     reset() {
       resetImport();
@@ -348,9 +422,14 @@ export function createTransferUI(core, ui) {
       zone.addEventListener("dragover", () => zone.classList.add("over"));
       for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("over"));
       on("#plain-format", "change", onFormatChange);
-      on("#plain-ack", "change", (ev) => { $("#plain-submit").disabled = !ev.target.checked; });
+      on("#plain-ack", "change", (ev) => {
+        $("#plain-submit").disabled = !ev.target.checked;
+        $("#plain-passkey").disabled = !ev.target.checked;
+      });
       on("#plain-form", "submit", onPlain);
+      on("#plain-passkey", "click", onPlainPasskey);
       on("#qr-auth-form", "submit", onQRAuth);
+      on("#qr-passkey", "click", onQRPasskey);
       on("#qr-prev", "click", () => { qr.index = Math.max(0, qr.index - 1); drawCode(); });
       on("#qr-next", "click", () => { qr.index = Math.min(qr.codes.length - 1, qr.index + 1); drawCode(); });
       $("#qr-dialog").addEventListener("close", clearCodes);

@@ -17,9 +17,10 @@
 // - A rejected Promise always carries a TwofoldError: `message` is a sentence
 //   to show to the person as is; branch on `code`.
 // - Wrong argument count or types reject with code "bad_argument".
-// - Seeds never cross into JavaScript, except from transfer.exportPlain() (the
-//   explicit plaintext exports, after the passphrase again) and inside the
-//   encrypted exportBackup() file.
+// - Seeds never cross into JavaScript, except from transfer.exportPlain() and
+//   exportPlainWithPasskey() (the explicit plaintext exports, after the
+//   passphrase or a passkey again) and inside the encrypted exportBackup()
+//   file.
 //   Codes are computed in Go.
 // - Times are Unix milliseconds (Date.now()), durations milliseconds.
 
@@ -490,6 +491,17 @@ export interface TransferAPI {
    * export that says what the file holds.
    */
   exportPlain(passphrase: string, format: "otpauth" | "aegis" | "google" | "qr", accountId?: string): Promise<PlainExport>;
+  /**
+   * exportPlain confirmed by a passkey instead of the passphrase: the
+   * credential's id (base64url) and its PRF output on the vault's salt
+   * (passkey.list().salt), which the caller zeroes once the call settled.
+   * The check is the same one (the export's proof, wasm/app/transfer.go
+   * Proof); a passkey removed in another tab counts at once.
+   * "passkey_unknown" (not this vault's, or removed), "passkey_refused" (the
+   * output does not open its slot), "bad_argument" (an id that is not
+   * base64url); nothing is exported, and the passphrase still works.
+   */
+  exportPlainWithPasskey(credentialId: string, prf: Uint8Array, format: "otpauth" | "aegis" | "google" | "qr", accountId?: string): Promise<PlainExport>;
 }
 
 export interface PersistStatus {
