@@ -403,6 +403,15 @@ export interface PushStatus {
   reason: string;
   /** waiting: when the next attempt starts (Unix ms). */
   retryAtMs: number;
+  /**
+   * A prompt of this account was reported ("Deny, this wasn't me", here or
+   * on another device of the account): the server sends no prompts until
+   * its owner signs in with a code. Lifted by the next prompt, or by
+   * turning prompts off. A change arrives as a "status" event.
+   */
+  paused: boolean;
+  /** When the report was seen (Unix ms); 0 if not paused. */
+  pausedAtMs: number;
 }
 
 export interface PushPrompt {
