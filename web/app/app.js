@@ -7,6 +7,7 @@
 
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
+import { createStorageNotice, fitAddMethods, humane, showKeyCheck } from "./notices.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -20,6 +21,7 @@ const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a 
 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
+let storageNotice = null; // notices.js: until the person acts on it
 const state = {
   unlocked: false,
   accounts: [],
@@ -63,7 +65,7 @@ function saveSettings() {
 // message turns whatever went wrong into a sentence a person can read.
 function message(err) {
   let m = err && typeof err === "object" && "message" in err ? String(err.message) : String(err || "");
-  m = m.replace(/^(?:[a-z0-9]+: )+/, ""); // package prefixes such as "otpauth: "
+  m = humane(m.replace(/^(?:[a-z0-9]+: )+/, "")); // package prefixes such as "otpauth: "
   if (m === "") m = "something went wrong";
   return m.charAt(0).toUpperCase() + m.slice(1);
 }
@@ -180,6 +182,7 @@ async function start() {
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
   wire();
+  storageNotice = createStorageNotice({ requestPersistence, openBackup: () => openBackup("#export-pass"), status });
   core.onOtherTab(followOtherTab);
   core.onVaultChange((err) => {
     if (err.code === "passphrase_changed") lock(message(err));
@@ -246,7 +249,7 @@ async function onCreate(ev) {
     await enterVault();
     status(state.persisted
       ? "Your vault is ready, and the browser will keep it (persistent storage granted). Add your first account."
-      : "Your vault is ready. The browser did not promise to keep it (persistent storage not granted), so make a backup once you have added accounts.",
+      : "Your vault is ready. Add your first account.",
     { ms: 8000 });
   });
 }
@@ -365,7 +368,8 @@ async function requestPersistence() {
   } catch (_) {
     state.persisted = false;
   }
-  updatePersistStatus();
+  await updatePersistStatus();
+  return state.persisted;
 }
 
 async function updatePersistStatus() {
@@ -389,6 +393,7 @@ async function updatePersistStatus() {
     ask.hidden = false;
   }
   document.documentElement.dataset.persisted = String(state.persisted);
+  storageNotice.update({ persisted: state.persisted });
 }
 
 // ---------------------------------------------------------------------------
@@ -396,6 +401,7 @@ async function updatePersistStatus() {
 
 async function refreshAccounts() {
   state.accounts = await core.accounts();
+  storageNotice.update({ accounts: state.accounts.length });
   renderAccounts();
   tick();
 }
@@ -685,8 +691,9 @@ function openAdd() {
   if (!state.unlocked) return;
   showError("#add-error", "");
   showError("#manual-error", "");
+  const first = fitAddMethods();
   $("#add-dialog").showModal();
-  $("#scan-camera").focus();
+  (first || $("#manual summary")).focus();
 }
 
 // pixelsOf draws an image source on a canvas no larger than longSide and
@@ -865,29 +872,12 @@ function mediaError(err, kind) {
 // Manual entry
 
 function resetManualHint() {
-  const msg = $("#m-secret-msg");
-  msg.textContent = "Letters A–Z and digits 2–7, as the service shows it. Spaces do not matter.";
-  msg.className = "hint";
-  $("#m-secret").removeAttribute("aria-invalid");
+  showKeyCheck(null, $("#m-secret"), $("#m-secret-msg"));
 }
 
 function onSecretInput() {
   const v = $("#m-secret").value;
-  const msg = $("#m-secret-msg");
-  if (v.trim() === "") {
-    resetManualHint();
-    return;
-  }
-  const check = core.checkKey(v);
-  if (check.ok) {
-    msg.textContent = check.bits ? `Looks right: a ${check.bits}-bit key.` : "Looks right.";
-    msg.className = "hint good";
-    $("#m-secret").removeAttribute("aria-invalid");
-  } else {
-    msg.textContent = message(check.message);
-    msg.className = "hint bad";
-    $("#m-secret").setAttribute("aria-invalid", "true");
-  }
+  showKeyCheck(v.trim() === "" ? null : core.checkKey(v), $("#m-secret"), $("#m-secret-msg"));
 }
 
 function onTypeChange() {
@@ -910,14 +900,25 @@ async function onManual(ev) {
     period: type === "totp" ? Number($("#m-period").value) : 0,
     counter: type === "hotp" ? Number($("#m-counter").value) : 0,
   };
+  const check = core.checkKey(fields.secret);
+  if (check.ok && check.link) {
+    // A whole otpauth link in the key field: added as a scanned one is,
+    // with its own names and settings.
+    if (await addFromText(fields.secret, "link")) {
+      $("#manual-form").reset();
+      resetManualHint();
+      onTypeChange();
+    }
+    return;
+  }
   if (!fields.issuer && !fields.account) {
     showError("#manual-error", "Give the account a service or an account name, so you can tell it apart.");
     $("#m-account").focus();
     return;
   }
-  const check = core.checkKey(fields.secret);
   if (!check.ok) {
-    showError("#manual-error", check.message);
+    // Said once, under the field (not again here).
+    showKeyCheck(check, $("#m-secret"), $("#m-secret-msg"));
     $("#m-secret").focus();
     return;
   }
@@ -1205,6 +1206,7 @@ async function onExport(ev) {
     download(`twofold-backup-${today()}.twofold`, bytes, "application/octet-stream");
   });
   $("#export-form").reset();
+  storageNotice.backedUp();
   status(`Backup downloaded with ${state.accounts.length} account${state.accounts.length === 1 ? "" : "s"}. Keep the file and its passphrase apart.`, { ms: 8000 });
 }
 
