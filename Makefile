@@ -48,8 +48,8 @@ test-e2e: wasm ## only the end-to-end tests in headless Chromium against the rea
 	$(GO) test -count=1 -v ./e2e
 
 .PHONY: screenshots
-screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$' ./e2e
+screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
 
 .PHONY: vet
 vet:

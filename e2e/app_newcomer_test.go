@@ -60,7 +60,6 @@ func TestAppPhoneHeaderAndAddDialog(t *testing.T) {
 	tb.beforeScripts(noScreenCapture)
 	tb.phoneApp()
 	tb.createVault(passphrase)
-	tb.shot("app-phone-empty")
 
 	if !tb.visible(".brand-name") {
 		t.Error("the brand's name is not shown on a phone")
@@ -260,6 +259,7 @@ func TestAppVaultFormsHaveUsernames(t *testing.T) {
 func TestAppQuietListAndErrors(t *testing.T) {
 	base, stop := startExtraServer(t)
 	tb := newTab(t)
+	tb.beforeScripts(storageGranted)
 	tb.expectConsoleError("Failed to load resource")
 	tb.do(chromedp.Navigate(base + "/app/"))
 	tb.waitView("create")

@@ -38,6 +38,7 @@ func newPushSetup(t *testing.T) *pushSetup {
 	t.Helper()
 	site := newSiteTab(t)
 	app := newTab(t)
+	app.beforeScripts(storageGranted) // the guide's pictures show the prompts, not the storage notice
 	// Activation has just spent the current step's code, so the first
 	// registration attempt is refused (403) and the next step's code is sent.
 	app.expectConsoleError("Failed to load resource: the server responded with a status of 403")
