@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -254,10 +256,17 @@ func TestAppVaultFormsHaveUsernames(t *testing.T) {
 // Items 2 and 5: an ordinary account says nothing about sign-in prompts; an
 // account that can receive them shows a small indicator, and its details
 // on demand. When the server cannot be reached, enabling prompts fails in
-// the error style, in a sentence (not "Failed to fetch"), with a Retry;
-// an error toast looks like an error.
+// the error style, in a sentence (not "Failed to fetch"), with a Retry
+// that tries again (the server, back, answers it); an error toast looks
+// like an error.
 func TestAppQuietListAndErrors(t *testing.T) {
-	base, stop := startExtraServer(t)
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	base := "http://" + addr
+	stop := serverAt(t, addr, data)
 	tb := newTab(t)
 	tb.beforeScripts(storageGranted)
 	tb.expectConsoleError("Failed to load resource")
@@ -309,6 +318,15 @@ func TestAppQuietListAndErrors(t *testing.T) {
 	}
 	tb.shot("app-push-error")
 
+	// The server is back: Retry tries again, and this time the server
+	// answers (it knows no device of that name: its own sentence).
+	serverAt(t, addr, data)
+	tb.click(row + " .push-retry")
+	got = poll[string](tb, fmt.Sprintf(`(() => { const e = document.querySelector('%s .push-row-error'); return e && !e.textContent.includes('Could not reach') ? e.textContent : ''; })()`, row), 15*time.Second)
+	if !strings.Contains(got, "registration") {
+		t.Errorf("after Retry the row says %q, want the server's answer", got)
+	}
+
 	// An error toast (a pasted link that is no account) looks like one.
 	tb.do(chromedp.Evaluate[chromedp.Void](`(() => {
 		const dt = new DataTransfer();
@@ -319,4 +337,38 @@ func TestAppQuietListAndErrors(t *testing.T) {
 	if c := eval[string](tb, `getComputedStyle(document.querySelector('#status')).color`); c != danger {
 		t.Errorf("an error toast is %s, errors are %s", c, danger)
 	}
+}
+
+// serverAt starts the test's server binary at addr with its data in dir
+// (so a test can stop it and start it again where the page expects it)
+// and returns a stop function, also registered as a cleanup.
+func serverAt(t *testing.T, addr, dir string) (stop func()) {
+	t.Helper()
+	if serverBin == "" {
+		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
+	}
+	cmd := exec.Command(serverBin, serverArgs(addr, dir)...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
+	}
+	t.Cleanup(stop)
+	if err := waitHealthy("http://"+addr+"/healthz", exited, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return stop
 }
