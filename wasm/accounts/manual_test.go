@@ -92,3 +92,35 @@ func TestCheckKeyLink(t *testing.T) {
 		t.Errorf("a key that starts like a link: %+v", c)
 	}
 }
+
+// FuzzCheckKey: whatever is typed or pasted into the key field, the check
+// does not panic and agrees with adding it: a key it calls right is one
+// Manual.Key accepts (and a refused one Manual.Key refuses), a link it
+// calls right is one otpauth.Parse reads, and a refusal always says why.
+func FuzzCheckKey(f *testing.F) {
+	for _, s := range []string{"JBSW Y3DP EHPK 3PXP", "JBSW", "jbsw0y3d", "", "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP",
+		"OTPAUTH://hotp/x:y?secret=AAAA&counter=1", "otpauth-migration://offline?data=", "otpauth:/", "====", "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		c := CheckKey(typed)
+		if !c.OK && c.Message == "" {
+			t.Fatalf("CheckKey(%q) refuses without a reason: %+v", typed, c)
+		}
+		if c.OK && c.Summary == "" {
+			t.Fatalf("CheckKey(%q) accepts without a summary: %+v", typed, c)
+		}
+		if c.Link {
+			if c.OK && strings.HasPrefix(strings.ToLower(strings.TrimSpace(typed)), "otpauth://") {
+				if _, err := otpauth.Parse(strings.TrimSpace(typed)); err != nil {
+					t.Fatalf("CheckKey(%q) accepts a link Parse refuses: %v", typed, err)
+				}
+			}
+			return
+		}
+		_, err := Manual{Account: "ana", Secret: typed}.Key()
+		if (err == nil) != c.OK {
+			t.Fatalf("CheckKey(%q).OK = %v, Manual.Key: %v", typed, c.OK, err)
+		}
+	})
+}
