@@ -114,6 +114,25 @@ func TestAppPhoneHeaderAndAddDialog(t *testing.T) {
 	d.shotView("app-add")
 }
 
+// Item 1: a browser that offers pages no camera (getUserMedia is missing
+// on a plain-http page) is not offered the camera, and the dialog says
+// why; the focus starts on what is offered.
+func TestAppAddDialogWithoutCamera(t *testing.T) {
+	tb := newTab(t)
+	tb.beforeScripts(`(() => { if (navigator.mediaDevices) { delete MediaDevices.prototype.getUserMedia; } })()`)
+	tb.createVault(passphrase)
+	tb.openAdd()
+	if tb.visible("#scan-camera") {
+		t.Error("the camera is offered without getUserMedia")
+	}
+	if got := tb.shown("#add-no-camera"); !strings.Contains(got, "no camera") {
+		t.Errorf("the missing camera is explained as %q", got)
+	}
+	if f := focused(tb); f != "scan-screen" {
+		t.Errorf("the dialog opened with the focus on %q, want the first method offered", f)
+	}
+}
+
 // keyHint waits for the key field's hint to contain want and returns it
 // with its class.
 func (tb *tab) keyHint(want string) (text, class string) {

@@ -33,6 +33,21 @@ export function fitAddMethods() {
     const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || "");
     hint.textContent = `You can also drop an image on this page, or paste an image or an otpauth link with ${mac ? "⌘V" : "Ctrl+V"}.`;
   }
+  // Without a camera API the likely reason is a plain-http page: say so
+  // once, rather than leave the camera missing without a word.
+  let why = $("#add-no-camera");
+  if (camera.hidden && !why) {
+    why = document.createElement("p");
+    why.id = "add-no-camera";
+    why.className = "muted small-print";
+    $(".methods").after(why);
+  }
+  if (why) {
+    why.hidden = !camera.hidden;
+    why.textContent = globalThis.isSecureContext === false
+      ? "The camera can be used only on a secure (https) page; read an image or type the key instead."
+      : "This browser offers no camera to pages; read an image or type the key instead.";
+  }
   return [camera, screen, $("#scan-file")].find((b) => b && !b.hidden) || null;
 }
 
