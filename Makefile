@@ -7,6 +7,7 @@ GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm
 BIN       := bin
 WASM_OUT  := web/app/twofold.wasm
+WASM_TRANSFER := web/app/twofold-transfer.wasm
 FUZZTIME  ?= 10s
 # Packages that must also build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./shared/... ./wasm/...
@@ -33,11 +34,11 @@ run: wasm ## build bin/twofold-server and bin/twofold, start the server on http:
 	$(BIN)/twofold-server
 
 .PHONY: wasm
-wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into web/app/
+wasm: ## build the authenticator's WebAssembly and its on-demand transfer module (+ gzip and brotli copies) into web/app/
 	@if [ -d wasm/app ]; then \
-		$(GO) run ./wasm/tools/buildwasm -o $(WASM_OUT) && \
+		$(GO) run ./wasm/tools/buildwasm -o $(WASM_OUT) -transfer $(WASM_TRANSFER) && \
 		cp "$(WASM_EXEC)/wasm_exec.js" web/app/wasm_exec.js && \
-		$(GO) run ./wasm/tools/precompress $(WASM_OUT); \
+		$(GO) run ./wasm/tools/precompress $(WASM_OUT) $(WASM_TRANSFER); \
 	else echo "wasm: no authenticator yet (wasm/app)"; fi
 
 .PHONY: test
@@ -48,8 +49,8 @@ test-e2e: wasm ## only the end-to-end tests in headless Chromium against the rea
 	$(GO) test -count=1 -v ./e2e
 
 .PHONY: screenshots
-screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
+screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone (import, export and the list among them), into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
 
 .PHONY: vet
 vet:
@@ -87,5 +88,6 @@ fuzz: ## run each fuzz target for $(FUZZTIME)
 
 .PHONY: clean
 clean: ## remove build outputs and test caches
-	rm -rf $(BIN) web/app/twofold.wasm web/app/twofold.wasm.gz web/app/twofold.wasm.br web/app/wasm_exec.js
+	rm -rf $(BIN) web/app/twofold.wasm web/app/twofold.wasm.gz web/app/twofold.wasm.br web/app/wasm_exec.js \
+		web/app/twofold-transfer.wasm web/app/twofold-transfer.wasm.gz web/app/twofold-transfer.wasm.br
 	$(GO) clean -testcache

@@ -53,7 +53,7 @@ func (tb *tab) shown(sel string) string {
 }
 
 // Item 1: on a 390×844 phone the header keeps the brand on one row with
-// the vault's buttons (Backup and Settings as icons that keep their names
+// the vault's buttons (Import & export and Settings as icons that keep their names
 // for screen readers); the add dialog, opened from the keyboard, offers
 // the camera first and neither screen capture (no getDisplayMedia) nor a
 // Ctrl+V hint (touch). On a desktop both are offered.
@@ -74,7 +74,7 @@ func TestAppPhoneHeaderAndAddDialog(t *testing.T) {
 		t.Errorf("the header wraps on a phone: its items' middles are %d px apart", spread)
 	}
 	tb.fitsWidth("the authenticator")
-	for id, name := range map[string]string{"#backup-btn": "Backup & import", "#settings-btn": "Settings", "#lock-btn": "Lock"} {
+	for id, name := range map[string]string{"#backup-btn": "Import & export", "#settings-btn": "Settings", "#lock-btn": "Lock"} {
 		if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q).textContent.replace(/\s+/g, ' ').trim()`, id)); got != name {
 			t.Errorf("%s is named %q, want %q", id, got, name)
 		}

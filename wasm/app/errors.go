@@ -74,6 +74,13 @@ const (
 	CodeNotExportable      = "not_exportable"      // an account that has no place in the chosen export format
 )
 
+// Codes of the list and of the transfer module.
+const (
+	CodeModuleUnavailable = "module_unavailable" // the transfer module could not be loaded
+	CodeBadCode           = "bad_code"           // a code typed for HOTP resync is not N digits
+	CodeResyncFailed      = "resync_failed"      // the two codes are not consecutive within the look-ahead
+)
+
 // CodeNameConflict: an account with this issuer and name, and another key,
 // is in the list; details say which, and conflictId is for accounts.resolve.
 const CodeNameConflict = "name_conflict"

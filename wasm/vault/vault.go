@@ -293,3 +293,23 @@ func OpenBackup(blob, passphrase []byte) ([]byte, error) {
 	defer wipe(master)
 	return p.open(master)
 }
+
+// CheckPassphrase reports whether passphrase opens the key wrap this Vault
+// was unlocked (or last re-keyed) with: ErrWrongPassphrase if not. It runs
+// the KDF, as unlocking does, so a plaintext export can ask for the
+// passphrase again.
+func (v *Vault) CheckPassphrase(passphrase []byte) error {
+	v.mu.Lock()
+	h := v.header
+	locked := v.master == nil
+	v.mu.Unlock()
+	if locked {
+		return ErrLocked
+	}
+	key, err := h.unwrap(passphrase)
+	if err != nil {
+		return err
+	}
+	wipe(key)
+	return nil
+}

@@ -456,3 +456,23 @@ func TestUnlockReadsAgainWhenASaveRaces(t *testing.T) {
 		t.Fatalf("contents = %q, want the save that raced the read", got)
 	}
 }
+
+func TestCheckPassphrase(t *testing.T) {
+	v := mustCreate(t, storage.NewMemory(), "contents")
+	if err := v.CheckPassphrase(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.CheckPassphrase(other); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if err := v.ChangePassphrase(pass, other, []byte("contents")); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.CheckPassphrase(other); err != nil {
+		t.Fatalf("the new passphrase: %v", err)
+	}
+	v.Lock()
+	if err := v.CheckPassphrase(other); !errors.Is(err, ErrLocked) {
+		t.Fatalf("locked: %v", err)
+	}
+}
