@@ -9,6 +9,9 @@ BIN       := bin
 WASM_OUT  := web/app/twofold.wasm
 WASM_TRANSFER := web/app/twofold-transfer.wasm
 FUZZTIME  ?= 10s
+# A package's tests may run longer than go test's default 10 minutes: the
+# Chromium journeys (e2e) take about that on a busy two-core machine.
+TEST_TIMEOUT ?= 40m
 # Packages that must also build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./shared/... ./wasm/...
 
@@ -46,11 +49,11 @@ test: deps wasm vet test-host test-wasm ## vet, host tests, wasm tests and brows
 
 .PHONY: test-e2e
 test-e2e: wasm ## only the end-to-end tests in headless Chromium against the real server
-	$(GO) test -count=1 -v ./e2e
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e
 
 .PHONY: screenshots
-screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone (import, export and the list among them), into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
+screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone (import, export, the list and passkeys among them), into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestPasskeyUnlock$$|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
 
 .PHONY: vet
 vet:
@@ -59,11 +62,11 @@ vet:
 
 .PHONY: test-host
 test-host:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: test-wasm
 test-wasm: ## run shared/ and wasm/ tests compiled to wasm, under node
-	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 $(WASM_PKGS)
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(WASM_PKGS)
 
 .PHONY: bench
 bench: ## run the benchmarks and print their figures and ratios

@@ -72,6 +72,13 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 			'resolve: bad choice': () => tf.accounts.resolve('no-such-id', 'both'),
 			'resolve: unknown id': () => tf.accounts.resolve('no-such-id', 'keep'),
 			'reload: argument': () => tf.vault.reload('now'),
+			'passkey: unlock, PRF as a string': () => tf.passkey.unlock('AAAA', 'prf'),
+			'passkey: unlock, id not base64url': () => tf.passkey.unlock('not base64!', new Uint8Array(32)),
+			'passkey: unlock, short PRF': () => tf.passkey.unlock('AAAA', new Uint8Array(16)),
+			'passkey: unlock, unknown id': () => tf.passkey.unlock('AAAA', new Uint8Array(32)),
+			'passkey: add, wrong passphrase': () => tf.passkey.add('not it', 'AAAA', new Uint8Array(32)),
+			'passkey: salt, none': () => tf.passkey.salt(),
+			'passkey: remove, unknown id': () => tf.passkey.remove('AAAA'),
 		};
 		const calls = {};
 		for (const [name, f] of Object.entries(cases)) {
@@ -126,6 +133,14 @@ func TestInvariant7_BridgeBadInput(t *testing.T) {
 		"resolve: bad choice":         "bad_argument",
 		"resolve: unknown id":         "not_found",
 		"reload: argument":            "bad_argument",
+
+		"passkey: unlock, PRF as a string":  "bad_argument",
+		"passkey: unlock, id not base64url": "bad_argument",
+		"passkey: unlock, short PRF":        "passkey_refused",
+		"passkey: unlock, unknown id":       "passkey_unknown",
+		"passkey: add, wrong passphrase":    "wrong_passphrase",
+		"passkey: salt, none":               "bad_argument",
+		"passkey: remove, unknown id":       "passkey_unknown",
 	}
 	names := make([]string, 0, len(got.Calls))
 	for n := range got.Calls {

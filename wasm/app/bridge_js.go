@@ -78,7 +78,7 @@ func (b *bridge) namespace() js.Value {
 	ns.Set("version", version)
 	for name, fill := range map[string]func(js.Value){
 		"vault": b.vaultNS, "accounts": b.accountsNS, "qr": b.qrNS, "transfer": b.transferNS,
-		"storage": b.storageNS, "push": b.pushNS,
+		"storage": b.storageNS, "push": b.pushNS, "passkey": b.passkeyNS,
 	} {
 		obj := newObject()
 		fill(obj)

@@ -62,6 +62,14 @@ const (
 	CodePassphraseChanged = "passphrase_changed" // another tab changed the passphrase: the session locked
 )
 
+// Codes of passkey unlock (wasm/vault, passkey.go).
+const (
+	CodePasskeyUnknown = "passkey_unknown" // not a passkey of this vault (removed, or another vault's)
+	CodePasskeyRefused = "passkey_refused" // its PRF output did not open the vault
+	CodePasskeyExists  = "passkey_exists"  // already added
+	CodePasskeyLimit   = "passkey_limit"   // the vault holds vault.MaxPasskeys already
+)
+
 // Codes of importing other apps' files (shared/transfer).
 const (
 	CodeUnknownFormat      = "unknown_format"      // not a format Twofold can import

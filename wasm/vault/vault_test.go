@@ -177,7 +177,7 @@ func TestUnknownVersionRefused(t *testing.T) {
 	mustCreate(t, st, "x")
 	name, blob := currentBlob(t, st)
 	body := bytes.Clone(blob[:len(blob)-checksumSize])
-	body[len(magic)+1] = Version + 1
+	body[len(magic)+1] = VersionPasskeys + 1
 	sum := sha256.Sum256(body)
 	_ = st.Put(name, append(body, sum[:]...))
 	if _, _, err := Unlock(st, pass, testConfig(2)); !errors.Is(err, ErrUnsupportedVersion) {

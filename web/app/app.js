@@ -8,6 +8,7 @@
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
 import { createTransferUI } from "./transfer.js";
+import { createPasskeyUI } from "./passkey.js";
 import { createStorageNotice, fitAddMethods, humane, showKeyCheck } from "./notices.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -25,6 +26,7 @@ const CLIPBOARD_CLEAR_MS = 45000; // the clipboard is cleared this long after a 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
 let transferUI = null; // transfer.js: import with a preview, exports, QR codes
+let passkeyUI = null; // passkey.js: unlock with a passkey
 let storageNotice = null; // notices.js: until the person acts on it
 const state = {
   unlocked: false,
@@ -166,6 +168,7 @@ function showView(name) {
     unlock: "#unlock-pass",
   }[name];
   if (first) $(first).focus();
+  if (name === "unlock" && passkeyUI) passkeyUI.onUnlockView();
 }
 
 function fatal(text) {
@@ -193,6 +196,7 @@ async function start() {
     status, message, label, showError, busy, download, today, refreshAccounts, focusAccount,
     account: (id) => state.accounts.find((a) => a.id === id),
   });
+  passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
   wire();
   storageNotice = createStorageNotice({ requestPersistence, openBackup: () => openBackup("#export-pass"), status });
   core.onOtherTab(followOtherTab);
@@ -1750,6 +1754,7 @@ function openSettings() {
   showError("#pass-error", "");
   updatePersistStatus();
   renderClock();
+  passkeyUI.onSettings();
   $("#settings-dialog").showModal();
 }
 

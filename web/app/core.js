@@ -118,6 +118,7 @@ export async function createCore() {
   const ns = await waitForBridge(exited);
   const { vault, accounts, qr, transfer } = ns;
   const push = ns.push || null;
+  const passkey = ns.passkey || null;
   return {
     version: typeof ns.version === "string" ? ns.version : "",
     exited,
@@ -231,6 +232,16 @@ export async function createCore() {
       return accountId ? call(transfer.exportPlain, passphrase, format, accountId) : call(transfer.exportPlain, passphrase, format);
     },
     async setClockOffset(ms) { await call(accounts.setClockOffset, ms); },
+
+    // Passkey unlock (twofold.passkey; web/app/passkey.js runs WebAuthn).
+    // Ids and the salt are base64url; a PRF output goes in as a Uint8Array,
+    // which the caller zeroes once the call settled.
+    hasPasskey: !!passkey,
+    async passkeyList() { return call(passkey.list); },
+    async passkeySalt(passphrase) { return call(passkey.salt, passphrase); },
+    async passkeyAdd(passphrase, id, prf) { await call(passkey.add, passphrase, id, prf); },
+    async passkeyRemove(id) { await call(passkey.remove, id); },
+    async passkeyUnlock(id, prf) { await call(passkey.unlock, id, prf); },
 
     // Push sign-in prompts (twofold.push). The key stays in Go; events
     // arrive as "twofold-push" on globalThis: {type: "status"|"prompt"|

@@ -16,6 +16,7 @@ const SHELL = [
   "core.js",
   "push.js",
   "transfer.js",
+  "passkey.js",
   "notices.js",
   "wasm_exec.js",
   "twofold.wasm",

@@ -49,6 +49,7 @@ export interface Twofold {
   readonly transfer: TransferAPI;
   readonly storage: StorageAPI;
   readonly push: PushAPI;
+  readonly passkey: PasskeyAPI;
   /**
    * Locks the vault (wiping keys), removes globalThis.twofold, releases every
    * Go callback and lets the Go program exit. Call on `pagehide` if you like;
@@ -106,6 +107,45 @@ export interface VaultAPI {
    * let the person decide again.
    */
   reload(): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------- passkey
+
+/**
+ * Passkey unlock (docs/vault-format.md, "Passkey unlock"). The page runs the
+ * WebAuthn ceremonies with the PRF extension and passes the credential's
+ * PRF output (32 bytes, evaluated on `salt`) to Go, then zeroes its copy; Go
+ * wipes its own after use. Credential ids and the salt are base64url
+ * without padding.
+ */
+export interface PasskeyInfo {
+  /** The vault's PRF salt; "" before its first passkey. */
+  salt: string;
+  passkeys: { id: string; addedMs: number }[];
+}
+
+export interface PasskeyAPI {
+  /** The stored vault's passkeys; works while locked. "no_vault". */
+  list(): Promise<PasskeyInfo>;
+  /**
+   * The salt to evaluate a new credential's PRF on (unlocked), after
+   * checking the passphrase ("wrong_passphrase"), so that no passkey is made
+   * that add would refuse.
+   */
+  salt(passphrase: string): Promise<string>;
+  /**
+   * Lets the credential open the vault; asks the passphrase again
+   * ("wrong_passphrase"). "passkey_exists", "passkey_limit", "vault_changed".
+   */
+  add(passphrase: string, credentialId: string, prf: Uint8Array): Promise<void>;
+  /** Stops the credential from opening the vault. "passkey_unknown". */
+  remove(credentialId: string): Promise<void>;
+  /**
+   * Opens the vault as unlock does. "passkey_unknown" (removed or not this
+   * vault's), "passkey_refused" (the output does not open it): fall back to
+   * the passphrase.
+   */
+  unlock(credentialId: string, prf: Uint8Array): Promise<void>;
 }
 
 // ---------------------------------------------------------------- accounts
@@ -612,6 +652,10 @@ export type ErrorCode =
   | "storage"             // IndexedDB refused (quota, private mode); nothing changed
   | "vault_changed"       // another tab saved first: nothing written, this tab reloaded
   | "passphrase_changed"  // another tab changed the passphrase: this tab locked
+  | "passkey_unknown"     // not a passkey of this vault (removed, or another vault's): use the passphrase
+  | "passkey_refused"     // the passkey's PRF output did not open the vault: use the passphrase
+  | "passkey_exists"      // this passkey was added already
+  | "passkey_limit"       // the vault has 8 passkeys already
   | "push_not_offered"    // the account's URI had no twofold_push
   | "push_refused"        // the server refused the registration (details.status, details.serverCode)
   | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
