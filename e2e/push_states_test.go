@@ -38,6 +38,7 @@ func newPushSetup(t *testing.T) *pushSetup {
 	t.Helper()
 	site := newSiteTab(t)
 	app := newTab(t)
+	app.beforeScripts(storageGranted) // the guide's pictures show the prompts, not the storage notice
 	// Activation has just spent the current step's code, so the first
 	// registration attempt is refused (403) and the next step's code is sent.
 	app.expectConsoleError("Failed to load resource: the server responded with a status of 403")
@@ -82,6 +83,8 @@ func newPushSetup(t *testing.T) *pushSetup {
 	site.click(".rc-done")
 	site.waitPath("/account")
 
+	// The account shows a small indicator; the button is behind it.
+	app.click(sel + " > summary")
 	app.click(sel + " .push-on")
 	poll[bool](app, fmt.Sprintf(`(document.querySelector('%s .push-state') || {}).textContent?.includes('connected to') || false`, sel), 15*time.Second)
 	return &pushSetup{site: site, app: app, email: email}
@@ -226,6 +229,24 @@ func TestPushReportPausesPush(t *testing.T) {
 	}
 	poll[bool](app, `document.querySelector('#push-dialog').open === false`, 10*time.Second)
 
+	// The authenticator shows the pause too (issue 12, item 4): a banner
+	// that says someone knows the password, links to changing it at the
+	// account's server and says how prompts come back; the account's
+	// indicator says paused.
+	banner := poll[string](app, `(() => { const b = document.querySelector('#push-paused'); return b && !b.hidden ? b.textContent : ''; })()`, 10*time.Second)
+	for _, want := range []string{"Sign-in prompts paused for Twofold (" + s.email + ")", "knows your password", "change it", "sign in there with a code"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("the authenticator's pause banner says %q; want %q in it", banner, want)
+		}
+	}
+	if href := eval[string](app, `document.querySelector('#push-paused-password').href`); href != serverURL+"/account#password" {
+		t.Errorf("the banner links to %q", href)
+	}
+	if st := eval[string](app, `document.querySelector('.push-row').dataset.state + ': ' + document.querySelector('.push-row summary').textContent`); st != "paused: Sign-in prompts paused" {
+		t.Errorf("the account's indicator says %q", st)
+	}
+	app.shot("app-push-paused")
+
 	// Another push: paused, sign in with a code.
 	poll[bool](site, `!document.querySelector('#push-send').disabled`, 5*time.Second)
 	site.click("#push-send")
@@ -251,5 +272,11 @@ func TestPushReportPausesPush(t *testing.T) {
 	}
 	if eval[bool](app, `document.querySelector('#push-dialog').open`) {
 		t.Error("the authenticator shows a prompt while push is paused")
+	}
+	// Hide puts the banner away; the indicator stays.
+	app.click("#push-paused-hide")
+	poll[bool](app, `document.querySelector('#push-paused').hidden`, 5*time.Second)
+	if st := eval[string](app, `document.querySelector('.push-row').dataset.state`); st != "paused" {
+		t.Errorf("after Hide the indicator says %q", st)
 	}
 }

@@ -33,6 +33,7 @@ func TestPushSignIn(t *testing.T) {
 		t.Errorf("the prompt says %q", who)
 	}
 	app.click(fmt.Sprintf(`#push-dialog .push-number[data-number=%q]`, number))
+	app.shotView("app-push-prompt")
 	app.click("#push-approve")
 	site.waitPath("/account")
 	poll[bool](site, `document.querySelector('#mfa-badge').textContent === 'On'`, 10*time.Second)

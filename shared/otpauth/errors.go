@@ -20,6 +20,7 @@ var (
 	ErrParam          = errcode.New("bad_uri", "a parameter has no name")
 	ErrSecretMissing  = errcode.New("bad_key", "the key is missing or empty")
 	ErrSecretLength   = errcode.New("bad_key", "the key is too long")
+	ErrSecretShort    = errcode.New("bad_key", "the key is too short: a key has at least 80 bits (16 characters)")
 	ErrBase32         = errcode.New("bad_key", "the key is not valid base32")
 	ErrAlgorithm      = errcode.New("invalid_account", "the algorithm must be SHA1, SHA256 or SHA512")
 	ErrDigits         = errcode.New("invalid_account", "the digits must be 6, 7 or 8")
@@ -53,6 +54,10 @@ func (e *Base32Error) Error() string {
 
 // Is makes errors.Is(err, ErrBase32) true for a *Base32Error.
 func (e *Base32Error) Is(target error) bool { return target == ErrBase32 }
+
+// Lookalike names the base32 letters that people type as r, a digit
+// base32 lacks ("I or L" for '1'), or "" when r is not one of those.
+func Lookalike(r rune) string { return lookalike[r] }
 
 // lookalike names the base32 letters that people type as digits base32 lacks.
 var lookalike = map[rune]string{'0': "O", '1': "I or L", '8': "B"}

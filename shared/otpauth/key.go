@@ -35,9 +35,15 @@ const (
 	MaxLabelLength  = 256  // bytes of the decoded label "Issuer:Account"
 	MaxSecretLength = 128  // bytes of a decoded secret (1024 bits)
 	MinSecretBits   = 128  // below this, Warnings reports WarnShortSecret (RFC 4226 §4 R6)
-	MinDigits       = 6
-	MaxDigits       = 8
-	MaxPeriod       = 3600 // seconds
+	// MinTypedSecretBits: a key typed by hand shorter than this is refused
+	// (CheckTypedSecret). RFC 4226 §4 R6 asks for 128 bits; 80 bits (16
+	// base32 characters) is what many services still issue, so from 80 to
+	// 127 bits a key is accepted with WarnShortSecret, and below 80 it is
+	// far more likely a key typed in part than one a service issued.
+	MinTypedSecretBits = 80
+	MinDigits          = 6
+	MaxDigits          = 8
+	MaxPeriod          = 3600 // seconds
 )
 
 // Param is one URI query parameter that this package does not interpret. Kept

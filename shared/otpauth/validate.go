@@ -116,6 +116,17 @@ func (k *Key) Warnings() []Warning {
 	return w
 }
 
+// CheckTypedSecret refuses a decoded secret typed by hand that is shorter
+// than MinTypedSecretBits (ErrSecretShort). Parse and Validate do not apply
+// it: keys read from a QR code, a link or a backup are the service's own,
+// and a short one is a warning (Warnings), not a reason to lose it.
+func CheckTypedSecret(secret []byte) error {
+	if len(secret)*8 < MinTypedSecretBits {
+		return ErrSecretShort
+	}
+	return nil
+}
+
 // Param returns the value of an unknown (Extra) parameter and whether it was
 // present. Names compare ignoring case, as Parse compares them.
 func (k *Key) Param(name string) (string, bool) {

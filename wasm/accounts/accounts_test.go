@@ -90,7 +90,7 @@ func TestManualEntry(t *testing.T) {
 		t.Fatalf("advanced entry: %+v, %v", k, err)
 	}
 	_, err = Manual{Account: "ana", Secret: "JBSWYE1P"}.Key()
-	if !errors.Is(err, otpauth.ErrBase32) || err.Error() != "this key has a character that is not base32: '1' at position 7" {
+	if !errors.Is(err, otpauth.ErrBase32) || err.Error() != "the key cannot have '1' (character 7): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?" {
 		t.Fatalf("bad base32: %v", err)
 	}
 	for _, m := range []Manual{
@@ -113,8 +113,8 @@ func TestCheckKey(t *testing.T) {
 	}{
 		{"JBSW Y3DP EHPK 3PXP", KeyCheck{OK: true, Bits: 80, Warnings: []string{string(otpauth.WarnShortSecret)}}},
 		{"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", KeyCheck{OK: true, Bits: 160}},
-		{"JBSW Y3D1", KeyCheck{Pos: 9, Char: "1", Message: "this key has a character that is not base32: '1' at position 9"}},
-		{"ébsw", KeyCheck{Pos: 1, Char: "é", Message: "this key has a character that is not base32: 'é' at position 1"}},
+		{"JBSW Y3D1", KeyCheck{Pos: 9, Char: "1", Message: "the key cannot have '1' (character 9): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?"}},
+		{"ébsw", KeyCheck{Pos: 1, Char: "é", Message: "the key cannot have 'é' (character 1): a key has only the letters A to Z and the digits 2 to 7"}},
 		{"", KeyCheck{Message: "enter the key"}},
 	}
 	for _, tt := range tests {
@@ -358,7 +358,7 @@ func TestImportList(t *testing.T) {
 	if len(problems) != 2 || problems[0].Line != 4 || problems[1].Line != 5 {
 		t.Fatalf("problems = %+v", problems)
 	}
-	if msg := problems[0].Error(); msg != "line 4: this key has a character that is not base32: '1' at position 5" {
+	if msg := problems[0].Error(); msg != "line 4: the key cannot have '1' (character 5): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?" {
 		t.Errorf("problem message %q", msg)
 	}
 	s, res, err := (&State{}).Import(entries, rnd(), epoch)

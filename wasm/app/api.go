@@ -571,12 +571,17 @@ type KeyCheck struct {
 	Char     string   `js:"char"`
 	Bits     int      `js:"bits"`
 	Warnings []string `js:"warnings"`
+	Summary  string   `js:"summary"`
+	Link     bool     `js:"link"`
+	Label    string   `js:"label"`
 }
 
-// ValidateKey checks a typed base32 key; it needs no vault.
+// ValidateKey checks a typed base32 key, or recognises a pasted otpauth
+// link (accounts.CheckKey); it needs no vault.
 func (a *App) ValidateKey(typed string) KeyCheck {
 	c := accounts.CheckKey(typed)
-	return KeyCheck{OK: c.OK, Message: c.Message, Position: c.Pos, Char: c.Char, Bits: c.Bits, Warnings: c.Warnings}
+	return KeyCheck{OK: c.OK, Message: c.Message, Position: c.Pos, Char: c.Char, Bits: c.Bits, Warnings: c.Warnings,
+		Summary: c.Summary, Link: c.Link, Label: c.Label}
 }
 
 // Rename changes an account's issuer and name.

@@ -184,7 +184,7 @@ func TestAccountsThroughTheAPI(t *testing.T) {
 		t.Fatalf("after delete %+v", l)
 	}
 	if c := a.ValidateKey("JBSW Y3DP EHPK 3PX1"); c.OK || c.Position != 19 || c.Char != "1" ||
-		c.Message != "this key has a character that is not base32: '1' at position 19" {
+		c.Message != "the key cannot have '1' (character 19): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?" {
 		t.Fatalf("ValidateKey %+v", c)
 	}
 }

@@ -29,10 +29,17 @@ type PushConfig struct {
 	Options pushclient.Options
 }
 
-// pushState is the App's live connections, by account id.
+// pushState is the App's live connections, by account id, and the
+// accounts whose prompts the server paused.
 type pushState struct {
 	mu      sync.Mutex
 	clients map[string]*pushclient.Client
+	// paused: a prompt of the account was reported ("Deny, this wasn't
+	// me", here or on another device of the account), so the server sends
+	// no more until its owner signs in with a code. The server does not
+	// tell devices when it resumes; the next prompt shows it has. Ids and
+	// times only, kept across a lock for the page's lifetime.
+	paused map[string]time.Time
 }
 
 // PushStatus is one account's push state.
@@ -44,6 +51,10 @@ type PushStatus struct {
 	State     string  `js:"state"`  // "off", "connecting", "connected", "waiting", "stopped"
 	Reason    string  `js:"reason"` // for stopped: "stopped", "replaced", "revoked", "rejected"; for waiting: the last error
 	RetryAtMs float64 `js:"retryAtMs"`
+	// Paused: a prompt of this account was reported, so the server pauses
+	// prompts until a sign-in with a code (see pushState.paused).
+	Paused     bool    `js:"paused"`
+	PausedAtMs float64 `js:"pausedAtMs"`
 }
 
 // PromptView is a sign-in prompt waiting for an answer.
@@ -141,6 +152,7 @@ func (a *App) PushEnable(id string) (PushStatus, error) {
 	if old != nil {
 		clear(old.PrivateKey)
 	}
+	a.push.setPaused(id, time.Time{}, false) // a new key: the server's pause was on the old device
 	c, err := a.startPush(id, reg)
 	if err != nil {
 		return PushStatus{}, err
@@ -168,6 +180,7 @@ func (a *App) PushDisable(id string) error {
 		return err
 	}
 	a.stopPushFor(id)
+	a.push.setPaused(id, time.Time{}, false)
 	if old != nil {
 		clear(old.PrivateKey)
 	}
@@ -199,8 +212,34 @@ func (a *App) PushStatuses() ([]PushStatus, error) {
 			st.Offered = ps.Offered
 			out[i] = st
 		}
+		a.push.markPaused(&out[i])
 	}
 	return out, nil
+}
+
+// markPaused sets st's pause; the caller holds p.mu.
+func (p *pushState) markPaused(st *PushStatus) {
+	if at, ok := p.paused[st.AccountID]; ok && st.Enabled {
+		st.Paused, st.PausedAtMs = true, float64(at.UnixMilli())
+	}
+}
+
+// setPaused records or lifts the pause of an account and reports whether
+// it changed.
+func (p *pushState) setPaused(id string, at time.Time, paused bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, was := p.paused[id]
+	switch {
+	case paused && !was:
+		if p.paused == nil {
+			p.paused = map[string]time.Time{}
+		}
+		p.paused[id] = at
+	case !paused && was:
+		delete(p.paused, id)
+	}
+	return was != paused
 }
 
 // PushStart connects every registered account that is not connected (or
@@ -340,8 +379,36 @@ func (a *App) pushEvent(id, server, deviceID string, e pushclient.Event) {
 	case pushclient.EventSettled:
 		ev.PromptID, ev.Outcome = e.Settled.ChallengeID, e.Settled.Outcome
 	}
+	if ev.Status != nil {
+		a.push.mu.Lock()
+		a.push.markPaused(ev.Status)
+		a.push.mu.Unlock()
+	}
 	if a.pushCfg.OnEvent != nil {
 		a.pushCfg.OnEvent(ev)
+	}
+	// A report pauses the account's prompts; a prompt shows the pause is
+	// over. Either change is told as the account's status.
+	changed := false
+	switch {
+	case e.Kind == pushclient.EventSettled && e.Settled.Outcome == pushproto.OutcomeReported:
+		changed = a.push.setPaused(id, a.now(), true)
+	case e.Kind == pushclient.EventPrompt:
+		changed = a.push.setPaused(id, time.Time{}, false)
+	}
+	if changed && a.pushCfg.OnEvent != nil {
+		a.push.mu.Lock()
+		c := a.push.clients[id]
+		var st PushStatus
+		if c != nil {
+			st = statusOf(id, c)
+			st.Offered = true
+			a.push.markPaused(&st)
+		}
+		a.push.mu.Unlock()
+		if c != nil {
+			a.pushCfg.OnEvent(PushEvent{Type: "status", AccountID: id, Status: &st})
+		}
 	}
 }
 

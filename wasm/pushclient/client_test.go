@@ -574,7 +574,13 @@ func TestRegisterAnswers(t *testing.T) {
 	if !errors.As(err, &se) || se.Code != "registration_rejected" || se.Message != "The server did not accept this registration." {
 		t.Fatalf("%v", err)
 	}
-	if err := Register(&poster{err: errors.New("offline")}, reg, []byte("seed"), time.Unix(1e9, 0)); !errors.As(err, &se) {
-		t.Fatalf("%v", err)
+	// Unreachable (issue 12, item 5): a sentence that says where and what
+	// to do, not the browser's "TypeError: Failed to fetch", which stays
+	// reachable for the console through Unwrap.
+	offline := errors.New("TypeError: Failed to fetch")
+	err = Register(&poster{err: offline}, reg, []byte("seed"), time.Unix(1e9, 0))
+	if !errors.As(err, &se) || se.ErrorCode() != "push_unavailable" || !errors.Is(err, offline) ||
+		err.Error() != "could not reach "+strings.TrimPrefix(origin, "https://")+": check the connection and try again" {
+		t.Fatalf("unreachable: %v", err)
 	}
 }

@@ -64,7 +64,7 @@ func RegisterRequest(reg Registration, seed []byte, at time.Time) (Request, erro
 	enc := base64.RawURLEncoding
 	body := `{"device_id":"` + reg.DeviceID + `","public_key":"` + enc.EncodeToString(reg.PublicKey) +
 		`","at":` + strconv.FormatInt(at.Unix(), 10) + `,"proof":"` + enc.EncodeToString(proof) + `"}`
-	return Request{URL: origin + "/api/v1/push/registrations", Body: []byte(body)}, nil
+	return Request{URL: origin + registerPath, Body: []byte(body)}, nil
 }
 
 // plain reports whether s is printable ASCII without JSON's special
@@ -78,6 +78,8 @@ func plain(s string) bool {
 	return true
 }
 
+const registerPath = "/api/v1/push/registrations"
+
 // Register sends the registration and classifies the answer.
 func Register(p Poster, reg Registration, seed []byte, at time.Time) error {
 	req, err := RegisterRequest(reg, seed, at)
@@ -86,7 +88,10 @@ func Register(p Poster, reg Registration, seed []byte, at time.Time) error {
 	}
 	resp, err := p.Post(req)
 	if err != nil {
-		return &ServerError{Message: "the server could not be reached: " + err.Error()}
+		// The browser's reason ("TypeError: Failed to fetch") tells a
+		// person nothing; where and what to do does.
+		host := strings.TrimPrefix(strings.TrimPrefix(req.URL[:len(req.URL)-len(registerPath)], "https://"), "http://")
+		return &ServerError{Message: "could not reach " + host + ": check the connection and try again", Err: err}
 	}
 	if resp.Status == 201 || resp.Status == 200 {
 		return nil
@@ -104,9 +109,13 @@ type ServerError struct {
 	Status  int
 	Code    string
 	Message string
+	Err     error // why the server could not be reached (Status 0), for the console
 }
 
 func (e *ServerError) Error() string { return e.Message }
+
+// Unwrap is the transport's error, when the server could not be reached.
+func (e *ServerError) Unwrap() error { return e.Err }
 
 // ErrorCode is push_unavailable when the server could not be reached
 // (Status 0), push_refused when it answered with an error.

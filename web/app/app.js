@@ -9,6 +9,7 @@ import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
 import { createTransferUI } from "./transfer.js";
 import { createPasskeyUI } from "./passkey.js";
+import { createStorageNotice, fitAddMethods, humane, showKeyCheck } from "./notices.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -26,6 +27,7 @@ let core = null;
 let pushUI = null; // push.js: sign-in prompts
 let transferUI = null; // transfer.js: import with a preview, exports, QR codes
 let passkeyUI = null; // passkey.js: unlock with a passkey
+let storageNotice = null; // notices.js: until the person acts on it
 const state = {
   unlocked: false,
   accounts: [],
@@ -73,7 +75,7 @@ function saveSettings() {
 // message turns whatever went wrong into a sentence a person can read.
 function message(err) {
   let m = err && typeof err === "object" && "message" in err ? String(err.message) : String(err || "");
-  m = m.replace(/^(?:[a-z0-9]+: )+/, ""); // package prefixes such as "otpauth: "
+  m = humane(m.replace(/^(?:[a-z0-9]+: )+/, "")); // package prefixes such as "otpauth: "
   if (m === "") m = "something went wrong";
   return m.charAt(0).toUpperCase() + m.slice(1);
 }
@@ -196,6 +198,7 @@ async function start() {
   });
   passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
   wire();
+  storageNotice = createStorageNotice({ requestPersistence, openBackup: () => openBackup("#export-pass"), status });
   core.onOtherTab(followOtherTab);
   core.onVaultChange((err) => {
     if (err.code === "passphrase_changed") lock(message(err));
@@ -262,7 +265,7 @@ async function onCreate(ev) {
     await enterVault();
     status(state.persisted
       ? "Your vault is ready, and the browser will keep it (persistent storage granted). Add your first account."
-      : "Your vault is ready. The browser did not promise to keep it (persistent storage not granted), so make a backup once you have added accounts.",
+      : "Your vault is ready. Add your first account.",
     { ms: 8000 });
   });
 }
@@ -385,7 +388,8 @@ async function requestPersistence() {
   } catch (_) {
     state.persisted = false;
   }
-  updatePersistStatus();
+  await updatePersistStatus();
+  return state.persisted;
 }
 
 async function updatePersistStatus() {
@@ -409,6 +413,7 @@ async function updatePersistStatus() {
     ask.hidden = false;
   }
   document.documentElement.dataset.persisted = String(state.persisted);
+  storageNotice.update({ persisted: state.persisted });
 }
 
 // ---------------------------------------------------------------------------
@@ -416,6 +421,7 @@ async function updatePersistStatus() {
 
 async function refreshAccounts() {
   state.accounts = await core.accounts();
+  storageNotice.update({ accounts: state.accounts.length });
   renderAccounts();
   tick();
 }
@@ -948,8 +954,9 @@ function openAdd() {
   if (!state.unlocked) return;
   showError("#add-error", "");
   showError("#manual-error", "");
+  const first = fitAddMethods();
   $("#add-dialog").showModal();
-  $("#scan-camera").focus();
+  (first || $("#manual summary")).focus();
 }
 
 // pixelsOf draws an image source on a canvas no larger than longSide and
@@ -1128,29 +1135,12 @@ function mediaError(err, kind) {
 // Manual entry
 
 function resetManualHint() {
-  const msg = $("#m-secret-msg");
-  msg.textContent = "Letters A–Z and digits 2–7, as the service shows it. Spaces do not matter.";
-  msg.className = "hint";
-  $("#m-secret").removeAttribute("aria-invalid");
+  showKeyCheck(null, $("#m-secret"), $("#m-secret-msg"));
 }
 
 function onSecretInput() {
   const v = $("#m-secret").value;
-  const msg = $("#m-secret-msg");
-  if (v.trim() === "") {
-    resetManualHint();
-    return;
-  }
-  const check = core.checkKey(v);
-  if (check.ok) {
-    msg.textContent = check.bits ? `Looks right: a ${check.bits}-bit key.` : "Looks right.";
-    msg.className = "hint good";
-    $("#m-secret").removeAttribute("aria-invalid");
-  } else {
-    msg.textContent = message(check.message);
-    msg.className = "hint bad";
-    $("#m-secret").setAttribute("aria-invalid", "true");
-  }
+  showKeyCheck(v.trim() === "" ? null : core.checkKey(v), $("#m-secret"), $("#m-secret-msg"));
 }
 
 function onTypeChange() {
@@ -1175,14 +1165,25 @@ async function onManual(ev) {
     ...(type === "steam" ? { algorithm: "SHA1", digits: 6 } : {}),
     counter: type === "hotp" ? Number($("#m-counter").value) : 0,
   };
+  const check = core.checkKey(fields.secret);
+  if (check.ok && check.link) {
+    // A whole otpauth link in the key field: added as a scanned one is,
+    // with its own names and settings.
+    if (await addFromText(fields.secret, "link")) {
+      $("#manual-form").reset();
+      resetManualHint();
+      onTypeChange();
+    }
+    return;
+  }
   if (!fields.issuer && !fields.account) {
     showError("#manual-error", "Give the account a service or an account name, so you can tell it apart.");
     $("#m-account").focus();
     return;
   }
-  const check = core.checkKey(fields.secret);
   if (!check.ok) {
-    showError("#manual-error", check.message);
+    // Said once, under the field (not again here).
+    showKeyCheck(check, $("#m-secret"), $("#m-secret-msg"));
     $("#m-secret").focus();
     return;
   }
@@ -1449,6 +1450,7 @@ async function onExport(ev) {
     download(`twofold-backup-${today()}.twofold`, bytes, "application/octet-stream");
   });
   $("#export-form").reset();
+  storageNotice.backedUp();
   status(`Backup downloaded with ${state.accounts.length} account${state.accounts.length === 1 ? "" : "s"}. Keep the file and its passphrase apart.`, { ms: 8000 });
 }
 

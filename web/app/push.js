@@ -19,7 +19,7 @@ function el(tag, props = {}, ...children) {
 const OUTCOMES = {
   approved: "Sign-in approved.",
   denied: "Sign-in denied.",
-  reported: "Sign-in denied and reported. Prompts for this account are paused until you sign in with a code.",
+  reported: "Sign-in denied and reported. Someone knows your password: change it. Prompts for this account are paused until you sign in with a code.",
   failed: "The server refused the sign-in: the number picked was not the one on the sign-in page (or the account is locked after too many failed attempts).",
   expired: "The sign-in request expired.",
   rejected: "That request was already answered or has expired.",
@@ -288,41 +288,118 @@ export function createPushUI(core, { status, message, label, refresh }) {
   if (review) review.addEventListener("click", () => { if (!current) next(); });
 
   // ------------------------------------------------------------ accounts
+  // An ordinary account says nothing about prompts (issue 12, item 2). One
+  // that can receive them gets a small indicator (a <details> summary:
+  // available, on, connecting, stopped, paused) and, on demand, the
+  // sentence and the buttons.
+  function badge(acc, st) {
+    if (!acc.push) return ["available", "Sign-in prompts available"];
+    if (st && st.paused) return ["paused", "Sign-in prompts paused"];
+    switch (st && st.state) {
+      case "connected": return ["on", "Sign-in prompts on"];
+      case "connecting": return ["connecting", "Sign-in prompts: connecting…"];
+      case "waiting": return ["waiting", "Sign-in prompts: server unreachable"];
+      case "stopped": return ["stopped", "Sign-in prompts stopped"];
+      default: return ["connecting", "Sign-in prompts on"];
+    }
+  }
+
   function row(acc) {
-    const text = el("span", { class: "push-state" });
-    const box = el("div", { class: "push-row", "data-account": acc.id }, text);
+    if (!acc.push && !acc.pushOffered) return null;
+    const st = statuses.get(acc.id);
+    const [kind, short] = badge(acc, st);
+    const text = el("p", { class: "push-state" });
+    const buttons = el("div", { class: "push-buttons" });
+    const box = el("details", { class: "push-row", "data-account": acc.id, "data-state": kind },
+      el("summary", { class: "push-badge", text: short }), text, buttons);
     if (acc.push) {
-      text.textContent = stateText(statuses.get(acc.id));
-      const st = statuses.get(acc.id);
+      text.textContent = st && st.paused ? pausedText(acc, st) : stateText(st);
       if (st && st.state === "stopped") {
-        box.append(el("button", { type: "button", class: "small ghost push-reconnect", text: "Reconnect", "aria-label": `Reconnect sign-in prompts for ${label(acc)}` }));
+        buttons.append(el("button", { type: "button", class: "small push-reconnect", text: "Reconnect", "aria-label": `Reconnect sign-in prompts for ${label(acc)}` }));
       }
-      box.append(el("button", { type: "button", class: "small ghost push-off", text: "Turn off prompts", "aria-label": `Turn off sign-in prompts for ${label(acc)}` }));
-    } else if (acc.pushOffered) {
-      text.textContent = `${host(acc.pushServer)} can ask you to approve sign-ins here instead of typing a code.`;
-      box.append(el("button", { type: "button", class: "small primary push-on", text: "Enable sign-in prompts", "aria-label": `Enable sign-in prompts for ${label(acc)}` }));
+      buttons.append(el("button", { type: "button", class: "small ghost push-off", text: "Turn off prompts", "aria-label": `Turn off sign-in prompts for ${label(acc)}` }));
     } else {
-      text.textContent = "Sign-in prompts are not available for this account: its QR code or link came without a Twofold push address. Use its codes.";
-      box.classList.add("muted");
+      text.textContent = `${host(acc.pushServer)} can ask you to approve sign-ins here instead of typing a code.`;
+      buttons.append(el("button", { type: "button", class: "small primary push-on", text: "Enable sign-in prompts", "aria-label": `Enable sign-in prompts for ${label(acc)}` }));
     }
     return box;
   }
 
   function decorate(li, acc) {
     if (!core.hasPush) return;
-    li.append(row(acc));
+    const box = row(acc);
+    if (box) li.append(box);
   }
 
   function redraw(id) {
     const box = document.querySelector(`.push-row[data-account="${CSS.escape(id)}"]`);
     const acc = box && refresh.account(id);
-    if (acc) box.replaceWith(row(acc));
+    if (!acc) return;
+    const next = row(acc);
+    if (!next) {
+      box.remove();
+      return;
+    }
+    next.open = box.open;
+    const err = box.querySelector(".push-row-error");
+    if (err) next.append(err);
+    box.replaceWith(next);
+  }
+
+  // A failed action says so in the row, in the error style, with Retry.
+  function rowError(box, text, action) {
+    box.querySelector(".push-row-error")?.remove();
+    const retry = el("button", { type: "button", class: "small push-retry", text: "Retry", "data-retry": action });
+    box.append(el("p", { class: "error push-row-error", role: "alert" }, el("span", { text }), " ", retry));
+    box.open = true;
+  }
+
+  // ------------------------------------------------------------ paused
+  // After "Deny, this wasn't me" (here or on another device) the server
+  // pauses the account's prompts until its owner signs in with a code:
+  // the banner says why and what to do, until the pause ends or Hide.
+  function pausedText(acc, st) {
+    return `Paused: a sign-in you did not start was reported, so ${host(st.server)} sends no prompts for ${label(acc)} until you next sign in there with a code.`;
+  }
+  const paused = el("div", { id: "push-paused", class: "banner alert", role: "region", "aria-labelledby": "push-paused-title", hidden: true });
+  const hidden = new Set(); // accounts whose banner was hidden
+  const toolbar = document.querySelector("#view-codes .toolbar");
+  if (toolbar) toolbar.parentNode.insertBefore(paused, toolbar);
+
+  function renderPaused() {
+    const list = [...statuses.values()].filter((st) => st.paused && !hidden.has(st.accountId));
+    paused.hidden = list.length === 0;
+    if (!list.length) {
+      paused.replaceChildren();
+      return;
+    }
+    const st = list[0];
+    const acc = refresh.account(st.accountId);
+    const where = host(st.server);
+    const link = el("a", { id: "push-paused-password", href: new URL("/account#password", st.server).href, target: "_blank", rel: "noopener", text: `Change your password at ${where}` });
+    const hide = el("button", { type: "button", class: "ghost small", id: "push-paused-hide", text: "Hide" });
+    hide.addEventListener("click", () => {
+      for (const s of list) hidden.add(s.accountId);
+      renderPaused();
+    });
+    paused.replaceChildren(
+      el("div", { class: "banner-text" },
+        el("h2", { id: "push-paused-title", text: `Sign-in prompts paused${acc ? " for " + label(acc) : ""}` }),
+        el("p", { text: `You reported a sign-in you did not start. Whoever started it knows your password for ${where}: change it now. Prompts come back after you next sign in there with a code.` })),
+      el("div", { class: "banner-actions" }, link, hide));
   }
 
   document.addEventListener("click", async (ev) => {
     const b = ev.target.closest(".push-row button");
     if (!b) return;
-    const id = b.closest(".push-row").dataset.account;
+    const box = b.closest(".push-row");
+    const id = box.dataset.account;
+    if (b.classList.contains("push-retry")) {
+      b.closest(".push-row-error").remove();
+      box.querySelector("." + b.dataset.retry)?.click();
+      return;
+    }
+    box.querySelector(".push-row-error")?.remove();
     b.disabled = true;
     try {
       if (b.classList.contains("push-on")) {
@@ -336,6 +413,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       } else if (b.classList.contains("push-off")) {
         await core.pushDisable(id);
         statuses.delete(id);
+        renderPaused();
         status("Sign-in prompts are off for this account.");
         await refresh.accounts();
       } else if (b.classList.contains("push-reconnect")) {
@@ -343,8 +421,10 @@ export function createPushUI(core, { status, message, label, refresh }) {
         await loadStatus();
       }
     } catch (err) {
-      status(message(err), { error: true, ms: 8000 });
       b.disabled = false;
+      const action = ["push-on", "push-off", "push-reconnect"].find((c) => b.classList.contains(c));
+      if (b.isConnected && action) rowError(box, message(err), action);
+      else status(message(err), { error: true, ms: 8000 });
     }
   });
 
@@ -353,6 +433,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       statuses.set(st.accountId, st);
       redraw(st.accountId);
     }
+    renderPaused();
   }
 
   // ------------------------------------------------------------ events
@@ -378,6 +459,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
           statuses.set(e.accountId, e.status);
           if (e.status.state === "off") refresh.accounts().catch(() => {});
           else redraw(e.accountId);
+          renderPaused();
         }
         break;
       case "prompt":
@@ -419,6 +501,7 @@ export function createPushUI(core, { status, message, label, refresh }) {
       active = false;
       prompts = [];
       statuses.clear();
+      renderPaused();
       current = null;
       answering.clear();
       clearTimeout(timer);

@@ -17,6 +17,7 @@ const SHELL = [
   "push.js",
   "transfer.js",
   "passkey.js",
+  "notices.js",
   "wasm_exec.js",
   "twofold.wasm",
   "manifest.webmanifest",

@@ -207,7 +207,7 @@ export interface ManualEntry {
 /** Live validation of a key being typed. */
 export interface KeyCheck {
   ok: boolean;
-  /** e.g. "this key has a character that is not base32: '1' at position 7"; "" when ok. */
+  /** e.g. "the key cannot have '1' (character 7): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?"; "" when ok. */
   message: string;
   /** 1-based character position of the bad character in the typed text; 0 if none. */
   position: number;
@@ -217,6 +217,20 @@ export interface KeyCheck {
   bits: number;
   /** Allowed but worth showing, e.g. a key shorter than 128 bits. */
   warnings: string[];
+  /**
+   * When ok, the sentence to show under the field: "Looks right: a 160-bit
+   * key.", the warning for an 80-to-127-bit key, or what a pasted link does.
+   * Keys under 80 bits are not ok.
+   */
+  summary: string;
+  /**
+   * The field holds an otpauth:// (or otpauth-migration://) link, not a key:
+   * add it with accounts.add (or transfer.importGA), which take the link's
+   * own names and settings.
+   */
+  link: boolean;
+  /** For an otpauth link: "Issuer (account)". */
+  label: string;
 }
 
 /** One account's codes at the instant asked for. */
@@ -542,6 +556,15 @@ export interface PushStatus {
   reason: string;
   /** waiting: when the next attempt starts (Unix ms). */
   retryAtMs: number;
+  /**
+   * A prompt of this account was reported ("Deny, this wasn't me", here or
+   * on another device of the account): the server sends no prompts until
+   * its owner signs in with a code. Lifted by the next prompt, or by
+   * turning prompts off. A change arrives as a "status" event.
+   */
+  paused: boolean;
+  /** When the report was seen (Unix ms); 0 if not paused. */
+  pausedAtMs: number;
 }
 
 export interface PushPrompt {

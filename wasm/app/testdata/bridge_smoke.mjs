@@ -48,7 +48,7 @@ const seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 assert.equal(t.version, "1");
 assert.deepEqual(t.accounts.validateKey("JBSW Y3D1"),
-  { ok: false, message: "this key has a character that is not base32: '1' at position 9", position: 9, char: "1", bits: 0, warnings: [] });
+  { ok: false, message: "the key cannot have '1' (character 9): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?", position: 9, char: "1", bits: 0, warnings: [], summary: "", link: false, label: "" });
 assert.equal((await t.vault.status()).exists, false);
 await rejects(t.accounts.list(), "locked");
 await rejects(t.vault.create(), "bad_argument");
