@@ -506,9 +506,12 @@ func TestListPinTagReorderHide(t *testing.T) {
 	}
 
 	// And with the mouse: Alpha's handle dragged onto the top half of Bravo.
-	pts := eval[[]float64](tb, fmt.Sprintf(`(() => { const h = document.querySelector(%q).getBoundingClientRect();
+	// The two rows are scrolled into view first: the page above the list
+	// (notices, the search and sort controls) may push them below the fold.
+	pts := eval[[]float64](tb, fmt.Sprintf(`(() => { document.querySelector(%q).scrollIntoView({ block: 'center' });
+		const h = document.querySelector(%q).getBoundingClientRect();
 		const r = document.querySelector('#accounts [data-id="' + %q + '"]').getBoundingClientRect();
-		return [h.x + h.width / 2, h.y + h.height / 2, r.x + r.width / 2, r.y + r.height / 4]; })()`, sel("Alpha", ".drag-handle"), id("Bravo")))
+		return [h.x + h.width / 2, h.y + h.height / 2, r.x + r.width / 2, r.y + r.height / 4]; })()`, sel("Alpha", ".drag-handle"), sel("Alpha", ".drag-handle"), id("Bravo")))
 	held := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
 	tb.do(chromedp.MouseEvent(chromedp.MouseMoved, pts[0], pts[1]),
 		chromedp.MouseEvent(chromedp.MousePressed, pts[0], pts[1], held, func(p *input.DispatchMouseEventParams) { p.ClickCount = 1 }))
