@@ -233,6 +233,11 @@ func BenchmarkChromiumQRDecode(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("/app/", http.StripPrefix("/app/", http.FileServer(http.Dir(filepath.Join(repoRoot, "web", "app")))))
 	mux.HandleFunc("/jsQR.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, jsqr) })
+	// The decoder is in the transfer module, which the page (at /) fetches
+	// beside itself on the first decode (the warm-up pass).
+	mux.HandleFunc("/twofold-transfer.wasm", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(repoRoot, "web", "app", "twofold-transfer.wasm"))
+	})
 	mux.HandleFunc("/bench.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprintf(w, "const BRIDGE = %q;\n%s", bridgeGlobal, benchJS)

@@ -13,7 +13,7 @@ import (
 	"github.com/twofold-auth/twofold/shared/migration"
 	"github.com/twofold-auth/twofold/shared/otpauth"
 	"github.com/twofold-auth/twofold/wasm/accounts"
-	"github.com/twofold-auth/twofold/wasm/qr"
+	"github.com/twofold-auth/twofold/wasm/qrtext"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/vault"
 )
@@ -31,9 +31,9 @@ type Config struct {
 	Now     func() time.Time
 	Push    PushConfig
 	Tabs    Tabs
-	// Transfer reads and writes other apps' files (the bridge's loads the
-	// second module on first use); nil: those imports and exports fail
-	// with module_unavailable.
+	// Transfer reads and writes other apps' files and decodes QR codes
+	// (the bridge's loads the second module on first use); nil: those
+	// imports, exports and scans fail with module_unavailable.
 	Transfer TransferModule
 }
 
@@ -811,7 +811,8 @@ type QRResult struct {
 	Import  *ImportResult `js:"import,omitempty"`
 }
 
-// DecodeQR reads the QR code in an RGBA frame and imports what it holds.
+// DecodeQR reads the QR code in an RGBA frame, through the transfer module
+// (which holds the decoder), and imports what it holds.
 // A frame without a code is ErrNotFound; a code that is not an authenticator
 // key (a web address, Wi-Fi settings) is ErrNotAuthenticator and nothing of
 // its text is returned.
@@ -819,25 +820,33 @@ func (a *App) DecodeQR(rgba []byte, width, height int) (QRResult, error) {
 	if err := a.read(func(*accounts.State) error { return nil }); err != nil {
 		return QRResult{}, err
 	}
-	text, err := qr.Decode(rgba, width, height)
+	if !qrtext.Frame(rgba, width, height) {
+		return QRResult{}, qrtext.ErrFrame
+	}
+	if a.transfer == nil {
+		return QRResult{}, errModuleUnavailable
+	}
+	b, err := a.transfer.DecodeQR(rgba, width, height)
 	if err != nil {
 		return QRResult{}, err
 	}
-	switch qr.Classify(text) {
-	case qr.KindOTPAuth:
+	text := string(b)
+	clear(b)
+	switch qrtext.Classify(text) {
+	case qrtext.KindOTPAuth:
 		v, err := a.AddURI(text)
 		if err != nil {
 			return QRResult{}, err
 		}
-		return QRResult{Kind: string(qr.KindOTPAuth), Account: &v}, nil
-	case qr.KindMigration:
+		return QRResult{Kind: string(qrtext.KindOTPAuth), Account: &v}, nil
+	case qrtext.KindMigration:
 		r, err := a.ImportGA(text)
 		if err != nil {
 			return QRResult{}, err
 		}
-		return QRResult{Kind: string(qr.KindMigration), Import: &r}, nil
+		return QRResult{Kind: string(qrtext.KindMigration), Import: &r}, nil
 	}
-	return QRResult{}, qr.ErrNotAuthenticator
+	return QRResult{}, qrtext.ErrNotAuthenticator
 }
 
 // ExportURIs returns every account as an otpauth URI, one per line: the one

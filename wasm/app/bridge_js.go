@@ -15,7 +15,7 @@ import (
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
 	"github.com/twofold-auth/twofold/wasm/pushclient"
-	"github.com/twofold-auth/twofold/wasm/qr"
+	"github.com/twofold-auth/twofold/wasm/qrtext"
 	"github.com/twofold-auth/twofold/wasm/storage"
 )
 
@@ -255,7 +255,7 @@ func (b *bridge) qrNS(obj js.Value) {
 		{Name: "width", Kind: jsutil.Integer}, {Name: "height", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
 		w, h := args[1].Int(), args[2].Int()
 		if n := args[0].Get("byteLength").Int(); n != w*h*4 || w <= 0 || h <= 0 {
-			return nil, qr.ErrFrame // before copying a frame that is not one
+			return nil, qrtext.ErrFrame // before copying a frame that is not one
 		}
 		return a.DecodeQR(jsutil.BytesOf(args[0]), w, h)
 	})

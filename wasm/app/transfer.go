@@ -27,11 +27,14 @@ import (
 type TransferModule interface {
 	Read(file, password []byte, format string) ([]byte, error)
 	Write(format string, accounts []byte) ([]byte, error)
+	// DecodeQR returns the text of the QR code in an RGBA frame
+	// (wasm/transfermodule.DecodeQR; errors no_qr and bad_frame).
+	DecodeQR(rgba []byte, width, height int) ([]byte, error)
 }
 
 // Errors of imports and exports made here.
 var (
-	errModuleUnavailable = errcode.New(CodeModuleUnavailable, "the part of Twofold that reads and writes other apps' files could not be loaded: check the connection and try again")
+	errModuleUnavailable = errcode.New(CodeModuleUnavailable, "the part of Twofold that reads QR codes and other apps' files could not be loaded: check the connection and try again")
 	errPasswordRequired  = errcode.New(CodePasswordRequired, "the file is encrypted; its password is needed")
 	errBackupPassword    = errcode.New(CodeWrongPassword, "wrong password for this backup")
 	errBackupDamaged     = errcode.New(CodeDamagedFile, "the backup file is damaged, cut short or was modified")

@@ -98,6 +98,14 @@ func (w *webTransfer) Write(format string, accounts []byte) ([]byte, error) {
 	return call(ns, "write", format, jsutil.Uint8Array(accounts))
 }
 
+func (w *webTransfer) DecodeQR(rgba []byte, width, height int) ([]byte, error) {
+	ns, err := w.module()
+	if err != nil {
+		return nil, err
+	}
+	return call(ns, "decodeQR", jsutil.Uint8Array(rgba), width, height)
+}
+
 // call calls the module, zeroes the arrays it was given and the one it
 // answered with, and returns the answer's bytes. A rejection keeps the
 // module's code when it is one the page knows.
@@ -120,7 +128,7 @@ func call(ns js.Value, method string, args ...any) ([]byte, error) {
 
 // moduleCodes are the codes the transfer module's errors carry.
 var moduleCodes = []string{CodeUnknownFormat, CodeWrongFormat, CodePasswordRequired, CodeWrongPassword, CodeDamagedFile,
-	CodeUnsupportedFile, CodeTooLarge, CodeNoKeys, CodeBadArgument, CodeInvalidAccount, CodeUnsupportedAccount, CodeNotExportable}
+	CodeUnsupportedFile, CodeTooLarge, CodeNoKeys, CodeBadArgument, CodeInvalidAccount, CodeUnsupportedAccount, CodeNotExportable, CodeNoQR, CodeBadFrame}
 
 // awaitCoded waits for a Promise of the module; its rejection, an Error
 // with code and message, becomes an APIError.

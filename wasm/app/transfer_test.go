@@ -41,6 +41,13 @@ func (l *localTransfer) Write(format string, accounts []byte) ([]byte, error) {
 	return transfermodule.Write(format, accounts, rand.NewChaCha8([32]byte{9}))
 }
 
+func (l *localTransfer) DecodeQR(rgba []byte, width, height int) ([]byte, error) {
+	l.mu.Lock()
+	l.calls++
+	l.mu.Unlock()
+	return transfermodule.DecodeQR(rgba, width, height)
+}
+
 func (l *localTransfer) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.calls }
 
 // transferApp is an unlocked App with the module and a counter of saves.
@@ -205,6 +212,7 @@ func TestPreviewNativeFormats(t *testing.T) {
 	}
 	// Without the module, other apps' files say so.
 	c := newTestApp(t, storage.NewMemory())
+	c.transfer = nil
 	_ = c.Create(pass)
 	_, err = c.Preview(transfertest.FreeOTPPlus(transfertest.Sample), "", "")
 	wantCode(t, err, CodeModuleUnavailable)

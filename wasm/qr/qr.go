@@ -4,19 +4,18 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"strings"
 
-	"github.com/twofold-auth/twofold/shared/errcode"
+	"github.com/twofold-auth/twofold/wasm/qrtext"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
-// Errors, worded for the page.
+// Errors, worded for the page (wasm/qrtext's).
 var (
-	ErrNotFound         = errcode.New("no_qr", "no QR code found in this image")
-	ErrNotAuthenticator = errcode.New("not_authenticator", "this QR code is not an authenticator key")
-	ErrFrame            = errcode.New("bad_frame", "the image data does not match its width and height")
+	ErrNotFound         = qrtext.ErrNotFound
+	ErrNotAuthenticator = qrtext.ErrNotAuthenticator
+	ErrFrame            = qrtext.ErrFrame
 )
 
 // MaxSide is the long side above which a frame is first tried box-downscaled
@@ -31,14 +30,10 @@ var (
 const MaxSide = 2000
 
 // MaxPixels bounds the frames Decode accepts (a 64-megapixel photo).
-const MaxPixels = 64 << 20
+const MaxPixels = qrtext.MaxPixels
 
-// fits reports whether a width × height frame is within MaxPixels, without
-// multiplying first: sizes from the page can be any integers, and a product
-// that overflows (2³² × 2³² is 0) would pass a check of the product.
-func fits(width, height int) bool {
-	return width > 0 && height > 0 && width <= MaxPixels/height
-}
+// fits reports whether a width × height frame is within MaxPixels.
+func fits(width, height int) bool { return qrtext.Fits(width, height) }
 
 // Decode returns the text of the QR code in an RGBA frame: 4 bytes per pixel,
 // row by row, not premultiplied (as canvas getImageData returns).
@@ -185,25 +180,14 @@ func (s *lumSource) Invert() gozxing.LuminanceSource { return gozxing.NewInverte
 func (s *lumSource) String() string { return gozxing.LuminanceSourceString(s) }
 
 // Kind is what a QR code's text is, for the page to route it.
-type Kind string
+type Kind = qrtext.Kind
 
 // The kinds of payload.
 const (
-	KindOTPAuth   Kind = "otpauth"           // one key: otpauth://totp/… or hotp/…
-	KindMigration Kind = "otpauth-migration" // a Google Authenticator export part
-	KindOther     Kind = "other"             // anything else: not for an authenticator
+	KindOTPAuth   = qrtext.KindOTPAuth   // one key: otpauth://totp/… or hotp/…
+	KindMigration = qrtext.KindMigration // a Google Authenticator export part
+	KindOther     = qrtext.KindOther     // anything else: not for an authenticator
 )
 
 // Classify tells the kind of a decoded text by its URI scheme.
-func Classify(text string) Kind {
-	scheme, _, ok := strings.Cut(strings.TrimSpace(text), ":")
-	switch {
-	case !ok:
-		return KindOther
-	case strings.EqualFold(scheme, "otpauth"):
-		return KindOTPAuth
-	case strings.EqualFold(scheme, "otpauth-migration"):
-		return KindMigration
-	}
-	return KindOther
-}
+func Classify(text string) Kind { return qrtext.Classify(text) }

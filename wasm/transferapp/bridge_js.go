@@ -7,6 +7,7 @@ import (
 
 	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
+	"github.com/twofold-auth/twofold/wasm/qrtext"
 	"github.com/twofold-auth/twofold/wasm/transfermodule"
 )
 
@@ -18,6 +19,7 @@ const version = "1"
 //
 //	read(file: Uint8Array, format: string, password?: Uint8Array): Promise<Uint8Array>
 //	write(format: string, accounts: Uint8Array): Promise<Uint8Array>
+//	decodeQR(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array>
 //
 // Accounts go in and out as otpauth URIs, the rest as wasm/transferwire
 // says; a failure rejects with an Error
@@ -40,6 +42,14 @@ func main() {
 		list := jsutil.BytesOf(args[1])
 		defer clear(list)
 		return transfermodule.Write(args[0].String(), list, nil)
+	}))
+	ns.Set("decodeQR", fn("twofoldTransfer.decodeQR", []jsutil.Param{{Name: "rgba", Kind: jsutil.Bytes},
+		{Name: "width", Kind: jsutil.Integer}, {Name: "height", Kind: jsutil.Integer}}, func(args []js.Value) ([]byte, error) {
+		w, h := args[1].Int(), args[2].Int()
+		if !qrtext.Fits(w, h) || args[0].Get("byteLength").Int() != w*h*4 {
+			return nil, qrtext.ErrFrame // before copying a frame that is not one
+		}
+		return transfermodule.DecodeQR(jsutil.BytesOf(args[0]), w, h)
 	}))
 	js.Global().Set("twofoldTransfer", ns)
 	select {} // the functions above run on the page's calls

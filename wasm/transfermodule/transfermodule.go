@@ -1,13 +1,16 @@
 // Package transfermodule is what the authenticator's second WebAssembly
 // module does (wasm/transferapp, web/app/twofold-transfer.wasm): it reads
 // other apps' exports and backups with shared/transfer, writes Aegis files
-// and Google Authenticator transfer codes, and draws QR codes. Those need
-// encoding/json, scrypt, PBKDF2, AES-CBC and a QR encoder, about 135 KB of
-// brotli that the authenticator's first load cannot afford
+// and Google Authenticator transfer codes, draws QR codes, and decodes the
+// QR codes the authenticator scans (wasm/qr). Those need encoding/json,
+// scrypt, PBKDF2, AES-CBC and a QR encoder (about 135 KB of brotli), and
+// gozxing's decoder with golang.org/x/text's character sets (about 364 KB),
+// which the authenticator's first load cannot afford
 // (docs/import-formats.md, "Size"); so the authenticator fetches this
-// module only when a person imports or exports such a file. Accounts go
-// in and out as otpauth URIs, with the rest in wasm/transferwire's form;
-// errors are shared/transfer's, with their codes. The package is plain Go, so the authenticator's host
+// module only when a person scans a QR code or imports or exports such a
+// file. Accounts go in and out as otpauth URIs, with the rest in
+// wasm/transferwire's form; errors are shared/transfer's and wasm/qr's,
+// with their codes. The package is plain Go, so the authenticator's host
 // tests call it in process where the browser goes through JavaScript.
 package transfermodule
 
@@ -22,6 +25,7 @@ import (
 
 	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/transfer"
+	"github.com/twofold-auth/twofold/wasm/qr"
 	"github.com/twofold-auth/twofold/wasm/transferwire"
 )
 
@@ -163,4 +167,16 @@ func QR(text string) (transferwire.QRCode, error) {
 		}
 	}
 	return out, nil
+}
+
+// DecodeQR returns the text of the QR code in an RGBA frame (wasm/qr.Decode):
+// the authenticator's scans come here, so that the decoder and its
+// character sets (about 360 KB of brotli) stay out of its first load.
+// Errors are wasm/qr's (no_qr, bad_frame).
+func DecodeQR(rgba []byte, width, height int) ([]byte, error) {
+	text, err := qr.Decode(rgba, width, height)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(text), nil
 }

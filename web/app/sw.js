@@ -5,8 +5,8 @@
 // is served. Requests outside /app/ (the server's API) are never touched.
 // Nothing secret passes through here: the vault lives in IndexedDB, encrypted.
 // The transfer module (twofold-transfer.wasm) is not in the shell: it is
-// fetched the first time a person imports or exports another app's file,
-// and cached from then on like every file fetched here.
+// fetched the first time a person scans a QR code or imports or exports
+// another app's file, and cached from then on like every file fetched here.
 
 const CACHE = "twofold-app-v2";
 const SHELL = [

@@ -399,7 +399,9 @@ export interface QRAPI {
    * frames simply try the next frame —, "not_authenticator" ("this QR code is
    * not an authenticator key"; the text is not returned), "duplicate",
    * "name_conflict",
-   * "bad_frame" (data length ≠ width × height × 4), or add()'s errors.
+   * "bad_frame" (data length ≠ width × height × 4), "module_unavailable"
+   * (the decoder is in the transfer module, fetched on the first scan), or
+   * add()'s errors.
    *
    * Camera frames: draw them scaled to about 800 px on the long side before
    * getImageData (cheaper than any scaling in Go). Image files, pastes and

@@ -17,8 +17,10 @@ import (
 // reading with google.golang.org/protobuf (protowire's package init opens
 // the executable), together about 30 KB of the 1.2 MB brotli budget; and
 // net/url (its net/netip's package variables link package unique, about
-// 25 KB of WebAssembly) and shared/transfer (the transfer module's, 135 KB
-// of brotli). A failure names the edge that pulled the code in.
+// 25 KB of WebAssembly), shared/transfer (the transfer module's, 135 KB
+// of brotli) and the QR decoder, gozxing with golang.org/x/text's
+// character sets (the transfer module's too, 364 KB of brotli: the first
+// load uses wasm/qrtext). A failure names the edge that pulled the code in.
 func TestLeavesOutUnusedCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the wasm")
@@ -45,6 +47,8 @@ func TestLeavesOutUnusedCode(t *testing.T) {
 		"-> google.golang.org/protobuf":                       "google.golang.org/protobuf is linked in again",
 		"-> net/url.":                                         "net/url is linked in again (with net/netip's unique handles: use otpauth.Unescape)",
 		"-> github.com/twofold-auth/twofold/shared/transfer.": "shared/transfer is linked into the first load (it belongs to the transfer module)",
+		"-> github.com/makiuchi-d/gozxing":                    "the QR decoder is linked into the first load (it belongs to the transfer module: use wasm/qrtext)",
+		"-> golang.org/x/text/":                               "golang.org/x/text's character sets are linked into the first load (gozxing's: the transfer module's)",
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		for edge, what := range unwanted {
