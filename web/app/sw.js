@@ -4,11 +4,13 @@
 // match after an update) and the cache is refreshed; offline, the cached copy
 // is served. Requests outside /app/ (the server's API) are never touched.
 // Nothing secret passes through here: the vault lives in IndexedDB, encrypted.
-// The transfer module (twofold-transfer.wasm) is not in the shell: it is
-// fetched the first time a person scans a QR code or imports or exports
-// another app's file, and cached from then on like every file fetched here.
+// The transfer module (twofold-transfer.wasm: QR decoding, other apps'
+// files, plaintext exports) is not part of the page's first load, but it is
+// cached here at install, so that scanning a QR code works offline from the
+// first visit on; the page never waits for this (a service worker installs
+// beside it).
 
-const CACHE = "twofold-app-v2";
+const CACHE = "twofold-app-v3";
 const SHELL = [
   "./",
   "app.css",
@@ -20,6 +22,7 @@ const SHELL = [
   "notices.js",
   "wasm_exec.js",
   "twofold.wasm",
+  "twofold-transfer.wasm",
   "manifest.webmanifest",
   "icon.svg",
   "icon-192.png",
