@@ -140,7 +140,10 @@ func TestAdminGroupsAndPages(t *testing.T) {
 	a.until(`!document.querySelector('#delete-dialog').open && document.activeElement.classList.contains('delete-group')`)
 	a.rowWith("#groups", "Finance")
 	a.click("#groups .delete-group")
-	a.until(`document.querySelector('#delete-dialog').open`)
+	// Open, focused and done moving: a click computed while the dialog
+	// still animates in can land beside its button on a busy machine.
+	a.until(`document.querySelector('#delete-dialog').open && document.activeElement.id === 'delete-cancel' &&
+		document.querySelector('#delete-dialog').getAnimations({ subtree: true }).length === 0`)
 	a.click("#delete-confirm")
 	a.fieldErrorShown("#groups-status", "Deleted the group Finance")
 	a.until(`!document.querySelector('#no-groups').hidden && document.querySelector('#members-panel').hidden`)
