@@ -14,6 +14,7 @@ import (
 const (
 	stateAccount     = 1
 	stateClockOffset = 2 // sint64 milliseconds
+	stateSync        = 3 // the sync state (wasm/syncclient), opaque here
 
 	accountID        = 1
 	accountIssuer    = 2
@@ -55,6 +56,10 @@ func (s *State) Marshal() []byte {
 	if s.clockOffset != 0 {
 		b = pbwire.AppendTag(b, stateClockOffset, pbwire.VarintType)
 		b = pbwire.AppendVarint(b, pbwire.EncodeZigZag(s.clockOffset.Milliseconds()))
+	}
+	if len(s.sync) > 0 {
+		b = pbwire.AppendTag(b, stateSync, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, s.sync)
 	}
 	return append(b, s.unknown...)
 }
@@ -171,6 +176,8 @@ func Unmarshal(b []byte) (*State, error) {
 			s.accounts = append(s.accounts, a)
 		case num == stateClockOffset && typ == pbwire.VarintType:
 			s.clockOffset = time.Duration(pbwire.DecodeZigZag(x)) * time.Millisecond
+		case num == stateSync && typ == pbwire.BytesType:
+			s.sync = append([]byte(nil), v...)
 		default:
 			return false, nil
 		}

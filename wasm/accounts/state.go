@@ -22,6 +22,7 @@ const MaxClockOffset = 24 * time.Hour
 type State struct {
 	accounts    []*Account
 	clockOffset time.Duration
+	sync        []byte // Contents field 3, the sync state; see replica.go
 	unknown     []byte
 }
 
@@ -286,4 +287,5 @@ func (s *State) Wipe() {
 	for _, a := range s.accounts {
 		a.wipe()
 	}
+	clear(s.sync)
 }
