@@ -31,6 +31,7 @@ type Config struct {
 	Now     func() time.Time
 	Push    PushConfig
 	Tabs    Tabs
+	Sync    SyncConfig
 }
 
 // Tabs coordinates the pages that share the storage (browser tabs, each
@@ -62,6 +63,8 @@ type App struct {
 	pushCfg PushConfig
 	push    pushState // live connections; stopped by Lock
 	tabs    Tabs
+	syncCfg SyncConfig
+	syncS   syncSession // the pairing shown or joined (sync.go)
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
@@ -90,6 +93,7 @@ func NewApp(cfg Config) *App {
 		now:     cfg.Now,
 		pushCfg: cfg.Push,
 		tabs:    cfg.Tabs,
+		syncCfg: cfg.Sync,
 	}
 }
 
@@ -369,6 +373,9 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	}
 	next, err := change(state)
 	if err != nil || next == state {
+		return err
+	}
+	if next, err = a.recordSync(state, next); err != nil { // sync.go
 		return err
 	}
 	plain := next.Marshal()

@@ -867,3 +867,12 @@ func (c *Client) Recover(server, identity string, rk RecoveryKey, meta string, s
 	r.begin(state, wrapPub, c.now())
 	return r, nil
 }
+
+// Wait long-polls up to wait for a change after the newest merged one,
+// without merging it (the caller then calls Sync): a browser keeps its
+// write lock free while it waits.
+func (c *Client) Wait(r *Replica, wait time.Duration) error {
+	q := "?after=" + strconv.FormatUint(r.Seq, 10) + "&limit=1&wait=" + strconv.Itoa(int(wait/time.Second))
+	_, err := c.device(r, "GET", r.path("/changes"+q), "")
+	return err
+}

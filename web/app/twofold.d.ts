@@ -504,6 +504,19 @@ export type ErrorCode =
   | "unsupported_file"    // import: a kind of file that cannot be imported
   | "unsupported_account" // import: an account of a kind or algorithm Twofold does not do
   | "not_exportable"      // export: an account with no place in the chosen format
+  | "sync_off"            // sync: not turned on in this vault
+  | "sync_on"             // sync: already on
+  | "sync_server"         // sync: unavailable here, or the server's answer was unexpected (the server's own codes, e.g. sync_device_removed, come as sent)
+  | "sync_decrypt"        // sync: a ciphertext from the server did not open
+  | "sync_contents"       // sync: a change opened but could not be read
+  | "sync_recovery_key"   // sync: not a recovery key (a typo: the check characters differ)
+  | "sync_rollback"       // sync: the server sent an older state; nothing merged
+  | "sync_replayed"       // sync: a change served again or out of order; nothing merged
+  | "sync_gap"            // sync: changes missing and no snapshot covers them
+  | "sync_unknown_device" // sync: the server lists a browser the vault does not know; no key wrapped to it
+  | "sync_pairing_code"   // sync: not a Twofold pairing code
+  | "sync_pairing_mac"    // sync: the join was not made from this pairing code: do not approve
+  | "sync_no_pairing"     // sync: no pairing waiting
   | "internal";           // a bug; the console has details
 
 export interface TwofoldError extends Error {
