@@ -799,6 +799,7 @@ type QRResult struct {
 	Kind    string        `js:"kind"` // "otpauth" or "otpauth-migration"
 	Account *AccountView  `js:"account,omitempty"`
 	Import  *ImportResult `js:"import,omitempty"`
+	Pairing string        `js:"pairing,omitempty"` // kind "twofold-pair": a sync pairing code, for sync.join
 }
 
 // DecodeQR reads the QR code in an RGBA frame and imports what it holds.
@@ -812,6 +813,9 @@ func (a *App) DecodeQR(rgba []byte, width, height int) (QRResult, error) {
 	text, err := qr.Decode(rgba, width, height)
 	if err != nil {
 		return QRResult{}, err
+	}
+	if isPairingCode(text) { // sync.go: the page joins with it
+		return QRResult{Kind: KindPairing, Pairing: text}, nil
 	}
 	switch qr.Classify(text) {
 	case qr.KindOTPAuth:

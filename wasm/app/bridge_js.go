@@ -24,7 +24,8 @@ const version = "1"
 
 func main() {
 	b := &bridge{done: make(chan struct{})}
-	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}, Tabs: webTabs{}})
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}, Tabs: webTabs{},
+		Sync: syncConfig()})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -76,7 +77,7 @@ func (b *bridge) namespace() js.Value {
 	ns.Set("version", version)
 	for name, fill := range map[string]func(js.Value){
 		"vault": b.vaultNS, "accounts": b.accountsNS, "qr": b.qrNS, "transfer": b.transferNS,
-		"storage": b.storageNS, "push": b.pushNS,
+		"storage": b.storageNS, "push": b.pushNS, "sync": b.syncNS,
 	} {
 		obj := newObject()
 		fill(obj)

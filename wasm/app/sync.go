@@ -513,3 +513,14 @@ func (a *App) SyncRestore(id string) error {
 		return r.Restore(s, id)
 	})
 }
+
+// KindPairing is DecodeQR's kind for a sync pairing code.
+const KindPairing = "twofold-pair"
+
+func isPairingCode(text string) bool {
+	_, _, _, _, err := syncclient.ParsePairingURI(text)
+	return err == nil
+}
+
+// errSyncUnreachable is a request that did not reach the sync server.
+var errSyncUnreachable = errcode.New(CodeSyncServer, "the sync server could not be reached: check the connection; changes made here are kept and sent later")
