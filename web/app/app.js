@@ -7,6 +7,7 @@
 
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
+import { createSyncUI } from "./sync.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -20,6 +21,7 @@ const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a 
 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
+let syncUI = null; // sync.js: sync between browsers
 const state = {
   unlocked: false,
   accounts: [],
@@ -179,6 +181,7 @@ async function start() {
     status, message, label,
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
+  syncUI = createSyncUI({ status, message, refresh: refreshAccounts });
   wire();
   core.onOtherTab(followOtherTab);
   core.onVaultChange((err) => {
@@ -292,6 +295,7 @@ async function enterVault() {
   showView("codes");
   updatePersistStatus();
   pushUI.start().catch((err) => status(message(err), { error: true }));
+  syncUI.start();
   const first = $(".account-main");
   (first || $("#add-btn")).focus();
 }
@@ -303,6 +307,7 @@ function lock(reason) {
   state.unlocked = false;
   core.lock().catch(() => {}); // hides the accounts at once, then wipes them (and closes push connections)
   pushUI.reset();
+  syncUI.reset();
   status(""); // a toast may name an account
   state.accounts = [];
   state.hotp.clear();
@@ -656,6 +661,12 @@ async function added(acc) {
 // afterScan shows what a QR code did: an account added, or part of a Google
 // Authenticator export imported.
 async function afterScan(result) {
+  if (result.kind === "twofold-pair") { // sync.js: a pairing code
+    closeDialog("#add-dialog");
+    stopScanner();
+    await syncUI.join(result.pairing);
+    return;
+  }
   if (result.kind === "otpauth-migration" && result.import) {
     closeDialog("#add-dialog");
     await showImport([result.import], "Google Authenticator");

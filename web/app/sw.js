@@ -12,6 +12,7 @@ const SHELL = [
   "app.js",
   "core.js",
   "push.js",
+  "sync.js",
   "wasm_exec.js",
   "twofold.wasm",
   "manifest.webmanifest",
