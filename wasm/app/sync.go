@@ -23,6 +23,7 @@ import (
 type SyncConfig struct {
 	Transport syncclient.Transport
 	Keys      syncclient.Keys
+	DH        syncclient.X25519
 	Origin    string
 }
 
@@ -59,10 +60,10 @@ type syncSession struct {
 }
 
 func (a *App) syncClient() (*syncclient.Client, error) {
-	if a.syncCfg.Transport == nil || a.syncCfg.Keys == nil {
+	if a.syncCfg.Transport == nil || a.syncCfg.Keys == nil || a.syncCfg.DH == nil {
 		return nil, errcode.New(CodeSyncServer, "sync is not available in this browser")
 	}
-	return &syncclient.Client{T: a.syncCfg.Transport, Keys: a.syncCfg.Keys, Rand: a.rand, Now: a.now}, nil
+	return &syncclient.Client{T: a.syncCfg.Transport, Keys: a.syncCfg.Keys, DH: a.syncCfg.DH, Rand: a.rand, Now: a.now}, nil
 }
 
 // replicaOf is the vault's sync state; nil when sync is off.

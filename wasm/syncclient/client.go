@@ -34,6 +34,7 @@ type Keys interface {
 type Client struct {
 	T    Transport
 	Keys Keys
+	DH   X25519
 	Rand io.Reader
 	Now  func() time.Time
 }
@@ -169,7 +170,7 @@ func (c *Client) keyPair() (signSeed, signPub, wrapPriv, wrapPub []byte, err err
 	if signSeed, signPub, err = c.Keys.Generate(c.Rand); err != nil {
 		return
 	}
-	wrapPriv, wrapPub, err = newWrapKey(c.Rand)
+	wrapPriv, wrapPub, err = c.DH.GenerateKey(c.Rand)
 	return
 }
 
@@ -205,7 +206,7 @@ func (c *Client) Create(server, meta string, state *accounts.State) (*Replica, R
 	if err != nil {
 		return nil, RecoveryKey{}, err
 	}
-	recWrapPub, err := wrapPublic(recWrapPriv)
+	recWrapPub, err := c.DH.PublicKey(recWrapPriv)
 	clear(recWrapPriv)
 	if err != nil {
 		return nil, RecoveryKey{}, err
@@ -216,11 +217,11 @@ func (c *Client) Create(server, meta string, state *accounts.State) (*Replica, R
 	}
 	identity := syncproto.IdentityID(signPub)
 	device := syncproto.DeviceID(identity, signPub)
-	envDevice, err := SealEnvelope(c.Rand, k, wrapPub, identity, 1, device)
+	envDevice, err := SealEnvelope(c.DH, c.Rand, k, wrapPub, identity, 1, device)
 	if err != nil {
 		return nil, RecoveryKey{}, err
 	}
-	envRecovery, err := SealEnvelope(c.Rand, k, recWrapPub, identity, 1, syncproto.RecoveryRecipient)
+	envRecovery, err := SealEnvelope(c.DH, c.Rand, k, recWrapPub, identity, 1, syncproto.RecoveryRecipient)
 	if err != nil {
 		return nil, RecoveryKey{}, err
 	}
@@ -308,7 +309,7 @@ func (c *Client) refreshKey(r *Replica) error {
 	if epoch < r.Epoch {
 		return ErrRollback
 	}
-	k, err := OpenEnvelope(env, r.WrapPriv, r.Identity, epoch, r.Device)
+	k, err := OpenEnvelope(c.DH, env, r.WrapPriv, r.Identity, epoch, r.Device)
 	if err != nil {
 		return err
 	}
@@ -602,14 +603,14 @@ func (c *Client) Rotate(r *Replica, state *accounts.State) error {
 		if !d.Known {
 			return ErrUnknownDevice
 		}
-		env, err := SealEnvelope(c.Rand, k, d.wrapKey, r.Identity, epoch, d.ID)
+		env, err := SealEnvelope(c.DH, c.Rand, k, d.wrapKey, r.Identity, epoch, d.ID)
 		if err != nil {
 			return err
 		}
 		add(d.ID, env)
 	}
 	if r.RecoveryWrap != nil {
-		env, err := SealEnvelope(c.Rand, k, r.RecoveryWrap, r.Identity, epoch, syncproto.RecoveryRecipient)
+		env, err := SealEnvelope(c.DH, c.Rand, k, r.RecoveryWrap, r.Identity, epoch, syncproto.RecoveryRecipient)
 		if err != nil {
 			return err
 		}
@@ -717,7 +718,7 @@ func (c *Client) Approve(r *Replica, p *Pairing, j *Join) error {
 	if err := c.Push(r); err != nil {
 		return err
 	}
-	env, err := SealEnvelope(c.Rand, r.Key, j.wrapKey, r.Identity, r.Epoch, device)
+	env, err := SealEnvelope(c.DH, c.Rand, r.Key, j.wrapKey, r.Identity, r.Epoch, device)
 	if err != nil {
 		return err
 	}
@@ -833,7 +834,7 @@ func (c *Client) Recover(server, identity string, rk RecoveryKey, meta string, s
 		return nil, err
 	}
 	defer clear(recWrapPriv)
-	recWrapPub, err := wrapPublic(recWrapPriv)
+	recWrapPub, err := c.DH.PublicKey(recWrapPriv)
 	if err != nil {
 		return nil, err
 	}
@@ -855,7 +856,7 @@ func (c *Client) Recover(server, identity string, rk RecoveryKey, meta string, s
 	if err != nil {
 		return nil, errJSON
 	}
-	k, err := OpenEnvelope(env, recWrapPriv, identity, epoch, syncproto.RecoveryRecipient)
+	k, err := OpenEnvelope(c.DH, env, recWrapPriv, identity, epoch, syncproto.RecoveryRecipient)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -100,23 +99,36 @@ func wrapKey(shared, ephPub, w []byte) ([]byte, error) {
 	return hkdf.Key(sha256.New, shared, join(ephPub, w), infoWrap, KeySize)
 }
 
+// X25519 is the Diffie-Hellman of the wrap keys: the browser's WebCrypto
+// in the wasm (crypto/ecdh would add about 108 KB of brotli to it), and
+// crypto/ecdh on the host (HostX25519). Keys are the 32 bytes of RFC 7748.
+type X25519 interface {
+	// GenerateKey makes a key pair (an implementation may use its own
+	// generator rather than rand).
+	GenerateKey(rand io.Reader) (priv, pub []byte, err error)
+	// PublicKey is the public key of priv.
+	PublicKey(priv []byte) ([]byte, error)
+	// ECDH is X25519(priv, peer); an all-zero result is an error.
+	ECDH(priv, peer []byte) ([]byte, error)
+}
+
 // SealEnvelope wraps the epoch key k to the X25519 public key w of
 // recipient: eph_pub ‖ nonce ‖ AES-256-GCM(k), 92 bytes.
-func SealEnvelope(rnd io.Reader, k, w []byte, identity string, epoch uint32, recipient string) ([]byte, error) {
-	pub, err := ecdh.X25519().NewPublicKey(w)
+func SealEnvelope(dh X25519, rnd io.Reader, k, w []byte, identity string, epoch uint32, recipient string) ([]byte, error) {
+	if len(w) != KeySize {
+		return nil, ErrDecrypt
+	}
+	ephPriv, ephPub, err := dh.GenerateKey(rnd)
 	if err != nil {
 		return nil, err
 	}
-	eph, err := ecdh.X25519().GenerateKey(rnd)
+	shared, err := dh.ECDH(ephPriv, w)
+	clear(ephPriv)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := eph.ECDH(pub)
-	if err != nil {
-		return nil, err
-	}
-	ephPub := eph.PublicKey().Bytes()
 	wk, err := wrapKey(shared, ephPub, w)
+	clear(shared)
 	if err != nil {
 		return nil, err
 	}
@@ -128,23 +140,20 @@ func SealEnvelope(rnd io.Reader, k, w []byte, identity string, epoch uint32, rec
 }
 
 // OpenEnvelope unwraps an epoch key with the X25519 private key priv.
-func OpenEnvelope(env, priv []byte, identity string, epoch uint32, recipient string) ([]byte, error) {
+func OpenEnvelope(dh X25519, env, priv []byte, identity string, epoch uint32, recipient string) ([]byte, error) {
 	if len(env) != syncproto.EnvelopeSize {
 		return nil, ErrDecrypt
 	}
-	key, err := ecdh.X25519().NewPrivateKey(priv)
+	pub, err := dh.PublicKey(priv)
 	if err != nil {
 		return nil, err
 	}
-	ephPub, err := ecdh.X25519().NewPublicKey(env[:32])
+	shared, err := dh.ECDH(priv, env[:32])
 	if err != nil {
 		return nil, ErrDecrypt
 	}
-	shared, err := key.ECDH(ephPub)
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	wk, err := wrapKey(shared, env[:32], key.PublicKey().Bytes())
+	wk, err := wrapKey(shared, env[:32], pub)
+	clear(shared)
 	if err != nil {
 		return nil, err
 	}
@@ -153,25 +162,6 @@ func OpenEnvelope(env, priv []byte, identity string, epoch uint32, recipient str
 		return nil, ErrDecrypt
 	}
 	return k, nil
-}
-
-// newWrapKey makes an X25519 key pair: the private key (kept in the vault)
-// and the public key.
-func newWrapKey(rnd io.Reader) (priv, pub []byte, err error) {
-	k, err := ecdh.X25519().GenerateKey(rnd)
-	if err != nil {
-		return nil, nil, err
-	}
-	return k.Bytes(), k.PublicKey().Bytes(), nil
-}
-
-// wrapPublic is the public key of an X25519 private key.
-func wrapPublic(priv []byte) ([]byte, error) {
-	k, err := ecdh.X25519().NewPrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	return k.PublicKey().Bytes(), nil
 }
 
 // pairingMAC is HMAC-SHA256(HKDF(secret, info "twofold-pair-mac-v1"),

@@ -66,7 +66,7 @@ func jsonString(s string) string {
 
 var errJSON = errcode.New("sync_server", "the sync server's answer was not what this page expects")
 
-// parseJSON reads one JSON value: map[string]any, []any, string, float64,
+// parseJSON reads one JSON value: map[string]any, []any, string, int64,
 // bool or nil.
 func parseJSON(b []byte) (any, error) {
 	p := &jsonParser{s: b}
@@ -182,16 +182,18 @@ func (p *jsonParser) value(depth int) (any, error) {
 		}
 		return nil, errJSON
 	default:
+		// Integers only (every number of the sync routes is one):
+		// strconv.ParseFloat's tables would cost the wasm for nothing.
 		j := p.i
-		for j < len(p.s) && strings.IndexByte("+-0123456789.eE", p.s[j]) >= 0 {
+		for j < len(p.s) && strings.IndexByte("-0123456789", p.s[j]) >= 0 {
 			j++
 		}
-		f, err := strconv.ParseFloat(string(p.s[p.i:j]), 64)
+		n, err := strconv.ParseInt(string(p.s[p.i:j]), 10, 64)
 		if err != nil {
 			return nil, errJSON
 		}
 		p.i = j
-		return f, nil
+		return n, nil
 	}
 }
 
@@ -261,7 +263,7 @@ func (j jv) get(k string) jv {
 	return jv{m[k]}
 }
 func (j jv) str() string { s, _ := j.v.(string); return s }
-func (j jv) int() int64  { f, _ := j.v.(float64); return int64(f) }
+func (j jv) int() int64  { n, _ := j.v.(int64); return n }
 func (j jv) boolean() bool {
 	b, _ := j.v.(bool)
 	return b

@@ -99,7 +99,7 @@ func (w *world) browser(name string, signedIn bool) *browser {
 	}
 	tr := &transport{w: w, hc: hc}
 	return &browser{w: w, name: name, tr: tr, state: &accounts.State{},
-		c: &syncclient.Client{T: tr, Keys: syncclient.HostKeys{}, Rand: rand.Reader, Now: w.clock.Now}}
+		c: &syncclient.Client{T: tr, Keys: syncclient.HostKeys{}, DH: syncclient.HostX25519{}, Rand: rand.Reader, Now: w.clock.Now}}
 }
 
 // edit applies a local edit and records it, as the app does on every save.
