@@ -386,6 +386,7 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	a.mu.Lock()
 	a.state = next
 	a.mu.Unlock()
+	a.syncPushSoon(next) // sync.go
 	return nil
 }
 

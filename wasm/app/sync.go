@@ -2,6 +2,7 @@ package main
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
@@ -53,6 +54,7 @@ var (
 // syncSession is what sync keeps in memory: the pairing this browser
 // shows, or the one it joined.
 type syncSession struct {
+	pushing atomic.Int32 // 0 idle, 1 a push runs, 2 it runs and another edit came
 	mu      sync.Mutex
 	pairing *syncclient.Pairing
 	join    *syncclient.Join
@@ -525,3 +527,32 @@ func isPairingCode(text string) bool {
 
 // errSyncUnreachable is a request that did not reach the sync server.
 var errSyncUnreachable = errcode.New(CodeSyncServer, "the sync server could not be reached: check the connection; changes made here are kept and sent later")
+
+// syncPushSoon sends an edit just saved (state holds it) to the server in
+// the background, so the other browsers see it within a second rather
+// than at this page's next round; edits made meanwhile go with the next
+// push. Errors wait for the page's next round (SyncNow), which reports
+// them.
+func (a *App) syncPushSoon(state *accounts.State) {
+	if len(state.Sync()) == 0 || a.syncCfg.Transport == nil {
+		return
+	}
+	if a.syncS.pushing.Add(1) > 1 {
+		a.syncS.pushing.Store(2)
+		return
+	}
+	go func() {
+		for {
+			a.syncWork(func(c *syncclient.Client, r *syncclient.Replica, s *accounts.State) (*syncclient.Replica, *accounts.State, error) {
+				if r == nil {
+					return nil, nil, nil
+				}
+				return r, nil, c.Push(r)
+			})
+			if a.syncS.pushing.CompareAndSwap(1, 0) {
+				return
+			}
+			a.syncS.pushing.Store(1)
+		}
+	}()
+}
