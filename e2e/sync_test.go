@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/otpcode"
+)
+
+// Sync between browsers (docs/vault-format.md, "Sync between browsers")
+// in three Chromium profiles against the real server: A turns sync on,
+// B joins by A's pairing code read from an image through the add dialog,
+// an account added in A shows its code in B, and C, empty, restores
+// everything with the recovery key (after a wrong one is refused).
+
+// syncPair is A (signed in, sync on) and B (joined by A's code); it
+// returns both and the recovery key sheet A showed.
+func syncPair(t testing.TB) (a, b *tab, sheet string) {
+	t.Helper()
+	a = newTab(t)
+	a.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	p := &person{email: fmt.Sprintf("sync-%d@example.com", time.Now().UnixNano())}
+	a.signUp(p, "/account")
+	a.createVault(passphrase)
+	a.click("#settings-btn")
+	poll[bool](a, `!!document.querySelector('#sync-enable')`, 20*time.Second)
+	if eval[bool](a, `!document.querySelector('#sync-enable').disabled`) {
+		t.Error("sync can be turned on before the warning is acknowledged")
+	}
+	a.click("#sync-understood")
+	a.click("#sync-enable")
+	sheet = poll[string](a, `document.querySelector('#sync-recovery-key')?.textContent || ''`, 30*time.Second)
+	key := strings.SplitN(sheet, "\n", 2)[0]
+	a.click("#sync-saved")
+	if !eval[bool](a, `document.querySelector('#sync-saved-done').disabled`) {
+		t.Error("Done is enabled before the last characters are typed")
+	}
+	a.typeInto("#sync-check", key[len(key)-4:])
+	a.click("#sync-saved-done")
+	a.click("#sync-pair")
+	dataURL := poll[string](a, `(() => { const c = document.querySelector('#sync-pair-qr'); return c && c.width > 0 ? c.toDataURL('image/png') : ''; })()`, 20*time.Second)
+	png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(dataURL, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "pairing.png")
+	if err := os.WriteFile(file, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	b = newTab(t)
+	b.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	b.createVault(passphrase)
+	b.openAdd()
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{file}))
+	confirmB := poll[string](b, `document.querySelector('#sync-join-confirm')?.dataset.confirm || ''`, 20*time.Second)
+	confirmA := poll[string](a, `document.querySelector('#sync-pair-info')?.dataset.confirm || ''`, 20*time.Second)
+	if confirmA != confirmB || len(confirmA) != 6 {
+		t.Fatalf("confirmation numbers %q (A) and %q (B)", confirmA, confirmB)
+	}
+	a.click("#sync-approve")
+	poll[bool](b, `!!document.querySelector('#sync-state')`, 30*time.Second)
+	for _, tb := range []*tab{a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+	}
+	return a, b, sheet
+}
+
+// waitRow waits until tb lists an account named name and returns its row.
+func (tb *tab) waitRow(name string, timeout time.Duration) row {
+	tb.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if i := slices.IndexFunc(tb.rows(), func(r row) bool { return r.Name == name && strings.TrimSpace(r.Code) != "" }); i >= 0 {
+			return tb.rows()[i]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("%s never showed up", name)
+	return row{}
+}
+
+// codeNear tells whether shown is the code of secret now or one step off.
+func codeNear(secret []byte, shown string) bool {
+	shown = strings.ReplaceAll(shown, " ", "")
+	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+		c, _ := otpcode.TOTP(secret, otpcode.Params{Algorithm: otpauth.SHA1, Digits: 6, Period: 30}, time.Now().Add(d))
+		if c == shown {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSyncTwoProfilesAndRecovery(t *testing.T) {
+	a, b, sheet := syncPair(t)
+	secret := newSecret(t, 20)
+	a.addManual(manual{Issuer: "Synced", Account: "alice@sync.example", Secret: spaced(secret)})
+	r := b.waitRow("alice@sync.example", 30*time.Second)
+	if r.Issuer != "Synced" || !codeNear(secret, r.Code) {
+		t.Fatalf("B shows %+v", r)
+	}
+	// B's edit goes the other way.
+	secret2 := newSecret(t, 20)
+	b.addManual(manual{Issuer: "FromB", Account: "bob@sync.example", Secret: spaced(secret2)})
+	if r := a.waitRow("bob@sync.example", 30*time.Second); !codeNear(secret2, r.Code) {
+		t.Fatalf("A shows %+v", r)
+	}
+
+	// C: a fresh profile, not signed in, restores with the recovery key.
+	lines := strings.Split(sheet, "\n")
+	key, identity := lines[0], strings.TrimPrefix(lines[1], "Sync identity: ")
+	c := newTab(t)
+	c.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	c.createVault(passphrase)
+	c.click("#settings-btn")
+	poll[bool](c, `!!document.querySelector('#sync-recover')`, 20*time.Second)
+	wrong := []byte(strings.ReplaceAll(key, "-", ""))
+	wrong[3] = map[bool]byte{true: '1', false: '0'}[wrong[3] == '0']
+	c.typeInto("#sync-recover-identity", identity)
+	c.typeInto("#sync-recover-key", string(wrong))
+	c.click("#sync-recover")
+	if msg := poll[string](c, `document.querySelector('#sync-body .error')?.textContent || ''`, 10*time.Second); !strings.Contains(msg, "recovery key") {
+		t.Errorf("a mistyped key says %q", msg)
+	}
+	if n := len(c.rows()); n != 0 || !eval[bool](c, `!!document.querySelector('#sync-enable')`) {
+		t.Fatalf("after a wrong key: %d rows", n)
+	}
+	c.typeInto("#sync-recover-key", key)
+	c.click("#sync-recover")
+	c.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+	if r := c.waitRow("alice@sync.example", 30*time.Second); !codeNear(secret, r.Code) {
+		t.Fatalf("C shows %+v", r)
+	}
+	c.waitRow("bob@sync.example", 10*time.Second)
+}
