@@ -143,3 +143,30 @@ func TestSyncTwoProfilesAndRecovery(t *testing.T) {
 	}
 	c.waitRow("bob@sync.example", 10*time.Second)
 }
+
+// BenchmarkChromiumSyncLatency is the time from an edit in one browser to
+// its code showing in the other: A adds an account through the bridge, B
+// (its long-poll open) shows the row with a code. Run with
+// -benchtime=100x for the figures of docs/guide.md (p50 and p99 over 100
+// edits); the test asserts no time. Edits are paced at one a second: the
+// server takes 60 uploads a minute per identity.
+func BenchmarkChromiumSyncLatency(bm *testing.B) {
+	a, b, _ := syncPair(bm)
+	lat := make([]time.Duration, 0, bm.N)
+	bm.ResetTimer()
+	for i := range bm.N {
+		name := fmt.Sprintf("bench-%d-%d@sync.example", time.Now().UnixNano(), i)
+		uri := totpURI("Bench", name, newSecret(bm, 20))
+		start := time.Now()
+		eval[any](a, fmt.Sprintf(`twofold.accounts.add(%q).then(() => true)`, uri))
+		b.waitRow(name, 30*time.Second)
+		lat = append(lat, time.Since(start))
+		time.Sleep(time.Until(start.Add(time.Second)))
+	}
+	bm.StopTimer()
+	slices.Sort(lat)
+	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	bm.ReportMetric(float64(p(0.5).Milliseconds()), "p50-ms")
+	bm.ReportMetric(float64(p(0.99).Milliseconds()), "p99-ms")
+	bm.Logf("edit to code shown over %d edits: p50 %v, p99 %v, max %v", len(lat), p(0.5), p(0.99), lat[len(lat)-1])
+}

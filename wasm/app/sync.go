@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -543,12 +544,20 @@ func (a *App) syncPushSoon(state *accounts.State) {
 	}
 	go func() {
 		for {
-			a.syncWork(func(c *syncclient.Client, r *syncclient.Replica, s *accounts.State) (*syncclient.Replica, *accounts.State, error) {
-				if r == nil {
-					return nil, nil, nil
+			for wait := time.Second; ; wait *= 2 {
+				err := a.syncWork(func(c *syncclient.Client, r *syncclient.Replica, s *accounts.State) (*syncclient.Replica, *accounts.State, error) {
+					if r == nil {
+						return nil, nil, nil
+					}
+					return r, nil, c.Push(r)
+				})
+				// Over the identity's 60 uploads a minute, or offline: try
+				// again a few times, then leave it to the page's round.
+				if err == nil || wait > 16*time.Second || !(syncclient.IsCode(err, "sync_rate_limited") || errors.Is(err, errSyncUnreachable)) {
+					break
 				}
-				return r, nil, c.Push(r)
-			})
+				time.Sleep(wait)
+			}
 			if a.syncS.pushing.CompareAndSwap(1, 0) {
 				return
 			}
