@@ -271,7 +271,6 @@ func (c *Client) Push(r *Replica) error {
 		}
 		r.Pending.Accounts = append([]AccountChange(nil), r.Pending.Accounts[n:]...)
 		r.Pending.Order, r.Pending.Devices = nil, nil
-		r.SinceSnapshot++
 	}
 	return nil
 }

@@ -24,8 +24,8 @@ type Replica struct {
 	Counter  uint64            // the last counter this browser used
 	Seq      uint64            // the newest sequence number merged
 	Authors  map[string]uint64 // each author's last counter seen along the sequence
-	// SinceSnapshot counts the changes merged or sent since the last
-	// snapshot this browser knows of.
+	// SinceSnapshot counts the changes merged since the last snapshot
+	// this browser knows of (its own included, as read back).
 	SinceSnapshot int
 	RecoveryWrap  []byte // the recovery wrap public key (nil: no recovery key)
 	LastSyncMs    int64

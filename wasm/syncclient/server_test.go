@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -559,4 +560,73 @@ func TestRecovery(t *testing.T) {
 		t.Fatalf("lost browser's upload: %v", err)
 	}
 	w.assertNothingInTheClear()
+}
+
+// TestServerBytesPerAccount prints what the server stores per synced
+// account (for docs/guide.md): one account's change alone, a snapshot's
+// share per account, and the database file's growth per account over 100
+// accounts sent one change each. It asserts only that changes fit the
+// server's limit with room to spare.
+func TestServerBytesPerAccount(t *testing.T) {
+	w := newWorld(t)
+	a := w.browser("A", true)
+	a.create()
+	var sizes []int
+	dbSize := func() int64 {
+		var n int64
+		for _, s := range []string{"", "-wal"} {
+			if fi, err := os.Stat(w.srv.DBPath + s); err == nil {
+				n += fi.Size()
+			}
+		}
+		return n
+	}
+	rec := &recorder{Transport: a.c.T}
+	a.c.T = rec
+	before := dbSize()
+	const n = 100
+	for i := range n {
+		a.add("Issuer "+strconv.Itoa(i), "account-"+strconv.Itoa(i)+"@example.com")
+		if err := a.c.Push(a.r); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(2 * time.Second) // under 60 uploads a minute
+	}
+	sizes = rec.changeSizes
+	a.sync()
+	if err := a.c.PutSnapshot(a.r, a.state); err != nil {
+		t.Fatal(err)
+	}
+	growth := dbSize() - before
+	sum := 0
+	for _, s := range sizes {
+		sum += s
+	}
+	t.Logf("per account: change ciphertext %d B on average (first %d B), snapshot %d B per account, database growth %d B per account (changes and snapshot, SQLite pages and WAL)",
+		sum/len(sizes), sizes[0], rec.snapshotSize/n, growth/n)
+	if sizes[0] > 2048 {
+		t.Errorf("one account's change is %d B", sizes[0])
+	}
+}
+
+// recorder notes the ciphertext sizes of the changes and snapshots sent.
+type recorder struct {
+	syncclient.Transport
+	changeSizes  []int
+	snapshotSize int
+}
+
+func (r *recorder) Do(method, url string, header map[string]string, body []byte) (int, []byte, error) {
+	var b struct {
+		Ciphertext string `json:"ciphertext"`
+	}
+	if json.Unmarshal(body, &b) == nil && b.Ciphertext != "" {
+		n := base64.RawURLEncoding.DecodedLen(len(b.Ciphertext))
+		if strings.HasSuffix(url, "/changes") {
+			r.changeSizes = append(r.changeSizes, n)
+		} else if strings.HasSuffix(url, "/snapshot") {
+			r.snapshotSize = n
+		}
+	}
+	return r.Transport.Do(method, url, header, body)
 }
