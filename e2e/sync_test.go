@@ -36,9 +36,12 @@ func syncPair(t testing.TB) (a, b *tab, sheet string) {
 	if eval[bool](a, `!document.querySelector('#sync-enable').disabled`) {
 		t.Error("sync can be turned on before the warning is acknowledged")
 	}
+	a.syncShot("sync-off")
+	a.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-name').value = 'Laptop'`))
 	a.click("#sync-understood")
 	a.click("#sync-enable")
 	sheet = poll[string](a, `document.querySelector('#sync-recovery-key')?.textContent || ''`, 30*time.Second)
+	a.syncShot("sync-recovery-key")
 	key := strings.SplitN(sheet, "\n", 2)[0]
 	a.click("#sync-saved")
 	if !eval[bool](a, `document.querySelector('#sync-saved-done').disabled`) {
@@ -52,6 +55,7 @@ func syncPair(t testing.TB) (a, b *tab, sheet string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.syncShot("sync-pairing-code")
 	file := filepath.Join(t.TempDir(), "pairing.png")
 	if err := os.WriteFile(file, png, 0o600); err != nil {
 		t.Fatal(err)
@@ -60,6 +64,8 @@ func syncPair(t testing.TB) (a, b *tab, sheet string) {
 	b = newTab(t)
 	b.expectConsoleError("Failed to load resource: the server responded with a status of 4")
 	b.createVault(passphrase)
+	poll[bool](b, `!!document.querySelector('#sync-name')`, 20*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-name').value = 'Desktop'`))
 	b.openAdd()
 	b.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{file}))
 	confirmB := poll[string](b, `document.querySelector('#sync-join-confirm')?.dataset.confirm || ''`, 20*time.Second)
@@ -67,12 +73,23 @@ func syncPair(t testing.TB) (a, b *tab, sheet string) {
 	if confirmA != confirmB || len(confirmA) != 6 {
 		t.Fatalf("confirmation numbers %q (A) and %q (B)", confirmA, confirmB)
 	}
+	a.syncShot("sync-approve")
+	b.syncShot("sync-join-confirm")
 	a.click("#sync-approve")
 	poll[bool](b, `!!document.querySelector('#sync-state')`, 30*time.Second)
+	poll[bool](a, `document.querySelectorAll('#sync-devices li').length === 2`, 30*time.Second)
+	a.syncShot("sync-devices")
 	for _, tb := range []*tab{a, b} {
 		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
 	}
 	return a, b, sheet
+}
+
+// syncShot saves a screenshot of the settings' sync section.
+func (tb *tab) syncShot(name string) {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-panel').scrollIntoView({block: 'start'})`))
+	tb.shotView(name)
 }
 
 // waitRow waits until tb lists an account named name and returns its row.
@@ -136,6 +153,7 @@ func TestSyncTwoProfilesAndRecovery(t *testing.T) {
 		t.Fatalf("after a wrong key: %d rows", n)
 	}
 	c.typeInto("#sync-recover-key", key)
+	c.syncShot("sync-recover")
 	c.click("#sync-recover")
 	c.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
 	if r := c.waitRow("alice@sync.example", 30*time.Second); !codeNear(secret, r.Code) {

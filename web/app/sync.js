@@ -144,7 +144,7 @@ export function createSyncUI({ status, message, refresh }) {
       el("label", { class: "check" }, understood, " I understand: without the recovery key, nobody can restore my accounts."),
       el("div", { class: "actions" }, on),
       el("h4", { text: "Join sync from another browser" }),
-      el("p", { class: "muted", text: "On a browser where sync is on, choose “Add a browser”, then scan its code here: Add account → camera or screen, or choose a screenshot of it." }),
+      el("p", { class: "muted", text: "On a browser where sync is on, choose “Add a browser”, then scan its code here: Add account → camera or screen, or choose a screenshot of it. This browser joins under the name above." }),
       el("div", { class: "field" }, el("label", { for: "sync-join-image", text: "Screenshot of the pairing code" }), file),
       el("div", { class: "field" }, el("label", { for: "sync-join-code", text: "Or paste the code's text" }), code),
       el("div", { class: "actions" }, el("button", { type: "button", id: "sync-join", text: "Join", onclick: () => join(code.value.trim()) })),
@@ -248,8 +248,9 @@ export function createSyncUI({ status, message, refresh }) {
   async function join(code) {
     if (!panel) return;
     let confirmNumber;
+    const name = ($("#sync-name")?.value || "").trim() || browserName();
     try {
-      confirmNumber = await call("join", code, browserName());
+      confirmNumber = await call("join", code, name);
     } catch (err) {
       status(message(err), { error: true });
       error(err);
