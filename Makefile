@@ -49,7 +49,7 @@ test-e2e: wasm ## only the end-to-end tests in headless Chromium against the rea
 
 .PHONY: screenshots
 screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser|TestSyncTwoProfilesAndRecovery$$' ./e2e
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestSyncTwoProfilesAndRecovery$$' ./e2e
 
 .PHONY: vet
 vet:

@@ -97,6 +97,18 @@ export function createSyncUI({ status, message, refresh }) {
         el("button", { type: "button", id: "sync-now", text: "Sync now", onclick: () => syncOnce(0).then(render) })),
       el("h4", { text: "Browsers" }), list,
     );
+    if (st.trash) {
+      const trash = el("ul", { class: "sync-trash", id: "sync-trash" });
+      list.after(el("h4", { text: "Deleted in the last 30 days" }), trash);
+      for (const t of await call("trash").catch(() => [])) {
+        trash.append(el("li", { "data-id": t.id },
+          el("span", { text: `${t.label} — deleted ${new Date(t.deletedMs).toLocaleString()}` }),
+          el("button", { type: "button", class: "ghost", text: "Restore", onclick: async () => {
+            try { await call("restore", t.id); await refresh(); status(`${t.label} restored.`); } catch (err) { status(message(err), { error: true }); }
+            render();
+          } })));
+      }
+    }
     try {
       const d = await call("devices");
       if (d.rotationDue) list.before(el("p", { class: "warning", id: "sync-rotation", text: "A browser was removed or this one was recovered: remove the browsers you no longer have so the key is changed." }));
