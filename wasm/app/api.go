@@ -850,7 +850,8 @@ func (a *App) ExportBackup(passphrase string) ([]byte, error) {
 		return nil, err
 	}
 	var plain []byte
-	if err := a.read(func(s *accounts.State) error { plain = s.Marshal(); return nil }); err != nil {
+	// Without the sync state: its keys are this browser's (sync.go).
+	if err := a.read(func(s *accounts.State) error { plain = s.WithSync(nil).Marshal(); return nil }); err != nil {
 		return nil, err
 	}
 	defer clear(plain)

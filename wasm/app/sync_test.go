@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/api/apitest"
+	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/storage"
 	"github.com/twofold-auth/twofold/wasm/syncclient"
 	"github.com/twofold-auth/twofold/wasm/vault"
@@ -115,6 +116,19 @@ func TestSyncThroughTheApp(t *testing.T) {
 	}
 	if st, err := a.SyncStatus(); err != nil || !st.On || st.Name != "Laptop" || st.Pending != 0 {
 		t.Fatalf("status after unlock %+v %v", st, err)
+	}
+
+	// A backup holds the accounts, not this browser's sync keys.
+	backup, err := a.ExportBackup(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := vault.OpenBackup(backup, []byte(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := accounts.Unmarshal(plain); err != nil || st.Len() != 1 || st.Sync() != nil {
+		t.Fatalf("backup: %v", err)
 	}
 
 	// B joins by scanning the code's image.
