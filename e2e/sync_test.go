@@ -188,3 +188,79 @@ func BenchmarkChromiumSyncLatency(bm *testing.B) {
 	bm.ReportMetric(float64(p(0.99).Milliseconds()), "p99-ms")
 	bm.Logf("edit to code shown over %d edits: p50 %v, p99 %v, max %v", len(lat), p(0.5), p(0.99), lat[len(lat)-1])
 }
+
+// offlineSync makes the page's sync requests fail as if the network were
+// down (fetch rejects), until online is set again; it also records every
+// toast the page shows.
+const offlineSync = `(() => {
+	if (!window.__fetch) {
+		window.__fetch = window.fetch;
+		window.fetch = (u, o) => window.__offline && String(u).includes('/api/v1/sync') ? Promise.reject(new TypeError('Failed to fetch')) : window.__fetch(u, o);
+		window.__toasts = [];
+		new MutationObserver(() => { const t = document.querySelector('#status').textContent; if (t) window.__toasts.push(t); })
+			.observe(document.querySelector('#status'), { childList: true, characterData: true, subtree: true });
+	}
+	window.__offline = true;
+})()`
+
+// idOf is the id of the account named name in tb's vault.
+func (tb *tab) idOf(name string) string {
+	tb.t.Helper()
+	return eval[string](tb, fmt.Sprintf(`twofold.accounts.list().then(l => l.find(a => a.account === %q).id)`, name))
+}
+
+func (tb *tab) vaultNames() string {
+	tb.t.Helper()
+	return eval[string](tb, `twofold.accounts.list().then(l => l.map(a => a.account).sort().join(','))`)
+}
+
+// Offline edits on two browsers merge as docs/vault-format.md says: A
+// renames X while B deletes Y (both survive); both edit Z, the later edit
+// (B's) is kept and A says so; Y is in the trash of both and comes back.
+func TestSyncOfflineEditsMerge(t *testing.T) {
+	a, b, _ := syncPair(t)
+	for _, n := range []string{"x@sync.example", "y@sync.example", "z@sync.example"} {
+		a.addManual(manual{Issuer: "Merge", Account: n, Secret: spaced(newSecret(t, 20))})
+	}
+	b.waitRow("z@sync.example", 30*time.Second)
+	b.waitRow("y@sync.example", 5*time.Second)
+	for _, tb := range []*tab{a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](offlineSync))
+	}
+	eval[any](a, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "x-renamed@sync.example").then(() => true)`, a.idOf("x@sync.example")))
+	eval[any](b, fmt.Sprintf(`twofold.accounts.delete(%q).then(() => true)`, b.idOf("y@sync.example")))
+	eval[any](a, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "z-a@sync.example").then(() => true)`, a.idOf("z@sync.example")))
+	time.Sleep(50 * time.Millisecond)
+	eval[any](b, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "z-b@sync.example").then(() => true)`, b.idOf("z@sync.example")))
+	if p := eval[float64](a, `twofold.sync.status().then(s => s.pending)`); p != 2 {
+		t.Errorf("A has %v edits pending while offline", p)
+	}
+	// Back online: B first, then A, then B again. The page's own round
+	// may merge first (it then shows the conflict as a toast).
+	var reported []string
+	for _, tb := range []*tab{b, a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](`window.__offline = false`))
+		got := eval[[]string](tb, `twofold.sync.now(0).then(r => r.conflicts.map(c => c.label + " was edited on two browsers"))`)
+		if tb == a {
+			reported = append(reported, got...)
+		}
+	}
+	want := "x-renamed@sync.example,z-b@sync.example"
+	for name, tb := range map[string]*tab{"A": a, "B": b} {
+		if got := poll[string](tb, fmt.Sprintf(`twofold.accounts.list().then(l => { const s = l.map(a => a.account).sort().join(','); return s === %q ? s : ''; })`, want), 30*time.Second); got != want {
+			t.Errorf("%s has %q", name, tb.vaultNames())
+		}
+		trash := eval[[]any](tb, `twofold.sync.trash()`)
+		if len(trash) != 1 || !strings.Contains(fmt.Sprint(trash), "y@sync.example") {
+			t.Errorf("%s's trash: %v", name, trash)
+		}
+	}
+	if toasts := append(reported, eval[[]string](a, `window.__toasts`)...); !slices.ContainsFunc(toasts, func(s string) bool {
+		return strings.Contains(s, "z-b@sync.example") && strings.Contains(s, "edited on two browsers")
+	}) {
+		t.Errorf("A did not say the edit of Z was replaced: %q", toasts)
+	}
+	// Y comes back from A's trash, in both.
+	eval[any](a, `twofold.sync.trash().then(t => twofold.sync.restore(t[0].id)).then(() => twofold.sync.now(0)).then(() => true)`)
+	b.waitRow("y@sync.example", 30*time.Second)
+}
