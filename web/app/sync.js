@@ -307,16 +307,29 @@ export function createSyncUI({ status, message, refresh }) {
     if (!st.on) { render(); return; }
     running = true;
     const mine = ++generation;
-    let backoff = 1000;
-    while (running && mine === generation) {
-      try {
-        await syncOnce(backoff === 1000 ? 25 : 0);
-        backoff = 1000;
-      } catch (err) {
-        if (err.code === "locked" || err.code === "sync_off" || err.code === "sync_device_removed") break;
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 60000);
+    const loop = async () => {
+      let backoff = 1000;
+      while (running && mine === generation) {
+        try {
+          await syncOnce(backoff === 1000 ? 25 : 0);
+          backoff = 1000;
+        } catch (err) {
+          if (err.code === "locked" || err.code === "sync_off") break;
+          if (err.code === "sync_device_removed") {
+            status("This browser was removed from sync on another browser: it gets nothing new. Its accounts stay here.", { error: true, ms: 10000 });
+            break;
+          }
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 60000);
+        }
       }
+    };
+    // One tab of a profile keeps the long-poll; the others follow its
+    // saves (the vault's own tab coordination) and take over if it closes.
+    if (navigator.locks && navigator.locks.request) {
+      await navigator.locks.request("twofold-sync-loop", () => loop()).catch(() => {});
+    } else {
+      await loop();
     }
     if (mine === generation) running = false;
   }
