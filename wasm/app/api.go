@@ -232,6 +232,7 @@ func (a *App) lockLocked() {
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
 	a.dropHeld()
+	a.syncForget() // sync.go
 }
 
 // maxHeld bounds the accounts waiting for a choice; an import of several

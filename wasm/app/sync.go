@@ -62,6 +62,17 @@ type syncSession struct {
 	joiner  *syncclient.Joiner
 }
 
+// syncForget drops the pairing shown or joined (its secret, the joining
+// keys); Lock calls it.
+func (a *App) syncForget() {
+	a.syncS.mu.Lock()
+	defer a.syncS.mu.Unlock()
+	if p := a.syncS.pairing; p != nil {
+		clear(p.Secret)
+	}
+	a.syncS.pairing, a.syncS.join, a.syncS.joiner = nil, nil, nil
+}
+
 func (a *App) syncClient() (*syncclient.Client, error) {
 	if a.syncCfg.Transport == nil || a.syncCfg.Keys == nil || a.syncCfg.DH == nil {
 		return nil, errcode.New(CodeSyncServer, "sync is not available in this browser")
@@ -84,6 +95,7 @@ func (a *App) recordSync(state, next *accounts.State) (*accounts.State, error) {
 	if err != nil || r == nil {
 		return next, err
 	}
+	defer r.Wipe()
 	r.Record(state, next, a.now())
 	return next.WithSync(r.Marshal()), nil
 }
@@ -110,10 +122,13 @@ func (a *App) syncWork(work func(c *syncclient.Client, r *syncclient.Replica, s 
 	if next == nil {
 		next = state
 	}
-	if r == nil {
+	switch {
+	case r != nil:
+		defer r.Wipe()
+		next = next.WithSync(r.Marshal())
+	case next == state:
 		return werr
 	}
-	next = next.WithSync(r.Marshal())
 	plain := next.Marshal()
 	defer clear(plain)
 	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {

@@ -232,4 +232,21 @@ func TestSyncThroughTheApp(t *testing.T) {
 	if _, err := b.SyncNow(0); err == nil || toAPIError(err).Code != "sync_device_removed" {
 		t.Fatalf("removed B syncs: %v", err)
 	}
+	// C leaves on its own: sync is off there, its accounts stay.
+	st, _ := c.SyncStatus()
+	if err := c.SyncRemove(st.Device); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.SyncStatus(); err != nil || st.On || syncLabels(t, c) != "Oracle (renamed-on-b)" {
+		t.Fatalf("after leaving: %+v %v %q", st, err, syncLabels(t, c))
+	}
+	// A pairing shown is forgotten on lock.
+	if _, err := a.SyncPairingOpen(); err != nil {
+		t.Fatal(err)
+	}
+	a.Lock()
+	if err := a.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, a.SyncPairingApprove(), CodeSyncNoPairing)
 }
