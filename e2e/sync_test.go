@@ -85,10 +85,15 @@ func syncPair(t testing.TB) (a, b *tab, sheet string) {
 	return a, b, sheet
 }
 
-// syncShot saves a screenshot of the settings' sync section.
+// syncShot saves a screenshot of the settings' sync section (from its
+// heading, or with the recovery form at the bottom).
 func (tb *tab) syncShot(name string) {
 	tb.t.Helper()
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-panel').scrollIntoView({block: 'start'})`))
+	js := `document.querySelector('#sync-panel').scrollIntoView({block: 'start'})`
+	if name == "sync-recover" {
+		js = `document.querySelector('#sync-recover').scrollIntoView({block: 'end'})`
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](js))
 	tb.shotView(name)
 }
 

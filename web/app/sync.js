@@ -130,7 +130,7 @@ export function createSyncUI({ status, message, refresh }) {
   }
 
   function renderOff() {
-    const name = el("input", { id: "sync-name", value: browserName(), maxLength: 100 });
+    const name = el("input", { type: "text", id: "sync-name", value: browserName(), maxLength: 100 });
     const understood = el("input", { type: "checkbox", id: "sync-understood" });
     const on = el("button", { type: "button", class: "primary", id: "sync-enable", text: "Turn sync on", disabled: true });
     understood.onchange = () => { on.disabled = !understood.checked; };
@@ -144,11 +144,11 @@ export function createSyncUI({ status, message, refresh }) {
         error(err);
       }
     };
-    const code = el("input", { id: "sync-join-code", placeholder: "twofold-pair:v1?…", autocomplete: "off" });
+    const code = el("input", { type: "text", id: "sync-join-code", placeholder: "twofold-pair:v1?…", autocomplete: "off" });
     const file = el("input", { type: "file", id: "sync-join-image", accept: "image/*" });
     file.onchange = () => file.files[0] && joinFromImage(file.files[0]);
-    const rid = el("input", { id: "sync-recover-identity", placeholder: "sid_…", autocomplete: "off" });
-    const rkey = el("input", { id: "sync-recover-key", placeholder: "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX", autocomplete: "off", spellcheck: false });
+    const rid = el("input", { type: "text", id: "sync-recover-identity", placeholder: "sid_…", autocomplete: "off" });
+    const rkey = el("input", { type: "text", id: "sync-recover-key", placeholder: "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX", autocomplete: "off", spellcheck: false });
     show(
       el("p", { text: "Sync keeps this vault the same in every browser you pair, through this server. Everything is encrypted in the browser: the server stores only ciphertext and can read no key, name or code." }),
       el("p", { class: "warning", text: "You get a recovery key when you turn sync on. If you lose every browser and the recovery key, nobody can bring the accounts back — not even the server's operator." }),
@@ -179,7 +179,7 @@ export function createSyncUI({ status, message, refresh }) {
 
   function showRecoveryKey(r) {
     const saved = el("input", { type: "checkbox", id: "sync-saved" });
-    const check = el("input", { id: "sync-check", placeholder: "last 4 characters", maxLength: 4, autocomplete: "off" });
+    const check = el("input", { type: "text", id: "sync-check", placeholder: "last 4 characters", maxLength: 4, autocomplete: "off" });
     const done = el("button", { type: "button", class: "primary", id: "sync-saved-done", text: "Done", disabled: true });
     const last = r.recoveryKey.slice(-4);
     const update = () => { done.disabled = !(saved.checked && check.value.trim().toUpperCase() === last); };
