@@ -64,6 +64,21 @@ function drawQR(canvas, size, modules, scale = 6) {
   }
 }
 
+// printSheet prints the recovery key alone (not the page behind it), from
+// a blank window of this origin that runs no script.
+function printSheet(r) {
+  const w = window.open("", "_blank");
+  if (!w) { window.print(); return; }
+  const pre = w.document.createElement("pre");
+  pre.style.font = "16pt monospace";
+  pre.textContent = `Twofold recovery key\n\n${r.recoveryKey}\n\nSync identity: ${r.identity}\nServer: ${r.server}\n\n` +
+    "Keep this safe. With it, anyone can restore your accounts; without it and your browsers, nobody can.";
+  w.document.body.append(pre);
+  w.document.title = "Twofold recovery key";
+  w.print();
+  w.close();
+}
+
 export function createSyncUI({ status, message, refresh }) {
   const panel = $("#sync-panel");
   const body = $("#sync-body");
@@ -189,7 +204,7 @@ export function createSyncUI({ status, message, refresh }) {
     show(
       el("p", { text: "Sync is on. This is your recovery key: print it or write it down now. It is shown only once." }),
       el("pre", { class: "recovery-key", id: "sync-recovery-key", text: `${r.recoveryKey}\nSync identity: ${r.identity}\nServer: ${r.server}` }),
-      el("div", { class: "actions" }, el("button", { type: "button", text: "Print", onclick: () => window.print() })),
+      el("div", { class: "actions" }, el("button", { type: "button", text: "Print", onclick: () => printSheet(r) })),
       el("label", { class: "check" }, saved, " I saved it"),
       el("div", { class: "field" }, el("label", { for: "sync-check", text: "Type its last 4 characters" }), check),
       el("div", { class: "actions" }, done),
