@@ -324,9 +324,11 @@ export function createSyncUI({ status, message, refresh }) {
     const mine = ++generation;
     const loop = async () => {
       let backoff = 1000;
+      let first = true; // catch up at once (pending edits too), then wait
       while (running && mine === generation) {
         try {
-          await syncOnce(backoff === 1000 ? 25 : 0);
+          await syncOnce(first || backoff !== 1000 ? 0 : 25);
+          first = false;
           backoff = 1000;
         } catch (err) {
           if (err.code === "locked" || err.code === "sync_off") break;
