@@ -2,6 +2,7 @@ package syncclient
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/base64"
 	"io"
 	"strconv"
@@ -696,7 +697,7 @@ func (c *Client) PollPairing(r *Replica, p *Pairing) (*Join, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !hmacEqual(want, mac) {
+	if !hmac.Equal(want, mac) {
 		return nil, ErrPairingMAC
 	}
 	confirm, err := ConfirmationNumber(p.Secret, sk, wk)
