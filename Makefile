@@ -7,7 +7,11 @@ GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm
 BIN       := bin
 WASM_OUT  := web/app/twofold.wasm
+WASM_TRANSFER := web/app/twofold-transfer.wasm
 FUZZTIME  ?= 10s
+# A package's tests may run longer than go test's default 10 minutes: the
+# Chromium journeys (e2e) take about that on a busy two-core machine.
+TEST_TIMEOUT ?= 40m
 # Packages that must also build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./shared/... ./wasm/...
 
@@ -33,11 +37,11 @@ run: wasm ## build bin/twofold-server and bin/twofold, start the server on http:
 	$(BIN)/twofold-server
 
 .PHONY: wasm
-wasm: ## build the authenticator's WebAssembly (+ gzip and brotli copies) into web/app/
+wasm: ## build the authenticator's WebAssembly and its on-demand transfer module (+ gzip and brotli copies) into web/app/
 	@if [ -d wasm/app ]; then \
-		$(GO) run ./wasm/tools/buildwasm -o $(WASM_OUT) && \
+		$(GO) run ./wasm/tools/buildwasm -o $(WASM_OUT) -transfer $(WASM_TRANSFER) && \
 		cp "$(WASM_EXEC)/wasm_exec.js" web/app/wasm_exec.js && \
-		$(GO) run ./wasm/tools/precompress $(WASM_OUT); \
+		$(GO) run ./wasm/tools/precompress $(WASM_OUT) $(WASM_TRANSFER); \
 	else echo "wasm: no authenticator yet (wasm/app)"; fi
 
 .PHONY: test
@@ -45,11 +49,11 @@ test: deps wasm vet test-host test-wasm ## vet, host tests, wasm tests and brows
 
 .PHONY: test-e2e
 test-e2e: wasm ## only the end-to-end tests in headless Chromium against the real server
-	$(GO) test -count=1 -v ./e2e
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e
 
 .PHONY: screenshots
-screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestSyncTwoProfilesAndRecovery$$' ./e2e
+screenshots: wasm ## save screenshots of the demo site's main pages, desktop and phone, and the authenticator's import, export and list, into docs/screenshots/ (for docs/guide.md)
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestPasskeyUnlock$$|TestSyncTwoProfilesAndRecovery$$' ./e2e
 
 .PHONY: vet
 vet:
@@ -58,11 +62,11 @@ vet:
 
 .PHONY: test-host
 test-host:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: test-wasm
 test-wasm: ## run shared/ and wasm/ tests compiled to wasm, under node
-	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 $(WASM_PKGS)
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(WASM_PKGS)
 
 .PHONY: bench
 bench: ## run the benchmarks and print their figures and ratios
@@ -87,5 +91,6 @@ fuzz: ## run each fuzz target for $(FUZZTIME)
 
 .PHONY: clean
 clean: ## remove build outputs and test caches
-	rm -rf $(BIN) web/app/twofold.wasm web/app/twofold.wasm.gz web/app/twofold.wasm.br web/app/wasm_exec.js
+	rm -rf $(BIN) web/app/twofold.wasm web/app/twofold.wasm.gz web/app/twofold.wasm.br web/app/wasm_exec.js \
+		web/app/twofold-transfer.wasm web/app/twofold-transfer.wasm.gz web/app/twofold-transfer.wasm.br
 	$(GO) clean -testcache

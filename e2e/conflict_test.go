@@ -24,7 +24,7 @@ func (tb *tab) conflictAsked() string {
 // list, with another key, is not refused: the page asks "Replace the old
 // key" or "Keep both" and does what was chosen (Enter on the focused "Keep
 // both", Escape skips); the same key again is skipped and named. A backup
-// holding such an account asks the same instead of skipping it.
+// holding such an account offers the same choice in its preview.
 func TestSameNameAnotherKeyAsks(t *testing.T) {
 	tb := newTab(t)
 	tb.createVault(passphrase)
@@ -84,32 +84,36 @@ func TestSameNameAnotherKeyAsks(t *testing.T) {
 	other.click("#export-submit")
 	file := other.waitDownload("twofold-backup-")
 
-	restore := func() {
-		t.Helper()
-		tb.click("#backup-btn")
-		tb.do(chromedp.SetUploadFiles(chromedp.CSS("#restore-file"), []string{file}))
-		tb.typeInto("#restore-pass", "backup passphrase 42")
-		tb.click("#restore-submit")
+	// The preview offers a choice for it (Keep both, Replace, Skip); Skip
+	// changes nothing of that account, the new one is added.
+	p := tb.importFile(file, "backup passphrase 42")
+	if len(p.Conflict) != 1 || p.Conflict[0] != "Example (dave@example.com)" || len(p.New) != 1 || p.New[0] != "Fresh (erin)" {
+		t.Fatalf("preview of the backup: %+v", p)
 	}
-	// Escape skips: nothing of that account changes; the new one is added.
-	restore()
-	tb.conflictAsked()
-	tb.key(kb.Escape)
-	poll[bool](tb, `document.querySelector('#status').textContent.includes('Skipped Example (dave@example.com)')`, 10*time.Second)
+	if got := eval[string](tb, `document.querySelector('#preview-conflict select').value`); got != "keep" {
+		t.Errorf("the choice starts at %q, not Keep both", got)
+	}
+	tb.do(chromedp.SetValue(chromedp.CSS("#preview-conflict select"), "skip"))
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#preview-conflict select').dispatchEvent(new Event('change', {bubbles: true}))`))
+	poll[bool](tb, `document.querySelector('#import-commit').textContent === 'Add 1 account'`, 5*time.Second)
+	if msg := tb.commitImport(); !strings.Contains(msg, "Imported 1 account") {
+		t.Errorf("after skipping: %q", msg)
+	}
 	if got := eval[string](tb, issuersShown); got != "Example,Example,Fresh" {
 		t.Fatalf("after skipping: %s", got)
 	}
 	checkCode(t, tb.codeOf(first.ID, 30), k2, defaultParams)
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
 
-	// Restored again: the backup's key is kept beside the others, not lost.
-	restore()
-	tb.conflictAsked()
-	tb.click("#conflict-keep")
+	// Imported again, keeping both: the backup's key is kept beside the
+	// others, not lost; Fresh is already in the list.
+	p = tb.importFile(file, "backup passphrase 42")
+	if len(p.Conflict) != 1 || len(p.Duplicate) != 1 || len(p.New) != 0 {
+		t.Fatalf("preview of the backup again: %+v", p)
+	}
+	tb.commitImport()
 	poll[bool](tb, `document.querySelectorAll('#accounts .account').length === 4`, 10*time.Second)
-	msg := eval[string](tb, `document.querySelector('#status').textContent`)
-	if !strings.Contains(msg, "1 already in your list") || !strings.Contains(msg, "dave@example.com #3") {
-		t.Errorf("the restore says %q", msg)
+	if rs := tb.rows(); rs[3].Name != "dave@example.com #3" {
+		t.Errorf("kept as %+v", rs[3])
 	}
 	rs = tb.rows()
 	checkCode(t, tb.codeOf(rs[3].ID, 30), k4, defaultParams)

@@ -277,15 +277,23 @@ func TestBackupRestoreIntoFreshProfile(t *testing.T) {
 	b := newTab(t) // a fresh profile: another browser, another IndexedDB
 	b.createVault("another passphrase entirely")
 	b.click("#empty-import")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS("#restore-file"), []string{file}))
-	// A wrong backup passphrase is a clear error.
-	b.typeInto("#restore-pass", "wrong")
-	b.click("#restore-submit")
-	poll[bool](b, `document.querySelector('#restore-error').textContent.includes('Wrong passphrase')`, 20*time.Second)
-	b.typeInto("#restore-pass", "backup passphrase 42")
-	b.click("#restore-submit")
+	if f := focused(b); f != "import-file" {
+		t.Errorf("“Import” in the empty list puts the focus on %q", f)
+	}
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}))
+	b.click("#import-submit")
+	// The backup's passphrase is asked for; a wrong one is a clear error.
+	poll[bool](b, `!document.querySelector('#import-pass-field').hidden`, 20*time.Second)
+	b.typeInto("#import-pass", "wrong")
+	b.click("#import-submit")
+	b.fieldErrorShown("#import-error", "Wrong password for this file")
+	b.typeInto("#import-pass", "backup passphrase 42")
+	b.click("#import-submit")
+	if p := b.waitPreview(); len(p.New) != 2 || !strings.Contains(p.Title, "Twofold backup") {
+		t.Errorf("preview of the backup: %+v", p)
+	}
+	b.commitImport()
 	poll[bool](b, `document.querySelectorAll('#accounts .account').length === 2`, 20*time.Second)
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
 	rs := b.rows()
 	if rs[0].Issuer != "First" || rs[1].Issuer != "Second" {
 		t.Fatalf("restored rows: %+v", rs)

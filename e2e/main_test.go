@@ -141,11 +141,13 @@ func startServer() (stop func(), err error) {
 	return stop, nil
 }
 
-// wasmStale reports whether web/app/twofold.wasm (or a precompressed copy)
-// is missing or older than a Go file of shared/ or wasm/, or than go.mod.
+// wasmStale reports whether web/app/twofold.wasm or the transfer module
+// twofold-transfer.wasm (or a precompressed copy) is missing or older than
+// a Go file of shared/ or wasm/, or than go.mod.
 func wasmStale() bool {
 	built := time.Now()
-	for _, f := range []string{"twofold.wasm", "twofold.wasm.gz", "twofold.wasm.br", "wasm_exec.js"} {
+	for _, f := range []string{"twofold.wasm", "twofold.wasm.gz", "twofold.wasm.br", "wasm_exec.js",
+		"twofold-transfer.wasm", "twofold-transfer.wasm.gz", "twofold-transfer.wasm.br"} {
 		fi, err := os.Stat(filepath.Join(repoRoot, "web", "app", f))
 		if err != nil {
 			return true

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -93,40 +92,4 @@ func TestManageAccounts(t *testing.T) {
 	if got := issuers(); got != "Bravo,Charlie" {
 		t.Errorf("after reload: %s", got)
 	}
-}
-
-// TestPlainExportAndURIImport: the plain export needs the explicit
-// acknowledgement, and its file imports into a fresh profile as a list of
-// otpauth links.
-func TestPlainExportAndURIImport(t *testing.T) {
-	a := newTab(t)
-	a.createVault(passphrase)
-	s1, s2 := newSecret(t, 20), newSecret(t, 20)
-	a.addManual(manual{Issuer: "Plain", Account: "one", Secret: otpauth.EncodeSecret(s1)})
-	a.addManual(manual{Issuer: "Plain", Account: "two", Secret: otpauth.EncodeSecret(s2)})
-	a.click("#backup-btn")
-	if !eval[bool](a, `document.querySelector('#plain-submit').disabled`) {
-		t.Fatal("the plain export is possible without the acknowledgement")
-	}
-	a.click("#plain-ack")
-	a.click("#plain-submit")
-	file := a.waitDownload("twofold-otpauth-")
-	text, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(text), "otpauth://totp/"); n != 2 {
-		t.Fatalf("plain export holds %d otpauth URIs:\n%s", n, text)
-	}
-
-	b := newTab(t)
-	b.createVault(passphrase)
-	b.click("#empty-import")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS("#uris-file"), []string{file}))
-	b.click("#uris-submit")
-	poll[bool](b, `document.querySelectorAll('#accounts .account').length === 2`, 10*time.Second)
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#backup-dialog').close()`))
-	rs := b.rows()
-	checkCode(t, b.codeOf(rs[0].ID, 30), s1, defaultParams)
-	checkCode(t, b.codeOf(rs[1].ID, 30), s2, defaultParams)
 }

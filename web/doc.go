@@ -1,7 +1,8 @@
 // Package web holds Twofold's static pages and embeds them into the server
 // binary: App is the browser authenticator served at /app/ (its HTML, CSS,
 // JavaScript, service worker, manifest, wasm_exec.js and the built
-// twofold.wasm with its precompressed copies, when `make wasm` has run);
+// twofold.wasm and twofold-transfer.wasm, the module it loads on demand,
+// with their precompressed copies, when `make wasm` has run);
 // Site is the demo sign-in site served at / (static pages over the JSON
 // API).
 package web

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 
 	"github.com/twofold-auth/twofold/shared/errcode"
@@ -143,7 +142,7 @@ func DecodeEach(uri string) (p *Payload, bad []AccountError, err error) {
 // not, standard or URL-safe alphabet, padded or not, and with the spaces that
 // a form decoder makes of "+" (base64 has no spaces, so they can only be that).
 func decodeBase64(data string) ([]byte, error) {
-	s, err := url.PathUnescape(data) // PathUnescape keeps "+" as it is
+	s, err := otpauth.Unescape(data, false) // keeps "+" as it is
 	if err != nil {
 		return nil, fmt.Errorf("%w: broken percent-escape", ErrData)
 	}
@@ -394,7 +393,7 @@ func Encode(p *Payload) (string, error) {
 	b = appendInt32(b, fieldBatchIndex, int32(p.BatchIndex))
 	b = appendInt32(b, fieldBatchID, p.BatchID)
 
-	uri := "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(b))
+	uri := "otpauth-migration://offline?data=" + otpauth.QueryEscape(base64.StdEncoding.EncodeToString(b))
 	if len(uri) > MaxURILength {
 		return "", ErrTooLarge
 	}

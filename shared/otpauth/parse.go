@@ -2,7 +2,6 @@ package otpauth
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,7 +59,7 @@ func Parse(uri string) (*Key, error) {
 	}
 	rawLabel, rawQuery, _ := strings.Cut(rest[end:], "?")
 
-	label, err := url.PathUnescape(strings.TrimPrefix(rawLabel, "/"))
+	label, err := Unescape(strings.TrimPrefix(rawLabel, "/"), false)
 	if err != nil || !utf8.ValidString(label) {
 		return nil, fmt.Errorf("%w in the label", ErrEncoding)
 	}
@@ -126,8 +125,8 @@ func parseQuery(raw string) (*query, error) {
 			continue // "a=1&&b=2" and a trailing "&" are harmless
 		}
 		rawName, rawValue, _ := strings.Cut(field, "=")
-		name, errName := url.QueryUnescape(rawName)
-		value, errValue := url.QueryUnescape(rawValue)
+		name, errName := Unescape(rawName, true)
+		value, errValue := Unescape(rawValue, true)
 		if errName != nil || errValue != nil || !utf8.ValidString(name) || !utf8.ValidString(value) {
 			return nil, fmt.Errorf("%w in parameter %d", ErrEncoding, len(seen)+1)
 		}

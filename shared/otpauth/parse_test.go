@@ -367,3 +367,22 @@ func secretOf(uri string) string {
 	}
 	return ""
 }
+
+func TestSteamKey(t *testing.T) {
+	k := SteamKey("Steam", "gaben", []byte("steam-guard-secret!!"))
+	if err := k.Validate(); err != nil || !k.IsSteam() {
+		t.Fatalf("SteamKey: %v, IsSteam %v", err, k.IsSteam())
+	}
+	back, err := Parse(k.URI())
+	if err != nil || !back.IsSteam() {
+		t.Fatalf("Parse(%q): %v, IsSteam %v", k.URI(), err, back.IsSteam())
+	}
+	back.Type, back.Period = HOTP, 0
+	if back.IsSteam() {
+		t.Error("an HOTP key with encoder=steam is Steam")
+	}
+	plain := Key{Type: TOTP, Account: "a", Secret: []byte("x"), Extra: []Param{{Name: "encoder", Value: "other"}}}
+	if plain.IsSteam() {
+		t.Error("encoder=other is Steam")
+	}
+}

@@ -1,15 +1,17 @@
 package otpcode
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
-	"fmt"
+	"hash"
 	"math"
 	"time"
 	"unicode"
-
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/hotp"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
 )
@@ -62,11 +64,12 @@ func (p Params) withDefaults() (Params, error) {
 	return p, nil
 }
 
-// generator computes codes for one secret; it holds the base32 form that
-// pquerna/otp wants so a window of codes encodes the secret once.
+// generator computes codes for one secret: RFC 4226's HMAC of the counter
+// (crypto/hmac over SHA-1, SHA-256 or SHA-512, as RFC 6238 extends it)
+// and its dynamic truncation to Digits decimal digits.
 type generator struct {
-	base32 string
-	opts   hotp.ValidateOpts
+	hash   func() hash.Hash
+	secret []byte
 	p      Params
 }
 
@@ -75,34 +78,40 @@ func newGenerator(secret []byte, p Params) (*generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	var alg otp.Algorithm
+	g := &generator{secret: secret, p: p}
 	switch p.Algorithm {
 	case otpauth.SHA1:
-		alg = otp.AlgorithmSHA1
+		g.hash = sha1.New
 	case otpauth.SHA256:
-		alg = otp.AlgorithmSHA256
+		g.hash = sha256.New
 	case otpauth.SHA512:
-		alg = otp.AlgorithmSHA512
+		g.hash = sha512.New
 	default:
 		return nil, otpauth.ErrAlgorithm
 	}
 	if len(secret) == 0 {
 		return nil, otpauth.ErrSecretMissing
 	}
-	return &generator{
-		base32: otpauth.EncodeSecret(secret),
-		opts:   hotp.ValidateOpts{Digits: otp.Digits(p.Digits), Algorithm: alg},
-		p:      p,
-	}, nil
+	return g, nil
 }
 
+// powers10 are the moduli of 6, 7 and 8 digits.
+var powers10 = [...]uint32{6: 1_000_000, 7: 10_000_000, 8: 100_000_000}
+
 func (g *generator) code(counter uint64) (string, error) {
-	code, err := hotp.GenerateCodeCustom(g.base32, counter, g.opts)
-	if err != nil {
-		// Unreachable: the secret was encoded by otpauth.EncodeSecret.
-		return "", fmt.Errorf("generating a code: %w", err)
+	mac := hmac.New(g.hash, g.secret)
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], counter)
+	mac.Write(msg[:])
+	sum := mac.Sum(nil)
+	offset := sum[len(sum)-1] & 0x0f
+	n := binary.BigEndian.Uint32(sum[offset:]) & 0x7fffffff % powers10[g.p.Digits]
+	code := make([]byte, g.p.Digits)
+	for i := len(code) - 1; i >= 0; i-- {
+		code[i] = byte('0' + n%10)
+		n /= 10
 	}
-	return code, nil
+	return string(code), nil
 }
 
 // HOTP returns the code for counter.
@@ -254,4 +263,59 @@ func (g *generator) verify(code string, first, last uint64) (matched uint64, ok 
 		return 0, false, nil
 	}
 	return first + uint64(offset), true, nil
+}
+
+// MaxResyncWindow bounds the look-ahead of ResyncHOTP. Two consecutive
+// codes of 6 digits match by chance once in 10^12 pairs, so even the whole
+// window leaves a false match at about one in a billion.
+const MaxResyncWindow = 1000
+
+// ResyncHOTP finds where an HOTP token is: the counter c in from … from+window
+// whose code is code1 and whose following code (c+1) is code2, two codes the
+// token showed one after the other. It returns c+2, the counter of the next
+// code not yet shown, and ok=false when no counter in the window gives the
+// pair. Codes are normalised as by NormalizeCode (ErrCodeFormat); a window
+// over MaxResyncWindow is ErrWindow. It compares every candidate pair, as
+// verify does, and returns the first match.
+func ResyncHOTP(secret []byte, p Params, from uint64, code1, code2 string, window uint) (next uint64, ok bool, err error) {
+	g, err := newGenerator(secret, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if window > MaxResyncWindow {
+		return 0, false, ErrWindow
+	}
+	first, err := NormalizeCode(code1, g.p.Digits)
+	if err != nil {
+		return 0, false, err
+	}
+	second, err := NormalizeCode(code2, g.p.Digits)
+	if err != nil {
+		return 0, false, err
+	}
+	if from > math.MaxUint64-uint64(window)-2 {
+		return 0, false, ErrWindow // the window would run past the counter space
+	}
+	prev, err := g.code(from)
+	if err != nil {
+		return 0, false, err
+	}
+	found := 0
+	var at uint64
+	for c := from; c < from+uint64(window)+1; c++ {
+		cur, err := g.code(c + 1)
+		if err != nil {
+			return 0, false, err
+		}
+		eq := subtle.ConstantTimeCompare([]byte(prev), []byte(first)) & subtle.ConstantTimeCompare([]byte(cur), []byte(second))
+		if eq == 1 && found == 0 {
+			at = c
+		}
+		found |= eq
+		prev = cur
+	}
+	if found == 0 {
+		return 0, false, nil
+	}
+	return at + 2, true, nil
 }

@@ -272,3 +272,46 @@ func BenchmarkVerifyTOTP(b *testing.B) {
 		}
 	}
 }
+
+// ResyncHOTP on the RFC 4226 Appendix D codes: two consecutive codes give
+// the counter after them, from anywhere before them in the window.
+func TestResyncHOTP(t *testing.T) {
+	p := Params{Algorithm: otpauth.SHA1, Digits: 6}
+	for i := 0; i+1 < len(rfc4226Tests); i++ {
+		c1, c2 := rfc4226Tests[i].code, rfc4226Tests[i+1].code
+		for _, from := range []uint64{0, rfc4226Tests[i].counter} {
+			next, ok, err := ResyncHOTP(seed20, p, from, c1, c2, 10)
+			if err != nil || !ok || next != rfc4226Tests[i].counter+2 {
+				t.Errorf("codes %d,%d from %d: next %d ok %v err %v", i, i+1, from, next, ok, err)
+			}
+		}
+	}
+	// Spaces and dashes as typed.
+	if next, ok, _ := ResyncHOTP(seed20, p, 0, "338 314", "254-676", 10); !ok || next != 6 {
+		t.Errorf("typed codes: %d %v", next, ok)
+	}
+	for _, tc := range []struct {
+		name         string
+		from         uint64
+		code1, code2 string
+		window       uint
+	}{
+		{"not consecutive", 0, "755224", "359152", 10},
+		{"reversed", 0, "287082", "755224", 10},
+		{"behind the start", 5, "755224", "287082", 10},
+		{"past the window", 0, "399871", "520489", 5},
+	} {
+		if next, ok, err := ResyncHOTP(seed20, p, tc.from, tc.code1, tc.code2, tc.window); ok || err != nil {
+			t.Errorf("%s: next %d ok %v err %v", tc.name, next, ok, err)
+		}
+	}
+	if _, _, err := ResyncHOTP(seed20, p, 0, "12345", "287082", 10); !errors.Is(err, ErrCodeFormat) {
+		t.Errorf("short code: %v", err)
+	}
+	if _, _, err := ResyncHOTP(seed20, p, 0, "755224", "287082", MaxResyncWindow+1); !errors.Is(err, ErrWindow) {
+		t.Errorf("wide window: %v", err)
+	}
+	if _, _, err := ResyncHOTP(seed20, p, math.MaxUint64-5, "755224", "287082", 10); !errors.Is(err, ErrWindow) {
+		t.Errorf("window past the counter space: %v", err)
+	}
+}

@@ -93,12 +93,17 @@ func (e *Entry) Key() (*otpauth.Key, error) {
 	return &k, nil
 }
 
-// FromKey makes an Entry of an otpauth key.
+// FromKey makes an Entry of an otpauth key. A TOTP key with the parameter
+// encoder=steam (otpauth.Key.IsSteam: KeePassXC's spelling, which the
+// authenticator's vault uses for its Steam accounts) is a Steam entry.
 func FromKey(k *otpauth.Key) Entry {
 	e := Entry{Type: TOTP, Issuer: k.Issuer, Account: k.Account, Secret: k.Secret,
 		Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
-	if k.Type == otpauth.HOTP {
+	switch {
+	case k.Type == otpauth.HOTP:
 		e.Type, e.Period, e.Counter = HOTP, 0, k.Counter
+	case k.IsSteam():
+		e.Type, e.Algorithm, e.Digits, e.Period = Steam, otpauth.SHA1, SteamDigits, SteamPeriod
 	}
 	return e
 }

@@ -173,3 +173,18 @@ func TestEntryKey(t *testing.T) {
 		}
 	}
 }
+
+// A Steam account as the authenticator's vault keeps it (a TOTP key with
+// encoder=steam), e.g. in a Twofold backup the CLI reads, is a Steam entry.
+func TestFromKeyReadsSteamEncoder(t *testing.T) {
+	steam := sample[len(sample)-1]
+	k := otpauth.Key{Type: otpauth.TOTP, Issuer: steam.Issuer, Account: steam.Account, Secret: steam.Secret,
+		Algorithm: otpauth.SHA1, Digits: 6, Period: 30, Extra: []otpauth.Param{{Name: "Encoder", Value: "STEAM"}}}
+	if got := FromKey(&k); !reflect.DeepEqual(got, steam) {
+		t.Errorf("FromKey = %+v, want %+v", got, steam)
+	}
+	k.Extra[0].Value = "other"
+	if got := FromKey(&k); got.Type != TOTP {
+		t.Errorf("another encoder: %+v", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
 // Account is one stored key with what the authenticator adds to it.
@@ -16,7 +17,40 @@ type Account struct {
 	Added time.Time
 	Push  *PushRegistration // nil until the account is registered for push
 
+	// How the list shows it (docs/vault-format.md): pinned accounts come
+	// first, Tags are the groups the person put it in (the list's filter),
+	// Icon is the letter of its avatar ("" for the first letter of its
+	// name), LastUsed is when a code of it was last copied (the "recent
+	// use" order).
+	Pinned   bool
+	Tags     []string
+	Icon     string
+	LastUsed time.Time
+
 	unknown []byte // fields written by a newer version, kept verbatim
+}
+
+// Kind is the kind of code an account gives.
+type Kind string
+
+// The kinds: TOTP and HOTP (RFC 6238, RFC 4226), and Steam Guard (TOTP
+// spelled in five characters of Steam's alphabet; in the vault a TOTP key
+// with encoder=steam, see otpauth.Key.IsSteam).
+const (
+	TOTP  Kind = "totp"
+	HOTP  Kind = "hotp"
+	Steam Kind = "steam"
+)
+
+// Kind says which kind of code the account gives.
+func (a *Account) Kind() Kind {
+	switch {
+	case a.Key.Type == otpauth.HOTP:
+		return HOTP
+	case a.Key.IsSteam():
+		return Steam
+	}
+	return TOTP
 }
 
 // PushRegistration is what an account needs to answer push sign-in prompts:
@@ -48,12 +82,16 @@ type View struct {
 	ID        string
 	Issuer    string
 	Account   string
-	Type      otpauth.Type
+	Type      Kind
 	Algorithm otpauth.Algorithm
-	Digits    int
-	Period    int    // TOTP
+	Digits    int    // Steam: 5 (characters)
+	Period    int    // TOTP and Steam
 	Counter   uint64 // HOTP: the counter of the next code
 	Added     time.Time
+	Pinned    bool
+	Tags      []string
+	Icon      string // "" for the first letter of the name
+	LastUsed  time.Time
 	Push      bool // registered for push sign-in prompts
 	// PushOffered: the enrollment URI named a push server (twofold_push).
 	PushOffered bool
@@ -64,8 +102,12 @@ type View struct {
 func (a *Account) View() View {
 	v := View{
 		ID: a.ID, Issuer: a.Key.Issuer, Account: a.Key.Account,
-		Type: a.Key.Type, Algorithm: a.Key.Algorithm, Digits: a.Key.Digits,
+		Type: a.Kind(), Algorithm: a.Key.Algorithm, Digits: a.Key.Digits,
 		Period: a.Key.Period, Counter: a.Key.Counter, Added: a.Added, Push: a.Push != nil,
+		Pinned: a.Pinned, Tags: a.Tags, Icon: a.Icon, LastUsed: a.LastUsed,
+	}
+	if v.Type == Steam {
+		v.Digits, v.Period = otpcode.SteamDigits, otpcode.SteamPeriod
 	}
 	if origin, _, ok := a.PushOffered(); ok {
 		v.PushOffered, v.PushServer = true, origin

@@ -14,7 +14,9 @@ import (
 const (
 	stateAccount     = 1
 	stateClockOffset = 2 // sint64 milliseconds
-	stateSync        = 3 // the sync state (wasm/syncclient), opaque here
+	stateSort        = 3 // Sort
+	stateHideCodes   = 4 // bool
+	stateSync        = 5 // the sync state (wasm/syncclient), opaque here
 
 	accountID        = 1
 	accountIssuer    = 2
@@ -28,6 +30,10 @@ const (
 	accountExtra     = 10
 	accountAdded     = 11 // sint64 Unix milliseconds
 	accountPush      = 12
+	accountPinned    = 13 // bool
+	accountTag       = 14 // repeated
+	accountIcon      = 15
+	accountLastUsed  = 16 // sint64 Unix milliseconds
 
 	paramName  = 1
 	paramValue = 2
@@ -57,6 +63,8 @@ func (s *State) Marshal() []byte {
 		b = pbwire.AppendTag(b, stateClockOffset, pbwire.VarintType)
 		b = pbwire.AppendVarint(b, pbwire.EncodeZigZag(s.clockOffset.Milliseconds()))
 	}
+	b = appendVarint(b, stateSort, uint64(s.settings.Sort))
+	b = appendBool(b, stateHideCodes, s.settings.HideCodes)
 	if len(s.sync) > 0 {
 		b = pbwire.AppendTag(b, stateSync, pbwire.BytesType)
 		b = pbwire.AppendBytes(b, s.sync)
@@ -78,6 +86,13 @@ func appendVarint(b []byte, num pbwire.Number, v uint64) []byte {
 	}
 	b = pbwire.AppendTag(b, num, pbwire.VarintType)
 	return pbwire.AppendVarint(b, v)
+}
+
+func appendBool(b []byte, num pbwire.Number, v bool) []byte {
+	if !v {
+		return b
+	}
+	return appendVarint(b, num, 1)
 }
 
 func appendTime(b []byte, num pbwire.Number, t time.Time) []byte {
@@ -121,6 +136,13 @@ func marshalAccount(a *Account) []byte {
 		b = pbwire.AppendTag(b, accountPush, pbwire.BytesType)
 		b = pbwire.AppendBytes(b, pb)
 	}
+	b = appendBool(b, accountPinned, a.Pinned)
+	for _, t := range a.Tags {
+		b = pbwire.AppendTag(b, accountTag, pbwire.BytesType)
+		b = pbwire.AppendString(b, t)
+	}
+	b = appendString(b, accountIcon, a.Icon)
+	b = appendTime(b, accountLastUsed, a.LastUsed)
 	return append(b, a.unknown...)
 }
 
@@ -176,6 +198,10 @@ func Unmarshal(b []byte) (*State, error) {
 			s.accounts = append(s.accounts, a)
 		case num == stateClockOffset && typ == pbwire.VarintType:
 			s.clockOffset = time.Duration(pbwire.DecodeZigZag(x)) * time.Millisecond
+		case num == stateSort && typ == pbwire.VarintType && x <= uint64(maxSort):
+			s.settings.Sort = Sort(x)
+		case num == stateHideCodes && typ == pbwire.VarintType:
+			s.settings.HideCodes = x != 0
 		case num == stateSync && typ == pbwire.BytesType:
 			s.sync = append([]byte(nil), v...)
 		default:
@@ -216,6 +242,14 @@ func unmarshalAccount(b []byte) (*Account, error) {
 			k.Counter = x
 		case num == accountAdded && !str:
 			a.Added = time.UnixMilli(pbwire.DecodeZigZag(x)).UTC()
+		case num == accountPinned && !str:
+			a.Pinned = x != 0
+		case num == accountTag && str:
+			a.Tags = append(a.Tags, string(v))
+		case num == accountIcon && str:
+			a.Icon = string(v)
+		case num == accountLastUsed && !str:
+			a.LastUsed = time.UnixMilli(pbwire.DecodeZigZag(x)).UTC()
 		case num == accountExtra && str:
 			var p otpauth.Param
 			var ignored []byte

@@ -101,7 +101,7 @@ func ParseList(text string, batches *Batches) ([]Entry, []LineError, []BatchProg
 				entries = append(entries, Entry{Line: n, Key: k})
 			}
 		case strings.HasPrefix(lower, "otpauth:"):
-			k, err := otpauth.Parse(line)
+			k, err := ParseURI(line)
 			if err != nil {
 				problems = append(problems, LineError{Line: n, Err: KeyError(err)})
 				continue
@@ -126,12 +126,9 @@ func (s *State) Import(entries []Entry, rnd io.Reader, now time.Time) (*State, I
 	var res ImportResult
 	n := s
 	for _, e := range entries {
-		a, err := New(e.Key, rnd, now)
+		a, err := e.account(rnd, now)
 		if err != nil {
 			return nil, ImportResult{}, err
-		}
-		if e.from != nil {
-			a.Added, a.Push, a.unknown = e.from.Added, e.from.Push, e.from.unknown
 		}
 		next, err := n.Add(a)
 		var dup *DuplicateError
@@ -149,6 +146,21 @@ func (s *State) Import(entries []Entry, rnd io.Reader, now time.Time) (*State, I
 	return n, res, nil
 }
 
+// account makes the Account an entry adds: a new id, and what a backup's
+// account had besides its key (added time, push registration, list
+// fields, fields of a newer version).
+func (e *Entry) account(rnd io.Reader, now time.Time) (*Account, error) {
+	a, err := New(e.Key, rnd, now)
+	if err != nil {
+		return nil, err
+	}
+	if f := e.from; f != nil {
+		a.Added, a.Push, a.unknown = f.Added, f.Push, f.unknown
+		a.listFields(f)
+	}
+	return a, nil
+}
+
 // Entries returns the accounts of s (a decrypted backup) as import entries.
 func (s *State) Entries() []Entry {
 	entries := make([]Entry, len(s.accounts))
@@ -158,12 +170,12 @@ func (s *State) Entries() []Entry {
 	return entries
 }
 
-// ExportURIs returns one otpauth URI per account, in display order, each
-// ending in a newline. The text holds every secret in plaintext.
+// ExportURIs returns one URI per account (Account.URI), in stored order,
+// each ending in a newline. The text holds every secret in plaintext.
 func (s *State) ExportURIs() string {
 	var b strings.Builder
 	for _, a := range s.accounts {
-		b.WriteString(a.Key.URI())
+		b.WriteString(a.URI())
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -14,8 +14,8 @@ import (
 type Manual struct {
 	Issuer    string
 	Account   string
-	Secret    string // base32 as typed: any case, spaces and dashes allowed
-	Type      otpauth.Type
+	Secret    string       // base32 as typed: any case, spaces and dashes allowed
+	Type      otpauth.Type // or "steam": a Steam Guard key (its settings are fixed)
 	Algorithm otpauth.Algorithm
 	Digits    int
 	Period    int
@@ -49,6 +49,8 @@ func (m Manual) Key() (*otpauth.Key, error) {
 		k.Digits = otpauth.DefaultDigits
 	}
 	switch k.Type {
+	case otpauth.Type(Steam):
+		*k = otpauth.SteamKey(k.Issuer, k.Account, k.Secret)
 	case otpauth.TOTP:
 		if k.Period == 0 {
 			k.Period = otpauth.DefaultPeriod

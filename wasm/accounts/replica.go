@@ -2,7 +2,7 @@ package accounts
 
 // What vault sync (wasm/syncclient) needs of a State: the account list
 // replaced as a whole by a merge, one account in its vault encoding, and
-// the sync state kept in the vault beside the accounts (Contents field 3,
+// the sync state kept in the vault beside the accounts (Contents field 5,
 // opaque here).
 
 // Sync is the stored sync state; nil when the vault has none. Do not

@@ -22,7 +22,8 @@ const MaxClockOffset = 24 * time.Hour
 type State struct {
 	accounts    []*Account
 	clockOffset time.Duration
-	sync        []byte // Contents field 3, the sync state; see replica.go
+	settings    Settings
+	sync        []byte // Contents field 5, the sync state; see replica.go
 	unknown     []byte
 }
 
@@ -201,15 +202,16 @@ func (s *State) Reorder(ids []string) (*State, error) {
 	return n, nil
 }
 
-// Search returns the accounts whose issuer or account name contains every
-// word of query, ignoring case, in display order. An empty query matches all.
+// Search returns the accounts whose issuer, account name or groups contain
+// every word of query, ignoring case, in display order (Display). An empty
+// query matches all.
 func (s *State) Search(query string) []View {
 	words := strings.Fields(strings.ToLower(query))
 	var out []View
-	for _, a := range s.accounts {
-		hay := strings.ToLower(a.Key.Issuer + "\x00" + a.Key.Account)
+	for _, v := range s.Display() {
+		hay := strings.ToLower(v.Issuer + "\x00" + v.Account + "\x00" + strings.Join(v.Tags, "\x00"))
 		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(hay, w) }) {
-			out = append(out, a.View())
+			out = append(out, v)
 		}
 	}
 	return out
@@ -250,31 +252,39 @@ func (s *State) WithClockOffset(d time.Duration) (*State, error) {
 // Code is what the page shows for one account at one instant.
 type Code struct {
 	ID        string
-	Type      otpauth.Type
-	Current   string        // TOTP: the code now; HOTP: "" (ask NextHOTP)
-	Next      string        // TOTP: the code of the following period
-	Remaining time.Duration // TOTP: how long Current stays valid
+	Type      Kind
+	Current   string        // TOTP and Steam: the code now; HOTP: "" (ask NextHOTP)
+	Next      string        // TOTP and Steam: the code of the following period
+	Remaining time.Duration // TOTP and Steam: how long Current stays valid
 	Period    int
 	Counter   uint64 // HOTP: the counter NextHOTP will use
 }
 
 // Codes returns the codes of every account at device time now, corrected by
-// the clock offset, in display order.
+// the clock offset, in stored order.
 func (s *State) Codes(now time.Time) ([]Code, error) {
 	t := now.Add(s.clockOffset)
 	codes := make([]Code, 0, len(s.accounts))
 	for _, a := range s.accounts {
-		c := Code{ID: a.ID, Type: a.Key.Type, Period: a.Key.Period, Counter: a.Key.Counter}
-		if a.Key.Type == otpauth.TOTP {
+		c := Code{ID: a.ID, Type: a.Kind(), Period: a.Key.Period, Counter: a.Key.Counter}
+		var err error
+		switch c.Type {
+		case TOTP:
 			p := otpcode.ParamsOf(&a.Key)
-			var err error
-			if c.Current, err = otpcode.TOTP(a.Key.Secret, p, t); err != nil {
-				return nil, err
+			if c.Current, err = otpcode.TOTP(a.Key.Secret, p, t); err == nil {
+				c.Next, err = otpcode.TOTP(a.Key.Secret, p, t.Add(time.Duration(a.Key.Period)*time.Second))
 			}
-			if c.Next, err = otpcode.TOTP(a.Key.Secret, p, t.Add(time.Duration(a.Key.Period)*time.Second)); err != nil {
-				return nil, err
+		case Steam:
+			c.Period = otpcode.SteamPeriod
+			if c.Current, err = otpcode.Steam(a.Key.Secret, t); err == nil {
+				c.Next, err = otpcode.Steam(a.Key.Secret, t.Add(otpcode.SteamPeriod*time.Second))
 			}
-			c.Remaining = otpcode.Remaining(t, a.Key.Period)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Type != HOTP {
+			c.Remaining = otpcode.Remaining(t, c.Period)
 		}
 		codes = append(codes, c)
 	}

@@ -31,7 +31,12 @@ type Config struct {
 	Now     func() time.Time
 	Push    PushConfig
 	Tabs    Tabs
-	Sync    SyncConfig
+	// Transfer reads and writes other apps' files (the bridge's loads the
+	// second module on first use); nil: those imports and exports fail
+	// with module_unavailable.
+	Transfer TransferModule
+	// Sync configures sync between browsers (sync.go).
+	Sync SyncConfig
 }
 
 // Tabs coordinates the pages that share the storage (browser tabs, each
@@ -71,6 +76,9 @@ type App struct {
 	// held are the accounts not added because another account has their
 	// name, by their id, until the person chooses (Resolve); opMu.
 	held map[string]*accounts.Account
+	// pending is the open import preview (Preview, Commit); opMu.
+	pending  *pending
+	transfer TransferModule
 
 	mu      sync.RWMutex
 	vault   *vault.Vault    // nil when locked
@@ -87,13 +95,14 @@ func NewApp(cfg Config) *App {
 		cfg.Now = time.Now
 	}
 	return &App{
-		store:   reportingStore{cfg.Storage},
-		vcfg:    vault.Config{Params: cfg.Params, Rand: cfg.Rand},
-		rand:    cfg.Rand,
-		now:     cfg.Now,
-		pushCfg: cfg.Push,
-		tabs:    cfg.Tabs,
-		syncCfg: cfg.Sync,
+		store:    reportingStore{cfg.Storage},
+		vcfg:     vault.Config{Params: cfg.Params, Rand: cfg.Rand},
+		rand:     cfg.Rand,
+		now:      cfg.Now,
+		pushCfg:  cfg.Push,
+		tabs:     cfg.Tabs,
+		transfer: cfg.Transfer,
+		syncCfg:  cfg.Sync,
 	}
 }
 
@@ -232,6 +241,7 @@ func (a *App) lockLocked() {
 	wipeSession(v, state)
 	a.batches = accounts.Batches{}
 	a.dropHeld()
+	a.dropPending()
 	a.syncForget() // sync.go
 }
 
@@ -393,17 +403,21 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 
 // AccountView is an account as the page sees it: never the secret.
 type AccountView struct {
-	ID        string  `js:"id"`
-	Issuer    string  `js:"issuer"`
-	Account   string  `js:"account"`
-	Label     string  `js:"label"`
-	Type      string  `js:"type"`
-	Algorithm string  `js:"algorithm"`
-	Digits    int     `js:"digits"`
-	Period    int     `js:"period"`
-	Counter   float64 `js:"counter"`
-	AddedMs   float64 `js:"addedMs"`
-	Push      bool    `js:"push"`
+	ID         string   `js:"id"`
+	Issuer     string   `js:"issuer"`
+	Account    string   `js:"account"`
+	Label      string   `js:"label"`
+	Type       string   `js:"type"`
+	Algorithm  string   `js:"algorithm"`
+	Digits     int      `js:"digits"`
+	Period     int      `js:"period"`
+	Counter    float64  `js:"counter"`
+	AddedMs    float64  `js:"addedMs"`
+	Pinned     bool     `js:"pinned"`
+	Tags       []string `js:"tags"`
+	Icon       string   `js:"icon"`       // "" for the first letter of the name
+	LastUsedMs float64  `js:"lastUsedMs"` // 0 if never
+	Push       bool     `js:"push"`
 	// PushOffered: the enrollment URI named a Twofold server for sign-in
 	// prompts (twofold_push); PushServer is its origin.
 	PushOffered bool   `js:"pushOffered"`
@@ -411,11 +425,16 @@ type AccountView struct {
 }
 
 func viewOf(v accounts.View) AccountView {
-	return AccountView{
+	out := AccountView{
 		ID: v.ID, Issuer: v.Issuer, Account: v.Account, Label: v.Label(), Type: string(v.Type),
 		Algorithm: string(v.Algorithm), Digits: v.Digits, Period: v.Period, Counter: float64(v.Counter),
 		AddedMs: float64(v.Added.UnixMilli()), Push: v.Push, PushOffered: v.PushOffered, PushServer: v.PushServer,
+		Pinned: v.Pinned, Tags: v.Tags, Icon: v.Icon,
 	}
+	if !v.LastUsed.IsZero() {
+		out.LastUsedMs = float64(v.LastUsed.UnixMilli())
+	}
+	return out
 }
 
 func viewsOf(vs []accounts.View) []AccountView {
@@ -426,10 +445,11 @@ func viewsOf(vs []accounts.View) []AccountView {
 	return out
 }
 
-// List returns every account in display order.
+// List returns every account in display order (pinned first, then as the
+// list's order setting says).
 func (a *App) List() ([]AccountView, error) {
 	var out []AccountView
-	err := a.read(func(s *accounts.State) error { out = viewsOf(s.Views()); return nil })
+	err := a.read(func(s *accounts.State) error { out = viewsOf(s.Display()); return nil })
 	return out, err
 }
 
@@ -518,9 +538,11 @@ func (a *App) Resolve(conflictID, choice string) (AccountView, error) {
 
 var errNotHeld = errcode.New(CodeNotFound, "this choice is no longer waiting (the vault was locked since): add the account again")
 
-// AddURI adds the account of an otpauth:// URI.
+// AddURI adds the account of an otpauth:// URI; a Steam Guard account's
+// (otpauth://steam/..., or encoder=steam, as an account's own QR code and
+// other apps write it) is read as Steam.
 func (a *App) AddURI(uri string) (AccountView, error) {
-	k, err := otpauth.Parse(uri)
+	k, err := accounts.ParseURI(uri)
 	if err != nil {
 		return AccountView{}, accounts.KeyError(err)
 	}
@@ -569,16 +591,7 @@ func (a *App) ValidateKey(typed string) KeyCheck {
 
 // Rename changes an account's issuer and name.
 func (a *App) Rename(id, issuer, account string) (AccountView, error) {
-	var out AccountView
-	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
-		n, err := s.Rename(id, issuer, account)
-		if err == nil {
-			acct, _ := n.Find(id)
-			out = viewOf(acct.View())
-		}
-		return n, err
-	})
-	return out, err
+	return a.changeAccount(id, func(s *accounts.State) (*accounts.State, error) { return s.Rename(id, issuer, account) })
 }
 
 // Delete removes an account and zeroes its secret once the vault is saved.

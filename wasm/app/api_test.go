@@ -202,6 +202,23 @@ func (f *failingStore) Put(name string, b []byte) error {
 	return f.Memory.Put(name, b)
 }
 
+// TestAddSteamURI: a Steam account's QR code, as the authenticator shows
+// it for a second device (otpauth://steam/..., as Aegis and Ente Auth
+// write it too) or as KeePassXC writes it (encoder=steam), adds a Steam
+// account.
+func TestAddSteamURI(t *testing.T) {
+	a, _ := unlocked(t)
+	for _, uri := range []string{
+		"otpauth://steam/Steam:gaben?secret=ONZGKYLNFVTXKYLSMQWXGZLDOJSXIIJB&issuer=Steam&digits=5",
+		"otpauth://totp/Steam:alyx?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Steam&encoder=steam",
+	} {
+		v, err := a.AddURI(uri)
+		if err != nil || v.Type != "steam" {
+			t.Errorf("%s: %+v, %v", uri, v, err)
+		}
+	}
+}
+
 func TestFailedSaveChangesNothing(t *testing.T) {
 	st := &failingStore{Memory: storage.NewMemory()}
 	a := newTestApp(t, st)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/shared/pushproto"
+	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/jsutil"
 	"github.com/twofold-auth/twofold/wasm/pushclient"
 	"github.com/twofold-auth/twofold/wasm/qr"
@@ -24,8 +25,8 @@ const version = "1"
 
 func main() {
 	b := &bridge{done: make(chan struct{})}
-	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush}, Tabs: webTabs{},
-		Sync: syncConfig()})
+	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush},
+		Tabs: webTabs{}, Transfer: &webTransfer{}, Sync: syncConfig()})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -77,7 +78,7 @@ func (b *bridge) namespace() js.Value {
 	ns.Set("version", version)
 	for name, fill := range map[string]func(js.Value){
 		"vault": b.vaultNS, "accounts": b.accountsNS, "qr": b.qrNS, "transfer": b.transferNS,
-		"storage": b.storageNS, "push": b.pushNS, "sync": b.syncNS,
+		"storage": b.storageNS, "push": b.pushNS, "passkey": b.passkeyNS, "sync": b.syncNS,
 	} {
 		obj := newObject()
 		fill(obj)
@@ -175,6 +176,76 @@ func (b *bridge) accountsNS(obj js.Value) {
 	b.async(obj, "twofold.accounts", "setClockOffset", []jsutil.Param{num("offsetMs")}, func(args []js.Value) (any, error) {
 		return nil, a.SetClockOffset(args[0].Float())
 	})
+	b.listNS(obj)
+}
+
+// listNS adds to twofold.accounts the list's calls: edit, pin, the list's
+// settings, the HOTP counter and resync, and the last use.
+func (b *bridge) listNS(obj js.Value) {
+	a := b.app
+	const ns = "twofold.accounts"
+	b.async(obj, ns, "edit", []jsutil.Param{str("id"), {Name: "fields", Kind: jsutil.Object}}, func(args []js.Value) (any, error) {
+		e, err := editOf(args[1])
+		if err != nil {
+			return nil, err
+		}
+		return a.Edit(args[0].String(), e)
+	})
+	b.async(obj, ns, "setPinned", []jsutil.Param{str("id"), {Name: "pinned", Kind: jsutil.Boolean}}, func(args []js.Value) (any, error) {
+		return a.SetPinned(args[0].String(), args[1].Bool())
+	})
+	b.async(obj, ns, "settings", none, func([]js.Value) (any, error) { return a.Settings() })
+	b.async(obj, ns, "setSettings", []jsutil.Param{{Name: "settings", Kind: jsutil.Object}}, func(args []js.Value) (any, error) {
+		sort, err := jsutil.Field(ns+".setSettings", args[0], "sort", jsutil.String, false)
+		if err != nil {
+			return nil, err
+		}
+		hide, err := jsutil.Field(ns+".setSettings", args[0], "hideCodes", jsutil.Boolean, false)
+		if err != nil {
+			return nil, err
+		}
+		return nil, a.SetSettings(SettingsView{Sort: sort.String(), HideCodes: hide.Bool()})
+	})
+	b.async(obj, ns, "setCounter", []jsutil.Param{str("id"), {Name: "counter", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
+		return a.SetCounter(args[0].String(), args[1].Float())
+	})
+	b.async(obj, ns, "resync", []jsutil.Param{str("id"), str("code1"), str("code2")}, func(args []js.Value) (any, error) {
+		return a.Resync(args[0].String(), args[1].String(), args[2].String())
+	})
+	b.async(obj, ns, "markUsed", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+		return nil, a.MarkUsed(args[0].String())
+	})
+}
+
+// editOf reads accounts.edit's fields: issuer, account, icon (strings)
+// and tags (an array of strings).
+func editOf(obj js.Value) (accounts.Edit, error) {
+	const fn = "twofold.accounts.edit"
+	var e accounts.Edit
+	for _, f := range []struct {
+		name string
+		to   *string
+	}{{"issuer", &e.Issuer}, {"account", &e.Account}, {"icon", &e.Icon}} {
+		v, err := jsutil.Field(fn, obj, f.name, jsutil.String, f.name != "account")
+		if err != nil {
+			return e, err
+		}
+		if v.Type() == js.TypeString {
+			*f.to = v.String()
+		}
+	}
+	tags, err := jsutil.Field(fn, obj, "tags", jsutil.Array, true)
+	if err != nil || tags.IsUndefined() {
+		return e, err
+	}
+	for i := range tags.Length() {
+		t := tags.Index(i)
+		if t.Type() != js.TypeString {
+			return e, &jsutil.ArgError{Msg: fn + ": tags must be an array of strings"}
+		}
+		e.Tags = append(e.Tags, t.String())
+	}
+	return e, nil
 }
 
 // qrNS is twofold.qr: decoding QR codes from camera, screen or image frames.
@@ -196,10 +267,6 @@ func (b *bridge) transferNS(obj js.Value) {
 	b.async(obj, "twofold.transfer", "importGA", []jsutil.Param{str("uri")}, func(args []js.Value) (any, error) {
 		return a.ImportGA(args[0].String())
 	})
-	b.async(obj, "twofold.transfer", "importURIs", []jsutil.Param{str("text")}, func(args []js.Value) (any, error) {
-		return a.ImportURIs(args[0].String())
-	})
-	b.async(obj, "twofold.transfer", "exportURIs", none, func([]js.Value) (any, error) { return a.ExportURIs() })
 	b.async(obj, "twofold.transfer", "exportBackup", []jsutil.Param{str("passphrase")}, func(args []js.Value) (any, error) {
 		blob, err := a.ExportBackup(args[0].String())
 		if err != nil {
@@ -207,9 +274,68 @@ func (b *bridge) transferNS(obj js.Value) {
 		}
 		return jsutil.Uint8Array(blob), nil
 	})
-	b.async(obj, "twofold.transfer", "importBackup", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("passphrase")}, func(args []js.Value) (any, error) {
-		return a.ImportBackup(jsutil.BytesOf(args[0]), args[1].String())
+	b.previewNS(obj)
+}
+
+// previewNS adds to twofold.transfer the import with a preview and the
+// plaintext exports.
+func (b *bridge) previewNS(obj js.Value) {
+	a := b.app
+	const ns = "twofold.transfer"
+	b.async(obj, ns, "preview", []jsutil.Param{{Name: "file", Kind: jsutil.Bytes}, str("format"), str("password")}, func(args []js.Value) (any, error) {
+		file := jsutil.BytesOf(args[0])
+		defer clear(file)
+		return a.Preview(file, args[1].String(), args[2].String())
 	})
+	b.async(obj, ns, "commit", []jsutil.Param{str("previewId"), {Name: "choices", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
+		choices := make([]string, args[1].Length())
+		for i := range choices {
+			v := args[1].Index(i)
+			if v.Type() != js.TypeString {
+				return nil, &jsutil.ArgError{Msg: ns + ".commit: choices must be an array of strings"}
+			}
+			choices[i] = v.String()
+		}
+		return a.Commit(args[0].String(), choices)
+	})
+	b.async(obj, ns, "cancelPreview", none, func([]js.Value) (any, error) { a.CancelPreview(); return nil, nil })
+	b.async(obj, ns, "exportPlain", []jsutil.Param{str("passphrase"), str("format"), {Name: "accountId", Kind: jsutil.String, Optional: true}},
+		func(args []js.Value) (any, error) {
+			id := ""
+			if len(args) > 2 && args[2].Type() == js.TypeString {
+				id = args[2].String()
+			}
+			out, err := a.ExportPlain(args[0].String(), args[1].String(), id)
+			if err != nil {
+				return nil, err
+			}
+			return exportValue(out), nil
+		})
+}
+
+// exportValue is an Export for the page: the file and each QR code's
+// modules as Uint8Arrays (the Go copies cleared).
+func exportValue(out Export) js.Value {
+	v := js.ValueOf(jsutil.Plain(struct {
+		Format  string    `js:"format"`
+		Skipped []Problem `js:"skipped"`
+		Count   int       `js:"count"`
+	}{out.Format, out.Skipped, out.Count}))
+	v.Set("file", js.Null())
+	if out.File != nil {
+		v.Set("file", jsutil.Uint8Array(out.File))
+		clear(out.File)
+	}
+	codes := js.Global().Get("Array").New()
+	for _, c := range out.Codes {
+		code := js.Global().Get("Object").New()
+		code.Set("size", c.Size)
+		code.Set("modules", jsutil.Uint8Array(c.Modules))
+		clear(c.Modules)
+		codes.Call("push", code)
+	}
+	v.Set("codes", codes)
+	return v
 }
 
 // storageNS is twofold.storage: asking the browser to keep the storage.

@@ -15,7 +15,10 @@ import (
 // TestBridgeInNode builds the real twofold.wasm and drives globalThis.twofold
 // in node (testdata/bridge_smoke.mjs) over a fake IndexedDB: argument checks,
 // Promise rejections with codes, the IndexedDB adapter, lock/unlock with the
-// default Argon2 parameters, and shutdown. Chromium e2e tests cover the page.
+// default Argon2 parameters, the list's calls, the transfer module loaded on
+// the first import of another app's file (fetch answers with the built
+// twofold-transfer.wasm) and the exports through it, and shutdown. Chromium
+// e2e tests cover the page.
 func TestBridgeInNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the wasm")
@@ -39,7 +42,11 @@ func TestBridgeInNode(t *testing.T) {
 	if err := wasmbuild.Build(context.Background(), wasm); err != nil {
 		t.Fatal(err)
 	}
-	run := exec.Command(node, "testdata/bridge_smoke.mjs", wasmExecDir, wasm)
+	transfer := filepath.Join(t.TempDir(), "twofold-transfer.wasm")
+	if err := wasmbuild.BuildTransfer(context.Background(), transfer); err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(node, "testdata/bridge_smoke.mjs", wasmExecDir, wasm, transfer)
 	out, err := run.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)

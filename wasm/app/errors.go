@@ -62,6 +62,14 @@ const (
 	CodePassphraseChanged = "passphrase_changed" // another tab changed the passphrase: the session locked
 )
 
+// Codes of passkey unlock (wasm/vault, passkey.go).
+const (
+	CodePasskeyUnknown = "passkey_unknown" // not a passkey of this vault (removed, or another vault's)
+	CodePasskeyRefused = "passkey_refused" // its PRF output did not open the vault
+	CodePasskeyExists  = "passkey_exists"  // already added
+	CodePasskeyLimit   = "passkey_limit"   // the vault holds vault.MaxPasskeys already
+)
+
 // Codes of importing other apps' files (shared/transfer).
 const (
 	CodeUnknownFormat      = "unknown_format"      // not a format Twofold can import
@@ -72,6 +80,13 @@ const (
 	CodeUnsupportedFile    = "unsupported_file"    // a kind of file that cannot be imported
 	CodeUnsupportedAccount = "unsupported_account" // an account of a kind or algorithm Twofold does not do
 	CodeNotExportable      = "not_exportable"      // an account that has no place in the chosen export format
+)
+
+// Codes of the list and of the transfer module.
+const (
+	CodeModuleUnavailable = "module_unavailable" // the transfer module could not be loaded
+	CodeBadCode           = "bad_code"           // a code typed for HOTP resync is not N digits
+	CodeResyncFailed      = "resync_failed"      // the two codes are not consecutive within the look-ahead
 )
 
 // CodeNameConflict: an account with this issuer and name, and another key,

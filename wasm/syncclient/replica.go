@@ -8,7 +8,7 @@ import (
 )
 
 // Replica is the sync state a browser keeps in its vault (the vault's
-// Contents field 3): its identity and keys, where it is in the identity's
+// Contents field 5): its identity and keys, where it is in the identity's
 // history, the version of every account, the trash, and the changes made
 // here that the server has not taken yet. It holds the sync key and the
 // device's private keys: it lives only inside the vault's ciphertext.

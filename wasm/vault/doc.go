@@ -9,4 +9,7 @@
 // (ErrWrongPassphrase). Saves write a new generation blob and then flip a
 // small pointer blob, so an interrupted save leaves the previous vault
 // readable. The same envelope, with its own passphrase, is the backup file.
+// A vault may also open with a passkey (passkey.go): format version 2 adds
+// slots that wrap the same master key under keys derived with HKDF-SHA256
+// from WebAuthn PRF outputs; the passphrase stays the fallback.
 package vault

@@ -19,8 +19,14 @@ const (
 	KindBackup Kind = 'B'
 )
 
-// Version is the envelope format version this package writes.
-const Version = 1
+// Version is the envelope format version this package writes for a vault
+// without passkeys and for every backup file. VersionPasskeys is the one of
+// a vault that has (or had) a passkey section (passkey.go): version 1
+// readers refuse it as "written by a newer version" instead of misreading it.
+const (
+	Version         = 1
+	VersionPasskeys = 2
+)
 
 const (
 	magic        = "TWFD"
@@ -39,10 +45,12 @@ const (
 // does not change between two saves with the same passphrase.
 type header struct {
 	kind       Kind
+	version    byte // Version, or VersionPasskeys when passkeys is set
 	params     Params
 	salt       []byte
 	keyNonce   []byte
 	wrappedKey []byte
+	passkeys   *passkeySection // version 2 only; nil in version 1
 }
 
 // encodeHeader writes magic … wrapped key. The key-wrap AEAD's associated
@@ -50,19 +58,29 @@ type header struct {
 func (h *header) encode() []byte {
 	b := make([]byte, 0, 64+len(h.salt)+keySize+tagSize)
 	b = append(b, magic...)
-	b = append(b, byte(h.kind), Version, kdfArgon2id)
+	b = append(b, byte(h.kind), h.version, kdfArgon2id)
 	b = binary.BigEndian.AppendUint32(b, h.params.MemoryKiB)
 	b = binary.BigEndian.AppendUint32(b, h.params.Time)
 	b = append(b, h.params.Threads, byte(len(h.salt)))
 	b = append(b, h.salt...)
 	b = append(b, h.keyNonce...)
-	return append(b, h.wrappedKey...)
+	b = append(b, h.wrappedKey...)
+	if h.passkeys != nil {
+		b = h.passkeys.appendTo(b)
+	}
+	return b
 }
 
-// wrapAD is the associated data of the key wrap: the header up to the key nonce.
+// wrapAD is the associated data of the passphrase's key wrap: the header up
+// to the key nonce (the passkey section, after the wrapped key, is not in it,
+// so adding or removing a passkey leaves the passphrase's wrap as it is).
 func (h *header) wrapAD() []byte {
 	enc := h.encode()
-	return enc[:len(enc)-len(h.wrappedKey)]
+	n := len(enc) - len(h.wrappedKey)
+	if h.passkeys != nil {
+		n -= len(h.passkeys.appendTo(nil))
+	}
+	return enc[:n]
 }
 
 func newGCM(key []byte) cipher.AEAD {
@@ -78,14 +96,19 @@ func newGCM(key []byte) cipher.AEAD {
 }
 
 // newHeader derives a wrapping key from passphrase and wraps master with it.
-func newHeader(kind Kind, p Params, passphrase, master []byte, rnd io.Reader) (*header, error) {
+// A vault's passkey section (pk, or nil) is carried over as it is: its slots
+// wrap the same master key and do not depend on the passphrase.
+func newHeader(kind Kind, p Params, passphrase, master []byte, rnd io.Reader, pk *passkeySection) (*header, error) {
 	if len(passphrase) == 0 {
 		return nil, ErrEmptyPassphrase
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	h := &header{kind: kind, params: p, salt: make([]byte, saltSize), keyNonce: make([]byte, nonceSize)}
+	h := &header{kind: kind, version: Version, params: p, salt: make([]byte, saltSize), keyNonce: make([]byte, nonceSize), passkeys: pk.clone()}
+	if pk != nil {
+		h.version = VersionPasskeys
+	}
 	if _, err := io.ReadFull(rnd, h.salt); err != nil {
 		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
@@ -153,14 +176,15 @@ func parse(blob []byte, want Kind) (*parsed, error) {
 	if want := sha256.Sum256(body); !bytes.Equal(want[:], sum) {
 		return nil, ErrTampered
 	}
-	if body[len(magic)+1] != Version {
-		return nil, fmt.Errorf("%w (format version %d)", ErrUnsupportedVersion, body[len(magic)+1])
+	version := body[len(magic)+1]
+	if version != Version && version != VersionPasskeys {
+		return nil, fmt.Errorf("%w (format version %d)", ErrUnsupportedVersion, version)
 	}
 	r := reader{b: body, off: len(magic) + 2}
 	if r.byte() != kdfArgon2id {
 		return nil, fmt.Errorf("%w (unknown key derivation)", ErrUnsupportedVersion)
 	}
-	p := &parsed{header: header{kind: want}}
+	p := &parsed{header: header{kind: want, version: version}}
 	p.params.MemoryKiB = r.uint32()
 	p.params.Time = r.uint32()
 	p.params.Threads = r.byte()
@@ -168,10 +192,15 @@ func parse(blob []byte, want Kind) (*parsed, error) {
 	p.salt = r.bytes(saltLen)
 	p.keyNonce = r.bytes(nonceSize)
 	p.wrappedKey = r.bytes(keySize + tagSize)
+	badSection := false
+	if version == VersionPasskeys {
+		p.passkeys, badSection = readPasskeySection(&r)
+		badSection = badSection || want != KindVault // a backup has no passkeys
+	}
 	p.dataNonce = r.bytes(nonceSize)
 	p.dataAD = body[:r.off]
 	p.ciphertext = body[r.off:]
-	if r.short || saltLen < minSaltSize || saltLen > maxSaltSize || len(p.ciphertext) < tagSize || p.params.Validate() != nil {
+	if r.short || badSection || saltLen < minSaltSize || saltLen > maxSaltSize || len(p.ciphertext) < tagSize || p.params.Validate() != nil {
 		// A writer of this version never produces these; with a matching
 		// checksum this is a deliberate edit or a bug, never a passphrase issue.
 		return nil, ErrTampered

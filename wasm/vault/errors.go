@@ -21,4 +21,11 @@ var (
 	// ErrPassphraseChanged: the stored vault is wrapped under another
 	// passphrase than the one this Vault was unlocked with.
 	ErrPassphraseChanged = errcode.New("passphrase_changed", "the vault's passphrase was changed elsewhere")
+
+	// Passkey unlock (passkey.go). The page falls back to the passphrase
+	// on each of the first two.
+	ErrPasskeyUnknown = errcode.New("passkey_unknown", "this passkey is not set up for this vault (it may have been removed); unlock with your passphrase")
+	ErrPasskeyRefused = errcode.New("passkey_refused", "this passkey did not open the vault; unlock with your passphrase")
+	ErrPasskeyExists  = errcode.New("passkey_exists", "this passkey already unlocks the vault")
+	ErrPasskeyLimit   = errcode.New("passkey_limit", "the vault already has 8 passkeys; remove one first")
 )

@@ -20,7 +20,7 @@ import (
 // same code for any bytes, and would make one run take seconds.
 
 // envelopeErrors are the errors opening an envelope may return.
-var envelopeErrors = []error{ErrNotVault, ErrNotBackup, ErrTampered, ErrUnsupportedVersion, ErrWrongPassphrase, ErrNoVault}
+var envelopeErrors = []error{ErrNotVault, ErrNotBackup, ErrTampered, ErrUnsupportedVersion, ErrWrongPassphrase, ErrNoVault, ErrPasskeyUnknown, ErrPasskeyRefused}
 
 func isEnvelopeError(err error) bool {
 	for _, e := range envelopeErrors {
@@ -126,7 +126,7 @@ func FuzzOpenBackup(f *testing.F) {
 }
 
 func FuzzUnlock(f *testing.F) {
-	for _, s := range envelopeSeeds(f) {
+	for _, s := range append(envelopeSeeds(f), passkeySeeds(f)...) {
 		f.Add([]byte("1"), s)
 	}
 	f.Add([]byte("0"), []byte{})

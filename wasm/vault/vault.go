@@ -48,6 +48,7 @@ type Vault struct {
 	master     []byte // nil once locked
 	header     *header
 	generation uint64
+	prfSalt    []byte // a new passkey section's PRF salt, until AddPasskey stores it
 }
 
 // Exists reports whether st holds a vault.
@@ -76,7 +77,7 @@ func Create(st storage.Storage, passphrase, plaintext []byte, cfg Config) (*Vaul
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
 		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
-	h, err := newHeader(KindVault, cfg.Params, passphrase, master, cfg.Rand)
+	h, err := newHeader(KindVault, cfg.Params, passphrase, master, cfg.Rand, nil)
 	if err != nil {
 		wipe(master)
 		return nil, err
@@ -205,6 +206,11 @@ func (v *Vault) saveLocked(h *header, plaintext []byte) error {
 // envelope whose key wrap is not v's (the passphrase was changed elsewhere)
 // gives ErrPassphraseChanged and locks v: saving with the old wrap would
 // undo the change, so the person unlocks again with the new passphrase.
+// A passphrase change always draws a new salt; a stored header with v's
+// salt and parameters but another passkey section (or the same passphrase
+// re-wrapped for it, version 1 to 2) is a passkey added or removed
+// elsewhere, and v takes it on. Either way the new header is only believed
+// once the contents open under v's master key, their AD covering it.
 func (v *Vault) Reload() ([]byte, bool, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -215,7 +221,7 @@ func (v *Vault) Reload() ([]byte, bool, error) {
 	if err != nil || gen == v.generation {
 		return nil, false, err
 	}
-	if !bytes.Equal(p.header.encode(), v.header.encode()) {
+	if !bytes.Equal(p.salt, v.header.salt) || p.params != v.header.params {
 		wipe(v.master)
 		v.master = nil
 		return nil, false, ErrPassphraseChanged
@@ -224,7 +230,7 @@ func (v *Vault) Reload() ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	v.generation = gen
+	v.generation, v.header = gen, &p.header
 	return plaintext, true, nil
 }
 
@@ -242,7 +248,7 @@ func (v *Vault) ChangePassphrase(oldPassphrase, newPassphrase, plaintext []byte)
 		return err
 	}
 	wipe(check)
-	h, err := newHeader(KindVault, v.cfg.Params, newPassphrase, v.master, v.cfg.Rand)
+	h, err := newHeader(KindVault, v.cfg.Params, newPassphrase, v.master, v.cfg.Rand, v.header.passkeys)
 	if err != nil {
 		return err
 	}
@@ -273,7 +279,7 @@ func SealBackup(passphrase, plaintext []byte, cfg Config) ([]byte, error) {
 	if _, err := io.ReadFull(cfg.Rand, master); err != nil {
 		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
-	h, err := newHeader(KindBackup, cfg.Params, passphrase, master, cfg.Rand)
+	h, err := newHeader(KindBackup, cfg.Params, passphrase, master, cfg.Rand, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -292,4 +298,24 @@ func OpenBackup(blob, passphrase []byte) ([]byte, error) {
 	}
 	defer wipe(master)
 	return p.open(master)
+}
+
+// CheckPassphrase reports whether passphrase opens the key wrap this Vault
+// was unlocked (or last re-keyed) with: ErrWrongPassphrase if not. It runs
+// the KDF, as unlocking does, so a plaintext export can ask for the
+// passphrase again.
+func (v *Vault) CheckPassphrase(passphrase []byte) error {
+	v.mu.Lock()
+	h := v.header
+	locked := v.master == nil
+	v.mu.Unlock()
+	if locked {
+		return ErrLocked
+	}
+	key, err := h.unwrap(passphrase)
+	if err != nil {
+		return err
+	}
+	wipe(key)
+	return nil
 }

@@ -177,7 +177,7 @@ func TestUnknownVersionRefused(t *testing.T) {
 	mustCreate(t, st, "x")
 	name, blob := currentBlob(t, st)
 	body := bytes.Clone(blob[:len(blob)-checksumSize])
-	body[len(magic)+1] = Version + 1
+	body[len(magic)+1] = VersionPasskeys + 1
 	sum := sha256.Sum256(body)
 	_ = st.Put(name, append(body, sum[:]...))
 	if _, _, err := Unlock(st, pass, testConfig(2)); !errors.Is(err, ErrUnsupportedVersion) {
@@ -454,5 +454,25 @@ func TestUnlockReadsAgainWhenASaveRaces(t *testing.T) {
 	writer := mustCreate(t, mem, "older")
 	if got := mustUnlock(t, &racingStorage{Memory: mem, writer: writer}, pass); got != "newer" {
 		t.Fatalf("contents = %q, want the save that raced the read", got)
+	}
+}
+
+func TestCheckPassphrase(t *testing.T) {
+	v := mustCreate(t, storage.NewMemory(), "contents")
+	if err := v.CheckPassphrase(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.CheckPassphrase(other); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if err := v.ChangePassphrase(pass, other, []byte("contents")); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.CheckPassphrase(other); err != nil {
+		t.Fatalf("the new passphrase: %v", err)
+	}
+	v.Lock()
+	if err := v.CheckPassphrase(other); !errors.Is(err, ErrLocked) {
+		t.Fatalf("locked: %v", err)
 	}
 }

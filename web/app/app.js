@@ -7,6 +7,8 @@
 
 import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
+import { createTransferUI } from "./transfer.js";
+import { createPasskeyUI } from "./passkey.js";
 import { createSyncUI } from "./sync.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -18,9 +20,13 @@ const CAMERA_LONG_SIDE = 800;  // camera frames are scaled to this before Go see
 const SCREEN_LONG_SIDE = 1920; // screens: (nearly) full size, the code may be small
 const IMAGE_LONG_SIDE = 4096;  // files: full size (Go downscales what it must)
 const NEXT_CODE_SECONDS = 7;   // show the next code this close to the end of a period
+const REVEAL_MS = 20000;       // a hidden code shows this long once selected
+const CLIPBOARD_CLEAR_MS = 45000; // the clipboard is cleared this long after a copy
 
 let core = null;
 let pushUI = null; // push.js: sign-in prompts
+let transferUI = null; // transfer.js: import with a preview, exports, QR codes
+let passkeyUI = null; // passkey.js: unlock with a passkey
 let syncUI = null; // sync.js: sync between browsers
 const state = {
   unlocked: false,
@@ -31,6 +37,10 @@ const state = {
   settings: loadSettings(),
   clock: { measured: null, source: "", dismissed: false, applied: 0 },
   hotp: new Map(), // HOTP codes revealed with "Next code" in this session
+  list: { sort: "manual", hideCodes: false }, // the list's settings, kept in the vault
+  group: "", // the group filter
+  revealed: new Map(), // hidden codes shown: id → until (ms)
+  clipboard: { timer: 0, pending: false }, // clearing the clipboard after a copy
   persisted: null,
   scanner: null, // the running camera or screen scanner
 };
@@ -158,6 +168,7 @@ function showView(name) {
     unlock: "#unlock-pass",
   }[name];
   if (first) $(first).focus();
+  if (name === "unlock" && passkeyUI) passkeyUI.onUnlockView();
 }
 
 function fatal(text) {
@@ -181,6 +192,11 @@ async function start() {
     status, message, label,
     refresh: { accounts: refreshAccounts, account: (id) => state.accounts.find((a) => a.id === id) },
   });
+  transferUI = createTransferUI(core, {
+    status, message, label, showError, busy, download, today, refreshAccounts, focusAccount,
+    account: (id) => state.accounts.find((a) => a.id === id),
+  });
+  passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
   syncUI = createSyncUI({ status, message, refresh: refreshAccounts });
   wire();
   core.onOtherTab(followOtherTab);
@@ -291,6 +307,7 @@ async function enterVault() {
     state.clock.applied = 0;
   }
   renderClock();
+  await loadListSettings();
   await refreshAccounts();
   showView("codes");
   updatePersistStatus();
@@ -311,6 +328,9 @@ function lock(reason) {
   status(""); // a toast may name an account
   state.accounts = [];
   state.hotp.clear();
+  state.revealed.clear();
+  state.group = "";
+  transferUI.reset();
   $("#accounts").replaceChildren();
   for (const f of $$("form")) f.reset();
   resetManualHint();
@@ -405,58 +425,139 @@ async function refreshAccounts() {
   tick();
 }
 
+// loadListSettings reads the list's settings from the vault.
+async function loadListSettings() {
+  try {
+    state.list = await core.settings();
+  } catch (_) {
+    state.list = { sort: "manual", hideCodes: false };
+  }
+  $("#sort").value = state.list.sort;
+  $("#hide-codes").checked = state.list.hideCodes;
+}
+
+async function saveListSettings(change) {
+  const next = { ...state.list, ...change };
+  await core.setSettings(next);
+  state.list = next;
+}
+
+// Avatars: a letter on a colour picked by the issuer's name, so one
+// service's accounts share a colour. Every colour keeps white text above
+// 4.5:1 contrast.
+const AVATAR_COLOURS = ["#1f6f5c", "#2b5797", "#7a3e9d", "#b3261e", "#8a5300", "#00695c", "#4a5a8c", "#9c2f6b", "#3b6e22", "#5d4037", "#0b6e99", "#6b4fbb"];
+
+function avatarOf(acc) {
+  const name = (acc.issuer || acc.account || "?").trim();
+  let h = 5381;
+  for (const ch of name.toLowerCase()) h = ((h * 33) ^ ch.codePointAt(0)) >>> 0;
+  const letter = acc.icon || Array.from(name)[0] || "?";
+  return { letter: letter.toLocaleUpperCase(), colour: AVATAR_COLOURS[h % AVATAR_COLOURS.length] };
+}
+
+// manual reports whether the list is in the order the person sets.
+const manualOrder = () => state.list.sort === "manual";
+
 function renderAccounts() {
+  performance.mark("twofold-render-start");
   const list = $("#accounts");
   const tpl = $("#account-tpl");
   const focusedId = document.activeElement?.closest?.(".account")?.dataset.id;
-  const focusedClass = document.activeElement?.classList?.[0];
-  const items = [];
-  state.accounts.forEach((acc, i) => {
-    const li = tpl.content.firstElementChild.cloneNode(true);
-    li.dataset.id = acc.id;
-    li.dataset.type = acc.type;
-    $(".issuer", li).textContent = acc.issuer || acc.account;
-    $(".name", li).textContent = acc.issuer ? acc.account : "";
-    const main = $(".account-main", li);
-    main.title = "Copy the code";
-    const hotp = acc.type === "hotp";
-    $(".ring", li).toggleAttribute("hidden", hotp); // an SVG element has no .hidden
-    $(".hotp-next", li).hidden = !hotp;
-    $(".hotp-next", li).setAttribute("aria-label", `Next code for ${label(acc)}`);
-    $(".act-up", li).disabled = i === 0;
-    $(".act-down", li).disabled = i === state.accounts.length - 1;
-    for (const [cls, verb] of [["act-up", "Move up"], ["act-down", "Move down"], ["act-rename", "Rename"], ["act-delete", "Delete"]]) {
-      $("." + cls, li).setAttribute("aria-label", `${verb}: ${label(acc)}`);
-    }
-    $(".edit-actions", li).hidden = !state.editing;
-    pushUI.decorate(li, acc);
-    items.push(li);
-  });
+  // The row's control that had the focus, by the class that names it
+  // ("small ghost act-up": act-up), so it gets the focus back.
+  const focusedClass = Array.from(document.activeElement?.classList || []).find((c) => /^(act-|drag-handle$|hotp-next$|account-main$)/.test(c));
+  const items = state.accounts.map((acc, i) => accountRow(tpl, acc, i));
   list.replaceChildren(...items);
+  list.classList.toggle("editing", state.editing);
+  renderGroups();
   applyFilter();
   $("#empty").hidden = state.accounts.length !== 0;
   $("#list-help").hidden = state.accounts.length === 0;
   $(".toolbar .search").hidden = state.accounts.length === 0;
+  $("#list-controls").hidden = state.accounts.length === 0;
   $("#edit-btn").hidden = state.accounts.length === 0;
   if (focusedId) {
     const li = list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`);
     const target = li && (li.querySelector("." + focusedClass + ":not(:disabled)") || li.querySelector(".account-main"));
     if (target) target.focus();
   }
+  performance.measure("twofold-render", "twofold-render-start");
+}
+
+// accountRow draws one account: avatar, names, groups, its actions.
+function accountRow(tpl, acc, i) {
+  const li = tpl.content.firstElementChild.cloneNode(true);
+  li.dataset.id = acc.id;
+  li.dataset.type = acc.type;
+  li.classList.toggle("pinned", acc.pinned);
+  const av = avatarOf(acc);
+  const avatar = $(".avatar", li);
+  avatar.textContent = av.letter;
+  avatar.style.setProperty("--avatar", av.colour);
+  $(".pin-mark", li).hidden = !acc.pinned;
+  $(".issuer", li).textContent = acc.issuer || acc.account;
+  $(".name", li).textContent = acc.issuer ? acc.account : "";
+  $(".tags", li).replaceChildren(...acc.tags.map((t) => Object.assign(document.createElement("span"), { className: "tag", textContent: t })));
+  const main = $(".account-main", li);
+  main.title = state.list.hideCodes ? "Show the code" : "Copy the code";
+  const hotp = acc.type === "hotp";
+  $(".ring", li).toggleAttribute("hidden", hotp); // an SVG element has no .hidden
+  $(".hotp-next", li).hidden = !hotp;
+  $(".hotp-next", li).setAttribute("aria-label", `Next code for ${label(acc)}`);
+  const counter = $(".counter", li);
+  counter.hidden = !hotp;
+  counter.textContent = hotp ? `counter ${acc.counter}` : "";
+  // Moves stay among the pinned, or among the others, in manual order.
+  const prev = state.accounts[i - 1];
+  const next = state.accounts[i + 1];
+  $(".act-up", li).disabled = !prev || prev.pinned !== acc.pinned;
+  $(".act-down", li).disabled = !next || next.pinned !== acc.pinned;
+  for (const cls of ["act-up", "act-down", "drag-handle"]) $("." + cls, li).hidden = !manualOrder();
+  const pin = $(".act-pin", li);
+  pin.textContent = acc.pinned ? "Unpin" : "Pin";
+  pin.setAttribute("aria-pressed", String(acc.pinned));
+  for (const [cls, verb] of [["act-up", "Move up"], ["act-down", "Move down"], ["act-pin", acc.pinned ? "Unpin" : "Pin"],
+    ["act-rename", "Edit"], ["act-qr", "Show the QR code of"], ["act-delete", "Delete"], ["drag-handle", "Move"]]) {
+    $("." + cls, li).setAttribute("aria-label", `${verb}: ${label(acc)}`);
+  }
+  $(".edit-actions", li).hidden = !state.editing;
+  pushUI.decorate(li, acc);
+  return li;
+}
+
+// renderGroups fills the group filter with the groups in use.
+function renderGroups() {
+  const groups = [...new Set(state.accounts.flatMap((a) => a.tags))].sort((a, b) => a.localeCompare(b));
+  if (state.group && !groups.includes(state.group)) state.group = "";
+  const sel = $("#group-filter");
+  sel.replaceChildren(new Option("All groups", ""), ...groups.map((g) => new Option(g, g)));
+  sel.value = state.group;
+  $("#group-control").hidden = groups.length === 0;
+  $("#known-tags").replaceChildren(...groups.map((g) => Object.assign(document.createElement("option"), { value: g })));
+}
+
+// matches reports whether an account shows under the search and the group.
+function matches(acc, words) {
+  if (state.group && !acc.tags.includes(state.group)) return false;
+  const hay = `${acc.issuer}\u0000${acc.account}\u0000${acc.tags.join("\u0000")}`.toLowerCase();
+  return words.every((w) => hay.includes(w));
 }
 
 function applyFilter() {
-  const q = state.filter.trim().toLowerCase();
+  performance.mark("twofold-filter-start");
+  const words = state.filter.trim().toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const byId = new Map(state.accounts.map((a) => [a.id, a]));
   let shown = 0;
   for (const li of $$("#accounts .account")) {
-    const acc = state.accounts.find((a) => a.id === li.dataset.id);
-    const hit = !q || `${acc.issuer} ${acc.account}`.toLowerCase().includes(q);
+    const hit = matches(byId.get(li.dataset.id), words);
     li.hidden = !hit;
     if (hit) shown++;
   }
   const nm = $("#no-match");
-  nm.hidden = !(q && shown === 0 && state.accounts.length > 0);
-  nm.textContent = nm.hidden ? "" : `No account matches “${state.filter.trim()}”.`;
+  const q = state.filter.trim();
+  nm.hidden = !((q || state.group) && shown === 0 && state.accounts.length > 0);
+  nm.textContent = nm.hidden ? "" : q ? `No account matches “${q}”${state.group ? ` in ${state.group}` : ""}.` : `No account in ${state.group}.`;
+  performance.measure("twofold-filter", "twofold-filter-start");
 }
 
 let tickTimer = 0;
@@ -477,45 +578,74 @@ function tick() {
 function drawCodes(codes) {
   if (!state.unlocked) return;
   const byId = new Map(codes.map((c) => [c.id, c]));
+  const now = Date.now();
   for (const li of $$("#accounts .account")) {
     const c = byId.get(li.dataset.id);
     if (!c) continue;
-    const codeEl = $(".code", li);
-    if (li.dataset.type === "hotp") {
-      const shown = state.hotp.get(li.dataset.id) || "";
-      const text = shown ? groupCode(shown) : "Select “Next code” for a code";
-      if (codeEl.textContent !== text) codeEl.textContent = text;
-      codeEl.classList.toggle("placeholder", !shown);
-      li.dataset.code = shown;
-      continue;
-    }
-    {
-      const grouped = groupCode(c.code);
-      if (codeEl.textContent !== grouped) codeEl.textContent = grouped;
-      li.dataset.code = c.code;
-      const remaining = c.remaining;
-      const period = c.period;
-      li.dataset.remaining = String(remaining);
-      const fg = $(".ring-fg", li);
-      fg.setAttribute("stroke-dashoffset", String(Math.round(100 * (1 - remaining / period) * 10) / 10));
-      $(".ring-text", li).textContent = String(remaining);
-      const low = remaining <= NEXT_CODE_SECONDS;
-      li.classList.toggle("low", low);
-      const next = $(".next", li);
-      if (low && c.next) {
-        next.textContent = "next " + groupCode(c.next);
-        next.hidden = false;
-      } else if (!next.hidden) {
-        next.hidden = true;
-        next.textContent = "";
-      }
-    }
+    if (li.dataset.type === "hotp") drawHOTP(li, c);
+    else drawTimed(li, c, now);
   }
 }
 
+// hidden reports whether a row's code is hidden (the setting, until the
+// person selects it).
+function hidden(id, now = Date.now()) {
+  if (!state.list.hideCodes) return false;
+  const until = state.revealed.get(id) || 0;
+  if (until > now) return false;
+  state.revealed.delete(id);
+  return true;
+}
+
+function drawHOTP(li, c) {
+  const codeEl = $(".code", li);
+  const shown = state.hotp.get(li.dataset.id) || "";
+  const text = shown ? groupCode(shown) : "Select “Next code” for a code";
+  if (codeEl.textContent !== text) codeEl.textContent = text;
+  codeEl.classList.toggle("placeholder", !shown);
+  li.dataset.code = shown;
+  const counter = $(".counter", li);
+  counter.textContent = `counter ${c.counter}`;
+}
+
+// drawTimed draws a TOTP or Steam code with its countdown and, in the last
+// seconds of the period, the next code.
+function drawTimed(li, c, now) {
+  const codeEl = $(".code", li);
+  const conceal = hidden(li.dataset.id, now);
+  const grouped = conceal ? groupCode("•".repeat(c.code.length)) : groupCode(c.code);
+  if (codeEl.textContent !== grouped) codeEl.textContent = grouped;
+  codeEl.classList.toggle("concealed", conceal);
+  li.dataset.code = c.code;
+  li.dataset.hidden = String(conceal);
+  const remaining = c.remaining;
+  li.dataset.remaining = String(remaining);
+  $(".ring-fg", li).setAttribute("stroke-dashoffset", String(Math.round(100 * (1 - remaining / c.period) * 10) / 10));
+  $(".ring-text", li).textContent = String(remaining);
+  const low = remaining <= NEXT_CODE_SECONDS;
+  li.classList.toggle("low", low);
+  const next = $(".next", li);
+  if (low && c.next && !conceal) {
+    next.textContent = "next " + groupCode(c.next);
+    next.hidden = false;
+  } else if (!next.hidden) {
+    next.hidden = true;
+    next.textContent = "";
+  }
+}
+
+// copyCode copies a row's code; with hidden codes, the first selection
+// shows it instead (for REVEAL_MS) and the next one copies it.
 async function copyCode(li) {
   const acc = state.accounts.find((a) => a.id === li.dataset.id);
   if (!acc) return;
+  if (acc.type !== "hotp" && li.dataset.hidden === "true") {
+    state.revealed.set(acc.id, Date.now() + REVEAL_MS);
+    li.dataset.hidden = "false";
+    tick();
+    status(`Showing the code for ${label(acc)}. Select it again to copy it.`);
+    return;
+  }
   if (acc.type === "hotp" && !li.dataset.code) await nextHOTP(acc.id);
   const code = li.dataset.code;
   if (!code) return;
@@ -526,13 +656,39 @@ async function copyCode(li) {
   } catch (_) {
     ok = legacyCopy(code);
   }
-  if (ok) {
-    li.classList.add("copied");
-    setTimeout(() => li.classList.remove("copied"), 900);
-    status(`Copied the code for ${label(acc)}.`);
-  } else {
+  if (!ok) {
     status("The browser did not allow copying. Select the code and copy it yourself.", { error: true });
+    return;
   }
+  li.classList.add("copied");
+  const note = $(".copied-note", li);
+  note.hidden = false;
+  setTimeout(() => { li.classList.remove("copied"); note.hidden = true; }, 1500);
+  status(`Copied the code for ${label(acc)}. The clipboard is cleared in ${CLIPBOARD_CLEAR_MS / 1000} seconds.`);
+  scheduleClipboardClear();
+  acc.lastUsedMs = Date.now();
+  core.markUsed(acc.id).catch(() => {}); // the "recent use" order; losing one mark is harmless
+}
+
+// scheduleClipboardClear empties the clipboard CLIPBOARD_CLEAR_MS after the
+// last copy. Browsers let a page write the clipboard only while it has the
+// focus: if it has not then, it is cleared when the page gets it back.
+function scheduleClipboardClear() {
+  const cb = state.clipboard;
+  clearTimeout(cb.timer);
+  cb.pending = false;
+  cb.timer = setTimeout(() => {
+    if (document.hasFocus()) clearClipboard();
+    else cb.pending = true;
+  }, CLIPBOARD_CLEAR_MS);
+}
+
+function clearClipboard() {
+  state.clipboard.pending = false;
+  if (!navigator.clipboard || !navigator.clipboard.writeText) return;
+  navigator.clipboard.writeText("").then(() => {
+    if (state.unlocked) status("The clipboard was cleared.", { ms: 2500 });
+  }, () => {});
 }
 
 function legacyCopy(text) {
@@ -552,18 +708,78 @@ function legacyCopy(text) {
   return ok;
 }
 
+// moveAccount moves a row by delta places among the rows shown in manual
+// order (pinned rows among themselves) and saves the new order.
 async function moveAccount(id, delta) {
+  if (!manualOrder()) return;
   const ids = state.accounts.map((a) => a.id);
   const i = ids.indexOf(id);
   const j = i + delta;
-  if (i < 0 || j < 0 || j >= ids.length) return;
-  [ids[i], ids[j]] = [ids[j], ids[i]];
+  if (i < 0 || j < 0 || j >= ids.length || state.accounts[i].pinned !== state.accounts[j].pinned) return;
+  ids.splice(j, 0, ...ids.splice(i, 1));
   await core.reorder(ids);
   await refreshAccounts();
   const acc = state.accounts.find((a) => a.id === id);
   status(`Moved ${label(acc)} to position ${j + 1} of ${ids.length}.`);
 }
 
+// Drag and drop: a row is dragged by its handle (pointer events: mouse,
+// pen and touch alike); the handle also moves it with the arrow keys.
+let drag = null;
+
+function onHandleDown(ev) {
+  const handle = ev.target.closest(".drag-handle");
+  if (!handle || !manualOrder() || ev.button > 0) return;
+  const li = handle.closest(".account");
+  ev.preventDefault();
+  handle.setPointerCapture(ev.pointerId);
+  drag = { id: li.dataset.id, li, startY: ev.clientY, target: null };
+  li.classList.add("dragging");
+}
+
+function onHandleMove(ev) {
+  if (!drag) return;
+  drag.li.style.setProperty("--drag-y", `${ev.clientY - drag.startY}px`);
+  const over = document.elementsFromPoint(ev.clientX, ev.clientY).map((el) => el.closest?.(".account")).find((el) => el && el !== drag.li);
+  for (const el of $$("#accounts .drop-before, #accounts .drop-after")) el.classList.remove("drop-before", "drop-after");
+  drag.target = null;
+  if (!over) return;
+  const acc = state.accounts.find((a) => a.id === drag.id);
+  const to = state.accounts.find((a) => a.id === over.dataset.id);
+  if (!acc || !to || acc.pinned !== to.pinned) return;
+  const r = over.getBoundingClientRect();
+  drag.after = ev.clientY > r.top + r.height / 2;
+  drag.target = over.dataset.id;
+  over.classList.add(drag.after ? "drop-after" : "drop-before");
+}
+
+async function onHandleUp() {
+  if (!drag) return;
+  const { id, li, target, after } = drag;
+  drag = null;
+  li.classList.remove("dragging");
+  li.style.removeProperty("--drag-y");
+  for (const el of $$("#accounts .drop-before, #accounts .drop-after")) el.classList.remove("drop-before", "drop-after");
+  if (!target) return;
+  const ids = state.accounts.map((a) => a.id).filter((x) => x !== id);
+  ids.splice(ids.indexOf(target) + (after ? 1 : 0), 0, id);
+  await core.reorder(ids);
+  await refreshAccounts();
+  const acc = state.accounts.find((a) => a.id === id);
+  status(`Moved ${label(acc)} to position ${ids.indexOf(id) + 1} of ${ids.length}.`);
+  $(`#accounts [data-id="${CSS.escape(id)}"] .drag-handle`)?.focus();
+}
+
+async function togglePin(id) {
+  const acc = state.accounts.find((a) => a.id === id);
+  if (!acc) return;
+  await core.setPinned(id, !acc.pinned);
+  await refreshAccounts();
+  status(acc.pinned ? `Unpinned ${label(acc)}.` : `Pinned ${label(acc)} to the top of the list.`);
+  $(`#accounts [data-id="${CSS.escape(id)}"] .act-pin`)?.focus();
+}
+
+// The edit dialog: names, icon letter and groups; for HOTP, the counter.
 let pendingRename = null;
 function openRename(id) {
   const acc = state.accounts.find((a) => a.id === id);
@@ -571,7 +787,13 @@ function openRename(id) {
   pendingRename = id;
   $("#rename-issuer").value = acc.issuer;
   $("#rename-account").value = acc.account;
-  showError("#rename-error", "");
+  $("#rename-icon").value = acc.icon;
+  $("#rename-tags").value = acc.tags.join(", ");
+  $("#rename-icon-hint").textContent = `Empty: ${avatarOf({ ...acc, icon: "" }).letter}, the first letter of the service.`;
+  $("#hotp-panel").hidden = acc.type !== "hotp";
+  $("#hotp-counter").value = String(acc.counter);
+  $("#resync-form").reset();
+  for (const e of ["#rename-error", "#hotp-error"]) showError(e, "");
   $("#rename-dialog").showModal();
   $("#rename-issuer").focus();
 }
@@ -579,8 +801,9 @@ function openRename(id) {
 async function onRename(ev) {
   ev.preventDefault();
   const id = pendingRename;
+  const tags = $("#rename-tags").value.split(",").map((t) => t.trim()).filter((t) => t !== "");
   try {
-    await core.rename(id, $("#rename-issuer").value.trim(), $("#rename-account").value.trim());
+    await core.edit(id, { issuer: $("#rename-issuer").value.trim(), account: $("#rename-account").value.trim(), icon: $("#rename-icon").value.trim(), tags });
   } catch (err) {
     showError("#rename-error", err);
     return;
@@ -588,8 +811,46 @@ async function onRename(ev) {
   $("#rename-dialog").close();
   await refreshAccounts();
   const acc = state.accounts.find((a) => a.id === id);
-  status(`Renamed to ${label(acc)}.`);
+  status(`Saved ${label(acc)}.`);
   $(`#accounts [data-id="${CSS.escape(id)}"] .act-rename`)?.focus();
+}
+
+// onCounter sets an HOTP account's counter; onResync finds it from two codes.
+async function onCounter(ev) {
+  ev.preventDefault();
+  const n = Number($("#hotp-counter").value);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    showError("#hotp-error", "The counter is a whole number, 0 or more.");
+    return;
+  }
+  await hotpChange(() => core.setCounter(pendingRename, n), (acc) => `The counter of ${label(acc)} is now ${acc.counter}.`);
+}
+
+async function onResync(ev) {
+  ev.preventDefault();
+  const c1 = $("#resync-code1").value.trim();
+  const c2 = $("#resync-code2").value.trim();
+  if (!c1 || !c2) {
+    showError("#hotp-error", "Enter two codes that the other device shows one after the other.");
+    return;
+  }
+  await hotpChange(() => core.resync(pendingRename, c1, c2), (acc) => `Found it: the next code of ${label(acc)} is number ${acc.counter}.`);
+  $("#resync-form").reset();
+}
+
+async function hotpChange(change, said) {
+  showError("#hotp-error", "");
+  let acc;
+  try {
+    acc = await change();
+  } catch (err) {
+    showError("#hotp-error", err);
+    return;
+  }
+  state.hotp.delete(acc.id);
+  $("#hotp-counter").value = String(acc.counter);
+  await refreshAccounts();
+  status(said(acc), { ms: 6000 });
 }
 
 let pendingDelete = null;
@@ -625,7 +886,9 @@ async function nextHOTP(id) {
     li.dataset.code = r.code;
   }
   const acc = state.accounts.find((a) => a.id === id);
-  status(`New code for ${label(acc)} (counter ${r.counter}).`);
+  if (acc) acc.counter = r.counter + 1;
+  if (li) $(".counter", li).textContent = `counter ${r.counter + 1}`;
+  status(`New code for ${label(acc)} (counter ${r.counter}; the next one is ${r.counter + 1}).`);
 }
 
 // ---------------------------------------------------------------------------
@@ -902,9 +1165,10 @@ function onSecretInput() {
 }
 
 function onTypeChange() {
-  const hotp = $("#m-type").value === "hotp";
-  $("#m-period-field").hidden = hotp;
-  $("#m-counter-field").hidden = !hotp;
+  const type = $("#m-type").value;
+  $("#m-period-field").hidden = type !== "totp";
+  $("#m-counter-field").hidden = type !== "hotp";
+  for (const sel of ["#m-algo", "#m-digits"]) $(sel).closest(".field").hidden = type === "steam";
 }
 
 async function onManual(ev) {
@@ -919,6 +1183,7 @@ async function onManual(ev) {
     algorithm: $("#m-algo").value,
     digits: Number($("#m-digits").value),
     period: type === "totp" ? Number($("#m-period").value) : 0,
+    ...(type === "steam" ? { algorithm: "SHA1", digits: 6 } : {}),
     counter: type === "hotp" ? Number($("#m-counter").value) : 0,
   };
   if (!fields.issuer && !fields.account) {
@@ -1007,10 +1272,15 @@ function onDrop(ev) {
   dragDepth = 0;
   $("#drop-overlay").hidden = true;
   if (!state.unlocked) {
-    status("Unlock the vault first, then drop the image again.", { error: true });
+    status("Unlock the vault first, then drop the file again.", { error: true });
     return;
   }
-  return addFromImages(ev.dataTransfer.files, "dropped image");
+  const files = Array.from(ev.dataTransfer.files);
+  if (files.length === 1 && !files[0].type.startsWith("image/")) {
+    closeDialog("#add-dialog");
+    return transferUI.importFile(files[0]);
+  }
+  return addFromImages(files, "dropped image");
 }
 
 // ---------------------------------------------------------------------------
@@ -1172,32 +1442,6 @@ async function onGAImport(ev) {
   $("#ga-form").reset();
 }
 
-async function onURIsImport(ev) {
-  ev.preventDefault();
-  showError("#uris-error", "");
-  const f = $("#uris-file").files[0];
-  if (!f) {
-    showError("#uris-error", "Choose a text file first.");
-    return;
-  }
-  if (f.size > 1 << 20) {
-    showError("#uris-error", "This file is too large for a list of links.");
-    return;
-  }
-  const text = await f.text();
-  let r;
-  try {
-    r = await core.importURIs(text);
-  } catch (err) {
-    showError("#uris-error", err);
-    return;
-  }
-  $("#uris-form").reset();
-  const msg = await showImport([r], "");
-  const bad = (r.problems || []).filter((p) => p.code !== "duplicate");
-  if (bad.length) showError("#uris-error", msg);
-}
-
 async function onExport(ev) {
   ev.preventDefault();
   showError("#export-error", "");
@@ -1217,42 +1461,6 @@ async function onExport(ev) {
   });
   $("#export-form").reset();
   status(`Backup downloaded with ${state.accounts.length} account${state.accounts.length === 1 ? "" : "s"}. Keep the file and its passphrase apart.`, { ms: 8000 });
-}
-
-async function onRestore(ev) {
-  ev.preventDefault();
-  showError("#restore-error", "");
-  const f = $("#restore-file").files[0];
-  const pass = $("#restore-pass").value;
-  if (!f) {
-    showError("#restore-error", "Choose the backup file first.");
-    return;
-  }
-  if (pass === "") {
-    showError("#restore-error", "Enter the passphrase of the backup.");
-    return;
-  }
-  const bytes = new Uint8Array(await f.arrayBuffer());
-  let r;
-  try {
-    r = await busy($("#restore-submit"), "Decrypting…", () => core.importBackup(bytes, pass));
-  } catch (err) {
-    showError("#restore-error", core.isWrongPassphrase(err) ? "Wrong passphrase for this backup" : err);
-    $("#restore-pass").select();
-    return;
-  }
-  $("#restore-form").reset();
-  await showImport([r], "the backup");
-}
-
-async function onPlainExport(ev) {
-  ev.preventDefault();
-  if (!$("#plain-ack").checked) return;
-  const text = await core.exportURIs();
-  download(`twofold-otpauth-${today()}.txt`, text, "text/plain");
-  $("#plain-form").reset();
-  $("#plain-submit").disabled = true;
-  status("Plain links downloaded. Delete the file once you have imported it elsewhere.", { ms: 8000 });
 }
 
 // ---------------------------------------------------------------------------
@@ -1367,7 +1575,7 @@ function wire() {
   });
   on("#add-btn", "click", openAdd);
   on("#empty-add", "click", openAdd);
-  on("#empty-import", "click", () => openBackup("#restore-file"));
+  on("#empty-import", "click", () => openBackup("#import-file"));
   on("#backup-btn", "click", () => openBackup());
   on("#settings-btn", "click", openSettings);
   on("#edit-btn", "click", () => {
@@ -1375,10 +1583,30 @@ function wire() {
     $("#edit-btn").setAttribute("aria-pressed", String(state.editing));
     $("#edit-btn").textContent = state.editing ? "Done" : "Edit list";
     for (const el of $$("#accounts .edit-actions")) el.hidden = !state.editing;
+    $("#accounts").classList.toggle("editing", state.editing);
   });
   on("#search", "input", (ev) => {
     state.filter = ev.target.value;
     applyFilter();
+  });
+  on("#group-filter", "change", (ev) => {
+    state.group = ev.target.value;
+    applyFilter();
+  });
+  on("#sort", "change", async (ev) => {
+    const sort = ev.target.value;
+    const name = ev.target.selectedOptions[0].textContent.toLowerCase(); // before the select changes again
+    await saveListSettings({ sort });
+    await refreshAccounts();
+    status(sort === "manual" ? "The list is in your own order: arrange it in “Edit list”." : `The list is sorted by ${name}.`);
+  });
+  on("#hide-codes", "change", async (ev) => {
+    const hideCodes = ev.target.checked;
+    await saveListSettings({ hideCodes });
+    state.revealed.clear();
+    renderAccounts();
+    tick();
+    status(hideCodes ? "Codes are hidden until you select one." : "Codes are shown.");
   });
 
   // The list: one listener for every row.
@@ -1390,11 +1618,23 @@ function wire() {
     if (ev.target.closest(".act-up")) return moveAccount(id, -1);
     if (ev.target.closest(".act-down")) return moveAccount(id, +1);
     if (ev.target.closest(".act-rename")) return openRename(id);
+    if (ev.target.closest(".act-pin")) return togglePin(id);
+    if (ev.target.closest(".act-qr")) return transferUI.showAccountQR(id);
+    if (ev.target.closest(".drag-handle")) return;
     if (ev.target.closest(".act-delete")) return openDelete(id);
     if (ev.target.closest(".hotp-next")) return nextHOTP(id);
     if (ev.target.closest(".account-main")) return copyCode(li);
   });
+  list.addEventListener("pointerdown", onHandleDown);
+  list.addEventListener("pointermove", onHandleMove);
+  on(list, "pointerup", onHandleUp);
+  list.addEventListener("pointercancel", onHandleUp);
   on(list, "keydown", (ev) => {
+    const handle = ev.target.closest(".drag-handle");
+    if (handle && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
+      ev.preventDefault();
+      return moveAccount(handle.closest(".account").dataset.id, ev.key === "ArrowUp" ? -1 : 1);
+    }
     const main = ev.target.closest(".account-main");
     if (!main) return;
     const li = main.closest(".account");
@@ -1422,6 +1662,8 @@ function wire() {
   }
   $("#camera-dialog").addEventListener("close", stopScanner);
   on("#rename-form", "submit", onRename);
+  on("#counter-form", "submit", onCounter);
+  on("#resync-form", "submit", onResync);
   on("#conflict-replace", "click", () => $("#conflict-dialog").close("replace"));
   on("#conflict-keep", "click", () => $("#conflict-dialog").close("keep"));
   on("#delete-confirm", "click", onDelete);
@@ -1451,15 +1693,12 @@ function wire() {
   on(document, "drop", onDrop);
 
   on("#export-form", "submit", onExport);
-  on("#restore-form", "submit", onRestore);
   on("#ga-form", "submit", onGAImport);
   on("#ga-camera", "click", () => {
     closeDialog("#backup-dialog");
     return startScanner("camera", afterScan);
   });
-  on("#uris-form", "submit", onURIsImport);
-  on("#plain-ack", "change", (ev) => { $("#plain-submit").disabled = !ev.target.checked; });
-  on("#plain-form", "submit", onPlainExport);
+  transferUI.wire(on);
 
   on("#autolock", "change", (ev) => {
     state.settings.autoLockMinutes = Number(ev.target.value);
@@ -1497,6 +1736,9 @@ function wire() {
   for (const type of ["pointerdown", "keydown", "wheel", "touchstart", "pointermove"]) {
     document.addEventListener(type, noteActivity, { passive: true, capture: true });
   }
+  window.addEventListener("focus", () => {
+    if (state.clipboard.pending) clearClipboard();
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") {
       checkAutoLock();
@@ -1508,8 +1750,9 @@ function wire() {
 
 function openBackup(focusSel) {
   if (!state.unlocked) return;
-  for (const id of ["#export-error", "#restore-error", "#ga-error", "#uris-error"]) showError(id, "");
+  for (const id of ["#export-error", "#ga-error"]) showError(id, "");
   $("#ga-progress").hidden = true;
+  transferUI.opened();
   $("#backup-dialog").showModal();
   if (focusSel) $(focusSel).focus();
 }
@@ -1520,6 +1763,7 @@ function openSettings() {
   showError("#pass-error", "");
   updatePersistStatus();
   renderClock();
+  passkeyUI.onSettings();
   $("#settings-dialog").showModal();
 }
 

@@ -1,8 +1,11 @@
 // core.js starts the Go/WebAssembly authenticator and adapts its bridge,
 // globalThis.twofold (documented in twofold.d.ts), to what the page needs.
 // It is the only file that knows the bridge's names, so a change there is a
-// change here. Secrets never cross this boundary, except through exportURIs
-// (the explicit plain export) and what a person types into the manual form.
+// change here. Secrets never cross this boundary, except through exportPlain
+// (the explicit plain exports, after the passphrase again) and what a person
+// types into the manual form. The transfer module (twofold-transfer.wasm)
+// is Go's business: the bridge loads it on the first import or export that
+// needs it.
 
 const WASM_URL = "twofold.wasm";
 
@@ -98,6 +101,11 @@ function viewOf(a) {
     algorithm: a.algorithm,
     digits: a.digits,
     period: a.period,
+    counter: a.counter || 0,
+    pinned: !!a.pinned,
+    tags: Array.isArray(a.tags) ? a.tags : [],
+    icon: a.icon || "",
+    lastUsedMs: a.lastUsedMs || 0,
     push: !!a.push,
     pushOffered: !!a.pushOffered,
     pushServer: a.pushServer || "",
@@ -110,6 +118,7 @@ export async function createCore() {
   const ns = await waitForBridge(exited);
   const { vault, accounts, qr, transfer } = ns;
   const push = ns.push || null;
+  const passkey = ns.passkey || null;
   return {
     version: typeof ns.version === "string" ? ns.version : "",
     exited,
@@ -146,6 +155,7 @@ export async function createCore() {
         next: c.next || "",
         remaining: Math.max(1, Math.ceil((c.remainingMs || 0) / 1000)),
         period: c.period,
+        counter: c.counter || 0,
       }));
     },
 
@@ -172,6 +182,15 @@ export async function createCore() {
       return a ? viewOf(a) : null;
     },
     async rename(id, issuer, account) { return viewOf(await call(accounts.rename, id, issuer, account)); },
+    // edit changes an account's issuer, name, icon letter and groups.
+    async edit(id, f) { return viewOf(await call(accounts.edit, id, { issuer: f.issuer, account: f.account, icon: f.icon, tags: f.tags })); },
+    async setPinned(id, pinned) { return viewOf(await call(accounts.setPinned, id, pinned)); },
+    // settings are the list's: {sort: "manual"|"name"|"issuer"|"recent", hideCodes}.
+    async settings() { return call(accounts.settings); },
+    async setSettings(s) { await call(accounts.setSettings, { sort: s.sort, hideCodes: !!s.hideCodes }); },
+    async setCounter(id, counter) { return viewOf(await call(accounts.setCounter, id, counter)); },
+    async resync(id, code1, code2) { return viewOf(await call(accounts.resync, id, code1, code2)); },
+    async markUsed(id) { await call(accounts.markUsed, id); },
     async remove(id) { await call(accounts.delete, id); },
     async reorder(ids) { await call(accounts.reorder, ids); },
     async nextHOTP(id) { return call(accounts.nextHOTP, id); },
@@ -195,11 +214,35 @@ export async function createCore() {
     },
 
     async importGA(uri) { return call(transfer.importGA, uri); },
-    async importURIs(text) { return call(transfer.importURIs, text); },
     async exportBackup(passphrase) { return call(transfer.exportBackup, passphrase); },
-    async importBackup(bytes, passphrase) { return call(transfer.importBackup, bytes, passphrase); },
-    async exportURIs() { return call(transfer.exportURIs); },
+    // preview reads a file (bytes, zeroed here once read) and says what it
+    // would add: {id, format, formatName, items, warnings}; nothing is saved.
+    async preview(bytes, format, password) {
+      try {
+        return await call(transfer.preview, bytes, format, password || "");
+      } finally {
+        bytes.fill(0);
+      }
+    },
+    // commit adds the preview's chosen items (one choice per item) in one save.
+    async commit(previewId, choices) { return call(transfer.commit, previewId, choices); },
+    async cancelPreview() { await call(transfer.cancelPreview); },
+    // exportPlain checks the passphrase again and returns {format, file,
+    // codes: [{size, modules}], skipped, count}: SECRETS IN PLAINTEXT.
+    async exportPlain(passphrase, format, accountId) {
+      return accountId ? call(transfer.exportPlain, passphrase, format, accountId) : call(transfer.exportPlain, passphrase, format);
+    },
     async setClockOffset(ms) { await call(accounts.setClockOffset, ms); },
+
+    // Passkey unlock (twofold.passkey; web/app/passkey.js runs WebAuthn).
+    // Ids and the salt are base64url; a PRF output goes in as a Uint8Array,
+    // which the caller zeroes once the call settled.
+    hasPasskey: !!passkey,
+    async passkeyList() { return call(passkey.list); },
+    async passkeySalt(passphrase) { return call(passkey.salt, passphrase); },
+    async passkeyAdd(passphrase, id, prf) { await call(passkey.add, passphrase, id, prf); },
+    async passkeyRemove(id) { await call(passkey.remove, id); },
+    async passkeyUnlock(id, prf) { await call(passkey.unlock, id, prf); },
 
     // Push sign-in prompts (twofold.push). The key stays in Go; events
     // arrive as "twofold-push" on globalThis: {type: "status"|"prompt"|

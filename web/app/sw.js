@@ -4,14 +4,19 @@
 // match after an update) and the cache is refreshed; offline, the cached copy
 // is served. Requests outside /app/ (the server's API) are never touched.
 // Nothing secret passes through here: the vault lives in IndexedDB, encrypted.
+// The transfer module (twofold-transfer.wasm) is not in the shell: it is
+// fetched the first time a person imports or exports another app's file,
+// and cached from then on like every file fetched here.
 
-const CACHE = "twofold-app-v1";
+const CACHE = "twofold-app-v2";
 const SHELL = [
   "./",
   "app.css",
   "app.js",
   "core.js",
   "push.js",
+  "transfer.js",
+  "passkey.js",
   "sync.js",
   "wasm_exec.js",
   "twofold.wasm",

@@ -17,8 +17,9 @@
 // - A rejected Promise always carries a TwofoldError: `message` is a sentence
 //   to show to the person as is; branch on `code`.
 // - Wrong argument count or types reject with code "bad_argument".
-// - Seeds never cross into JavaScript, except from transfer.exportURIs() (the
-//   explicit plaintext export) and inside the encrypted exportBackup() file.
+// - Seeds never cross into JavaScript, except from transfer.exportPlain() (the
+//   explicit plaintext exports, after the passphrase again) and inside the
+//   encrypted exportBackup() file.
 //   Codes are computed in Go.
 // - Times are Unix milliseconds (Date.now()), durations milliseconds.
 
@@ -48,6 +49,7 @@ export interface Twofold {
   readonly transfer: TransferAPI;
   readonly storage: StorageAPI;
   readonly push: PushAPI;
+  readonly passkey: PasskeyAPI;
   readonly sync: SyncAPI;
   /**
    * Locks the vault (wiping keys), removes globalThis.twofold, releases every
@@ -98,8 +100,9 @@ export interface VaultAPI {
    * tab changed the passphrase: this tab is then locked. "locked".
    *
    * Every call that saves (create, changePassphrase, accounts.add, addManual,
-   * rename, delete, reorder, nextHOTP, setClockOffset, qr.decode, the
-   * transfer imports, push.enable and disable) rejects with "vault_changed"
+   * rename, edit, setPinned, setSettings, setCounter, resync, delete,
+   * reorder, nextHOTP, setClockOffset, qr.decode, importGA, commit,
+   * push.enable and disable) rejects with "vault_changed"
    * if another tab saved since this one last read: nothing was written, and
    * this tab already shows the current vault; show the message, redraw, and
    * let the person decide again.
@@ -107,9 +110,49 @@ export interface VaultAPI {
   reload(): Promise<boolean>;
 }
 
+// ---------------------------------------------------------------- passkey
+
+/**
+ * Passkey unlock (docs/vault-format.md, "Passkey unlock"). The page runs the
+ * WebAuthn ceremonies with the PRF extension and passes the credential's
+ * PRF output (32 bytes, evaluated on `salt`) to Go, then zeroes its copy; Go
+ * wipes its own after use. Credential ids and the salt are base64url
+ * without padding.
+ */
+export interface PasskeyInfo {
+  /** The vault's PRF salt; "" before its first passkey. */
+  salt: string;
+  passkeys: { id: string; addedMs: number }[];
+}
+
+export interface PasskeyAPI {
+  /** The stored vault's passkeys; works while locked. "no_vault". */
+  list(): Promise<PasskeyInfo>;
+  /**
+   * The salt to evaluate a new credential's PRF on (unlocked), after
+   * checking the passphrase ("wrong_passphrase"), so that no passkey is made
+   * that add would refuse.
+   */
+  salt(passphrase: string): Promise<string>;
+  /**
+   * Lets the credential open the vault; asks the passphrase again
+   * ("wrong_passphrase"). "passkey_exists", "passkey_limit", "vault_changed".
+   */
+  add(passphrase: string, credentialId: string, prf: Uint8Array): Promise<void>;
+  /** Stops the credential from opening the vault. "passkey_unknown". */
+  remove(credentialId: string): Promise<void>;
+  /**
+   * Opens the vault as unlock does. "passkey_unknown" (removed or not this
+   * vault's), "passkey_refused" (the output does not open it): fall back to
+   * the passphrase.
+   */
+  unlock(credentialId: string, prf: Uint8Array): Promise<void>;
+}
+
 // ---------------------------------------------------------------- accounts
 
-export type OTPType = "totp" | "hotp";
+/** "steam": Steam Guard (5 characters of Steam's alphabet, SHA1, 30 s). */
+export type OTPType = "totp" | "hotp" | "steam";
 export type Algorithm = "SHA1" | "SHA256" | "SHA512";
 
 /** An account as the page sees it: never the secret. */
@@ -128,6 +171,14 @@ export interface Account {
   /** HOTP: the counter the next nextHOTP() will use. */
   counter: number;
   addedMs: number;
+  /** Pinned accounts come first in every order. */
+  pinned: boolean;
+  /** Group names (1–32 characters, no commas; at most 10). */
+  tags: string[];
+  /** The avatar's letter; "" for the first letter of the issuer (or name). */
+  icon: string;
+  /** When a code was last copied (the "recent use" order); 0 if never. */
+  lastUsedMs: number;
   /** Registered for push sign-in prompts (a key in the vault). */
   push: boolean;
   /** The enrollment URI named a Twofold server for prompts (twofold_push). */
@@ -172,7 +223,7 @@ export interface KeyCheck {
 export interface Codes {
   id: string;
   type: OTPType;
-  /** TOTP: the current code (digits only; group it for display). HOTP: "". */
+  /** TOTP and Steam: the current code (digits, or Steam's 5 characters; group digits for display). HOTP: "". */
   current: string;
   /** TOTP: the code of the next period, to show near the end of this one. */
   next: string;
@@ -210,6 +261,28 @@ export interface AccountsAPI {
   validateKey(typed: string): KeyCheck;
   /** "name_conflict" if another account has this issuer and name, "not_found". */
   rename(id: string, issuer: string, account: string): Promise<Account>;
+  /**
+   * Changes the names, icon letter and groups (omitted fields: issuer and
+   * icon ""; tags none). rename()'s errors, and "invalid_account" for an
+   * icon of more than one letter or a bad group name.
+   */
+  edit(id: string, fields: { issuer?: string; account: string; icon?: string; tags?: string[] }): Promise<Account>;
+  /** Pins an account to the top of the list (in every order), or unpins it. */
+  setPinned(id: string, pinned: boolean): Promise<Account>;
+  /** The list's settings, kept in the vault. */
+  settings(): Promise<ListSettings>;
+  /** Saves them; list() returns the accounts in the new order. "bad_argument". */
+  setSettings(settings: ListSettings): Promise<void>;
+  /** HOTP: sets the counter of the next code. "not_hotp", "invalid_account" (not 0 to 2^53−1). */
+  setCounter(id: string, counter: number): Promise<Account>;
+  /**
+   * HOTP: finds the counter from two consecutive codes another device shows
+   * (looking at most 1,000 codes ahead) and saves the one after them.
+   * "not_hotp", "bad_code", "resync_failed" (nothing changed).
+   */
+  resync(id: string, code1: string, code2: string): Promise<Account>;
+  /** Records that a code was copied now (the "recent" order). */
+  markUsed(id: string): Promise<void>;
   /**
    * Applies the person's choice for an account held back by a name conflict
    * (add, addManual, qr.decode: the error's details.conflictId; imports:
@@ -324,21 +397,67 @@ export interface QRAPI {
   decode(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Promise<QRResult>;
 }
 
+/** The list's settings. */
+export interface ListSettings {
+  /** Pinned accounts first, then: the person's order (reorder()), by account name, by issuer, or most recently used first. */
+  sort: "manual" | "name" | "issuer" | "recent";
+  /** Codes are hidden until the person selects one (the page does the hiding). */
+  hideCodes: boolean;
+}
+
+/** One entry of a file, as an import would treat it. */
+export interface PreviewItem {
+  /** "Issuer (account)"; "" when the file names nothing. */
+  label: string;
+  /** "" for a skipped entry. */
+  type: OTPType | "";
+  /**
+   * new: added; duplicate: its key is in the list already (or earlier in
+   * the file: inFile), not added again; conflict: named like an account of
+   * the list, with another key (a choice); skipped: cannot be imported.
+   */
+  status: "new" | "duplicate" | "conflict" | "skipped";
+  /** duplicate: "duplicate"; conflict: "name_conflict"; skipped: why (an ErrorCode). */
+  code: string;
+  /** Why, for a person. */
+  message: string;
+  /** skipped: the entry's place in the file, from 1. */
+  index: number;
+  existingId: string;
+  existingLabel: string;
+  inFile: boolean;
+}
+
+/** What a file would add; nothing is saved until commit(). */
+export interface Preview {
+  /** Pass it to commit(). Only the latest preview is open. */
+  id: string;
+  /** The format read: "twofold", "otpauth", "google", "aegis", "2fas", ... */
+  format: string;
+  /** e.g. "Aegis", "Twofold backup". */
+  formatName: string;
+  /** The accounts first (new, duplicate, conflict), then the skipped entries. */
+  items: PreviewItem[];
+  /** e.g. a Google Authenticator export with parts missing. */
+  warnings: string[];
+}
+
+/** A plaintext export: SECRETS IN PLAINTEXT. */
+export interface PlainExport {
+  format: "otpauth" | "aegis" | "google" | "qr";
+  /** otpauth (text) and aegis (JSON): the file; null for QR codes. Zero it once saved. */
+  file: Uint8Array | null;
+  /** google (one per batch of up to ten accounts) and qr (one): row-major modules, 1 dark. */
+  codes: { size: number; modules: Uint8Array }[];
+  /** Accounts the format has no place for (Steam and periods other than 30 s in google). */
+  skipped: Problem[];
+  /** Accounts exported. */
+  count: number;
+}
+
 export interface TransferAPI {
   /** Imports one otpauth-migration:// URI (one part of an export). "bad_export". */
   importGA(uri: string): Promise<ImportResult>;
-  /**
-   * Imports a text file of otpauth:// (and otpauth-migration://) URIs, one
-   * per line; blank lines and lines starting with # are skipped; bad lines
-   * are reported with their number ("no_keys" if nothing usable, "too_large"
-   * over 1 MiB).
-   */
-  importURIs(text: string): Promise<ImportResult>;
-  /**
-   * Every account as an otpauth:// URI, one per line, in display order. THE
-   * SEEDS IN PLAINTEXT: only behind an explicit export with a warning.
-   */
-  exportURIs(): Promise<string>;
   /**
    * An encrypted backup file (docs/vault-format.md, kind "B") of every account
    * under its own passphrase (at least 8 characters). Save it as
@@ -346,12 +465,34 @@ export interface TransferAPI {
    */
   exportBackup(passphrase: string): Promise<Uint8Array>;
   /**
-   * Merges a backup file's accounts into the open vault, skipping keys in
-   * the list already and holding back (conflicts) accounts named like one
-   * in the list with another key.
-   * "wrong_passphrase", "not_backup", "tampered", "unsupported_version".
+   * Reads a file (its bytes are zeroed) and says what importing it would do,
+   * saving nothing. format: "auto" (detected) or one of twofold, otpauth,
+   * google, aegis, 2fas, andotp, bitwarden, freeotp-plus, ente, proton,
+   * stratum, steam. Twofold backups and otpauth lists are read here; other
+   * apps' files load the transfer module (twofold-transfer.wasm) on first
+   * use ("module_unavailable" if it cannot be fetched). password: "" for
+   * none. Errors: "password_required" (ask for it, then call again),
+   * "wrong_password", "damaged_file", "unknown_format", "wrong_format",
+   * "unsupported_file", "too_large" (over 32 MiB).
    */
-  importBackup(file: Uint8Array | ArrayBuffer, passphrase: string): Promise<ImportResult>;
+  preview(file: Uint8Array, format: string, password: string): Promise<Preview>;
+  /**
+   * Adds the open preview's entries in one save: one choice per item, in
+   * its order: "add" (new), "keep" or "replace" (conflict, as resolve()),
+   * anything else ("skip") leaves it out. "not_found" if that preview is
+   * no longer open, "vault_changed" (the preview stays open: choose again).
+   */
+  commit(previewId: string, choices: string[]): Promise<ImportResult>;
+  /** Closes the open preview and wipes what it held. */
+  cancelPreview(): Promise<void>;
+  /**
+   * Checks the vault's passphrase again ("wrong_passphrase"), then writes
+   * every account (for "qr", the one accountId) as an otpauth list, an
+   * Aegis plain JSON vault, Google Authenticator transfer QR codes, or one
+   * account's QR code. THE SEEDS IN PLAINTEXT: only behind an explicit
+   * export that says what the file holds.
+   */
+  exportPlain(passphrase: string, format: "otpauth" | "aegis" | "google" | "qr", accountId?: string): Promise<PlainExport>;
 }
 
 export interface PersistStatus {
@@ -472,7 +613,7 @@ export type ErrorCode =
   | "weak_passphrase"     // a new passphrase under 8 characters
   | "tampered"            // stored vault damaged or modified
   | "unsupported_version" // vault or backup from a newer Twofold
-  | "not_backup"          // importBackup of a file that is not one
+  | "not_backup"          // a backup that is not one
   | "bad_key"             // key not base32 (details.position, details.char), empty or too long
   | "bad_uri"             // not a valid otpauth:// URI
   | "invalid_account"     // missing name, bad digits/period/algorithm, ":" in issuer…
@@ -491,6 +632,10 @@ export type ErrorCode =
   | "storage"             // IndexedDB refused (quota, private mode); nothing changed
   | "vault_changed"       // another tab saved first: nothing written, this tab reloaded
   | "passphrase_changed"  // another tab changed the passphrase: this tab locked
+  | "passkey_unknown"     // not a passkey of this vault (removed, or another vault's): use the passphrase
+  | "passkey_refused"     // the passkey's PRF output did not open the vault: use the passphrase
+  | "passkey_exists"      // this passkey was added already
+  | "passkey_limit"       // the vault has 8 passkeys already
   | "push_not_offered"    // the account's URI had no twofold_push
   | "push_refused"        // the server refused the registration (details.status, details.serverCode)
   | "push_unavailable"    // no fetch/WebSocket, or the server cannot be reached
@@ -507,6 +652,9 @@ export type ErrorCode =
   | "unsupported_file"    // import: a kind of file that cannot be imported
   | "unsupported_account" // import: an account of a kind or algorithm Twofold does not do
   | "not_exportable"      // export: an account with no place in the chosen format
+  | "module_unavailable"  // the transfer module (twofold-transfer.wasm) could not be loaded: offline?
+  | "bad_code"            // HOTP resync: a code is not the account's number of digits
+  | "resync_failed"       // HOTP resync: the two codes do not follow each other within the look-ahead
   | "sync_off"            // sync: not turned on in this vault
   | "sync_on"             // sync: already on
   | "sync_server"         // sync: unavailable here, or the server's answer was unexpected (the server's own codes, e.g. sync_device_removed, come as sent)

@@ -108,6 +108,9 @@ const eventNames = {
   app_token_created: 'Token created', app_token_revoked: 'Token revoked', app_token_used: 'Token used',
   browser_trusted: 'Browser trusted', trusted_browser_revoked: 'Trusted browser revoked', device_seed_regenerated: 'New key for a pending device',
   cli_grant_created: 'CLI signed in through the browser',
+  sync_identity_created: 'Authenticator sync turned on', sync_device_added: 'Browser added to authenticator sync',
+  sync_device_removed: 'Browser removed from authenticator sync', sync_epoch_rotated: 'Authenticator sync key changed',
+  sync_recovered: 'Authenticator restored with its recovery key',
 };
 const eventName = (type) => eventNames[type] || type;
 

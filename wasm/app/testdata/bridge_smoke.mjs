@@ -1,6 +1,6 @@
 // Runs the built twofold.wasm in node against a minimal asynchronous fake of
 // the IndexedDB calls the bridge makes, and checks the public API end to end.
-// Usage: node bridge_smoke.mjs GOROOT/lib/wasm twofold.wasm
+// Usage: node bridge_smoke.mjs GOROOT/lib/wasm twofold.wasm twofold-transfer.wasm
 import fs from "node:fs";
 import assert from "node:assert/strict";
 
@@ -26,6 +26,15 @@ globalThis.indexedDB = { open() {
   later(() => { req.result = db; req.onupgradeneeded && req.onupgradeneeded({}); later(() => req.onsuccess({})); });
   return req;
 } };
+
+// The transfer module, as the page's server would send it; counted, since
+// only a file of another app (or an export through it) may fetch it.
+let fetched = 0;
+globalThis.fetch = async (url) => {
+  assert.equal(url, "twofold-transfer.wasm");
+  fetched++;
+  return new Response(fs.readFileSync(process.argv[4]), { headers: { "Content-Type": "application/wasm" } });
+};
 
 const go = new Go();
 const { instance } = await WebAssembly.instantiate(fs.readFileSync(process.argv[3]), go.importObject);
@@ -70,7 +79,8 @@ await rejects(t.qr.decode([1, 2, 3], 1, 1), "bad_argument");
 
 const backup = await t.transfer.exportBackup("backup pass");
 assert.ok(backup instanceof Uint8Array);
-assert.ok((await t.transfer.exportURIs()).includes(seed));
+const plain = await t.transfer.exportPlain("correct horse", "otpauth");
+assert.ok(new TextDecoder().decode(plain.file).includes(seed));
 for (const blob of stored.values()) { // no seed in storage, raw or base32
   const text = Buffer.from(blob).toString("latin1");
   assert.ok(!text.includes(seed) && !text.includes("12345678901234567890"));
@@ -85,10 +95,12 @@ await t.vault.unlock("correct horse");
 const list = await t.accounts.list();
 assert.deepEqual(list.map((x) => x.id), [h.id, a.id]);
 assert.equal(list[0].counter, 2);
-const imported = await t.transfer.importBackup(backup, "backup pass");
-assert.equal(imported.added.length, 0);
-assert.equal(imported.problems.length, 2);
-assert.deepEqual(imported.conflicts, []);
+await rejects(t.transfer.preview(backup, "auto", ""), "password_required");
+await rejects(t.transfer.preview(backup, "auto", "wrong pass"), "wrong_password");
+const again = await t.transfer.preview(backup, "auto", "backup pass");
+assert.deepEqual(again.items.map((i) => [i.status, i.existingId]), [["duplicate", h.id], ["duplicate", a.id]]);
+await t.transfer.cancelPreview();
+await rejects(t.transfer.commit(again.id, ["add", "add"]), "not_found");
 // Same name, another key: held until the person chooses.
 const clash = await rejects(t.accounts.add("otpauth://totp/Oracle:ana?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Oracle"), "name_conflict");
 assert.deepEqual([clash.details.existingId, clash.details.label, clash.details.existingLabel], [a.id, "Oracle (ana)", "Oracle (ana)"]);
@@ -96,6 +108,53 @@ await rejects(t.accounts.resolve(clash.details.conflictId, "maybe"), "bad_argume
 assert.equal((await t.accounts.resolve(clash.details.conflictId, "keep")).label, "Oracle (ana #2)");
 await rejects(t.accounts.resolve(clash.details.conflictId, "keep"), "not_found");
 assert.deepEqual(await t.storage.persist(), { supported: false, persisted: false });
+
+// The list's calls.
+const edited = await t.accounts.edit(a.id, { issuer: "Oracle", account: "ana", icon: "o", tags: ["Work", " work ", ""] });
+assert.deepEqual([edited.icon, edited.tags], ["O", ["Work"]]);
+await rejects(t.accounts.edit(a.id, { issuer: "Oracle", account: "ana", tags: [1] }), "bad_argument");
+await rejects(t.accounts.edit(a.id, { issuer: "Oracle", account: "ana", icon: "ab" }), "invalid_account");
+assert.equal((await t.accounts.setPinned(a.id, true)).pinned, true);
+await t.accounts.setSettings({ sort: "name", hideCodes: true });
+assert.deepEqual(await t.accounts.settings(), { sort: "name", hideCodes: true });
+await rejects(t.accounts.setSettings({ sort: "name" }), "bad_argument");
+assert.equal((await t.accounts.list())[0].id, a.id); // pinned first
+assert.equal((await t.accounts.setCounter(h.id, 3)).counter, 3);
+await rejects(t.accounts.setCounter(h.id, 1.5), "bad_argument");
+await rejects(t.accounts.resync(h.id, "000000", "000000"), "resync_failed");
+await t.accounts.markUsed(a.id);
+assert.ok((await t.accounts.list())[0].lastUsedMs > 0);
+
+// A native format previews without the transfer module; another app's
+// file loads it once, then its entries are previewed and committed.
+const links = new TextEncoder().encode("otpauth://totp/List:one?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U\n");
+const native = await t.transfer.preview(links, "auto", "");
+assert.deepEqual([native.format, native.items.map((i) => i.status)], ["otpauth", ["new"]]);
+assert.equal(fetched, 0);
+const freeotp = new TextEncoder().encode(JSON.stringify({ tokenOrder: ["F:x"], tokens: [
+  { algo: "SHA1", counter: 0, digits: 6, issuerExt: "F", label: "x", period: 30, secret: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, -2, -3, -4, -5, -6], type: "TOTP" },
+  { algo: "MD5", counter: 0, digits: 6, issuerExt: "Old", label: "md5", period: 30, secret: [1, 2, 3], type: "TOTP" }] }));
+const p = await t.transfer.preview(freeotp, "auto", "");
+assert.equal(fetched, 1);
+assert.deepEqual([p.format, p.formatName, p.items.map((i) => i.status)], ["freeotp-plus", "FreeOTP+", ["new", "skipped"]]);
+assert.equal(p.items[1].code, "unsupported_account");
+await rejects(t.transfer.preview(freeotp.slice(0, 40), "auto", ""), "damaged_file");
+await rejects(t.transfer.commit(p.id, ["add"]), "bad_argument");
+const committed = await t.transfer.commit(p.id, ["add", ""]);
+assert.deepEqual(committed.added.map((x) => x.label), ["F (x)"]);
+await rejects(t.transfer.exportPlain("wrong pass", "aegis"), "wrong_passphrase");
+const aegis = await t.transfer.exportPlain("correct horse", "aegis");
+assert.ok(aegis.file instanceof Uint8Array && new TextDecoder().decode(aegis.file).includes('"issuer": "F"'));
+const ga = await t.transfer.exportPlain("correct horse", "google");
+assert.ok(ga.codes.length >= 1 && ga.codes[0].modules.length === ga.codes[0].size ** 2 && ga.file === null);
+const one = await t.transfer.exportPlain("correct horse", "qr", a.id);
+assert.equal(one.codes.length, 1);
+assert.equal(fetched, 1); // loaded once
 await t.shutdown();
 assert.equal(globalThis.twofold, undefined);
 console.log(`ok: create ${createMs} ms, wrong-passphrase unlock ${unlockMs} ms (Argon2id m=64 MiB t=3 p=1)`);
+// Exit now: a Go program that has exited may leave a runtime timer (the
+// memory scavenger's, after the transfer module's large messages) scheduled
+// in wasm_exec.js, whose callback then throws "Go program has already
+// exited" into node's event loop after every check above has passed.
+process.exit(0);

@@ -1,5 +1,6 @@
 // Command buildwasm builds the authenticator's WebAssembly into the file named
-// by -o, with the flags of package wasmbuild (`make wasm` runs it).
+// by -o, and its transfer module into the file named by -transfer (if
+// given), with the flags of package wasmbuild (`make wasm` runs it).
 package main
 
 import (
@@ -13,8 +14,13 @@ import (
 
 func main() {
 	out := flag.String("o", "web/app/twofold.wasm", "output file")
+	transfer := flag.String("transfer", "", "output file of the transfer module (none if empty)")
 	flag.Parse()
-	if err := wasmbuild.Build(context.Background(), *out); err != nil {
+	err := wasmbuild.Build(context.Background(), *out)
+	if err == nil && *transfer != "" {
+		err = wasmbuild.BuildTransfer(context.Background(), *transfer)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "buildwasm:", err)
 		os.Exit(1)
 	}

@@ -30,8 +30,9 @@ func main() {
 	}
 }
 
-// Sizes are the byte counts of a file and its two compressed copies.
-type Sizes struct{ Raw, Gzip, Brotli int }
+// Sizes are the byte counts of a file and its two compressed copies (and,
+// for the size benchmark, the transfer module's brotli copy).
+type Sizes struct{ Raw, Gzip, Brotli, TransferBrotli int }
 
 // Compress returns the gzip and brotli encodings of data.
 func Compress(data []byte) (gz, br []byte, err error) {

@@ -38,6 +38,11 @@ import (
 // Package is the authenticator's main package.
 const Package = "github.com/twofold-auth/twofold/wasm/app"
 
+// TransferPackage is the authenticator's second module, loaded on demand to
+// read and write other apps' files (wasm/transferapp; it is outside the
+// first load's budget, see docs/import-formats.md "Size").
+const TransferPackage = "github.com/twofold-auth/twofold/wasm/transferapp"
+
 // GCFlags are the per-package compiler flags; the last matching pattern wins.
 var GCFlags = []string{
 	"-gcflags=all=-l",
@@ -47,15 +52,23 @@ var GCFlags = []string{
 }
 
 // Args are the go command's arguments that build the wasm into out.
-func Args(out string) []string {
+func Args(out string) []string { return argsFor(Package, out) }
+
+func argsFor(pkg, out string) []string {
 	args := []string{"build", "-trimpath", "-ldflags=-s -w"}
 	args = append(args, GCFlags...)
-	return append(args, "-o", out, Package)
+	return append(args, "-o", out, pkg)
 }
 
 // Build compiles the authenticator into out with GOOS=js GOARCH=wasm.
-func Build(ctx context.Context, out string) error {
-	cmd := exec.CommandContext(ctx, "go", Args(out)...)
+func Build(ctx context.Context, out string) error { return build(ctx, Package, out) }
+
+// BuildTransfer compiles the transfer module into out, with the same flags
+// (x/crypto keeps its inlining: scrypt and Argon2 open encrypted files).
+func BuildTransfer(ctx context.Context, out string) error { return build(ctx, TransferPackage, out) }
+
+func build(ctx context.Context, pkg, out string) error {
+	cmd := exec.CommandContext(ctx, "go", argsFor(pkg, out)...)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the wasm: %v\n%s", err, msg)
