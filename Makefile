@@ -53,7 +53,7 @@ test-e2e: wasm ## only the end-to-end tests in headless Chromium against the rea
 
 .PHONY: screenshots
 screenshots: wasm ## save screenshots of the demo site's and the authenticator's main pages, desktop and phone (import, export, the list and passkeys among them), into docs/screenshots/ (for docs/guide.md)
-	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestPasskeyUnlock$$|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors' ./e2e
+	TWOFOLD_SCREENSHOTS=docs/screenshots $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestSiteJourneys|TestSitePhone|TestSitePasswordAndSessions|TestSiteErrorsLookLikeErrors|TestPushSignIn|TestPushReportPausesPush|TestAdminJourney|TestAdminPhoneAndKeyboard|TestCLILoginBrowser$$|TestImportPreviewKeepsNew|TestExportRoundTrip|TestListPinTagReorderHide|TestPasskeyUnlock$$|TestAppGuide|TestAppPhoneHeaderAndAddDialog|TestAppManualKeyChecks|TestAppStorageNoticeStays|TestAppQuietListAndErrors|TestSyncTwoProfilesAndRecovery$$' ./e2e
 
 .PHONY: vet
 vet:

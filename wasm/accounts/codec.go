@@ -16,6 +16,7 @@ const (
 	stateClockOffset = 2 // sint64 milliseconds
 	stateSort        = 3 // Sort
 	stateHideCodes   = 4 // bool
+	stateSync        = 5 // the sync state (wasm/syncclient), opaque here
 
 	accountID        = 1
 	accountIssuer    = 2
@@ -64,6 +65,10 @@ func (s *State) Marshal() []byte {
 	}
 	b = appendVarint(b, stateSort, uint64(s.settings.Sort))
 	b = appendBool(b, stateHideCodes, s.settings.HideCodes)
+	if len(s.sync) > 0 {
+		b = pbwire.AppendTag(b, stateSync, pbwire.BytesType)
+		b = pbwire.AppendBytes(b, s.sync)
+	}
 	return append(b, s.unknown...)
 }
 
@@ -197,6 +202,8 @@ func Unmarshal(b []byte) (*State, error) {
 			s.settings.Sort = Sort(x)
 		case num == stateHideCodes && typ == pbwire.VarintType:
 			s.settings.HideCodes = x != 0
+		case num == stateSync && typ == pbwire.BytesType:
+			s.sync = append([]byte(nil), v...)
 		default:
 			return false, nil
 		}

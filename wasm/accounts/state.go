@@ -23,6 +23,7 @@ type State struct {
 	accounts    []*Account
 	clockOffset time.Duration
 	settings    Settings
+	sync        []byte // Contents field 5, the sync state; see replica.go
 	unknown     []byte
 }
 
@@ -296,4 +297,5 @@ func (s *State) Wipe() {
 	for _, a := range s.accounts {
 		a.wipe()
 	}
+	clear(s.sync)
 }

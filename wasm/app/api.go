@@ -35,6 +35,8 @@ type Config struct {
 	// (the bridge's loads the second module on first use); nil: those
 	// imports, exports and scans fail with module_unavailable.
 	Transfer TransferModule
+	// Sync configures sync between browsers (sync.go).
+	Sync SyncConfig
 }
 
 // Tabs coordinates the pages that share the storage (browser tabs, each
@@ -66,6 +68,8 @@ type App struct {
 	pushCfg PushConfig
 	push    pushState // live connections; stopped by Lock
 	tabs    Tabs
+	syncCfg SyncConfig
+	syncS   syncSession // the pairing shown or joined (sync.go)
 
 	opMu    sync.Mutex
 	batches accounts.Batches // Google Authenticator export parts seen this session (opMu)
@@ -98,6 +102,7 @@ func NewApp(cfg Config) *App {
 		pushCfg:  cfg.Push,
 		tabs:     cfg.Tabs,
 		transfer: cfg.Transfer,
+		syncCfg:  cfg.Sync,
 	}
 }
 
@@ -237,6 +242,7 @@ func (a *App) lockLocked() {
 	a.batches = accounts.Batches{}
 	a.dropHeld()
 	a.dropPending()
+	a.syncForget() // sync.go
 }
 
 // maxHeld bounds the accounts waiting for a choice; an import of several
@@ -380,6 +386,9 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	if err != nil || next == state {
 		return err
 	}
+	if next, err = a.recordSync(state, next); err != nil { // sync.go
+		return err
+	}
 	plain := next.Marshal()
 	defer clear(plain)
 	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {
@@ -388,6 +397,7 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	a.mu.Lock()
 	a.state = next
 	a.mu.Unlock()
+	a.syncPushSoon(next) // sync.go
 	return nil
 }
 
@@ -809,6 +819,7 @@ type QRResult struct {
 	Kind    string        `js:"kind"` // "otpauth" or "otpauth-migration"
 	Account *AccountView  `js:"account,omitempty"`
 	Import  *ImportResult `js:"import,omitempty"`
+	Pairing string        `js:"pairing,omitempty"` // kind "twofold-pair": a sync pairing code, for sync.join
 }
 
 // DecodeQR reads the QR code in an RGBA frame, through the transfer module
@@ -832,6 +843,9 @@ func (a *App) DecodeQR(rgba []byte, width, height int) (QRResult, error) {
 	}
 	text := string(b)
 	clear(b)
+	if isPairingCode(text) { // sync.go: the page joins with it
+		return QRResult{Kind: KindPairing, Pairing: text}, nil
+	}
 	switch qrtext.Classify(text) {
 	case qrtext.KindOTPAuth:
 		v, err := a.AddURI(text)
@@ -864,7 +878,8 @@ func (a *App) ExportBackup(passphrase string) ([]byte, error) {
 		return nil, err
 	}
 	var plain []byte
-	if err := a.read(func(s *accounts.State) error { plain = s.Marshal(); return nil }); err != nil {
+	// Without the sync state: its keys are this browser's (sync.go).
+	if err := a.read(func(s *accounts.State) error { plain = s.WithSync(nil).Marshal(); return nil }); err != nil {
 		return nil, err
 	}
 	defer clear(plain)

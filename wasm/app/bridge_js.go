@@ -26,7 +26,7 @@ const version = "1"
 func main() {
 	b := &bridge{done: make(chan struct{})}
 	b.app = NewApp(Config{Storage: &idbStore{}, Push: PushConfig{HTTP: fetchPoster{}, Dial: dialWebSocket, Keys: webCryptoKeys{}, OnEvent: dispatchPush},
-		Tabs: webTabs{}, Transfer: &webTransfer{}})
+		Tabs: webTabs{}, Transfer: &webTransfer{}, Sync: syncConfig()})
 	js.Global().Set("twofold", b.namespace())
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("twofold-ready"))
@@ -78,7 +78,7 @@ func (b *bridge) namespace() js.Value {
 	ns.Set("version", version)
 	for name, fill := range map[string]func(js.Value){
 		"vault": b.vaultNS, "accounts": b.accountsNS, "qr": b.qrNS, "transfer": b.transferNS,
-		"storage": b.storageNS, "push": b.pushNS, "passkey": b.passkeyNS,
+		"storage": b.storageNS, "push": b.pushNS, "passkey": b.passkeyNS, "sync": b.syncNS,
 	} {
 		obj := newObject()
 		fill(obj)

@@ -10,6 +10,7 @@ import { createPushUI } from "./push.js";
 import { createTransferUI } from "./transfer.js";
 import { createPasskeyUI } from "./passkey.js";
 import { createStorageNotice, fitAddMethods, humane, showKeyCheck } from "./notices.js";
+import { createSyncUI } from "./sync.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -28,6 +29,7 @@ let pushUI = null; // push.js: sign-in prompts
 let transferUI = null; // transfer.js: import with a preview, exports, QR codes
 let passkeyUI = null; // passkey.js: unlock with a passkey
 let storageNotice = null; // notices.js: until the person acts on it
+let syncUI = null; // sync.js: sync between browsers
 const state = {
   unlocked: false,
   accounts: [],
@@ -197,6 +199,7 @@ async function start() {
     account: (id) => state.accounts.find((a) => a.id === id),
   });
   passkeyUI = createPasskeyUI(core, { status, message, showError, busy, enterVault });
+  syncUI = createSyncUI({ status, message, refresh: refreshAccounts });
   wire();
   storageNotice = createStorageNotice({ requestPersistence, openBackup: () => openBackup("#export-pass"), status });
   core.onOtherTab(followOtherTab);
@@ -312,6 +315,7 @@ async function enterVault() {
   showView("codes");
   updatePersistStatus();
   pushUI.start().catch((err) => status(message(err), { error: true }));
+  syncUI.start();
   const first = $(".account-main");
   (first || $("#add-btn")).focus();
 }
@@ -323,6 +327,7 @@ function lock(reason) {
   state.unlocked = false;
   core.lock().catch(() => {}); // hides the accounts at once, then wipes them (and closes push connections)
   pushUI.reset();
+  syncUI.reset();
   status(""); // a toast may name an account
   state.accounts = [];
   state.hotp.clear();
@@ -925,6 +930,12 @@ async function added(acc) {
 // afterScan shows what a QR code did: an account added, or part of a Google
 // Authenticator export imported.
 async function afterScan(result) {
+  if (result.kind === "twofold-pair") { // sync.js: a pairing code
+    closeDialog("#add-dialog");
+    stopScanner();
+    await syncUI.join(result.pairing);
+    return;
+  }
   if (result.kind === "otpauth-migration" && result.import) {
     closeDialog("#add-dialog");
     await showImport([result.import], "Google Authenticator");

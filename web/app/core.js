@@ -205,6 +205,7 @@ export async function createCore() {
           kind: r.kind,
           account: r.account ? viewOf(r.account) : null,
           import: r.import || null,
+          pairing: r.pairing || null, // kind "twofold-pair": sync.js joins with it
         };
       } catch (err) {
         if (err.code === "no_qr") return null;

@@ -20,6 +20,7 @@ const SHELL = [
   "transfer.js",
   "passkey.js",
   "notices.js",
+  "sync.js",
   "wasm_exec.js",
   "twofold.wasm",
   "twofold-transfer.wasm",

@@ -51,6 +51,7 @@ export interface Twofold {
   readonly storage: StorageAPI;
   readonly push: PushAPI;
   readonly passkey: PasskeyAPI;
+  readonly sync: SyncAPI;
   /**
    * Locks the vault (wiping keys), removes globalThis.twofold, releases every
    * Go callback and lets the Go program exit. Call on `pagehide` if you like;
@@ -386,7 +387,9 @@ export interface ImportResult {
 
 export type QRResult =
   | { kind: "otpauth"; account: Account }
-  | { kind: "otpauth-migration"; import: ImportResult };
+  | { kind: "otpauth-migration"; import: ImportResult }
+  /** A sync pairing code: nothing is added; pass `pairing` to sync.join. */
+  | { kind: "twofold-pair"; pairing: string };
 
 export interface QRAPI {
   /**
@@ -689,7 +692,75 @@ export type ErrorCode =
   | "module_unavailable"  // the transfer module (twofold-transfer.wasm) could not be loaded: offline?
   | "bad_code"            // HOTP resync: a code is not the account's number of digits
   | "resync_failed"       // HOTP resync: the two codes do not follow each other within the look-ahead
+  | "sync_off"            // sync: not turned on in this vault
+  | "sync_on"             // sync: already on
+  | "sync_server"         // sync: unavailable here, or the server's answer was unexpected (the server's own codes, e.g. sync_device_removed, come as sent)
+  | "sync_decrypt"        // sync: a ciphertext from the server did not open
+  | "sync_contents"       // sync: a change opened but could not be read
+  | "sync_recovery_key"   // sync: not a recovery key (a typo: the check characters differ)
+  | "sync_rollback"       // sync: the server sent an older state; nothing merged
+  | "sync_replayed"       // sync: a change served again or out of order; nothing merged
+  | "sync_gap"            // sync: changes missing and no snapshot covers them
+  | "sync_unknown_device" // sync: the server lists a browser the vault does not know; no key wrapped to it
+  | "sync_pairing_code"   // sync: not a Twofold pairing code
+  | "sync_pairing_mac"    // sync: the join was not made from this pairing code: do not approve
+  | "sync_no_pairing"     // sync: no pairing waiting
   | "internal";           // a bug; the console has details
+
+/**
+ * Sync between browsers through the page's own server, end to end
+ * encrypted (docs/vault-format.md, "Sync between browsers"). Every call
+ * needs an unlocked vault; the server's refusals come with its own codes
+ * (sync_device_removed, sync_unauthenticated, sync_pairing_expired, …).
+ */
+export interface SyncAPI {
+  status(): Promise<SyncStatus>;
+  /** Creates the identity (the person must be signed in at the server) and uploads the accounts. Show the result once. */
+  enable(name: string): Promise<{ recoveryKey: string; identity: string; server: string }>;
+  /** Sends pending edits and merges new ones; with waitSeconds > 0 first waits (long-poll, at most 25) for one. */
+  now(waitSeconds: number): Promise<{ changed: boolean; conflicts: { id: string; label: string }[] }>;
+  devices(): Promise<{ rotationDue: boolean; devices: SyncDevice[] }>;
+  /** Removes a browser and changes the key (removing this one turns sync off here). */
+  remove(deviceId: string): Promise<void>;
+  /** Opens a pairing slot (5 minutes): the QR code's text and modules (size × size, 1 dark, no quiet zone). */
+  pairingOpen(): Promise<{ uri: string; size: number; modules: Uint8Array; expiresAt: string }>;
+  /** The open slot: joined with the 6-digit confirmation number and the joiner's name, or not yet. */
+  pairingPoll(): Promise<{ joined: boolean; confirm: string; name: string }>;
+  /** Adds the browser that joined (after the person compared the numbers). */
+  pairingApprove(): Promise<void>;
+  /** Answers a pairing code; resolves to the confirmation number to show. */
+  join(code: string, name: string): Promise<string>;
+  /** True once the other browser approved: sync is then on here and the vault filled. */
+  joined(): Promise<boolean>;
+  /** Recovery on a browser that has none of the others; a wrong key changes nothing. */
+  recover(identity: string, recoveryKey: string, name: string): Promise<void>;
+  /** Deleted accounts of the last 30 days, newest first. */
+  trash(): Promise<{ id: string; label: string; deletedMs: number }[]>;
+  restore(accountId: string): Promise<void>;
+}
+
+export interface SyncStatus {
+  on: boolean;
+  server: string;
+  identity: string;
+  device: string;
+  name: string;
+  lastSyncMs: number;
+  /** Accounts edited here and not yet taken by the server. */
+  pending: number;
+  trash: number;
+}
+
+export interface SyncDevice {
+  id: string;
+  name: string;
+  addedAt: string;
+  /** RFC 3339: the browser's last request. */
+  lastSeenAt: string;
+  this: boolean;
+  /** The vault holds its wrap key (false: the key is never wrapped to it). */
+  known: boolean;
+}
 
 export interface TwofoldError extends Error {
   name: "TwofoldError";

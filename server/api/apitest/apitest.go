@@ -58,6 +58,7 @@ type Options struct {
 // Server is a running API.
 type Server struct {
 	URL     string
+	DBPath  string // the SQLite file
 	Service *service.Service
 	Store   *sqlite.Store
 	Hub     Hub // nil without Options.Hub
@@ -69,7 +70,8 @@ func Start(t testing.TB, o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "twofold.db"), sqlite.Options{Now: o.Now})
+	dbPath := filepath.Join(t.TempDir(), "twofold.db")
+	st, err := sqlite.Open(dbPath, sqlite.Options{Now: o.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Wait) // mail sent in the background, before the store closes
-	s := &Server{Service: svc, Store: st}
+	s := &Server{Service: svc, Store: st, DBPath: dbPath}
 	deps := api.Deps{Accounts: svc.Accounts, Devices: svc.Devices, Tokens: svc.Tokens, Push: svc.Push, Audit: svc.Audit,
 		Admin: svc.Admin, Sync: svc.Sync, DB: st, Log: o.Log, Now: o.Now, RateLimit: api.RateLimit{Requests: -1}}
 	if o.Hub != nil {

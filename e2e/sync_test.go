@@ -1,0 +1,271 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/otpcode"
+)
+
+// Sync between browsers (docs/vault-format.md, "Sync between browsers")
+// in three Chromium profiles against the real server: A turns sync on,
+// B joins by A's pairing code read from an image through the add dialog,
+// an account added in A shows its code in B, and C, empty, restores
+// everything with the recovery key (after a wrong one is refused).
+
+// syncPair is A (signed in, sync on) and B (joined by A's code); it
+// returns both and the recovery key sheet A showed.
+func syncPair(t testing.TB) (a, b *tab, sheet string) {
+	t.Helper()
+	a = newTab(t)
+	a.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	p := &person{email: fmt.Sprintf("sync-%d@example.com", time.Now().UnixNano())}
+	a.signUp(p, "/account")
+	a.createVault(passphrase)
+	a.click("#settings-btn")
+	poll[bool](a, `!!document.querySelector('#sync-enable')`, 20*time.Second)
+	if eval[bool](a, `!document.querySelector('#sync-enable').disabled`) {
+		t.Error("sync can be turned on before the warning is acknowledged")
+	}
+	a.syncShot("sync-off")
+	a.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-name').value = 'Laptop'`))
+	a.click("#sync-understood")
+	a.click("#sync-enable")
+	sheet = poll[string](a, `document.querySelector('#sync-recovery-key')?.textContent || ''`, 30*time.Second)
+	a.syncShot("sync-recovery-key")
+	key := strings.SplitN(sheet, "\n", 2)[0]
+	a.click("#sync-saved")
+	if !eval[bool](a, `document.querySelector('#sync-saved-done').disabled`) {
+		t.Error("Done is enabled before the last characters are typed")
+	}
+	a.typeInto("#sync-check", key[len(key)-4:])
+	a.click("#sync-saved-done")
+	a.click("#sync-pair")
+	dataURL := poll[string](a, `(() => { const c = document.querySelector('#sync-pair-qr'); return c && c.width > 0 ? c.toDataURL('image/png') : ''; })()`, 20*time.Second)
+	png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(dataURL, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.syncShot("sync-pairing-code")
+	file := filepath.Join(t.TempDir(), "pairing.png")
+	if err := os.WriteFile(file, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	b = newTab(t)
+	b.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	b.createVault(passphrase)
+	poll[bool](b, `!!document.querySelector('#sync-name')`, 20*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#sync-name').value = 'Desktop'`))
+	b.openAdd()
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#image-input"), []string{file}))
+	confirmB := poll[string](b, `document.querySelector('#sync-join-confirm')?.dataset.confirm || ''`, 20*time.Second)
+	confirmA := poll[string](a, `document.querySelector('#sync-pair-info')?.dataset.confirm || ''`, 20*time.Second)
+	if confirmA != confirmB || len(confirmA) != 6 {
+		t.Fatalf("confirmation numbers %q (A) and %q (B)", confirmA, confirmB)
+	}
+	a.syncShot("sync-approve")
+	b.syncShot("sync-join-confirm")
+	a.click("#sync-approve")
+	poll[bool](b, `!!document.querySelector('#sync-state')`, 30*time.Second)
+	poll[bool](a, `document.querySelectorAll('#sync-devices li').length === 2`, 30*time.Second)
+	a.syncShot("sync-devices")
+	for _, tb := range []*tab{a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+	}
+	return a, b, sheet
+}
+
+// syncShot saves a screenshot of the settings' sync section (from its
+// heading, or with the recovery form at the bottom).
+func (tb *tab) syncShot(name string) {
+	tb.t.Helper()
+	js := `document.querySelector('#sync-panel').scrollIntoView({block: 'start'})`
+	if name == "sync-recover" {
+		js = `document.querySelector('#sync-recover').scrollIntoView({block: 'end'})`
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](js))
+	tb.shotView(name)
+}
+
+// waitRow waits until tb lists an account named name and returns its row.
+func (tb *tab) waitRow(name string, timeout time.Duration) row {
+	tb.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if i := slices.IndexFunc(tb.rows(), func(r row) bool { return r.Name == name && strings.TrimSpace(r.Code) != "" }); i >= 0 {
+			return tb.rows()[i]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("%s never showed up", name)
+	return row{}
+}
+
+// codeNear tells whether shown is the code of secret now or one step off.
+func codeNear(secret []byte, shown string) bool {
+	shown = strings.ReplaceAll(shown, " ", "")
+	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+		c, _ := otpcode.TOTP(secret, otpcode.Params{Algorithm: otpauth.SHA1, Digits: 6, Period: 30}, time.Now().Add(d))
+		if c == shown {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSyncTwoProfilesAndRecovery(t *testing.T) {
+	a, b, sheet := syncPair(t)
+	secret := newSecret(t, 20)
+	a.addManual(manual{Issuer: "Synced", Account: "alice@sync.example", Secret: spaced(secret)})
+	r := b.waitRow("alice@sync.example", 30*time.Second)
+	if r.Issuer != "Synced" || !codeNear(secret, r.Code) {
+		t.Fatalf("B shows %+v", r)
+	}
+	// B's edit goes the other way.
+	secret2 := newSecret(t, 20)
+	b.addManual(manual{Issuer: "FromB", Account: "bob@sync.example", Secret: spaced(secret2)})
+	if r := a.waitRow("bob@sync.example", 30*time.Second); !codeNear(secret2, r.Code) {
+		t.Fatalf("A shows %+v", r)
+	}
+
+	// C: a fresh profile, not signed in, restores with the recovery key.
+	lines := strings.Split(sheet, "\n")
+	key, identity := lines[0], strings.TrimPrefix(lines[1], "Sync identity: ")
+	c := newTab(t)
+	c.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	c.createVault(passphrase)
+	c.click("#settings-btn")
+	poll[bool](c, `!!document.querySelector('#sync-recover')`, 20*time.Second)
+	wrong := []byte(strings.ReplaceAll(key, "-", ""))
+	wrong[3] = map[bool]byte{true: '1', false: '0'}[wrong[3] == '0']
+	c.typeInto("#sync-recover-identity", identity)
+	c.typeInto("#sync-recover-key", string(wrong))
+	c.click("#sync-recover")
+	if msg := poll[string](c, `document.querySelector('#sync-body .error')?.textContent || ''`, 10*time.Second); !strings.Contains(msg, "recovery key") {
+		t.Errorf("a mistyped key says %q", msg)
+	}
+	if n := len(c.rows()); n != 0 || !eval[bool](c, `!!document.querySelector('#sync-enable')`) {
+		t.Fatalf("after a wrong key: %d rows", n)
+	}
+	c.typeInto("#sync-recover-key", key)
+	c.syncShot("sync-recover")
+	c.click("#sync-recover")
+	c.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+	if r := c.waitRow("alice@sync.example", 30*time.Second); !codeNear(secret, r.Code) {
+		t.Fatalf("C shows %+v", r)
+	}
+	c.waitRow("bob@sync.example", 10*time.Second)
+}
+
+// BenchmarkChromiumSyncLatency is the time from an edit in one browser to
+// its code showing in the other: A adds an account through the bridge, B
+// (its long-poll open) shows the row with a code. Run with
+// -benchtime=100x for the figures of docs/guide.md (p50 and p99 over 100
+// edits); the test asserts no time. Edits are paced at one a second: the
+// server takes 60 uploads a minute per identity.
+func BenchmarkChromiumSyncLatency(bm *testing.B) {
+	a, b, _ := syncPair(bm)
+	lat := make([]time.Duration, 0, bm.N)
+	bm.ResetTimer()
+	for i := range bm.N {
+		name := fmt.Sprintf("bench-%d-%d@sync.example", time.Now().UnixNano(), i)
+		uri := totpURI("Bench", name, newSecret(bm, 20))
+		start := time.Now()
+		eval[any](a, fmt.Sprintf(`twofold.accounts.add(%q).then(() => true)`, uri))
+		b.waitRow(name, 30*time.Second)
+		lat = append(lat, time.Since(start))
+		time.Sleep(time.Until(start.Add(time.Second)))
+	}
+	bm.StopTimer()
+	slices.Sort(lat)
+	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	bm.ReportMetric(float64(p(0.5).Milliseconds()), "p50-ms")
+	bm.ReportMetric(float64(p(0.99).Milliseconds()), "p99-ms")
+	bm.Logf("edit to code shown over %d edits: p50 %v, p99 %v, max %v", len(lat), p(0.5), p(0.99), lat[len(lat)-1])
+}
+
+// offlineSync makes the page's sync requests fail as if the network were
+// down (fetch rejects), until online is set again; it also records every
+// toast the page shows.
+const offlineSync = `(() => {
+	if (!window.__fetch) {
+		window.__fetch = window.fetch;
+		window.fetch = (u, o) => window.__offline && String(u).includes('/api/v1/sync') ? Promise.reject(new TypeError('Failed to fetch')) : window.__fetch(u, o);
+		window.__toasts = [];
+		new MutationObserver(() => { const t = document.querySelector('#status').textContent; if (t) window.__toasts.push(t); })
+			.observe(document.querySelector('#status'), { childList: true, characterData: true, subtree: true });
+	}
+	window.__offline = true;
+})()`
+
+// idOf is the id of the account named name in tb's vault.
+func (tb *tab) idOf(name string) string {
+	tb.t.Helper()
+	return eval[string](tb, fmt.Sprintf(`twofold.accounts.list().then(l => l.find(a => a.account === %q).id)`, name))
+}
+
+func (tb *tab) vaultNames() string {
+	tb.t.Helper()
+	return eval[string](tb, `twofold.accounts.list().then(l => l.map(a => a.account).sort().join(','))`)
+}
+
+// Offline edits on two browsers merge as docs/vault-format.md says: A
+// renames X while B deletes Y (both survive); both edit Z, the later edit
+// (B's) is kept and A says so; Y is in the trash of both and comes back.
+func TestSyncOfflineEditsMerge(t *testing.T) {
+	a, b, _ := syncPair(t)
+	for _, n := range []string{"x@sync.example", "y@sync.example", "z@sync.example"} {
+		a.addManual(manual{Issuer: "Merge", Account: n, Secret: spaced(newSecret(t, 20))})
+	}
+	b.waitRow("z@sync.example", 30*time.Second)
+	b.waitRow("y@sync.example", 5*time.Second)
+	for _, tb := range []*tab{a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](offlineSync))
+	}
+	eval[any](a, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "x-renamed@sync.example").then(() => true)`, a.idOf("x@sync.example")))
+	eval[any](b, fmt.Sprintf(`twofold.accounts.delete(%q).then(() => true)`, b.idOf("y@sync.example")))
+	eval[any](a, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "z-a@sync.example").then(() => true)`, a.idOf("z@sync.example")))
+	time.Sleep(50 * time.Millisecond)
+	eval[any](b, fmt.Sprintf(`twofold.accounts.rename(%q, "Merge", "z-b@sync.example").then(() => true)`, b.idOf("z@sync.example")))
+	if p := eval[float64](a, `twofold.sync.status().then(s => s.pending)`); p != 2 {
+		t.Errorf("A has %v edits pending while offline", p)
+	}
+	// Back online: B first, then A, then B again. The page's own round
+	// may merge first (it then shows the conflict as a toast).
+	var reported []string
+	for _, tb := range []*tab{b, a, b} {
+		tb.do(chromedp.Evaluate[chromedp.Void](`window.__offline = false`))
+		got := eval[[]string](tb, `twofold.sync.now(0).then(r => r.conflicts.map(c => c.label + " was edited on two browsers"))`)
+		if tb == a {
+			reported = append(reported, got...)
+		}
+	}
+	want := "x-renamed@sync.example,z-b@sync.example"
+	for name, tb := range map[string]*tab{"A": a, "B": b} {
+		if got := poll[string](tb, fmt.Sprintf(`twofold.accounts.list().then(l => { const s = l.map(a => a.account).sort().join(','); return s === %q ? s : ''; })`, want), 30*time.Second); got != want {
+			t.Errorf("%s has %q", name, tb.vaultNames())
+		}
+		trash := eval[[]any](tb, `twofold.sync.trash()`)
+		if len(trash) != 1 || !strings.Contains(fmt.Sprint(trash), "y@sync.example") {
+			t.Errorf("%s's trash: %v", name, trash)
+		}
+	}
+	if toasts := append(reported, eval[[]string](a, `window.__toasts`)...); !slices.ContainsFunc(toasts, func(s string) bool {
+		return strings.Contains(s, "z-b@sync.example") && strings.Contains(s, "edited on two browsers")
+	}) {
+		t.Errorf("A did not say the edit of Z was replaced: %q", toasts)
+	}
+	// Y comes back from A's trash, in both.
+	eval[any](a, `twofold.sync.trash().then(t => twofold.sync.restore(t[0].id)).then(() => twofold.sync.now(0)).then(() => true)`)
+	b.waitRow("y@sync.example", 30*time.Second)
+}
