@@ -6,12 +6,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/twofold-auth/twofold/shared/errcode"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/syncclient"
+	"github.com/twofold-auth/twofold/wasm/transferwire"
 )
 
 // Vault sync between browsers (docs/vault-format.md, "Sync between
@@ -323,7 +321,7 @@ func (a *App) SyncPairingOpen() (PairingView, error) {
 		if err != nil {
 			return r, nil, err
 		}
-		size, modules, err := qrModules(p.URI)
+		size, modules, err := a.qrModules(p.URI)
 		if err != nil {
 			return r, nil, err
 		}
@@ -336,23 +334,26 @@ func (a *App) SyncPairingOpen() (PairingView, error) {
 	return out, err
 }
 
-// qrModules encodes text as a QR code's modules.
-func qrModules(text string) (int, []byte, error) {
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 0, 0,
-		map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_ERROR_CORRECTION: "M", gozxing.EncodeHintType_MARGIN: 0})
+// qrModules encodes text as a QR code's modules, through the transfer
+// module, which holds the QR encoder (the first load does not).
+func (a *App) qrModules(text string) (int, []byte, error) {
+	if a.transfer == nil {
+		return 0, nil, errModuleUnavailable
+	}
+	b, err := a.transfer.EncodeQR(text)
 	if err != nil {
 		return 0, nil, err
 	}
-	w := m.GetWidth()
-	out := make([]byte, w*w)
-	for y := range w {
-		for x := range w {
-			if m.Get(x, y) {
-				out[y*w+x] = 1
-			}
-		}
+	w, err := transferwire.DecodeWritten(b)
+	if err != nil {
+		return 0, nil, err
 	}
-	return w, out, nil
+	defer w.Wipe()
+	if len(w.Codes) != 1 {
+		return 0, nil, errModuleUnavailable
+	}
+	c := w.Codes[0]
+	return c.Size, append([]byte(nil), c.Modules...), nil
 }
 
 // JoinView is a join as the showing browser sees it: nothing yet, or the

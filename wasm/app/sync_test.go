@@ -46,7 +46,7 @@ func (n netTransport) Do(method, url string, header map[string]string, body []by
 func syncApp(t *testing.T, srv *apitest.Server, clk *apitest.Clock, hc *http.Client) *App {
 	t.Helper()
 	a := NewApp(Config{Storage: storage.NewMemory(), Params: vault.Params{MemoryKiB: 8, Time: 1, Threads: 1}, Rand: rand.Reader, Now: clk.Now,
-		Sync: SyncConfig{Transport: netTransport{hc}, Keys: syncclient.HostKeys{}, DH: syncclient.HostX25519{}, Origin: srv.URL}})
+		Sync: SyncConfig{Transport: netTransport{hc}, Keys: syncclient.HostKeys{}, DH: syncclient.HostX25519{}, Origin: srv.URL}, Transfer: &localTransfer{}})
 	if err := a.Create(pass); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,9 @@ type TransferModule interface {
 	// DecodeQR returns the text of the QR code in an RGBA frame
 	// (wasm/transfermodule.DecodeQR; errors no_qr and bad_frame).
 	DecodeQR(rgba []byte, width, height int) ([]byte, error)
+	// EncodeQR draws text as one QR code (wasm/transfermodule.EncodeQR,
+	// an answer for transferwire.DecodeWritten).
+	EncodeQR(text string) ([]byte, error)
 }
 
 // Errors of imports and exports made here.

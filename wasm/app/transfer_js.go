@@ -106,6 +106,14 @@ func (w *webTransfer) DecodeQR(rgba []byte, width, height int) ([]byte, error) {
 	return call(ns, "decodeQR", jsutil.Uint8Array(rgba), width, height)
 }
 
+func (w *webTransfer) EncodeQR(text string) ([]byte, error) {
+	ns, err := w.module()
+	if err != nil {
+		return nil, err
+	}
+	return call(ns, "encodeQR", text)
+}
+
 // call calls the module, zeroes the arrays it was given and the one it
 // answered with, and returns the answer's bytes. A rejection keeps the
 // module's code when it is one the page knows.

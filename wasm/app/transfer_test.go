@@ -48,6 +48,13 @@ func (l *localTransfer) DecodeQR(rgba []byte, width, height int) ([]byte, error)
 	return transfermodule.DecodeQR(rgba, width, height)
 }
 
+func (l *localTransfer) EncodeQR(text string) ([]byte, error) {
+	l.mu.Lock()
+	l.calls++
+	l.mu.Unlock()
+	return transfermodule.EncodeQR(text)
+}
+
 func (l *localTransfer) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.calls }
 
 // transferApp is an unlocked App with the module and a counter of saves.

@@ -20,6 +20,7 @@ const version = "1"
 //	read(file: Uint8Array, format: string, password?: Uint8Array): Promise<Uint8Array>
 //	write(format: string, accounts: Uint8Array): Promise<Uint8Array>
 //	decodeQR(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array>
+//	encodeQR(text: string): Promise<Uint8Array>
 //
 // Accounts go in and out as otpauth URIs, the rest as wasm/transferwire
 // says; a failure rejects with an Error
@@ -50,6 +51,9 @@ func main() {
 			return nil, qrtext.ErrFrame // before copying a frame that is not one
 		}
 		return transfermodule.DecodeQR(jsutil.BytesOf(args[0]), w, h)
+	}))
+	ns.Set("encodeQR", fn("twofoldTransfer.encodeQR", []jsutil.Param{{Name: "text", Kind: jsutil.String}}, func(args []js.Value) ([]byte, error) {
+		return transfermodule.EncodeQR(args[0].String())
 	}))
 	js.Global().Set("twofoldTransfer", ns)
 	select {} // the functions above run on the page's calls

@@ -180,3 +180,13 @@ func DecodeQR(rgba []byte, width, height int) ([]byte, error) {
 	}
 	return []byte(text), nil
 }
+
+// EncodeQR draws text (a sync pairing code) as one QR code, answered as
+// transferwire.EncodeCodes: the encoder stays out of the first load too.
+func EncodeQR(text string) ([]byte, error) {
+	c, err := QR(text)
+	if err != nil {
+		return nil, err
+	}
+	return transferwire.EncodeCodes([]transferwire.QRCode{c}, nil), nil
+}
