@@ -135,9 +135,18 @@ func TestPasskeyUnlock(t *testing.T) {
 	if n := len(tb.credentials(auth)); n != 0 {
 		t.Fatalf("a wrong passphrase left %d credentials on the authenticator; it is checked before one is made", n)
 	}
+	// A second tab on the lock screen learns of the passkey when it is added.
+	other := tb.sibling()
+	other.do(chromedp.Navigate(localhostURL() + "/app/"))
+	other.waitView("unlock")
+	otherKnows := `!document.querySelector('#passkey-unlock-btn').hidden || !document.querySelector('#passkey-unlock-why').hidden`
+	if eval[bool](other, otherKnows) {
+		t.Fatal("the second tab offers a passkey before there is one")
+	}
 	tb.typeInto("#passkey-pass", passphrase)
 	tb.click("#passkey-add")
 	poll[bool](tb, `document.querySelector('#status').textContent.includes('Passkey added')`, 30*time.Second)
+	poll[bool](other, otherKnows, 10*time.Second)
 	if n := eval[int](tb, `document.querySelectorAll('#passkey-list li').length`); n != 1 {
 		t.Fatalf("%d passkeys listed after adding one", n)
 	}

@@ -355,7 +355,10 @@ async function followOtherTab(msg) {
   }
   if (msg.type !== "changed") return;
   if (!state.unlocked) {
-    if (document.documentElement.dataset.view === "create") await showLockedView();
+    const view = document.documentElement.dataset.view;
+    if (view === "create") await showLockedView();
+    // A passkey added or removed there shows or hides "Unlock with passkey" here.
+    else if (view === "unlock" && passkeyUI) await passkeyUI.onUnlockView();
     return;
   }
   let changed = false;
