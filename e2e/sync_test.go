@@ -269,3 +269,37 @@ func TestSyncOfflineEditsMerge(t *testing.T) {
 	eval[any](a, `twofold.sync.trash().then(t => twofold.sync.restore(t[0].id)).then(() => twofold.sync.now(0)).then(() => true)`)
 	b.waitRow("y@sync.example", 30*time.Second)
 }
+
+// TestSyncTwoTabs: a profile with sync on has two tabs open, and each adds
+// an account (the second once it has followed the first's save): both
+// accounts reach the other profile, both tabs end with nothing pending,
+// and neither tab shows an error (the tabs' background pushes share one
+// device counter).
+func TestSyncTwoTabs(t *testing.T) {
+	a, b, _ := syncPair(t)
+	a2 := a.sibling()
+	a2.expectConsoleError("Failed to load resource: the server responded with a status of 4")
+	a2.do(chromedp.Navigate(eval[string](a, `location.href`)))
+	a2.waitView("unlock")
+	a2.unlock(passphrase)
+
+	a.addManual(manual{Issuer: "Tabs", Account: "first@tabs.example", Secret: spaced(newSecret(t, 20))})
+	a2.waitRow("first@tabs.example", 30*time.Second)
+	a2.addManual(manual{Issuer: "Tabs", Account: "second@tabs.example", Secret: spaced(newSecret(t, 20))})
+	a.waitRow("second@tabs.example", 30*time.Second)
+
+	b.waitRow("first@tabs.example", 30*time.Second)
+	b.waitRow("second@tabs.example", 30*time.Second)
+	for name, tb := range map[string]*tab{"first tab": a, "second tab": a2} {
+		if !poll[bool](tb, `twofold.sync.status().then(s => s.pending === 0)`, 30*time.Second) {
+			t.Errorf("the %s keeps edits pending", name)
+		}
+		if e := eval[string](tb, `[...document.querySelectorAll('.error:not([hidden]), .toast.error-toast.show')].map(e => e.textContent).join(' | ')`); e != "" {
+			t.Errorf("the %s shows an error: %s", name, e)
+		}
+	}
+	// B's edit comes back to both tabs.
+	eval[any](b, fmt.Sprintf(`twofold.accounts.rename(%q, "Tabs", "first-renamed@tabs.example").then(() => true)`, b.idOf("first@tabs.example")))
+	a.waitRow("first-renamed@tabs.example", 30*time.Second)
+	a2.waitRow("first-renamed@tabs.example", 30*time.Second)
+}
