@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -356,38 +354,4 @@ func TestAppQuietListAndErrors(t *testing.T) {
 	if c := eval[string](tb, `getComputedStyle(document.querySelector('#status')).color`); c != danger {
 		t.Errorf("an error toast is %s, errors are %s", c, danger)
 	}
-}
-
-// serverAt starts the test's server binary at addr with its data in dir
-// (so a test can stop it and start it again where the page expects it)
-// and returns a stop function, also registered as a cleanup.
-func serverAt(t *testing.T, addr, dir string) (stop func()) {
-	t.Helper()
-	if serverBin == "" {
-		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
-	}
-	cmd := exec.Command(serverBin, serverArgs(addr, dir)...)
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-		})
-	}
-	t.Cleanup(stop)
-	if err := waitHealthy("http://"+addr+"/healthz", exited, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return stop
 }

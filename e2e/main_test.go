@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -235,14 +236,21 @@ func waitHealthy(url string, exited <-chan error, timeout time.Duration) error {
 // stop function that is also registered as a cleanup.
 func startExtraServer(t testing.TB, extraArgs ...string) (url string, stop func()) {
 	t.Helper()
-	if serverBin == "" {
-		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
-	}
 	addr, err := freeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	return "http://" + addr, serverAt(t, addr, t.TempDir(), extraArgs...)
+}
+
+// serverAt starts the test's server binary at addr with its data in dir
+// (so a test can stop it and start it again where the page expects it)
+// and returns a stop function, also registered as a cleanup.
+func serverAt(t testing.TB, addr, dir string, extraArgs ...string) (stop func()) {
+	t.Helper()
+	if serverBin == "" {
+		t.Skip("e2e: no server binary (TWOFOLD_E2E_URL is set)")
+	}
 	cmd := exec.Command(serverBin, append(serverArgs(addr, dir), extraArgs...)...)
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
@@ -250,23 +258,21 @@ func startExtraServer(t testing.TB, extraArgs ...string) (url string, stop func(
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	stopped := false
+	var once sync.Once
 	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
 	}
 	t.Cleanup(stop)
 	if err := waitHealthy("http://"+addr+"/healthz", exited, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	return "http://" + addr, stop
+	return stop
 }

@@ -742,6 +742,23 @@ pages['account'] = async () => {
     await loadEvents();
   };
 
+  // browserRow starts the row of a browser (a trusted one, a session): its
+  // id, "This browser" on the current one, and the name its buttons use.
+  const browserRow = (x) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = x.id;
+    if (x.current) tr.dataset.current = 'yes';
+    const act = td('');
+    act.className = 'right';
+    if (x.current) {
+      const badge = document.createElement('span');
+      badge.className = 'badge on';
+      badge.textContent = 'This browser';
+      act.append(badge);
+    }
+    return { tr, act, where: x.browser + (x.client_addr ? ' (' + x.client_addr + ')' : '') };
+  };
+
   // Trusted browsers: those that skip the second factor ("Don't ask again
   // on this browser"), each with Revoke.
   const trustStatus = feedback($('#trusted-status'), $('#trusted-error'));
@@ -750,18 +767,7 @@ pages['account'] = async () => {
     $('#no-trusted').hidden = browsers.length > 0;
     $('#trusted-table').hidden = browsers.length === 0;
     $('#trusted').replaceChildren(...browsers.map((b) => {
-      const tr = document.createElement('tr');
-      tr.dataset.id = b.id;
-      if (b.current) tr.dataset.current = 'yes';
-      const where = b.browser + (b.client_addr ? ' (' + b.client_addr + ')' : '');
-      const act = td('');
-      act.className = 'right';
-      if (b.current) {
-        const badge = document.createElement('span');
-        badge.className = 'badge on';
-        badge.textContent = 'This browser';
-        act.append(badge);
-      }
+      const { tr, where, act } = browserRow(b);
       const btn = document.createElement('button');
       btn.type = 'button';
       btn.className = 'small-btn revoke-trust';
@@ -819,18 +825,8 @@ pages['account'] = async () => {
   const loadSessions = async () => {
     const { sessions } = await api('GET', '/sessions');
     $('#sessions').replaceChildren(...sessions.map((x) => {
-      const tr = document.createElement('tr');
-      tr.dataset.id = x.id;
-      if (x.current) tr.dataset.current = 'yes';
-      const where = x.browser + (x.client_addr ? ' (' + x.client_addr + ')' : '');
-      const act = td('');
-      act.className = 'right';
-      if (x.current) {
-        const b = document.createElement('span');
-        b.className = 'badge on';
-        b.textContent = 'This browser';
-        act.append(b);
-      } else {
+      const { tr, where, act } = browserRow(x);
+      if (!x.current) {
         const btn = document.createElement('button');
         btn.type = 'button';
         btn.className = 'small-btn end-session';
