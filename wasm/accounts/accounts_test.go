@@ -187,14 +187,14 @@ func TestRenameDeleteReorderSearch(t *testing.T) {
 		}
 	}
 
-	deleted, removed, err := s.Delete(b.ID)
-	if err != nil || removed.ID != b.ID || !slices.Equal(ids(deleted.Views()), []string{a.ID, c.ID}) {
+	deleted, err := s.Delete(b.ID, time.Now())
+	if err != nil || !slices.Equal(ids(deleted.Views()), []string{a.ID, c.ID}) {
 		t.Fatalf("Delete: %v %v", ids(deleted.Views()), err)
 	}
 	if s.Len() != 3 {
 		t.Fatal("Delete changed its receiver")
 	}
-	if _, _, err := deleted.Delete(b.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := deleted.Delete(b.ID, time.Now()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second Delete: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ const (
 	stateSort        = 3 // Sort
 	stateHideCodes   = 4 // bool
 	stateSync        = 5 // the sync state (wasm/syncclient), opaque here
+	stateTrash       = 6 // Trashed, oldest first
 
 	accountID        = 1
 	accountIssuer    = 2
@@ -68,6 +69,9 @@ func (s *State) Marshal() []byte {
 	if len(s.sync) > 0 {
 		b = pbwire.AppendTag(b, stateSync, pbwire.BytesType)
 		b = pbwire.AppendBytes(b, s.sync)
+	}
+	for _, t := range s.trash {
+		b = appendTrashed(b, t)
 	}
 	return append(b, s.unknown...)
 }
@@ -204,6 +208,12 @@ func Unmarshal(b []byte) (*State, error) {
 			s.settings.HideCodes = x != 0
 		case num == stateSync && typ == pbwire.BytesType:
 			s.sync = append([]byte(nil), v...)
+		case num == stateTrash && typ == pbwire.BytesType:
+			t, err := unmarshalTrashed(v)
+			if err != nil {
+				return false, err
+			}
+			s.trash = append(s.trash, t)
 		default:
 			return false, nil
 		}

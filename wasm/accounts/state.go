@@ -23,7 +23,8 @@ type State struct {
 	accounts    []*Account
 	clockOffset time.Duration
 	settings    Settings
-	sync        []byte // Contents field 5, the sync state; see replica.go
+	sync        []byte    // Contents field 5, the sync state; see replica.go
+	trash       []Trashed // Contents field 6, oldest first; see trash.go
 	unknown     []byte
 }
 
@@ -170,19 +171,6 @@ func (s *State) Rename(id, issuer, account string) (*State, error) {
 	return n, nil
 }
 
-// Delete removes an account. The removed Account is returned so the caller
-// can wipe its secret once the new State is saved.
-func (s *State) Delete(id string) (*State, *Account, error) {
-	i := s.index(id)
-	if i < 0 {
-		return nil, nil, ErrNotFound
-	}
-	n := s.clone()
-	removed := n.accounts[i]
-	n.accounts = append(n.accounts[:i], n.accounts[i+1:]...)
-	return n, removed, nil
-}
-
 // Reorder puts the accounts in the order of ids, which must name every
 // account exactly once.
 func (s *State) Reorder(ids []string) (*State, error) {
@@ -296,6 +284,9 @@ func (s *State) Codes(now time.Time) ([]Code, error) {
 func (s *State) Wipe() {
 	for _, a := range s.accounts {
 		a.wipe()
+	}
+	for _, t := range s.trash {
+		t.Account.wipe()
 	}
 	clear(s.sync)
 }

@@ -599,19 +599,48 @@ func (a *App) Rename(id, issuer, account string) (AccountView, error) {
 	return a.changeAccount(id, func(s *accounts.State) (*accounts.State, error) { return s.Rename(id, issuer, account) })
 }
 
-// Delete removes an account and zeroes its secret once the vault is saved.
+// Delete moves an account to the vault's trash, where it stays
+// restorable for 30 days (accounts.TrashDays).
 func (a *App) Delete(id string) error {
-	var removed *accounts.Account
-	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
-		n, r, err := s.Delete(id)
-		removed = r
-		return n, err
-	})
-	if err == nil && removed != nil {
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) { return s.Delete(id, a.now()) })
+	if err == nil {
 		a.stopPushFor(id)
-		wipeAccount(removed)
 	}
 	return err
+}
+
+// TrashView is a deleted account that can be restored.
+type TrashView struct {
+	ID        string  `js:"id"`
+	Label     string  `js:"label"`
+	DeletedMs float64 `js:"deletedMs"`
+}
+
+// Trash lists the accounts deleted in the last 30 days, the latest first.
+func (a *App) Trash() ([]TrashView, error) {
+	out := []TrashView{}
+	err := a.read(func(s *accounts.State) error {
+		for _, t := range s.Trash(a.now()) {
+			out = append(out, TrashView{ID: t.ID, Label: t.Label, DeletedMs: float64(t.DeletedMs)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Restore takes an account out of the trash and puts it at the end of the
+// list (with sync on, as a new version that every browser takes).
+func (a *App) Restore(id string) (AccountView, error) {
+	var out AccountView
+	err := a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		n, err := s.Restore(id, a.now())
+		if err == nil {
+			acct, _ := n.Find(id)
+			out = viewOf(acct.View())
+		}
+		return n, err
+	})
+	return out, err
 }
 
 // Reorder sets the display order; ids must list every account once.

@@ -185,6 +185,27 @@ func TestAccountsThroughTheAPI(t *testing.T) {
 	if l, _ := a.List(); len(l) != 1 {
 		t.Fatalf("after delete %+v", l)
 	}
+	// Deleted without sync: in the trash, restorable once, across a lock.
+	a.Lock()
+	if err := a.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err := a.Trash(); err != nil || len(tr) != 1 || tr[0].ID != h.ID {
+		t.Fatalf("trash %+v %v", tr, err)
+	}
+	_, err = a.Restore("no-such-id")
+	wantCode(t, err, CodeNotFound)
+	if r, err := a.Restore(h.ID); err != nil || r.ID != h.ID {
+		t.Fatalf("restore %+v %v", r, err)
+	}
+	if l, _ := a.List(); len(l) != 2 || l[1].ID != h.ID {
+		t.Fatalf("after restore %+v", l)
+	}
+	_, err = a.Restore(h.ID)
+	wantCode(t, err, CodeNotFound)
+	if err := a.Delete(h.ID); err != nil {
+		t.Fatal(err)
+	}
 	if c := a.ValidateKey("JBSW Y3DP EHPK 3PX1"); c.OK || c.Position != 19 || c.Char != "1" ||
 		c.Message != "the key cannot have '1' (character 19): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?" {
 		t.Fatalf("ValidateKey %+v", c)

@@ -156,6 +156,10 @@ func (b *bridge) accountsNS(obj js.Value) {
 	b.async(obj, "twofold.accounts", "delete", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return nil, a.Delete(args[0].String())
 	})
+	b.async(obj, "twofold.accounts", "trash", none, func([]js.Value) (any, error) { return a.Trash() })
+	b.async(obj, "twofold.accounts", "restore", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+		return a.Restore(args[0].String())
+	})
 	b.async(obj, "twofold.accounts", "reorder", []jsutil.Param{{Name: "ids", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
 		ids := make([]string, args[0].Length())
 		for i := range ids {

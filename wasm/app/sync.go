@@ -39,6 +39,7 @@ const (
 	CodeSyncRollback    = "sync_rollback"
 	CodeSyncReplayed    = "sync_replayed"
 	CodeSyncGap         = "sync_gap"
+	CodeSyncTooLarge    = "sync_too_large"
 	CodeSyncUnknown     = "sync_unknown_device"
 	CodeSyncPairingCode = "sync_pairing_code"
 	CodeSyncPairingMAC  = "sync_pairing_mac"
@@ -147,7 +148,9 @@ type SyncStatusView struct {
 	Name       string  `js:"name"`
 	LastSyncMs float64 `js:"lastSyncMs"`
 	Pending    int     `js:"pending"`
-	Trash      int     `js:"trash"`
+	// Conflicts are the reports kept until dismissed, from any round of
+	// any tab.
+	Conflicts []ConflictReport `js:"conflicts"`
 }
 
 // SyncStatus says whether sync is on and where it stands.
@@ -159,7 +162,8 @@ func (a *App) SyncStatus() (SyncStatusView, error) {
 			return err
 		}
 		out = SyncStatusView{On: true, Server: r.Server, Identity: r.Identity, Device: r.Device, Name: r.Meta,
-			LastSyncMs: float64(r.LastSyncMs), Pending: len(r.Pending.Accounts), Trash: len(r.TrashList())}
+			LastSyncMs: float64(r.LastSyncMs), Pending: len(r.Pending.Accounts),
+			Conflicts: conflictReports(r.Conflicts)}
 		r.Wipe()
 		return nil
 	})
@@ -195,8 +199,29 @@ func (a *App) SyncEnable(name string) (SyncEnabled, error) {
 
 // ConflictReport is an account edited on two browsers.
 type ConflictReport struct {
-	ID    string `js:"id"`
-	Label string `js:"label"`
+	ID    string  `js:"id"`
+	Label string  `js:"label"`
+	AtMs  float64 `js:"atMs"` // when this browser found it
+}
+
+func conflictReports(cs []syncclient.Conflict) []ConflictReport {
+	out := []ConflictReport{}
+	for _, c := range cs {
+		out = append(out, ConflictReport{ID: c.ID, Label: c.Label, AtMs: float64(c.AtMs)})
+	}
+	return out
+}
+
+// SyncDismissConflicts forgets the conflict reports (the person read
+// them).
+func (a *App) SyncDismissConflicts() error {
+	return a.syncWork(func(c *syncclient.Client, r *syncclient.Replica, s *accounts.State) (*syncclient.Replica, *accounts.State, error) {
+		if r == nil {
+			return nil, nil, syncclient.ErrNotEnabled
+		}
+		r.Conflicts = nil
+		return r, nil, nil
+	})
 }
 
 // SyncResult is what a round of sync did.
@@ -221,9 +246,7 @@ func (a *App) SyncNow(waitS int) (SyncResult, error) {
 		}
 		next, conflicts, err := c.Sync(r, s, 0)
 		out.Changed = next != s
-		for _, cf := range conflicts {
-			out.Conflicts = append(out.Conflicts, ConflictReport{ID: cf.ID, Label: cf.Label})
-		}
+		out.Conflicts = conflictReports(conflicts)
 		return r, next, err
 	})
 	return out, err
@@ -495,42 +518,6 @@ func (a *App) SyncRecover(identity, recoveryKey, name string) error {
 		}
 		next, _, err := c.Sync(r, s, 0)
 		return r, next, err
-	})
-}
-
-// TrashView is a deleted account that can be restored.
-type TrashView struct {
-	ID        string  `js:"id"`
-	Label     string  `js:"label"`
-	DeletedMs float64 `js:"deletedMs"`
-}
-
-// SyncTrash lists the deleted accounts of the last 30 days.
-func (a *App) SyncTrash() ([]TrashView, error) {
-	out := []TrashView{}
-	err := a.read(func(s *accounts.State) error {
-		r, err := replicaOf(s)
-		if err != nil || r == nil {
-			return err
-		}
-		for _, t := range r.TrashList() {
-			out = append(out, TrashView{ID: t.ID, Label: t.Label, DeletedMs: float64(t.DeletedMs)})
-		}
-		r.Wipe()
-		return nil
-	})
-	return out, err
-}
-
-// SyncRestore takes an account out of the trash.
-func (a *App) SyncRestore(id string) error {
-	return a.mutate(func(s *accounts.State) (*accounts.State, error) {
-		r, err := replicaOf(s)
-		if err != nil || r == nil {
-			return nil, firstNonNil(err, syncclient.ErrNotEnabled)
-		}
-		defer r.Wipe()
-		return r.Restore(s, id)
 	})
 }
 

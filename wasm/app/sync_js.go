@@ -87,6 +87,7 @@ func (b *bridge) syncNS(obj js.Value) {
 	b.async(obj, ns, "now", []jsutil.Param{{Name: "waitSeconds", Kind: jsutil.Integer}}, func(args []js.Value) (any, error) {
 		return a.SyncNow(args[0].Int())
 	})
+	b.async(obj, ns, "dismissConflicts", none, func([]js.Value) (any, error) { return nil, a.SyncDismissConflicts() })
 	b.async(obj, ns, "devices", none, func([]js.Value) (any, error) { return a.SyncDevices() })
 	b.async(obj, ns, "remove", []jsutil.Param{str("deviceId")}, func(args []js.Value) (any, error) { return nil, a.SyncRemove(args[0].String()) })
 	b.async(obj, ns, "pairingOpen", none, func([]js.Value) (any, error) {
@@ -110,8 +111,6 @@ func (b *bridge) syncNS(obj js.Value) {
 	b.async(obj, ns, "recover", []jsutil.Param{str("identity"), str("recoveryKey"), str("name")}, func(args []js.Value) (any, error) {
 		return nil, a.SyncRecover(args[0].String(), args[1].String(), args[2].String())
 	})
-	b.async(obj, ns, "trash", none, func([]js.Value) (any, error) { return a.SyncTrash() })
-	b.async(obj, ns, "restore", []jsutil.Param{str("accountId")}, func(args []js.Value) (any, error) { return nil, a.SyncRestore(args[0].String()) })
 }
 
 // x25519PKCS8Prefix is the PKCS #8 encoding of an X25519 private key

@@ -184,11 +184,14 @@ func TestSyncThroughTheApp(t *testing.T) {
 	if _, err := b.SyncNow(0); err != nil || syncLabels(t, b) != "" {
 		t.Fatalf("B after A's delete: %v %q", err, syncLabels(t, b))
 	}
-	trash, err := b.SyncTrash()
+	trash, err := b.Trash()
 	if err != nil || len(trash) != 1 || trash[0].ID != bl[0].ID {
 		t.Fatalf("trash %+v %v", trash, err)
 	}
-	if err := b.SyncRestore(bl[0].ID); err != nil {
+	if at, err := a.Trash(); err != nil || len(at) != 1 {
+		t.Fatalf("A's trash %+v %v", at, err)
+	}
+	if _, err := b.Restore(bl[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.SyncNow(0); err != nil {
@@ -196,6 +199,9 @@ func TestSyncThroughTheApp(t *testing.T) {
 	}
 	if _, err := a.SyncNow(0); err != nil || syncLabels(t, a) != "Oracle (renamed-on-b)" {
 		t.Fatalf("A after the restore: %v %q", err, syncLabels(t, a))
+	}
+	if at, err := a.Trash(); err != nil || len(at) != 0 {
+		t.Fatalf("A's trash after B's restore: %+v %v", at, err)
 	}
 	devs, err := a.SyncDevices()
 	if err != nil || len(devs.Devices) != 2 {

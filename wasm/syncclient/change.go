@@ -7,11 +7,11 @@ import (
 )
 
 // Change is the plaintext of a change or a snapshot (docs/vault-format.md,
-// message Change). A snapshot holds every account, the trash (deleted
-// entries with their account), the order and the devices' wrap keys.
+// message Change). A snapshot holds every account with its position, the
+// trash (deleted entries, with their account while restorable) and the
+// devices' wrap keys.
 type Change struct {
 	Accounts []AccountChange
-	Order    *Order
 	Devices  []DeviceKey
 }
 
@@ -27,13 +27,7 @@ type AccountChange struct {
 	// version is another one was edited concurrently (a conflict).
 	BaseMs     int64
 	BaseAuthor string
-}
-
-// Order is the display order, last writer wins as a whole.
-type Order struct {
-	IDs       []string
-	UpdatedMs int64
-	Author    string
+	Pos        string // the account's position in the list (position.go); "" for none yet
 }
 
 // DeviceKey is a browser's wrap key as the browser that approved it (or a
@@ -48,8 +42,8 @@ type DeviceKey struct {
 // Field numbers; docs/vault-format.md has them as a .proto.
 const (
 	changeAccounts = 1
-	changeOrder    = 2
-	changeDevices  = 3
+	// 2 was a whole-list order, replaced by the accounts' positions.
+	changeDevices = 3
 
 	acID        = 1
 	acUpdated   = 2
@@ -59,10 +53,7 @@ const (
 	acAuthor    = 6
 	acBaseMs    = 7
 	acBaseBy    = 8
-
-	orderIDs     = 1
-	orderUpdated = 2
-	orderAuthor  = 3
+	acPos       = 9
 
 	dkID      = 1
 	dkWrap    = 2
@@ -106,16 +97,8 @@ func (c *Change) Marshal() []byte {
 		m.str(acAuthor, a.Author)
 		m.sint(acBaseMs, a.BaseMs)
 		m.str(acBaseBy, a.BaseAuthor)
+		m.str(acPos, a.Pos)
 		b = pbwire.AppendBytes(pbwire.AppendTag(b, changeAccounts, pbwire.BytesType), m)
-	}
-	if o := c.Order; o != nil {
-		var m enc
-		for _, id := range o.IDs {
-			m = pbwire.AppendString(pbwire.AppendTag(m, orderIDs, pbwire.BytesType), id)
-		}
-		m.sint(orderUpdated, o.UpdatedMs)
-		m.str(orderAuthor, o.Author)
-		b = pbwire.AppendBytes(pbwire.AppendTag(b, changeOrder, pbwire.BytesType), m)
 	}
 	for _, d := range c.Devices {
 		var m enc
@@ -188,6 +171,8 @@ func UnmarshalChange(b []byte) (*Change, error) {
 					a.BaseMs = pbwire.DecodeZigZag(x)
 				case acBaseBy:
 					a.BaseAuthor = string(v)
+				case acPos:
+					a.Pos = string(v)
 				}
 				return nil
 			})
@@ -195,23 +180,6 @@ func UnmarshalChange(b []byte) (*Change, error) {
 				return errContents
 			}
 			c.Accounts = append(c.Accounts, a)
-		case changeOrder:
-			o := &Order{}
-			err := walk(v, func(num pbwire.Number, typ pbwire.Type, v []byte, x uint64) error {
-				switch num {
-				case orderIDs:
-					o.IDs = append(o.IDs, string(v))
-				case orderUpdated:
-					o.UpdatedMs = pbwire.DecodeZigZag(x)
-				case orderAuthor:
-					o.Author = string(v)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			c.Order = o
 		case changeDevices:
 			var d DeviceKey
 			err := walk(v, func(num pbwire.Number, typ pbwire.Type, v []byte, x uint64) error {

@@ -72,6 +72,7 @@ func IsCode(err error, code string) bool {
 var (
 	ErrRollback = errcode.New("sync_rollback", "the sync server sent an older state than this browser has seen: nothing was merged")
 	ErrReplay   = errcode.New("sync_replayed", "the sync server sent a change again or out of order: nothing more was merged")
+	ErrTooLarge = errcode.New("sync_too_large", "this vault is too large to sync: the server takes at most 1 MiB of it (about 6,000 accounts, the trash included); delete accounts you no longer use")
 	ErrGap      = errcode.New("sync_gap", "the sync server is missing changes this browser needs and has no snapshot that covers them")
 	// ErrUnknownDevice is a device the server lists whose wrap key this
 	// vault never got from a browser of the identity: no key is wrapped
@@ -239,30 +240,55 @@ func (c *Client) Create(server, meta string, state *accounts.State) (*Replica, R
 		return nil, RecoveryKey{}, err
 	}
 	r := &Replica{Server: server, Identity: identity, Device: device, Meta: meta, SignSeed: signSeed, WrapPriv: wrapPriv,
-		Epoch: 1, Key: k, Counter: 1, Authors: map[string]uint64{}, RecoveryWrap: recWrapPub, Versions: map[string]Version{}}
-	r.begin(state, wrapPub, c.now())
+		Epoch: 1, Key: k, Counter: 1, Authors: map[string]uint64{}, RecoveryWrap: recWrapPub, Versions: map[string]Version{}, Pos: map[string]string{}}
+	r.begin(state, wrapPub, c.now(), true)
 	return r, rk, nil
 }
 
-// begin records a browser's accounts as its first changes and its own
-// wrap key in the vault's device list.
-func (r *Replica) begin(state *accounts.State, wrapPub []byte, now time.Time) {
+// begin records a browser's accounts and its trash as its first changes
+// and its own wrap key in the vault's device list. A browser that joins
+// an identity (not place) leaves its accounts without positions until it
+// has merged the identity's: they go after those (placeNew).
+func (r *Replica) begin(state *accounts.State, wrapPub []byte, now time.Time, place bool) {
 	self := DeviceKey{ID: r.Device, WrapKey: wrapPub}
 	r.addDevices([]DeviceKey{self})
 	r.Pending.Devices = append(r.Pending.Devices, self)
-	r.Record(&accounts.State{}, state, now)
+	r.record(&accounts.State{}, state, now, place)
+	for _, t := range state.Trash(now) {
+		a := state.TrashedAccount(t.ID)
+		v := r.next(now, Version{})
+		r.Trash = append(r.Trash, AccountChange{ID: t.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: t.DeletedMs, Author: v.Author})
+		r.setPending(AccountChange{ID: t.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: t.DeletedMs, Author: v.Author, Account: syncedBytes(a)})
+	}
 }
 
-// maxAccountsPerChange keeps a change under the server's 48 KiB.
-const maxAccountsPerChange = 40
+// maxChangePlain keeps a change's ciphertext under the server's limit
+// (syncproto.MaxChange) with room for the AEAD's nonce and tag.
+const maxChangePlain = syncproto.MaxChange - 256
 
-// Push uploads the changes made here. On success the pending list is
-// empty; the server's copy comes back in the next Pull, where merging it
-// again changes nothing.
+// maxSnapshotPlain is the same for a snapshot.
+const maxSnapshotPlain = syncproto.MaxSnapshot - 256
+
+// Push uploads the changes made here, as many changes as it takes for
+// each to stay under the server's size limit. On success the pending
+// list is empty; the server's copy comes back in the next Pull, where
+// merging it again changes nothing.
 func (c *Client) Push(r *Replica) error {
-	for len(r.Pending.Accounts) > 0 || r.Pending.Order != nil || len(r.Pending.Devices) > 0 {
-		part := Change{Order: r.Pending.Order, Devices: r.Pending.Devices}
-		n := min(len(r.Pending.Accounts), maxAccountsPerChange)
+	for len(r.Pending.Accounts) > 0 || len(r.Pending.Devices) > 0 {
+		part := Change{Devices: r.Pending.Devices}
+		n, size := 0, len(part.Marshal())
+		for n < len(r.Pending.Accounts) {
+			one := (&Change{Accounts: r.Pending.Accounts[n : n+1]}).Marshal()
+			if n > 0 && size+len(one) > maxChangePlain {
+				break
+			}
+			size += len(one)
+			clear(one)
+			n++
+		}
+		if size > maxChangePlain {
+			return ErrTooLarge
+		}
 		part.Accounts = r.Pending.Accounts[:n]
 		plain := part.Marshal()
 		err := c.upload(r, plain)
@@ -271,7 +297,7 @@ func (c *Client) Push(r *Replica) error {
 			return err
 		}
 		r.Pending.Accounts = append([]AccountChange(nil), r.Pending.Accounts[n:]...)
-		r.Pending.Order, r.Pending.Devices = nil, nil
+		r.Pending.Devices = nil
 	}
 	return nil
 }
@@ -484,6 +510,18 @@ func (c *Client) Sync(r *Replica, state *accounts.State, wait time.Duration) (*a
 	if err != nil {
 		return next, conflicts, err
 	}
+	if r.placeNew(next, c.now()) {
+		// Sent and read back at once, so that the next long-poll waits
+		// for other browsers, not for this one's own change.
+		if err := c.Push(r); err != nil {
+			return next, conflicts, err
+		}
+		more, again, err := c.Pull(r, next, 0)
+		next, conflicts = more, append(conflicts, again...)
+		if err != nil {
+			return next, conflicts, err
+		}
+	}
 	if r.SinceSnapshot >= SnapshotEvery && len(r.Pending.Accounts) == 0 {
 		if err := c.PutSnapshot(r, next); err != nil && !IsCode(err, "sync_stale_snapshot") {
 			return next, conflicts, err
@@ -498,6 +536,9 @@ func (c *Client) PutSnapshot(r *Replica, state *accounts.State) error {
 	plain := snap.Marshal()
 	defer clear(plain)
 	snap.Wipe()
+	if len(plain) > maxSnapshotPlain {
+		return ErrTooLarge
+	}
 	_, err := c.withCounter(r, "PUT", r.path("/snapshot"), func(counter uint64) (rawJSON, error) {
 		ct, err := Seal(c.Rand, r.Key, plain, SnapshotAD(r.Identity, r.Epoch, r.Device, counter, r.Seq))
 		if err != nil {
@@ -622,6 +663,10 @@ func (c *Client) Rotate(r *Replica, state *accounts.State) error {
 	plain := snap.Marshal()
 	defer clear(plain)
 	snap.Wipe()
+	if len(plain) > maxSnapshotPlain {
+		r.Epoch, r.Key = old.Epoch, old.Key
+		return ErrTooLarge
+	}
 	_, err = c.withCounter(r, "POST", r.path("/epochs"), func(counter uint64) (rawJSON, error) {
 		ct, err := Seal(c.Rand, k, plain, SnapshotAD(r.Identity, epoch, r.Device, counter, r.Seq))
 		if err != nil {
@@ -810,11 +855,11 @@ func (c *Client) Joined(j *Joiner, state *accounts.State) (*Replica, error) {
 	}
 	device := syncproto.DeviceID(j.Identity, j.signPub)
 	r := &Replica{Server: j.Server, Identity: j.Identity, Device: device, Meta: j.meta, SignSeed: j.signSeed, WrapPriv: j.wrapPriv,
-		Authors: map[string]uint64{}, Versions: map[string]Version{}}
+		Authors: map[string]uint64{}, Versions: map[string]Version{}, Pos: map[string]string{}}
 	if err := c.refreshKey(r); err != nil {
 		return nil, err
 	}
-	r.begin(state, j.wrapPub, c.now())
+	r.begin(state, j.wrapPub, c.now(), false)
 	return r, nil
 }
 
@@ -861,11 +906,11 @@ func (c *Client) Recover(server, identity string, rk RecoveryKey, meta string, s
 		return nil, err
 	}
 	r := &Replica{Server: server, Identity: identity, Device: v.get("device_id").str(), Meta: meta, SignSeed: signSeed, WrapPriv: wrapPriv,
-		Epoch: epoch, Key: k, Authors: map[string]uint64{}, RecoveryWrap: recWrapPub, Versions: map[string]Version{}}
+		Epoch: epoch, Key: k, Authors: map[string]uint64{}, RecoveryWrap: recWrapPub, Versions: map[string]Version{}, Pos: map[string]string{}}
 	if r.Device != syncproto.DeviceID(identity, signPub) {
 		return nil, errJSON
 	}
-	r.begin(state, wrapPub, c.now())
+	r.begin(state, wrapPub, c.now(), false)
 	return r, nil
 }
 

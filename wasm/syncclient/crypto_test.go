@@ -183,10 +183,10 @@ func TestRecoveryKey(t *testing.T) {
 
 func TestChangeRoundTripAndJSON(t *testing.T) {
 	c := &Change{Accounts: []AccountChange{{ID: "a1", UpdatedMs: -5, Account: []byte{1, 2}, Author: testDevice, BaseMs: 4, BaseAuthor: "x"},
-		{ID: "a2", UpdatedMs: 9, Deleted: true, DeletedMs: 9}}, Order: &Order{IDs: []string{"a1", "b"}, UpdatedMs: 3, Author: "y"},
+		{ID: "a2", UpdatedMs: 9, Deleted: true, DeletedMs: 9, Pos: "Vx"}},
 		Devices: []DeviceKey{{ID: testDevice, WrapKey: []byte{5}}, {ID: "z", Removed: true}}}
 	got, err := UnmarshalChange(c.Marshal())
-	if err != nil || !bytes.Equal(got.Marshal(), c.Marshal()) || got.Accounts[1].Deleted != true || got.Order.IDs[1] != "b" {
+	if err != nil || !bytes.Equal(got.Marshal(), c.Marshal()) || got.Accounts[1].Deleted != true || got.Accounts[1].Pos != "Vx" {
 		t.Fatalf("round trip: %+v %v", got, err)
 	}
 	if _, err := UnmarshalChange([]byte{0x0a, 0x05, 0x01}); err == nil {

@@ -28,8 +28,8 @@ func FuzzParseJSON(f *testing.F) {
 }
 
 func FuzzUnmarshalChange(f *testing.F) {
-	c := &Change{Accounts: []AccountChange{{ID: "a", UpdatedMs: 5, Account: []byte{0x0a, 0x01, 0x61}, Author: "sdv_x", BaseMs: 1}},
-		Order: &Order{IDs: []string{"a"}, UpdatedMs: 3}, Devices: []DeviceKey{{ID: "sdv_x", WrapKey: bytes.Repeat([]byte{1}, 32)}}}
+	c := &Change{Accounts: []AccountChange{{ID: "a", UpdatedMs: 5, Account: []byte{0x0a, 0x01, 0x61}, Author: "sdv_x", BaseMs: 1, Pos: "V"}},
+		Devices: []DeviceKey{{ID: "sdv_x", WrapKey: bytes.Repeat([]byte{1}, 32)}}}
 	f.Add(c.Marshal())
 	r := &Replica{Identity: "sid_x", Device: "sdv_x", Epoch: 2, Key: make([]byte, 32), Authors: map[string]uint64{"sdv_y": 4},
 		Versions: map[string]Version{"a": {5, "sdv_x"}}, Trash: []AccountChange{{ID: "b", Deleted: true, DeletedMs: 9}}}

@@ -2,15 +2,11 @@ package syncclient
 
 import (
 	"bytes"
+	"sort"
 	"time"
 
 	"github.com/twofold-auth/twofold/wasm/accounts"
 )
-
-// TrashDays is how long a deleted account stays restorable.
-const TrashDays = 30
-
-const trashTTL = TrashDays * 24 * time.Hour
 
 // syncedBytes is an account as it syncs: without its push registration,
 // which is this browser's own device key at a server.
@@ -79,15 +75,28 @@ func (r *Replica) next(now time.Time, cur Version) Version {
 }
 
 // Record turns a local edit (prev to next) into pending changes: an
-// account added or changed is sent whole, one gone goes to the trash, a
-// new order is sent if the accounts both lists hold moved.
+// account added, changed or moved is sent whole with its position, one
+// gone is sent with the account as it was (for the other browsers'
+// trash).
 func (r *Replica) Record(prev, next *accounts.State, now time.Time) {
+	r.record(prev, next, now, true)
+}
+
+// record is Record; without place, accounts new here keep no position
+// (they go after the others until the first round places them: see
+// placeNew).
+func (r *Replica) record(prev, next *accounts.State, now time.Time, place bool) {
 	old := prev.Accounts()
 	cur := next.Accounts()
+	moved := map[string]string{}
+	if place {
+		moved = r.placements(cur)
+	}
 	for _, a := range cur {
 		i := indexOf(old, a.ID)
 		b := syncedBytes(a)
-		if i >= 0 {
+		pos, move := moved[a.ID]
+		if i >= 0 && !move {
 			ob := syncedBytes(old[i])
 			same := bytes.Equal(ob, b)
 			clear(ob)
@@ -96,14 +105,17 @@ func (r *Replica) Record(prev, next *accounts.State, now time.Time) {
 				continue
 			}
 		}
+		if !move {
+			pos = r.Pos[a.ID]
+		}
 		base := r.Versions[a.ID]
-		if i < 0 {
+		if _, live := r.Versions[a.ID]; !live {
 			base, _ = r.trashVersion(a.ID)
 		}
 		v := r.next(now, base)
-		r.Versions[a.ID] = v
+		r.Versions[a.ID], r.Pos[a.ID] = v, pos
 		r.removeFromTrash(a.ID)
-		r.setPending(AccountChange{ID: a.ID, UpdatedMs: v.Ms, Account: b, Author: v.Author, BaseMs: base.Ms, BaseAuthor: base.Author})
+		r.setPending(AccountChange{ID: a.ID, UpdatedMs: v.Ms, Account: b, Author: v.Author, BaseMs: base.Ms, BaseAuthor: base.Author, Pos: pos})
 	}
 	for _, a := range old {
 		if indexOf(cur, a.ID) >= 0 {
@@ -112,53 +124,127 @@ func (r *Replica) Record(prev, next *accounts.State, now time.Time) {
 		base := r.Versions[a.ID]
 		v := r.next(now, base)
 		delete(r.Versions, a.ID)
-		entry := AccountChange{ID: a.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: now.UnixMilli(), Account: syncedBytes(a), Author: v.Author}
+		delete(r.Pos, a.ID)
+		entry := AccountChange{ID: a.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: now.UnixMilli(), Author: v.Author}
 		r.removeFromTrash(a.ID)
 		r.Trash = append(r.Trash, entry)
-		r.setPending(AccountChange{ID: entry.ID, UpdatedMs: entry.UpdatedMs, Deleted: true, DeletedMs: entry.DeletedMs,
-			Account: bytes.Clone(entry.Account), Author: entry.Author, BaseMs: base.Ms, BaseAuthor: base.Author})
-	}
-	if !sameIDs(old, cur) {
-		r.Order = r.next(now, r.Order)
-		r.Pending.Order = &Order{IDs: ids(cur), UpdatedMs: r.Order.Ms, Author: r.Order.Author}
+		entry.Account, entry.BaseMs, entry.BaseAuthor = syncedBytes(a), base.Ms, base.Author
+		r.setPending(entry)
 	}
 }
 
-func ids(list []*accounts.Account) []string {
-	out := make([]string, len(list))
-	for i, a := range list {
-		out[i] = a.ID
+// placements gives new positions to the accounts of list (in its order)
+// that have none or whose position is out of order: the longest run of
+// accounts already in order keeps its positions, the others get keys
+// between their neighbours'. It returns the new positions by id.
+func (r *Replica) placements(list []*accounts.Account) map[string]string {
+	keep := r.inOrder(list)
+	out := map[string]string{}
+	lo := ""
+	for i := 0; i < len(list); {
+		if keep[i] {
+			lo = r.Pos[list[i].ID]
+			i++
+			continue
+		}
+		j := i
+		for j < len(list) && !keep[j] {
+			j++
+		}
+		hi := ""
+		if j < len(list) {
+			hi = r.Pos[list[j].ID]
+		}
+		for k, p := range positionsBetween(lo, hi, j-i) {
+			out[list[i+k].ID] = p
+		}
+		i = j
 	}
 	return out
 }
 
-// sameIDs reports whether both lists hold the same ids in the same order.
-// Any other edit (an account added, deleted or moved) sends the order, so
-// that browsers which appended accounts in different orders agree.
-func sameIDs(old, cur []*accounts.Account) bool {
-	if len(old) != len(cur) {
-		return false
-	}
-	for i := range old {
-		if old[i].ID != cur[i].ID {
-			return false
+// inOrder marks the longest subsequence of list whose positions strictly
+// increase (patience sorting, O(n log n)); accounts without a position
+// are never in it.
+func (r *Replica) inOrder(list []*accounts.Account) []bool {
+	tails := []int{} // tails[k]: index in list ending the best run of length k+1
+	prevOf := make([]int, len(list))
+	for i, a := range list {
+		p := r.Pos[a.ID]
+		prevOf[i] = -1
+		if p == "" {
+			continue
+		}
+		k := sort.Search(len(tails), func(k int) bool { return r.Pos[list[tails[k]].ID] >= p })
+		if k > 0 {
+			prevOf[i] = tails[k-1]
+		}
+		if k == len(tails) {
+			tails = append(tails, i)
+		} else {
+			tails[k] = i
 		}
 	}
-	return true
+	keep := make([]bool, len(list))
+	if len(tails) > 0 {
+		for i := tails[len(tails)-1]; i >= 0; i = prevOf[i] {
+			keep[i] = true
+		}
+	}
+	return keep
+}
+
+// placeNew gives positions to the accounts that have none (a browser's
+// own accounts when it joined or recovered, placed after the identity's
+// once it has merged them); it reports whether it recorded any.
+func (r *Replica) placeNew(state *accounts.State, now time.Time) bool {
+	for _, a := range state.Accounts() {
+		if r.Pos[a.ID] == "" {
+			r.Record(state, state, now)
+			return true
+		}
+	}
+	return false
 }
 
 // Conflict is an account edited on two browsers: the later edit was kept.
 type Conflict struct {
 	ID    string
 	Label string // the kept version's issuer and name
+	AtMs  int64  // when this browser found it (in Replica.Conflicts)
+}
+
+// MaxConflicts is how many reports the vault keeps (the latest).
+const MaxConflicts = 20
+
+// noteConflicts keeps the reports in the vault until the person has seen
+// them, whichever tab or round found them; reports past TrashDays go.
+func (r *Replica) noteConflicts(found []Conflict, now time.Time) {
+	kept := r.Conflicts[:0]
+	for _, c := range r.Conflicts {
+		if now.Sub(time.UnixMilli(c.AtMs)) <= accounts.TrashDays*24*time.Hour {
+			kept = append(kept, c)
+		}
+	}
+	for _, c := range found {
+		c.AtMs = now.UnixMilli()
+		kept = append(kept, c)
+	}
+	if len(kept) > MaxConflicts {
+		kept = kept[len(kept)-MaxConflicts:]
+	}
+	r.Conflicts = kept
 }
 
 // Apply merges a change by author (for a snapshot, each entry's Author)
 // into state: per account the later (UpdatedMs, author) wins, edit or
-// delete; a local pending change it beats or loses to is reported. It
-// returns the new State, or state itself when nothing changed.
+// delete; a local pending change it beats or loses to is reported. A
+// deleted account goes to state's trash, one edited or restored elsewhere
+// leaves it; the list is then sorted by position. It returns the new
+// State, or state itself when nothing changed.
 func (r *Replica) Apply(state *accounts.State, c *Change, author string, now time.Time) (*accounts.State, []Conflict, error) {
 	list := state.Accounts()
+	st := state
 	changed := false
 	var conflicts []Conflict
 	for _, ac := range c.Accounts {
@@ -180,30 +266,30 @@ func (r *Replica) Apply(state *accounts.State, c *Change, author string, now tim
 			}
 			continue
 		}
+		if ac.Pos != "" && !validPos(ac.Pos) {
+			return nil, nil, errContents
+		}
 		r.dropPending(ac.ID)
 		if concurrent {
 			conflicts = append(conflicts, Conflict{ID: ac.ID})
 		}
 		i := indexOf(list, ac.ID)
+		changed = true
 		if ac.Deleted {
 			delete(r.Versions, ac.ID)
-			entry := AccountChange{ID: ac.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: ac.DeletedMs, Author: v.Author, Account: bytes.Clone(ac.Account)}
+			delete(r.Pos, ac.ID)
+			var gone *accounts.Account
 			if i >= 0 {
-				if entry.Account == nil {
-					entry.Account = syncedBytes(list[i])
-				}
+				gone = list[i]
 				list = append(list[:i], list[i+1:]...)
-				changed = true
 			}
+			st = r.toTrash(st, ac, gone, now)
 			r.removeFromTrash(ac.ID)
-			r.Trash = append(r.Trash, entry)
+			r.Trash = append(r.Trash, AccountChange{ID: ac.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: ac.DeletedMs, Author: v.Author})
 			continue
 		}
 		a, err := accounts.UnmarshalAccount(ac.Account)
-		if err != nil {
-			return nil, nil, errContents
-		}
-		if a.ID != ac.ID {
+		if err != nil || a.ID != ac.ID {
 			return nil, nil, errContents
 		}
 		if i >= 0 {
@@ -213,53 +299,76 @@ func (r *Replica) Apply(state *accounts.State, c *Change, author string, now tim
 			a.Push = nil
 			list = append(list, a)
 		}
-		changed = true
-		r.Versions[ac.ID] = v
+		if st.TrashedAccount(ac.ID) != nil {
+			st = st.WithoutTrashed(ac.ID)
+		}
+		r.Versions[ac.ID], r.Pos[ac.ID] = v, ac.Pos
 		r.removeFromTrash(ac.ID)
 	}
-	if o := c.Order; o != nil && len(o.IDs) > 0 {
-		by := o.Author
-		if author != "" {
-			by = author
-		}
-		v := Version{o.UpdatedMs, by}
-		if v.After(r.Order) {
-			r.Order = v
-			if r.Pending.Order != nil {
-				r.Pending.Order = nil
-			}
-			list = reorder(list, o.IDs)
-			changed = true
-		}
-	}
 	r.addDevices(c.Devices)
-	r.purgeTrash(now)
 	for i := range conflicts {
 		conflicts[i].Label = labelOf(list, conflicts[i].ID)
 	}
+	r.noteConflicts(conflicts, now)
 	if !changed {
 		return state, conflicts, nil
 	}
-	return state.WithAccounts(list), conflicts, nil
+	r.sortByPosition(list)
+	return st.WithAccounts(list), conflicts, nil
 }
 
-// reorder puts the accounts named by ids first, in that order; the others
-// keep their relative order at the end.
-func reorder(list []*accounts.Account, ids []string) []*accounts.Account {
-	out := make([]*accounts.Account, 0, len(list))
-	taken := map[string]bool{}
-	for _, id := range ids {
-		if i := indexOf(list, id); i >= 0 && !taken[id] {
-			out = append(out, list[i])
-			taken[id] = true
+// toTrash puts a deleted account in st's trash: as the change carries it,
+// else as this browser had it (gone); not when its 30 days are over.
+func (r *Replica) toTrash(st *accounts.State, ac AccountChange, gone *accounts.Account, now time.Time) *accounts.State {
+	if now.Sub(time.UnixMilli(ac.DeletedMs)) > accounts.TrashDays*24*time.Hour {
+		return st.WithoutTrashed(ac.ID)
+	}
+	a := gone
+	if ac.Account != nil {
+		if b, err := accounts.UnmarshalAccount(ac.Account); err == nil && b.ID == ac.ID {
+			a = b
 		}
 	}
-	for _, a := range list {
-		if !taken[a.ID] {
-			out = append(out, a)
-		}
+	if a == nil {
+		return st
 	}
-	return out
+	c := *a
+	c.Push = nil
+	return st.WithTrashed(&c, ac.DeletedMs)
+}
+
+// sortByPosition sorts list by (position, id); accounts without a
+// position go last, by id. A merge sort by hand: sort.Slice's reflection
+// on []*Account would keep time's formatting code in the WebAssembly
+// (see accounts.State.Accounts).
+func (r *Replica) sortByPosition(list []*accounts.Account) {
+	key := func(a *accounts.Account) string {
+		if p := r.Pos[a.ID]; p != "" {
+			return p
+		}
+		return "~" // after every digit
+	}
+	less := func(a, b *accounts.Account) bool {
+		ka, kb := key(a), key(b)
+		return ka < kb || ka == kb && a.ID < b.ID
+	}
+	tmp := make([]*accounts.Account, len(list))
+	for width := 1; width < len(list); width *= 2 {
+		for lo := 0; lo < len(list); lo += 2 * width {
+			mid, hi := min(lo+width, len(list)), min(lo+2*width, len(list))
+			i, j, k := lo, mid, lo
+			for ; i < mid && j < hi; k++ {
+				if less(list[j], list[i]) {
+					tmp[k], j = list[j], j+1
+				} else {
+					tmp[k], i = list[i], i+1
+				}
+			}
+			k += copy(tmp[k:], list[i:mid])
+			copy(tmp[k:], list[j:hi])
+		}
+		copy(list, tmp)
+	}
 }
 
 func labelOf(list []*accounts.Account, id string) string {
@@ -269,74 +378,18 @@ func labelOf(list []*accounts.Account, id string) string {
 	return ""
 }
 
-// purgeTrash drops the account of trash entries older than TrashDays; the
-// entry stays (without the key), so an older edit cannot bring it back.
-func (r *Replica) purgeTrash(now time.Time) {
-	for i := range r.Trash {
-		if r.Trash[i].Account != nil && now.Sub(time.UnixMilli(r.Trash[i].DeletedMs)) > trashTTL {
-			clear(r.Trash[i].Account)
-			r.Trash[i].Account = nil
-		}
-	}
-}
-
-// TrashEntry is a deleted account that can be restored.
-type TrashEntry struct {
-	ID        string
-	Label     string
-	DeletedMs int64
-}
-
-// TrashList is the restorable trash, newest first.
-func (r *Replica) TrashList() []TrashEntry {
-	var out []TrashEntry
-	for i := len(r.Trash) - 1; i >= 0; i-- {
-		t := r.Trash[i]
-		if t.Account == nil {
-			continue
-		}
-		a, err := accounts.UnmarshalAccount(t.Account)
-		if err != nil {
-			continue
-		}
-		out = append(out, TrashEntry{ID: t.ID, Label: a.View().Label(), DeletedMs: t.DeletedMs})
-		a.Wipe()
-	}
-	return out
-}
-
-// Restore takes an account out of the trash into state (at the end); the
-// caller records the edit (Record) so it syncs as a new version.
-func (r *Replica) Restore(state *accounts.State, id string) (*accounts.State, error) {
-	for _, t := range r.Trash {
-		if t.ID == id && t.Account != nil {
-			a, err := accounts.UnmarshalAccount(t.Account)
-			if err != nil {
-				return nil, err
-			}
-			return state.WithAccounts(append(state.Accounts(), a)), nil
-		}
-	}
-	return nil, accounts.ErrNotFound
-}
-
 // Snapshot is the whole merged state as a Change: every account with its
-// version, the trash, the order and the devices.
+// version and position, the trash (the accounts still restorable, from
+// state's trash) and the devices.
 func (r *Replica) Snapshot(state *accounts.State) *Change {
 	list := state.Accounts()
-	c := r.mergedChange(func(id string) []byte {
+	return r.mergedChange(func(id string) []byte {
 		if i := indexOf(list, id); i >= 0 {
 			return syncedBytes(list[i])
 		}
+		if a := state.TrashedAccount(id); a != nil {
+			return syncedBytes(a)
+		}
 		return nil
 	})
-	kept := c.Accounts[:0]
-	for _, a := range c.Accounts {
-		if a.Deleted || a.Account != nil {
-			kept = append(kept, a)
-		}
-	}
-	c.Accounts = kept
-	c.Order.IDs = ids(list)
-	return c
 }

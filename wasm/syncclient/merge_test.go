@@ -2,6 +2,8 @@ package syncclient
 
 import (
 	"bytes"
+	"crypto/rand"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +20,7 @@ type side struct {
 }
 
 func newSide(device string) *side {
-	return &side{r: &Replica{Device: device, Authors: map[string]uint64{}, Versions: map[string]Version{}}, state: &accounts.State{}}
+	return &side{r: &Replica{Device: device, Authors: map[string]uint64{}, Versions: map[string]Version{}, Pos: map[string]string{}}, state: &accounts.State{}}
 }
 
 var mt0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -67,7 +69,8 @@ func names(s *accounts.State) string {
 	return strings.Join(out, ",")
 }
 
-// Accounts appended on two browsers at once end in one order on both.
+// Accounts appended on two browsers at once end in one order on both
+// (the same position: by id).
 func TestConcurrentAddsConverge(t *testing.T) {
 	a, b := newSide("sdv_a"), newSide("sdv_b")
 	a.add(t, "apple", mt0)
@@ -76,7 +79,7 @@ func TestConcurrentAddsConverge(t *testing.T) {
 	b.add(t, "cherry", mt0.Add(2*time.Second))
 	a.send(t, mt0, b)
 	b.send(t, mt0, a)
-	if names(a.state) != names(b.state) || names(a.state) != "apple,cherry,banana" {
+	if names(a.state) != names(b.state) || names(a.state) != "apple,banana,cherry" {
 		t.Fatalf("A %q, B %q", names(a.state), names(b.state))
 	}
 }
@@ -91,7 +94,7 @@ func TestDeleteAgainstEditsAndTheTrash(t *testing.T) {
 	renamed, _ := b.state.Rename(id, "M", "kiwi-renamed")
 	b.r.Record(b.state, renamed, mt0.Add(time.Second))
 	b.state = renamed
-	deleted, _, _ := a.state.Delete(id)
+	deleted, _ := a.state.Delete(id, mt0.Add(2*time.Second))
 	a.r.Record(a.state, deleted, mt0.Add(2*time.Second))
 	a.state = deleted
 	conflictsOnB := a.send(t, mt0.Add(3*time.Second), b)
@@ -102,13 +105,12 @@ func TestDeleteAgainstEditsAndTheTrash(t *testing.T) {
 	if len(conflictsOnB) != 1 || conflictsOnB[0].ID != id {
 		t.Fatalf("B's report: %+v", conflictsOnB)
 	}
-	if len(a.r.TrashList()) != 1 || len(b.r.TrashList()) != 1 {
-		t.Fatalf("trash: %+v %+v", a.r.TrashList(), b.r.TrashList())
+	if len(a.state.Trash(mt0)) != 1 || len(b.state.Trash(mt0)) != 1 {
+		t.Fatalf("trash: %+v %+v", a.state.Trash(mt0), b.state.Trash(mt0))
 	}
-	// 31 days on, the key is gone from the trash; the entry stays.
+	// 31 days on, the account is gone from the trash; its version stays.
 	late := mt0.Add(31 * 24 * time.Hour)
-	a.r.purgeTrash(late)
-	if len(a.r.TrashList()) != 0 || len(a.r.Trash) != 1 || a.r.Trash[0].Account != nil {
+	if len(a.state.Trash(late)) != 0 || len(a.r.Trash) != 1 {
 		t.Fatalf("trash after 31 days: %+v", a.r.Trash)
 	}
 	stale := &Change{Accounts: []AccountChange{{ID: id, UpdatedMs: mt0.Add(time.Second).UnixMilli(), Account: accounts.MarshalAccount(mustFind(t, renamed, id))}}}
@@ -134,7 +136,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	a.add(t, "one", mt0)
 	id := a.add(t, "pear", mt0.Add(time.Second))
 	a.add(t, "three", mt0.Add(2*time.Second))
-	deleted, _, _ := a.state.Delete(id)
+	deleted, _ := a.state.Delete(id, mt0.Add(3*time.Second))
 	a.r.Record(a.state, deleted, mt0.Add(3*time.Second))
 	a.state = deleted
 	snap, err := UnmarshalChange(a.r.Snapshot(a.state).Marshal())
@@ -146,11 +148,116 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil || names(next) != names(a.state) {
 		t.Fatalf("from the snapshot %q, want %q (%v)", names(next), names(a.state), err)
 	}
-	if tl := c.r.TrashList(); len(tl) != 1 || tl[0].ID != id {
+	if tl := next.Trash(mt0); len(tl) != 1 || tl[0].ID != id {
 		t.Fatalf("trash from the snapshot: %+v", tl)
 	}
 	again, _, err := c.r.Apply(next, snap, "", mt0)
 	if err != nil || again != next {
 		t.Fatalf("a second merge changed the state: %v", err)
+	}
+}
+
+// move puts the account id at index to of s's list and records it.
+func (s *side) move(t *testing.T, id string, to int, at time.Time) {
+	t.Helper()
+	var ids []string
+	for _, v := range s.state.Views() {
+		if v.ID != id {
+			ids = append(ids, v.ID)
+		}
+	}
+	ids = append(ids[:to], append([]string{id}, ids[to:]...)...)
+	next, err := s.state.Reorder(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.r.Record(s.state, next, at)
+	s.state = next
+}
+
+// A move sends only the account moved; moves of different accounts made
+// on two browsers at once both survive, and both browsers agree.
+func TestConcurrentMovesMerge(t *testing.T) {
+	a, b := newSide("sdv_a"), newSide("sdv_b")
+	var ids []string
+	for _, n := range []string{"a1", "b2", "c3", "d4", "e5"} {
+		ids = append(ids, a.add(t, n, mt0))
+	}
+	a.send(t, mt0, b)
+	a.move(t, ids[4], 0, mt0.Add(time.Second)) // e5 to the top on A
+	if len(a.r.Pending.Accounts) != 1 || a.r.Pending.Accounts[0].ID != ids[4] {
+		t.Fatalf("a move sent %d accounts", len(a.r.Pending.Accounts))
+	}
+	b.move(t, ids[0], 4, mt0.Add(2*time.Second)) // a1 to the bottom on B
+	a.send(t, mt0, b)
+	b.send(t, mt0, a)
+	want := "e5,b2,c3,d4,a1"
+	if names(a.state) != want || names(b.state) != want {
+		t.Fatalf("A %q, B %q, want %q", names(a.state), names(b.state), want)
+	}
+}
+
+// In a list of 3,000 accounts, moving one sends one account and a
+// change of a few hundred bytes (not the whole order), whatever the list
+// size; reversing the list keeps every browser in step.
+func TestMoveInALargeList(t *testing.T) {
+	a, b := newSide("sdv_a"), newSide("sdv_b")
+	list := make([]*accounts.Account, 3000)
+	for i := range list {
+		acct, err := accounts.New(otpauth.Key{Type: otpauth.TOTP, Issuer: "I", Account: "n" + strconv.Itoa(i), Secret: bytes.Repeat([]byte{byte(i), byte(i >> 8)}, 10),
+			Algorithm: otpauth.SHA1, Digits: 6, Period: 30}, rand.Reader, mt0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list[i] = acct
+	}
+	full := a.state.WithAccounts(list)
+	a.r.Record(a.state, full, mt0)
+	a.state = full
+	a.send(t, mt0, b)
+	a.move(t, list[2999].ID, 0, mt0.Add(time.Second))
+	plain := a.r.Pending.Marshal()
+	if len(a.r.Pending.Accounts) != 1 || len(plain) > 512 {
+		t.Fatalf("one move in 3,000: %d accounts, %d B", len(a.r.Pending.Accounts), len(plain))
+	}
+	a.send(t, mt0, b)
+	if names(a.state) != names(b.state) || !strings.HasPrefix(names(b.state), "n2999,n0,n1,") {
+		t.Fatal("the move did not reach B")
+	}
+	var reversed []string
+	views := a.state.Views()
+	for i := len(views) - 1; i >= 0; i-- {
+		reversed = append(reversed, views[i].ID)
+	}
+	next, err := a.state.Reorder(reversed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.r.Record(a.state, next, mt0.Add(2*time.Second))
+	a.state = next
+	a.send(t, mt0, b)
+	if names(a.state) != names(b.state) || !strings.HasPrefix(names(b.state), "n2998,n2997,") {
+		t.Fatalf("after reversing: A %.40q B %.40q", names(a.state), names(b.state))
+	}
+	for id, p := range b.r.Pos {
+		if len(p) > 7 {
+			t.Fatalf("position of %s is %q", id, p)
+		}
+	}
+}
+
+// Conflict reports are kept, the latest MaxConflicts, and forgotten after
+// TrashDays.
+func TestConflictReportsKept(t *testing.T) {
+	r := newSide("sdv_a").r
+	for i := range MaxConflicts + 5 {
+		r.noteConflicts([]Conflict{{ID: strconv.Itoa(i), Label: "L"}}, mt0)
+	}
+	if len(r.Conflicts) != MaxConflicts || r.Conflicts[0].ID != "5" || r.Conflicts[0].AtMs != mt0.UnixMilli() {
+		t.Fatalf("kept %d, first %+v", len(r.Conflicts), r.Conflicts[0])
+	}
+	r.noteConflicts(nil, mt0.Add(31*24*time.Hour))
+	if len(r.Conflicts) != 0 {
+		t.Fatalf("kept %d after 31 days", len(r.Conflicts))
 	}
 }

@@ -31,13 +31,19 @@ type Replica struct {
 	LastSyncMs    int64
 
 	Versions map[string]Version // live accounts
-	Trash    []AccountChange    // deleted accounts, newest last; Account dropped after TrashDays
-	Order    Version
-	Devices  []DeviceKey
-	Pending  Change // changes made here, not yet taken by the server
+	Pos      map[string]string  // live accounts' positions ("": none yet; position.go)
+	// Trash holds the deleted accounts' versions, newest last, kept for
+	// good so that an older edit cannot bring one back; the accounts
+	// themselves are in the vault's trash (accounts.State) for 30 days.
+	Trash   []AccountChange
+	Devices []DeviceKey
+	Pending Change // changes made here, not yet taken by the server
+	// Conflicts are the accounts found edited on two browsers, kept
+	// until the person dismisses them (at most MaxConflicts).
+	Conflicts []Conflict
 }
 
-// Version orders the versions of one account (or of the order): the later
+// Version orders the versions of one account: the later
 // UpdatedMs wins, then the greater author id.
 type Version struct {
 	Ms     int64
@@ -66,8 +72,9 @@ const (
 	rsSinceSnapshot = 12
 	rsRecoveryWrap  = 13
 	rsLastSync      = 14
-	rsMerged        = 15 // Change: versions (no account), trash, order, devices
+	rsMerged        = 15 // Change: versions and positions (no account), trash, devices
 	rsPending       = 16 // Change
+	rsConflict      = 17 // Conflict {1 id, 2 label, 3 at (sint64 ms)}
 )
 
 // Marshal encodes the replica; it holds keys and secrets.
@@ -100,12 +107,19 @@ func (r *Replica) Marshal() []byte {
 	merged := r.mergedChange(nil)
 	b = pbwire.AppendBytes(pbwire.AppendTag(b, rsMerged, pbwire.BytesType), merged.Marshal())
 	b = pbwire.AppendBytes(pbwire.AppendTag(b, rsPending, pbwire.BytesType), r.Pending.Marshal())
+	for _, c := range r.Conflicts {
+		var m enc
+		m.str(1, c.ID)
+		m.str(2, c.Label)
+		m.sint(3, c.AtMs)
+		b.bytes(rsConflict, m)
+	}
 	return b
 }
 
-// mergedChange is the replica's bookkeeping as a Change: a version entry
-// per live account (with its bytes from accountBytes, or none), the trash,
-// the order's version and the devices.
+// mergedChange is the replica's bookkeeping as a Change: a version and
+// position entry per live account and one per deleted one, each with its
+// bytes from accountBytes (or none), and the devices.
 func (r *Replica) mergedChange(accountBytes func(id string) []byte) *Change {
 	c := &Change{Devices: r.Devices}
 	ids := make([]string, 0, len(r.Versions))
@@ -115,20 +129,24 @@ func (r *Replica) mergedChange(accountBytes func(id string) []byte) *Change {
 	sort.Strings(ids)
 	for _, id := range ids {
 		v := r.Versions[id]
-		ac := AccountChange{ID: id, UpdatedMs: v.Ms, Author: v.Author}
+		ac := AccountChange{ID: id, UpdatedMs: v.Ms, Author: v.Author, Pos: r.Pos[id]}
 		if accountBytes != nil {
 			ac.Account = accountBytes(id)
 		}
 		c.Accounts = append(c.Accounts, ac)
 	}
-	c.Accounts = append(c.Accounts, r.Trash...)
-	c.Order = &Order{UpdatedMs: r.Order.Ms, Author: r.Order.Author}
+	for _, t := range r.Trash {
+		if accountBytes != nil {
+			t.Account = accountBytes(t.ID)
+		}
+		c.Accounts = append(c.Accounts, t)
+	}
 	return c
 }
 
 // UnmarshalReplica reads what Marshal wrote.
 func UnmarshalReplica(b []byte) (*Replica, error) {
-	r := &Replica{Authors: map[string]uint64{}, Versions: map[string]Version{}}
+	r := &Replica{Authors: map[string]uint64{}, Versions: map[string]Version{}, Pos: map[string]string{}}
 	err := walk(b, func(num pbwire.Number, typ pbwire.Type, v []byte, x uint64) error {
 		cp := func() []byte { return bytes.Clone(v) }
 		switch num {
@@ -178,14 +196,13 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 				return err
 			}
 			for _, a := range c.Accounts {
+				clear(a.Account) // none since the vault's own trash
+				a.Account = nil
 				if a.Deleted {
 					r.Trash = append(r.Trash, a)
 				} else {
-					r.Versions[a.ID] = Version{a.UpdatedMs, a.Author}
+					r.Versions[a.ID], r.Pos[a.ID] = Version{a.UpdatedMs, a.Author}, a.Pos
 				}
-			}
-			if c.Order != nil {
-				r.Order = Version{c.Order.UpdatedMs, c.Order.Author}
 			}
 			r.Devices = c.Devices
 		case rsPending:
@@ -194,6 +211,22 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 				return err
 			}
 			r.Pending = *c
+		case rsConflict:
+			var c Conflict
+			if err := walk(v, func(num pbwire.Number, _ pbwire.Type, v []byte, x uint64) error {
+				switch num {
+				case 1:
+					c.ID = string(v)
+				case 2:
+					c.Label = string(v)
+				case 3:
+					c.AtMs = pbwire.DecodeZigZag(x)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			r.Conflicts = append(r.Conflicts, c)
 		}
 		return nil
 	})
@@ -208,9 +241,6 @@ func (r *Replica) Wipe() {
 	clear(r.SignSeed)
 	clear(r.WrapPriv)
 	clear(r.Key)
-	for _, t := range r.Trash {
-		clear(t.Account)
-	}
 	r.Pending.Wipe()
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/api/apitest"
 	"github.com/twofold-auth/twofold/shared/otpauth"
+	"github.com/twofold-auth/twofold/shared/syncproto"
 	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/syncclient"
 )
@@ -320,7 +322,7 @@ func TestOfflineEditsMerge(t *testing.T) {
 	// A week offline, each browser edits.
 	w.clock.Advance(7 * 24 * time.Hour)
 	a.edit(func(s *accounts.State) *accounts.State { n, _ := s.Rename(x, "X", "x-renamed-on-a"); return n })
-	b.edit(func(s *accounts.State) *accounts.State { n, _, _ := s.Delete(y); return n })
+	b.edit(func(s *accounts.State) *accounts.State { n, _ := s.Delete(y, w.clock.Now()); return n })
 	a.edit(func(s *accounts.State) *accounts.State { n, _ := s.Rename(z, "Z", "z-edited-on-a"); return n })
 	w.clock.Advance(time.Minute)
 	b.edit(func(s *accounts.State) *accounts.State { n, _ := s.Rename(z, "Z", "z-edited-on-b-later"); return n })
@@ -334,30 +336,36 @@ func TestOfflineEditsMerge(t *testing.T) {
 	if len(conflicts) != 1 || conflicts[0].ID != z || conflicts[0].Label != "Z (z-edited-on-b-later)" {
 		t.Fatalf("conflicts %+v", conflicts)
 	}
-	trash := a.r.TrashList()
-	if len(trash) != 1 || trash[0].ID != y {
+	// The report is kept in the vault (whichever round found it) until
+	// dismissed.
+	kept, err := syncclient.UnmarshalReplica(a.r.Marshal())
+	if err != nil || len(kept.Conflicts) != 1 || kept.Conflicts[0].ID != z || kept.Conflicts[0].Label != "Z (z-edited-on-b-later)" || kept.Conflicts[0].AtMs != w.clock.Now().UnixMilli() {
+		t.Fatalf("conflicts kept in the vault: %+v %v", kept.Conflicts, err)
+	}
+	trash := a.state.Trash(w.clock.Now())
+	if len(trash) != 1 || trash[0].ID != y || len(b.state.Trash(w.clock.Now())) != 1 {
 		t.Fatalf("trash %+v", trash)
 	}
-	restored, err := a.r.Restore(a.state, y)
+	restored, err := a.state.Restore(y, w.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.edit(func(*accounts.State) *accounts.State { return restored })
 	a.sync()
 	b.sync()
-	if !strings.Contains(b.list(), "Y:y-account") || a.codes() != b.codes() {
+	if !strings.Contains(b.list(), "Y:y-account") || a.codes() != b.codes() || len(b.state.Trash(w.clock.Now())) != 0 {
 		t.Fatalf("restored: %q", b.list())
 	}
 	// After 30 days the trash forgets the key, and an old edit does not
 	// bring the account back.
-	b.edit(func(s *accounts.State) *accounts.State { n, _, _ := s.Delete(y); return n })
+	b.edit(func(s *accounts.State) *accounts.State { n, _ := s.Delete(y, w.clock.Now()); return n })
 	b.sync()
 	w.clock.Advance(31 * 24 * time.Hour)
 	a.add("Later", "later-account")
 	a.sync()
 	b.sync()
-	if len(a.r.TrashList()) != 0 || len(b.r.TrashList()) != 0 {
-		t.Fatalf("trash after 31 days: %+v %+v", a.r.TrashList(), b.r.TrashList())
+	if len(a.state.Trash(w.clock.Now())) != 0 || len(b.state.Trash(w.clock.Now())) != 0 {
+		t.Fatalf("trash after 31 days: %+v %+v", a.state.Trash(w.clock.Now()), b.state.Trash(w.clock.Now()))
 	}
 	w.assertNothingInTheClear()
 }
@@ -629,4 +637,67 @@ func (r *recorder) Do(method, url string, header map[string]string, body []byte)
 		}
 	}
 	return r.Transport.Do(method, url, header, body)
+}
+
+// A vault of 3,000 accounts syncs to a second browser through the real
+// server in changes under its limit; moving one account then uploads one
+// small change (the order is not sent whole), and reversing the list
+// keeps both browsers in step.
+func TestLargeVaultSyncs(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.browser("A", true), w.browser("B", false)
+	list := make([]*accounts.Account, 3000)
+	for i := range list {
+		acct, err := accounts.New(otpauth.Key{Type: otpauth.TOTP, Issuer: "Issuer " + strconv.Itoa(i), Account: "account-" + strconv.Itoa(i) + "@example.com",
+			Secret: bytes.Repeat([]byte{byte(i), byte(i >> 8)}, 10), Algorithm: otpauth.SHA1, Digits: 6, Period: 30}, rand.Reader, w.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		list[i] = acct
+	}
+	a.state = a.state.WithAccounts(list)
+	rec := &recorder{Transport: a.c.T}
+	a.c.T = rec
+	a.create()
+	pair(t, a, b)
+	if a.list() != b.list() || len(b.state.Accounts()) != 3000 {
+		t.Fatalf("B has %d accounts", len(b.state.Accounts()))
+	}
+	most := 0
+	for _, n := range rec.changeSizes {
+		most = max(most, n)
+	}
+	if most > syncproto.MaxChange {
+		t.Fatalf("a change of %d B", most)
+	}
+	first := len(rec.changeSizes)
+
+	views := a.state.Views()
+	ids := []string{views[2999].ID}
+	for _, v := range views[:2999] {
+		ids = append(ids, v.ID)
+	}
+	a.edit(func(s *accounts.State) *accounts.State { n, _ := s.Reorder(ids); return n })
+	a.sync()
+	if got := rec.changeSizes[first:]; len(got) != 1 || got[0] > 1024 {
+		t.Fatalf("moving one account of 3,000 uploaded %v B", got)
+	}
+	b.sync()
+	if a.list() != b.list() || !strings.HasPrefix(b.list(), "Issuer 2999:") {
+		t.Fatalf("after the move B starts %.40q", b.list())
+	}
+
+	slices.Reverse(ids)
+	a.edit(func(s *accounts.State) *accounts.State { n, _ := s.Reorder(ids); return n })
+	w.clock.Advance(time.Minute)
+	a.sync()
+	b.sync()
+	if a.list() != b.list() || !strings.HasPrefix(b.list(), "Issuer 2998:") {
+		t.Fatalf("after reversing B starts %.40q", b.list())
+	}
+	if err := a.c.PutSnapshot(a.r, a.state); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("3,000 accounts: %d changes to send them (largest %d B), snapshot %d B (%d B per account)",
+		first, most, rec.snapshotSize, rec.snapshotSize/3000)
 }
