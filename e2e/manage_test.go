@@ -14,7 +14,8 @@ import (
 )
 
 // TestManageAccounts: copy with Enter, search, rename, reorder from the
-// keyboard, delete after confirming.
+// keyboard, delete after confirming, undo the delete from the toast, and
+// restore from Settings → Recently deleted after a reload.
 func TestManageAccounts(t *testing.T) {
 	tb := newTab(t)
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
@@ -81,6 +82,15 @@ func TestManageAccounts(t *testing.T) {
 	if got := issuers(); got != "Alpha Cloud,Bravo,Charlie" {
 		t.Fatalf("after cancelling the delete: %s", got)
 	}
+	if msg := eval[string](tb, `document.querySelector('#delete-msg').textContent`); !strings.Contains(msg, "Recently deleted for 30 days") {
+		t.Errorf("the delete dialog says %q", msg)
+	}
+	tb.click("#delete-confirm")
+	poll[bool](tb, `document.querySelectorAll('#accounts .account').length === 2`, 5*time.Second)
+
+	// Undo from the toast: back, at the end of the list.
+	tb.click("#status .toast-action")
+	poll[bool](tb, `[...document.querySelectorAll('#accounts .issuer')].map(e => e.textContent).join(',') === 'Bravo,Charlie,Alpha Cloud'`, 5*time.Second)
 	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-delete`, first.ID))
 	tb.click("#delete-confirm")
 	poll[bool](tb, `document.querySelectorAll('#accounts .account').length === 2`, 5*time.Second)
@@ -91,5 +101,20 @@ func TestManageAccounts(t *testing.T) {
 	tb.unlock(passphrase)
 	if got := issuers(); got != "Bravo,Charlie" {
 		t.Errorf("after reload: %s", got)
+	}
+
+	// Settings → Recently deleted lists it; Restore brings it back with
+	// its key (the same code as before).
+	tb.click("#settings-btn")
+	poll[bool](tb, `document.querySelectorAll('#trash-list li').length === 1 && document.querySelector('#trash-none').hidden`, 5*time.Second)
+	if txt := eval[string](tb, `document.querySelector('#trash-list li').textContent`); !strings.Contains(txt, "Alpha Cloud (al)") {
+		t.Errorf("the trash lists %q", txt)
+	}
+	tb.click(fmt.Sprintf(`#trash-list [data-id=%q] button`, first.ID))
+	poll[bool](tb, `document.querySelectorAll('#trash-list li').length === 0 && !document.querySelector('#trash-none').hidden`, 5*time.Second)
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#settings-dialog').close()`))
+	poll[bool](tb, `[...document.querySelectorAll('#accounts .issuer')].map(e => e.textContent).join(',') === 'Bravo,Charlie,Alpha Cloud'`, 5*time.Second)
+	if again := tb.codeOf(first.ID, 30); again.Code == "" {
+		t.Error("the restored account shows no code")
 	}
 }

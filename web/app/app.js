@@ -83,9 +83,17 @@ function message(err) {
 }
 
 let statusTimer = 0;
-function status(text, { error = false, ms = 4000 } = {}) {
+function status(text, { error = false, ms = 4000, action = null } = {}) {
   const el = $("#status");
   el.textContent = text;
+  if (action) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "toast-action";
+    b.textContent = action.label;
+    b.onclick = () => { el.classList.remove("show"); el.textContent = ""; action.run(); };
+    el.append(" ", b);
+  }
   el.classList.toggle("show", text !== "");
   el.classList.toggle("error-toast", error);
   clearTimeout(statusTimer);
@@ -371,6 +379,7 @@ async function followOtherTab(msg) {
   if (changed) {
     await refreshAccounts();
     status("The list was updated with a change made in another tab.");
+    if (syncUI) await syncUI.announce(); // a conflict that tab's sync found
   }
 }
 
@@ -867,7 +876,7 @@ function openDelete(id) {
   const acc = state.accounts.find((a) => a.id === id);
   if (!acc) return;
   pendingDelete = id;
-  $("#delete-msg").textContent = `${label(acc)} will be removed from this vault, and this browser will no longer show its codes.`;
+  $("#delete-msg").textContent = `${label(acc)} will be removed from the list. You can restore it from Settings → Recently deleted for 30 days${syncUI && syncUI.isOn() ? ", on every browser you sync with" : ""}.`;
   $("#delete-dialog").showModal();
   $("#delete-cancel").focus();
 }
@@ -879,7 +888,7 @@ async function onDelete() {
   await core.remove(id);
   $("#delete-dialog").close();
   await refreshAccounts();
-  status(`Deleted ${label(acc)}.`);
+  status(`Deleted ${label(acc)}.`, { ms: 8000, action: { label: "Undo", run: () => restoreAccount(id, label(acc)) } });
   const rows = $$("#accounts .account-main");
   (rows[Math.min(idx, rows.length - 1)] || $("#add-btn")).focus();
 }
@@ -1762,7 +1771,49 @@ function openBackup(focusSel) {
   if (focusSel) $(focusSel).focus();
 }
 
+// restoreAccount takes an account out of the trash (Undo, or Settings →
+// Recently deleted).
+async function restoreAccount(id, name) {
+  try {
+    await core.restore(id);
+  } catch (err) {
+    status(message(err), { error: true });
+    return;
+  }
+  await refreshAccounts();
+  if ($("#settings-dialog").open) await renderTrash();
+  status(`${name} restored.`);
+}
+
+// renderTrash lists the accounts deleted in the last 30 days.
+async function renderTrash() {
+  const list = $("#trash-list");
+  let items = [];
+  try {
+    items = await core.trash();
+  } catch (err) {
+    status(message(err), { error: true });
+  }
+  list.replaceChildren(...items.map((t) => {
+    const li = document.createElement("li");
+    li.dataset.id = t.id;
+    const text = document.createElement("span");
+    text.textContent = `${t.label} — deleted ${new Date(t.deletedMs).toLocaleString()}`;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "ghost";
+    b.textContent = "Restore";
+    b.setAttribute("aria-label", `Restore ${t.label}`);
+    b.onclick = () => restoreAccount(t.id, t.label);
+    li.append(text, b);
+    return li;
+  }));
+  list.hidden = items.length === 0;
+  $("#trash-none").hidden = items.length > 0;
+}
+
 function openSettings() {
+  renderTrash();
   $("#autolock").value = String(state.settings.autoLockMinutes);
   $("#pass-panel").hidden = !core.canChangePassphrase;
   showError("#pass-error", "");

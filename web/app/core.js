@@ -192,6 +192,8 @@ export async function createCore() {
     async resync(id, code1, code2) { return viewOf(await call(accounts.resync, id, code1, code2)); },
     async markUsed(id) { await call(accounts.markUsed, id); },
     async remove(id) { await call(accounts.delete, id); },
+    trash() { return call(accounts.trash); },
+    async restore(id) { return viewOf(await call(accounts.restore, id)); },
     async reorder(ids) { await call(accounts.reorder, ids); },
     async nextHOTP(id) { return call(accounts.nextHOTP, id); },
 

@@ -85,6 +85,7 @@ export function createSyncUI({ status, message, refresh }) {
   let running = false;
   let generation = 0;
   let pairTimer = null;
+  const conflictsSeenKey = "twofold-sync-conflicts-seen"; // the latest report said, for every tab
 
   function show(...nodes) { body.replaceChildren(...nodes); }
   function error(err) {
@@ -104,26 +105,26 @@ export function createSyncUI({ status, message, refresh }) {
     if (!st.on) return renderOff();
     const last = st.lastSyncMs ? new Date(st.lastSyncMs).toLocaleString() : "not yet";
     const list = el("ul", { class: "sync-devices", id: "sync-devices" });
+    const conflicts = st.conflicts || [];
+    const reports = conflicts.length ? [
+      el("h4", { text: "Edited on two browsers" }),
+      el("p", { class: "muted", text: "These accounts were changed on two browsers before they synced; the later change was kept. Check that each still shows the right name and code." }),
+      el("ul", { class: "sync-conflicts", id: "sync-conflicts" }, ...conflicts.slice().reverse().map((c) =>
+        el("li", { "data-id": c.id, text: `${c.label || "An account since deleted"} — found ${new Date(c.atMs).toLocaleString()}` }))),
+      el("div", { class: "actions" }, el("button", { type: "button", id: "sync-conflicts-dismiss", text: "Dismiss", onclick: async () => {
+        try { await call("dismissConflicts"); } catch (err) { error(err); return; }
+        render();
+      } })),
+    ] : [];
     show(
       el("p", { id: "sync-state", text: `Sync is on (${st.name}). Last sync: ${last}.${st.pending ? ` ${st.pending} change(s) waiting to be sent.` : ""}` }),
       el("p", { class: "muted small-print", text: `Sync identity: ${st.identity}` }),
       el("div", { class: "actions" },
         el("button", { type: "button", id: "sync-pair", text: "Add a browser (show a pairing code)", onclick: openPairing }),
         el("button", { type: "button", id: "sync-now", text: "Sync now", onclick: () => syncOnce(0).then(render) })),
+      ...reports,
       el("h4", { text: "Browsers" }), list,
     );
-    if (st.trash) {
-      const trash = el("ul", { class: "sync-trash", id: "sync-trash" });
-      list.after(el("h4", { text: "Deleted in the last 30 days" }), trash);
-      for (const t of await call("trash").catch(() => [])) {
-        trash.append(el("li", { "data-id": t.id },
-          el("span", { text: `${t.label} — deleted ${new Date(t.deletedMs).toLocaleString()}` }),
-          el("button", { type: "button", class: "ghost", text: "Restore", onclick: async () => {
-            try { await call("restore", t.id); await refresh(); status(`${t.label} restored.`); } catch (err) { status(message(err), { error: true }); }
-            render();
-          } })));
-      }
-    }
     try {
       const d = await call("devices");
       if (d.rotationDue) list.before(el("p", { class: "warning", id: "sync-rotation", text: "A browser was removed or this one was recovered: remove the browsers you no longer have so the key is changed." }));
@@ -307,10 +308,26 @@ export function createSyncUI({ status, message, refresh }) {
   async function syncOnce(wait) {
     const r = await call("now", wait);
     if (r.changed) await refresh();
-    for (const c of r.conflicts || []) {
-      status(`${c.label} was edited on two browsers; the later edit was kept.`, { ms: 7000 });
-    }
+    await announce(); // what this round found, or a background push or another tab did
     return r;
+  }
+
+  // announce says, once per profile (whichever tab sees it first), each
+  // conflict report the vault keeps that was not said yet: reports are
+  // kept in the vault by whatever round found them (a background push,
+  // another tab's long-poll), and stay in Settings until dismissed.
+  async function announce() {
+    let st;
+    try { st = await call("status"); } catch (_) { return; }
+    const seen = Number(localStorage.getItem(conflictsSeenKey) || 0);
+    const fresh = (st.conflicts || []).filter((c) => c.atMs > seen);
+    if (!fresh.length) return;
+    localStorage.setItem(conflictsSeenKey, String(Math.max(...fresh.map((c) => c.atMs))));
+    const names = fresh.map((c) => c.label || "An account");
+    status(fresh.length === 1
+      ? `${names[0]} was edited on two browsers; the later edit was kept.`
+      : `${fresh.length} accounts were edited on two browsers (${names.join(", ")}); the later edits were kept.`, { ms: 9000 });
+    if (body && body.isConnected && body.closest("dialog")?.open) render();
   }
 
   // start catches up, then keeps a long-poll open while the vault is
@@ -361,5 +378,6 @@ export function createSyncUI({ status, message, refresh }) {
   // syncEdits sends an edit at once rather than at the next long-poll.
   function kick() { if (running) call("now", 0).catch(() => {}); }
 
-  return { start: () => { render(); start(); }, reset, join, render, kick };
+  // isOn: this tab runs sync (or waits to, behind another tab).
+  return { start: () => { render(); start(); }, reset, join, render, kick, announce, isOn: () => running };
 }

@@ -310,8 +310,14 @@ export interface AccountsAPI {
    * held: ask again on the current list).
    */
   resolve(conflictId: string, choice: "replace" | "keep" | "skip"): Promise<Account | null>;
-  /** Deletes at once: ask for confirmation first. "not_found". */
+  /** Moves the account to the trash (restorable for 30 days; with sync on,
+   *  on every browser). "not_found". */
   delete(id: string): Promise<void>;
+  /** Accounts deleted in the last 30 days, the latest first. */
+  trash(): Promise<{ id: string; label: string; deletedMs: number }[]>;
+  /** Takes an account out of the trash, at the end of the list. "not_found",
+   *  or "duplicate"/"name_conflict" when the key or name is in the list again. */
+  restore(id: string): Promise<Account>;
   /** ids must list every account exactly once ("bad_order"). */
   reorder(ids: string[]): Promise<void>;
   /**
@@ -701,6 +707,7 @@ export type ErrorCode =
   | "sync_rollback"       // sync: the server sent an older state; nothing merged
   | "sync_replayed"       // sync: a change served again or out of order; nothing merged
   | "sync_gap"            // sync: changes missing and no snapshot covers them
+  | "sync_too_large"      // sync: the vault is larger than the server takes (about 6,000 accounts)
   | "sync_unknown_device" // sync: the server lists a browser the vault does not know; no key wrapped to it
   | "sync_pairing_code"   // sync: not a Twofold pairing code
   | "sync_pairing_mac"    // sync: the join was not made from this pairing code: do not approve
@@ -718,7 +725,9 @@ export interface SyncAPI {
   /** Creates the identity (the person must be signed in at the server) and uploads the accounts. Show the result once. */
   enable(name: string): Promise<{ recoveryKey: string; identity: string; server: string }>;
   /** Sends pending edits and merges new ones; with waitSeconds > 0 first waits (long-poll, at most 25) for one. */
-  now(waitSeconds: number): Promise<{ changed: boolean; conflicts: { id: string; label: string }[] }>;
+  now(waitSeconds: number): Promise<{ changed: boolean; conflicts: { id: string; label: string; atMs: number }[] }>;
+  /** Forgets the conflict reports SyncStatus.conflicts lists. */
+  dismissConflicts(): Promise<void>;
   devices(): Promise<{ rotationDue: boolean; devices: SyncDevice[] }>;
   /** Removes a browser and changes the key (removing this one turns sync off here). */
   remove(deviceId: string): Promise<void>;
@@ -734,9 +743,6 @@ export interface SyncAPI {
   joined(): Promise<boolean>;
   /** Recovery on a browser that has none of the others; a wrong key changes nothing. */
   recover(identity: string, recoveryKey: string, name: string): Promise<void>;
-  /** Deleted accounts of the last 30 days, newest first. */
-  trash(): Promise<{ id: string; label: string; deletedMs: number }[]>;
-  restore(accountId: string): Promise<void>;
 }
 
 export interface SyncStatus {
@@ -748,7 +754,9 @@ export interface SyncStatus {
   lastSyncMs: number;
   /** Accounts edited here and not yet taken by the server. */
   pending: number;
-  trash: number;
+  /** Accounts found edited on two browsers (the later edit kept), by any
+   *  round of any tab; kept (at most 20) until dismissConflicts(). */
+  conflicts: { id: string; label: string; atMs: number }[];
 }
 
 export interface SyncDevice {
