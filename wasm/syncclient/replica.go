@@ -35,6 +35,10 @@ type Replica struct {
 	Order    Version
 	Devices  []DeviceKey
 	Pending  Change // changes made here, not yet taken by the server
+	// RotateOwed is set once a removal may have reached the server and
+	// cleared by the next successful Rotate: while it is set, the key is
+	// one a removed browser holds, so Push rotates before it uploads.
+	RotateOwed bool
 }
 
 // Version orders the versions of one account (or of the order): the later
@@ -68,6 +72,7 @@ const (
 	rsLastSync      = 14
 	rsMerged        = 15 // Change: versions (no account), trash, order, devices
 	rsPending       = 16 // Change
+	rsRotateOwed    = 18
 )
 
 // Marshal encodes the replica; it holds keys and secrets.
@@ -100,6 +105,7 @@ func (r *Replica) Marshal() []byte {
 	merged := r.mergedChange(nil)
 	b = pbwire.AppendBytes(pbwire.AppendTag(b, rsMerged, pbwire.BytesType), merged.Marshal())
 	b = pbwire.AppendBytes(pbwire.AppendTag(b, rsPending, pbwire.BytesType), r.Pending.Marshal())
+	b.bool(rsRotateOwed, r.RotateOwed)
 	return b
 }
 
@@ -194,6 +200,8 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 				return err
 			}
 			r.Pending = *c
+		case rsRotateOwed:
+			r.RotateOwed = x != 0
 		}
 		return nil
 	})
