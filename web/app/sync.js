@@ -184,6 +184,7 @@ export function createSyncUI({ status, message, refresh }) {
           rkey.value = "";
           status("Recovered. Remove the browsers you lost below.");
           await refresh();
+          render();
           start();
         } catch (err) {
           error(err);
