@@ -165,6 +165,44 @@ func TestSyncTwoProfilesAndRecovery(t *testing.T) {
 		t.Fatalf("C shows %+v", r)
 	}
 	c.waitRow("bob@sync.example", 10*time.Second)
+
+	// C removes the two lost browsers together: one confirm naming both,
+	// one change of the key.
+	epoch := eval[float64](c, `twofold.sync.devices().then(d => d.epoch)`)
+	c.click("#settings-btn")
+	poll[bool](c, `document.querySelectorAll('#sync-devices li').length === 3 && !!document.querySelector('#sync-rotation')`, 30*time.Second)
+	if !eval[bool](c, `document.querySelector('#sync-remove-selected').disabled`) {
+		t.Error("Remove selected is enabled before a browser is selected")
+	}
+	boxes := eval[[]string](c, `[...document.querySelectorAll('#sync-devices .sync-select')].map(b => '#' + CSS.escape(b.id))`)
+	if len(boxes) != 2 {
+		t.Fatalf("checkboxes %q, want one per lost browser", boxes)
+	}
+	c.click(boxes[0])
+	c.do(chromedp.Focus(chromedp.CSS(boxes[1])), chromedp.KeyEvent(" ")) // the keyboard selects too
+	c.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		window.confirm = (m) => { window.__confirm = m; return true; };
+		window.__toasts = [];
+		new MutationObserver(() => { const t = document.querySelector('#status').textContent; if (t) window.__toasts.push(t); })
+			.observe(document.querySelector('#status'), { childList: true, characterData: true, subtree: true });
+	})()`))
+	c.click("#sync-remove-selected")
+	poll[bool](c, `document.querySelectorAll('#sync-devices li').length === 1 && !document.querySelector('#sync-rotation')`, 30*time.Second)
+	if q := eval[string](c, `window.__confirm || ''`); !strings.HasPrefix(q, "Remove 2 browsers: ") || !strings.Contains(q, "Laptop") ||
+		!strings.Contains(q, "Desktop") || !strings.Contains(q, "the key is changed once") {
+		t.Errorf("the confirm asked %q", q)
+	}
+	if toasts := eval[[]string](c, `window.__toasts`); !slices.Contains(toasts, "2 browsers removed; the key was changed once.") {
+		t.Errorf("after removing: %q", toasts)
+	}
+	if got := eval[float64](c, `twofold.sync.devices().then(d => d.epoch)`); got != epoch+1 {
+		t.Errorf("epoch %v after removing two browsers, want %v", got, epoch+1)
+	}
+	for name, lost := range map[string]*tab{"A": a, "B": b} {
+		if code := eval[string](lost, `twofold.sync.now(0).then(() => 'synced', e => e.code)`); code != "sync_device_removed" {
+			t.Errorf("removed %s syncs: %s", name, code)
+		}
+	}
 }
 
 // BenchmarkChromiumSyncLatency is the time from an edit in one browser to

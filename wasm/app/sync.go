@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,8 @@ const (
 	CodeSyncPairingCode = "sync_pairing_code"
 	CodeSyncPairingMAC  = "sync_pairing_mac"
 	CodeSyncNoPairing   = "sync_no_pairing"
+	CodeSyncRemoveList  = "sync_remove_list"
+	CodeSyncRotateOwed  = "sync_rotate_owed"
 )
 
 var (
@@ -279,11 +282,12 @@ type DeviceView struct {
 	Known      bool   `js:"known"`
 }
 
-// SyncDevicesView is the device list and whether the key is due a
-// rotation.
+// SyncDevicesView is the device list, whether the key is due a
+// rotation, and the identity's epoch (one more at each rotation).
 type SyncDevicesView struct {
 	Devices     []DeviceView `js:"devices"`
 	RotationDue bool         `js:"rotationDue"`
+	Epoch       int          `js:"epoch"`
 }
 
 // SyncDevices lists the browsers of the identity with their last sync.
@@ -297,7 +301,7 @@ func (a *App) SyncDevices() (SyncDevicesView, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		out.RotationDue = st.RotationDue
+		out.RotationDue, out.Epoch = st.RotationDue, int(st.Epoch)
 		for _, d := range st.Devices {
 			out.Devices = append(out.Devices, DeviceView{ID: d.ID, Name: d.Name, AddedAt: d.AddedAt, LastSeenAt: d.LastSeenAt, This: d.This, Known: d.Known})
 		}
@@ -306,21 +310,21 @@ func (a *App) SyncDevices() (SyncDevicesView, error) {
 	return out, err
 }
 
-// SyncRemove removes a browser and rotates the key (removing this one
-// turns sync off here).
-func (a *App) SyncRemove(device string) error {
+// SyncRemove removes browsers and changes the key once (removing this
+// one too turns sync off here, after the others). The replica is saved
+// even when a removal failed halfway: the rotation it owes is then made
+// by the next push.
+func (a *App) SyncRemove(devices []string) error {
 	return a.syncWork(func(c *syncclient.Client, r *syncclient.Replica, s *accounts.State) (*syncclient.Replica, *accounts.State, error) {
 		if r == nil {
 			return nil, nil, syncclient.ErrNotEnabled
 		}
-		if err := c.Remove(r, s, device); err != nil {
-			return r, nil, err
-		}
-		if device == r.Device {
+		next, err := c.Remove(r, s, devices...)
+		if err == nil && slices.Contains(devices, r.Device) {
 			r.Wipe()
 			return nil, s.WithSync(nil), nil
 		}
-		return r, nil, nil
+		return r, next, err
 	})
 }
 
@@ -436,7 +440,8 @@ func (a *App) SyncPairingApprove() error {
 		if r == nil {
 			return nil, nil, syncclient.ErrNotEnabled
 		}
-		return r, nil, c.Approve(r, p, j)
+		next, err := c.Approve(r, s, p, j)
+		return r, next, err
 	})
 	if err == nil {
 		a.syncS.mu.Lock()
@@ -552,7 +557,8 @@ func (a *App) syncPushSoon(state *accounts.State) {
 					if r == nil {
 						return nil, nil, nil
 					}
-					return r, nil, c.Push(r)
+					next, err := c.Push(r, s)
+					return r, next, err
 				})
 				// Over the identity's 60 uploads a minute, or offline: try
 				// again a few times, then leave it to the page's round.

@@ -89,7 +89,21 @@ func (b *bridge) syncNS(obj js.Value) {
 	})
 	b.async(obj, ns, "dismissConflicts", none, func([]js.Value) (any, error) { return nil, a.SyncDismissConflicts() })
 	b.async(obj, ns, "devices", none, func([]js.Value) (any, error) { return a.SyncDevices() })
-	b.async(obj, ns, "remove", []jsutil.Param{str("deviceId")}, func(args []js.Value) (any, error) { return nil, a.SyncRemove(args[0].String()) })
+	// remove takes one device id or an array of them: the key changes once.
+	b.async(obj, ns, "remove", []jsutil.Param{{Name: "deviceIds", Kind: jsutil.StringOrArray}}, func(args []js.Value) (any, error) {
+		if args[0].Type() == js.TypeString {
+			return nil, a.SyncRemove([]string{args[0].String()})
+		}
+		ids := make([]string, args[0].Length())
+		for i := range ids {
+			v := args[0].Index(i)
+			if v.Type() != js.TypeString {
+				return nil, &jsutil.ArgError{Msg: ns + ".remove: deviceIds must be a device id or an array of them"}
+			}
+			ids[i] = v.String()
+		}
+		return nil, a.SyncRemove(ids)
+	})
 	b.async(obj, ns, "pairingOpen", none, func([]js.Value) (any, error) {
 		p, err := a.SyncPairingOpen()
 		if err != nil {

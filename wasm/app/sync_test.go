@@ -99,7 +99,7 @@ func TestSyncThroughTheApp(t *testing.T) {
 	if _, err := a.AddURI(seedURI); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, a.SyncRemove("sdv_x"), CodeSyncOff)
+	wantCode(t, a.SyncRemove([]string{"sdv_x"}), CodeSyncOff)
 	on, err := a.SyncEnable("Laptop")
 	if err != nil {
 		t.Fatal(err)
@@ -224,10 +224,12 @@ func TestSyncThroughTheApp(t *testing.T) {
 	if syncLabels(t, c) != "Oracle (renamed-on-b)" {
 		t.Fatalf("recovered %q", syncLabels(t, c))
 	}
-	// C removes B (lost); B's next upload is refused.
+	// C removes B (lost); B's next upload is refused. A list naming B
+	// twice is refused first, and changes nothing.
 	for _, d := range devs.Devices {
 		if d.Name == "Desktop" {
-			if err := c.SyncRemove(d.ID); err != nil && toAPIError(err).Code != CodeSyncUnknown {
+			wantCode(t, c.SyncRemove([]string{d.ID, d.ID}), "sync_remove_list")
+			if err := c.SyncRemove([]string{d.ID}); err != nil && toAPIError(err).Code != CodeSyncUnknown {
 				t.Fatal(err)
 			}
 		}
@@ -240,7 +242,7 @@ func TestSyncThroughTheApp(t *testing.T) {
 	}
 	// C leaves on its own: sync is off there, its accounts stay.
 	st, _ := c.SyncStatus()
-	if err := c.SyncRemove(st.Device); err != nil {
+	if err := c.SyncRemove([]string{st.Device}); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := c.SyncStatus(); err != nil || st.On || syncLabels(t, c) != "Oracle (renamed-on-b)" {

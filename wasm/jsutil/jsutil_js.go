@@ -17,17 +17,18 @@ type Kind int
 
 // The kinds Check knows.
 const (
-	String   Kind = iota
-	Number        // a finite number
-	Integer       // a finite number without a fraction
-	Boolean       // true or false
-	Object        // a non-null object (not an array)
-	Array         // an Array
-	Bytes         // Uint8Array, Uint8ClampedArray or ArrayBuffer
-	Function      // a function
+	String        Kind = iota
+	Number             // a finite number
+	Integer            // a finite number without a fraction
+	Boolean            // true or false
+	Object             // a non-null object (not an array)
+	Array              // an Array
+	Bytes              // Uint8Array, Uint8ClampedArray or ArrayBuffer
+	Function           // a function
+	StringOrArray      // a string or an Array (one item or several)
 )
 
-var kindNames = [...]string{"string", "number", "integer", "boolean", "object", "array", "Uint8Array", "function"}
+var kindNames = [...]string{"string", "number", "integer", "boolean", "object", "array", "Uint8Array", "function", "string or array"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -66,6 +67,8 @@ func Is(v js.Value, k Kind) bool {
 			v.InstanceOf(js.Global().Get("Uint8ClampedArray")) || v.InstanceOf(js.Global().Get("ArrayBuffer")))
 	case Function:
 		return v.Type() == js.TypeFunction
+	case StringOrArray:
+		return Is(v, String) || Is(v, Array)
 	}
 	return false
 }

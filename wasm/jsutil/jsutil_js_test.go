@@ -46,6 +46,15 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check(%v) = %v, want %q", args, err, want)
 		}
 	}
+	one := []Param{{"ids", StringOrArray, false}}
+	for _, args := range [][]js.Value{vals("a"), vals([]any{"a", "b"})} {
+		if err := Check("g", args, one...); err != nil {
+			t.Errorf("Check(%v): %v", args, err)
+		}
+	}
+	if err := Check("g", vals(1), one...); err == nil || err.Error() != "g: ids must be a string or array, got a number" {
+		t.Errorf("Check(1) = %v", err)
+	}
 	nan := js.Global().Get("NaN")
 	if Is(nan, Number) || Is(js.Global().Get("Infinity"), Number) {
 		t.Error("NaN and Infinity are not numbers for the API")

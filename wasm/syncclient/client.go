@@ -81,6 +81,14 @@ var (
 	ErrNotEnabled    = errcode.New("sync_off", "sync is not turned on in this vault")
 	ErrPairingCode   = errcode.New("sync_pairing_code", "this is not a Twofold pairing code")
 	ErrPairingMAC    = errcode.New("sync_pairing_mac", "the browser that answered this pairing code did not read it from this screen: do not approve it")
+	// ErrRemoveList is a removal that does not name each browser once
+	// (none, an empty or malformed id, the same id twice): nothing is
+	// sent.
+	ErrRemoveList = errcode.New("sync_remove_list", "choose each browser to remove once: nothing was removed")
+	// ErrRotateOwed guards the upload paths: a browser was removed and the
+	// key not yet changed, so nothing is sealed under it (Push rotates
+	// first).
+	ErrRotateOwed = errcode.New("sync_rotate_owed", "a removed browser still holds the sync key: sync again to change it before anything is sent")
 )
 
 var b64 = base64.RawURLEncoding
@@ -269,11 +277,29 @@ const maxChangePlain = syncproto.MaxChange - 256
 // maxSnapshotPlain is the same for a snapshot.
 const maxSnapshotPlain = syncproto.MaxSnapshot - 256
 
-// Push uploads the changes made here, as many changes as it takes for
-// each to stay under the server's size limit. On success the pending
-// list is empty; the server's copy comes back in the next Pull, where
-// merging it again changes nothing.
-func (c *Client) Push(r *Replica) error {
+// Push uploads the changes made here, and returns state with what a
+// rotation merged (state itself when nothing was). While a rotation is
+// owed (RotateOwed: a removed browser holds the key) it rotates first, so
+// nothing new is sealed under that key. On success the pending list is
+// empty; the server's copy comes back in the next Pull, where merging it
+// again changes nothing.
+func (c *Client) Push(r *Replica, state *accounts.State) (*accounts.State, error) {
+	if r == nil || r.Identity == "" {
+		return state, ErrNotEnabled
+	}
+	if r.RotateOwed {
+		next, err := c.Rotate(r, state)
+		if err != nil {
+			return next, err
+		}
+		state = next
+	}
+	return state, c.push(r)
+}
+
+// push uploads the pending changes under the current key, as many
+// changes as it takes for each to stay under the server's size limit.
+func (c *Client) push(r *Replica) error {
 	for len(r.Pending.Accounts) > 0 || len(r.Pending.Devices) > 0 {
 		part := Change{Devices: r.Pending.Devices}
 		n, size := 0, len(part.Marshal())
@@ -303,6 +329,9 @@ func (c *Client) Push(r *Replica) error {
 }
 
 func (c *Client) upload(r *Replica, plain []byte) error {
+	if r.RotateOwed {
+		return ErrRotateOwed
+	}
 	for attempt := 0; ; attempt++ {
 		_, err := c.withCounter(r, "POST", r.path("/changes"), func(counter uint64) (rawJSON, error) {
 			ct, err := Seal(c.Rand, r.Key, plain, ChangeAD(r.Identity, r.Epoch, r.Device, counter))
@@ -503,7 +532,8 @@ func (c *Client) Sync(r *Replica, state *accounts.State, wait time.Duration) (*a
 	if r == nil || r.Identity == "" {
 		return state, nil, ErrNotEnabled
 	}
-	if err := c.Push(r); err != nil {
+	state, err := c.Push(r, state)
+	if err != nil {
 		return state, nil, err
 	}
 	next, conflicts, err := c.Pull(r, state, wait)
@@ -513,7 +543,7 @@ func (c *Client) Sync(r *Replica, state *accounts.State, wait time.Duration) (*a
 	if r.placeNew(next, c.now()) {
 		// Sent and read back at once, so that the next long-poll waits
 		// for other browsers, not for this one's own change.
-		if err := c.Push(r); err != nil {
+		if err := c.push(r); err != nil {
 			return next, conflicts, err
 		}
 		more, again, err := c.Pull(r, next, 0)
@@ -532,6 +562,9 @@ func (c *Client) Sync(r *Replica, state *accounts.State, wait time.Duration) (*a
 
 // PutSnapshot uploads the merged state at r.Seq.
 func (c *Client) PutSnapshot(r *Replica, state *accounts.State) error {
+	if r.RotateOwed {
+		return ErrRotateOwed
+	}
 	snap := r.Snapshot(state)
 	plain := snap.Marshal()
 	defer clear(plain)
@@ -593,44 +626,111 @@ func (c *Client) State(r *Replica) (Status, error) {
 	return s, nil
 }
 
-// Remove removes a browser (this one too) and, if this browser stays,
-// starts the next epoch so the removed one gets nothing new.
-func (c *Client) Remove(r *Replica, state *accounts.State, device string) error {
-	if _, err := c.withCounter(r, "DELETE", r.path("/devices/"+device), func(counter uint64) (rawJSON, error) {
+// Remove removes browsers of the identity (this one too) and, if this
+// browser stays, starts the next epoch once, so none of them gets anything
+// new; it returns state with what the rotation merged. A list that does
+// not name each browser once is refused before anything is sent. The
+// others go first and this browser last; removing this one ends sync here
+// and rotates nothing (a remaining browser does). A removal that may have
+// reached the server sets RotateOwed before the next request: if a later
+// one fails, the rotation is still owed, and the next Push makes it.
+func (c *Client) Remove(r *Replica, state *accounts.State, devices ...string) (*accounts.State, error) {
+	if r == nil || r.Identity == "" {
+		return state, ErrNotEnabled
+	}
+	if err := checkRemoval(devices); err != nil {
+		return state, err
+	}
+	self := false
+	for _, d := range devices {
+		if d == r.Device {
+			self = true
+			continue
+		}
+		err := c.removeDevice(r, d)
+		if _, refused := err.(*ServerError); err == nil || !refused {
+			// Removed, or perhaps (no answer): the key must change.
+			r.RotateOwed = true
+		}
+		if err != nil {
+			return state, err
+		}
+		r.addDevices([]DeviceKey{{ID: d, Removed: true}})
+		r.Pending.Devices = append(r.Pending.Devices, DeviceKey{ID: d, Removed: true})
+	}
+	if self {
+		if err := c.removeDevice(r, r.Device); err != nil {
+			return state, err
+		}
+		r.addDevices([]DeviceKey{{ID: r.Device, Removed: true}})
+		return state, nil
+	}
+	return c.Push(r, state)
+}
+
+// checkRemoval refuses a removal list that is empty or names a browser
+// twice, or by an id that is not one (it goes into the request's path).
+func checkRemoval(devices []string) error {
+	if len(devices) == 0 {
+		return ErrRemoveList
+	}
+	seen := make(map[string]bool, len(devices))
+	for _, d := range devices {
+		if seen[d] || !deviceIDForm(d) {
+			return ErrRemoveList
+		}
+		seen[d] = true
+	}
+	return nil
+}
+
+// deviceIDForm reports whether id has a device id's characters: "sdv_",
+// then lower-case base32 (shared/syncproto.DeviceID).
+func deviceIDForm(id string) bool {
+	rest, ok := strings.CutPrefix(id, "sdv_")
+	if !ok || rest == "" || len(rest) > 64 {
+		return false
+	}
+	for _, ch := range rest {
+		if !(ch >= 'a' && ch <= 'z' || ch >= '2' && ch <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// removeDevice sends one removal.
+func (c *Client) removeDevice(r *Replica, device string) error {
+	_, err := c.withCounter(r, "DELETE", r.path("/devices/"+device), func(counter uint64) (rawJSON, error) {
 		return jsonObject("counter", counter), nil
-	}); err != nil {
-		return err
-	}
-	r.addDevices([]DeviceKey{{ID: device, Removed: true}})
-	if device == r.Device {
-		return nil
-	}
-	r.Pending.Devices = append(r.Pending.Devices, DeviceKey{ID: device, Removed: true})
-	return c.Rotate(r, state)
+	})
+	return err
 }
 
 // Rotate starts the next epoch: a new key, wrapped to every active browser
 // whose wrap key the vault holds (and to the recovery key), and a snapshot
-// under it. A browser the server lists that the vault does not know stops
-// it (ErrUnknownDevice): no key is wrapped to a key only the server names.
-func (c *Client) Rotate(r *Replica, state *accounts.State) error {
-	if err := c.Push(r); err != nil {
-		return err
-	}
+// under it of state merged with what the server has; it returns that
+// merged state (even when the rotation itself failed: the replica has
+// merged it) and clears RotateOwed. It uploads nothing under the old key:
+// the snapshot holds the edits made here, which Push then sends as
+// changes of the new epoch. A browser the server lists that the vault does
+// not know stops it (ErrUnknownDevice): no key is wrapped to a key only
+// the server names.
+func (c *Client) Rotate(r *Replica, state *accounts.State) (*accounts.State, error) {
 	next, _, err := c.Pull(r, state, 0)
 	if err != nil {
-		return err
+		return state, err
 	}
 	st, err := c.State(r)
 	if err != nil {
-		return err
+		return next, err
 	}
 	if st.HeadSeq != r.Seq {
-		return ErrGap
+		return next, ErrGap
 	}
 	k, err := c.randomKey()
 	if err != nil {
-		return err
+		return next, err
 	}
 	epoch := r.Epoch + 1
 	envs := ""
@@ -642,18 +742,18 @@ func (c *Client) Rotate(r *Replica, state *accounts.State) error {
 	}
 	for _, d := range st.Devices {
 		if !d.Known {
-			return ErrUnknownDevice
+			return next, ErrUnknownDevice
 		}
 		env, err := SealEnvelope(c.DH, c.Rand, k, d.wrapKey, r.Identity, epoch, d.ID)
 		if err != nil {
-			return err
+			return next, err
 		}
 		add(d.ID, env)
 	}
 	if r.RecoveryWrap != nil {
 		env, err := SealEnvelope(c.DH, c.Rand, k, r.RecoveryWrap, r.Identity, epoch, syncproto.RecoveryRecipient)
 		if err != nil {
-			return err
+			return next, err
 		}
 		add(syncproto.RecoveryRecipient, env)
 	}
@@ -665,7 +765,7 @@ func (c *Client) Rotate(r *Replica, state *accounts.State) error {
 	snap.Wipe()
 	if len(plain) > maxSnapshotPlain {
 		r.Epoch, r.Key = old.Epoch, old.Key
-		return ErrTooLarge
+		return next, ErrTooLarge
 	}
 	_, err = c.withCounter(r, "POST", r.path("/epochs"), func(counter uint64) (rawJSON, error) {
 		ct, err := Seal(c.Rand, k, plain, SnapshotAD(r.Identity, epoch, r.Device, counter, r.Seq))
@@ -677,11 +777,11 @@ func (c *Client) Rotate(r *Replica, state *accounts.State) error {
 	})
 	if err != nil {
 		r.Epoch, r.Key = old.Epoch, old.Key
-		return err
+		return next, err
 	}
 	clear(old.Key)
-	r.SinceSnapshot = 0
-	return nil
+	r.SinceSnapshot, r.RotateOwed = 0, false
+	return next, nil
 }
 
 // pairingScheme starts a pairing code's text.
@@ -754,23 +854,25 @@ func (c *Client) PollPairing(r *Replica, p *Pairing) (*Join, error) {
 
 // Approve adds the joined browser: its wrap key goes into the vault (a
 // change every browser reads), then its envelope of the current key to
-// the server.
-func (c *Client) Approve(r *Replica, p *Pairing, j *Join) error {
+// the server. It pushes first (Push: a rotation owed is made before the
+// new browser gets the key) and returns state with what that merged.
+func (c *Client) Approve(r *Replica, state *accounts.State, p *Pairing, j *Join) (*accounts.State, error) {
 	device := syncproto.DeviceID(r.Identity, j.signingKey)
 	dk := DeviceKey{ID: device, WrapKey: j.wrapKey}
 	r.addDevices([]DeviceKey{dk})
 	r.Pending.Devices = append(r.Pending.Devices, dk)
-	if err := c.Push(r); err != nil {
-		return err
+	state, err := c.Push(r, state)
+	if err != nil {
+		return state, err
 	}
 	env, err := SealEnvelope(c.DH, c.Rand, r.Key, j.wrapKey, r.Identity, r.Epoch, device)
 	if err != nil {
-		return err
+		return state, err
 	}
 	_, err = c.withCounter(r, "POST", r.path("/pairings/"+p.ID+"/approve"), func(counter uint64) (rawJSON, error) {
 		return jsonObject("counter", counter, "epoch", r.Epoch, "envelope", b64.EncodeToString(env)), nil
 	})
-	return err
+	return state, err
 }
 
 // Joiner is a browser joining an identity by a pairing code.
@@ -866,7 +968,7 @@ func (c *Client) Joined(j *Joiner, state *accounts.State) (*Replica, error) {
 // Recover adds this browser to identity on server with the recovery key
 // (typed by the person) and returns its replica, holding the current key;
 // the caller pulls (Sync) to fill the vault, then removes the lost
-// browsers, which rotates the key. A wrong recovery key is refused by the
+// browsers in one Remove, which rotates the key once. A wrong recovery key is refused by the
 // server and nothing changes.
 func (c *Client) Recover(server, identity string, rk RecoveryKey, meta string, state *accounts.State) (*Replica, error) {
 	recSeed, err := rk.SigningSeed()

@@ -32,7 +32,7 @@ func FuzzUnmarshalChange(f *testing.F) {
 		Devices: []DeviceKey{{ID: "sdv_x", WrapKey: bytes.Repeat([]byte{1}, 32)}}}
 	f.Add(c.Marshal())
 	r := &Replica{Identity: "sid_x", Device: "sdv_x", Epoch: 2, Key: make([]byte, 32), Authors: map[string]uint64{"sdv_y": 4},
-		Versions: map[string]Version{"a": {5, "sdv_x"}}, Trash: []AccountChange{{ID: "b", Deleted: true, DeletedMs: 9}}}
+		Versions: map[string]Version{"a": {5, "sdv_x"}}, Trash: []AccountChange{{ID: "b", Deleted: true, DeletedMs: 9}}, RotateOwed: true}
 	f.Add(r.Marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if c, err := UnmarshalChange(b); err == nil {

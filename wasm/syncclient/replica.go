@@ -41,6 +41,10 @@ type Replica struct {
 	// Conflicts are the accounts found edited on two browsers, kept
 	// until the person dismisses them (at most MaxConflicts).
 	Conflicts []Conflict
+	// RotateOwed is set once a removal may have reached the server and
+	// cleared by the next successful Rotate: while it is set, the key is
+	// one a removed browser holds, so Push rotates before it uploads.
+	RotateOwed bool
 }
 
 // Version orders the versions of one account: the later
@@ -75,6 +79,7 @@ const (
 	rsMerged        = 15 // Change: versions and positions (no account), trash, devices
 	rsPending       = 16 // Change
 	rsConflict      = 17 // Conflict {1 id, 2 label, 3 at (sint64 ms)}
+	rsRotateOwed    = 18
 )
 
 // Marshal encodes the replica; it holds keys and secrets.
@@ -114,6 +119,7 @@ func (r *Replica) Marshal() []byte {
 		m.sint(3, c.AtMs)
 		b.bytes(rsConflict, m)
 	}
+	b.bool(rsRotateOwed, r.RotateOwed)
 	return b
 }
 
@@ -227,6 +233,8 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 				return err
 			}
 			r.Conflicts = append(r.Conflicts, c)
+		case rsRotateOwed:
+			r.RotateOwed = x != 0
 		}
 		return nil
 	})

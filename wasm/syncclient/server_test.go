@@ -148,6 +148,20 @@ func (b *browser) sync() []syncclient.Conflict {
 	return conflicts
 }
 
+// push sends b's pending changes (rotating first when one is owed).
+func (b *browser) push() error {
+	next, err := b.c.Push(b.r, b.state)
+	b.state = next
+	return err
+}
+
+// remove removes devices in one call, as the page's "Remove selected".
+func (b *browser) remove(devices ...string) error {
+	next, err := b.c.Remove(b.r, b.state, devices...)
+	b.state = next
+	return err
+}
+
 // labels is the browser's list as "issuer:name" in display order.
 func (b *browser) list() string {
 	var out []string
@@ -205,9 +219,11 @@ func pair(t *testing.T, a, joiner *browser) (string, string) {
 	if join.Name != joiner.name {
 		t.Errorf("joined as %q", join.Name)
 	}
-	if err := a.c.Approve(a.r, p, join); err != nil {
+	next, err := a.c.Approve(a.r, a.state, p, join)
+	if err != nil {
 		t.Fatal(err)
 	}
+	a.state = next
 	r, err := joiner.c.Joined(j, joiner.state)
 	if err != nil || r == nil {
 		t.Fatalf("joined: %v %v", r, err)
@@ -280,7 +296,7 @@ func TestTwoBrowsersStayInStep(t *testing.T) {
 	}()
 	time.Sleep(200 * time.Millisecond)
 	a.add("Waited", "carol-third-account")
-	if err := a.c.Push(a.r); err != nil {
+	if err := a.push(); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -401,12 +417,12 @@ func TestReplayAndReorderDetected(t *testing.T) {
 	// once, as after a lost vault write, and the second attempt lands).
 	a.add("One", "one")
 	a.r.Counter -= 2
-	if err := a.c.Push(a.r); err != nil {
+	if err := a.push(); err != nil {
 		t.Fatalf("push after a lost counter: %v", err)
 	}
 	a.add("Two", "two")
 	a.add("Three", "three")
-	if err := a.c.Push(a.r); err != nil {
+	if err := a.push(); err != nil {
 		t.Fatal(err)
 	}
 	// Reordered: the two newest changes' contents swapped under their
@@ -430,7 +446,7 @@ func TestReplayAndReorderDetected(t *testing.T) {
 	b.tr.tamper = nil
 	b.sync()
 	a.add("Four", "four")
-	if err := a.c.Push(a.r); err != nil {
+	if err := a.push(); err != nil {
 		t.Fatal(err)
 	}
 	var old map[string]any
@@ -486,14 +502,14 @@ func TestRemovedDeviceRefused(t *testing.T) {
 	pair(t, a, b)
 	pair(t, a, c)
 	oldKey := bytes.Clone(b.r.Key)
-	if err := a.c.Remove(a.r, a.state, b.r.Device); err != nil {
+	if err := a.remove(b.r.Device); err != nil {
 		t.Fatal(err)
 	}
 	if a.r.Epoch != 2 || bytes.Equal(a.r.Key, oldKey) {
 		t.Fatalf("after removal: epoch %d", a.r.Epoch)
 	}
 	b.add("From the removed", "removed-upload")
-	if err := b.c.Push(b.r); !syncclient.IsCode(err, "sync_device_removed") {
+	if err := b.push(); !syncclient.IsCode(err, "sync_device_removed") {
 		t.Fatalf("removed device's upload: %v", err)
 	}
 	a.add("After", "after-removal")
@@ -506,6 +522,127 @@ func TestRemovedDeviceRefused(t *testing.T) {
 		t.Fatalf("removed device's read: %v", err)
 	}
 	w.assertNothingInTheClear()
+}
+
+// Three browsers and a recovered fourth: the fourth removes two lost ones
+// in one call, and the key changes once (epoch +1). Both removed browsers'
+// uploads are refused; the one left reads the new epoch's changes. A list
+// naming a browser twice, or an empty id, is refused first and changes
+// nothing.
+func TestRemoveSeveralRotatesOnce(t *testing.T) {
+	w := newWorld(t)
+	a, b, c := w.browser("A", true), w.browser("B", false), w.browser("C", false)
+	a.add("Bank", "bank-account")
+	rk := a.create()
+	pair(t, a, b)
+	pair(t, a, c)
+	fresh := w.browser("Fresh", false)
+	r, err := fresh.c.Recover(w.srv.URL, a.r.Identity, rk, "Fresh", fresh.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.r = r
+	fresh.sync()
+	before, err := fresh.c.State(fresh.r)
+	if err != nil || len(before.Devices) != 4 || !before.RotationDue {
+		t.Fatalf("after recovery: %+v %v", before, err)
+	}
+	counter := fresh.r.Counter
+	for _, bad := range [][]string{{a.r.Device, a.r.Device}, {a.r.Device, ""}, {}, {"sdv_../epochs"}} {
+		if err := fresh.remove(bad...); err != syncclient.ErrRemoveList {
+			t.Errorf("remove(%q): %v", bad, err)
+		}
+	}
+	st, err := fresh.c.State(fresh.r)
+	if err != nil || st.Epoch != before.Epoch || len(st.Devices) != 4 || fresh.r.Counter != counter || fresh.r.RotateOwed {
+		t.Fatalf("after refused removals: epoch %d, %d devices, counter %d (was %d), owed %v, %v",
+			st.Epoch, len(st.Devices), fresh.r.Counter, counter, fresh.r.RotateOwed, err)
+	}
+
+	if err := fresh.remove(a.r.Device, b.r.Device); err != nil {
+		t.Fatal(err)
+	}
+	st, err = fresh.c.State(fresh.r)
+	if err != nil || st.Epoch != before.Epoch+1 || fresh.r.Epoch != st.Epoch || st.RotationDue || len(st.Devices) != 2 || fresh.r.RotateOwed {
+		t.Fatalf("after removing two: epoch %d (was %d), rotation due %v, %d devices, owed %v, %v",
+			st.Epoch, before.Epoch, st.RotationDue, len(st.Devices), fresh.r.RotateOwed, err)
+	}
+	for _, lost := range []*browser{a, b} {
+		lost.add("Lost", "lost-upload-"+lost.name)
+		if err := lost.push(); !syncclient.IsCode(err, "sync_device_removed") {
+			t.Fatalf("%s's upload after removal: %v", lost.name, err)
+		}
+	}
+	fresh.add("After", "after-removal")
+	fresh.sync()
+	c.sync()
+	if !strings.Contains(c.list(), "After:after-removal") || c.r.Epoch != st.Epoch {
+		t.Fatalf("C after the removal: %q epoch %d", c.list(), c.r.Epoch)
+	}
+	w.assertNothingInTheClear()
+}
+
+// A removal that fails halfway (the second browser is unknown to the
+// server) leaves the rotation owed, in the saved sync state too; the next
+// Push rotates before it uploads, and what it uploads is of the new epoch.
+func TestRemoveHalfwayRotatesAtNextPush(t *testing.T) {
+	w := newWorld(t)
+	a, b, c := w.browser("A", true), w.browser("B", false), w.browser("C", false)
+	a.create()
+	pair(t, a, b)
+	pair(t, a, c)
+	err := a.remove(b.r.Device, "sdv_aaaaaaaaaaaaaaaa")
+	if !syncclient.IsCode(err, "not_found") {
+		t.Fatalf("removing an unknown browser: %v", err)
+	}
+	st, err := a.c.State(a.r)
+	if err != nil || st.Epoch != 1 || len(st.Devices) != 2 || !st.RotationDue || !a.r.RotateOwed {
+		t.Fatalf("after the failed removal: %+v owed %v, %v", st, a.r.RotateOwed, err)
+	}
+	// The vault is saved and read again (the page reloaded).
+	saved, err := syncclient.UnmarshalReplica(a.r.Marshal())
+	if err != nil || !saved.RotateOwed {
+		t.Fatalf("the rotation owed was not kept: %v", err)
+	}
+	a.r = saved
+	log := &uploadLog{Transport: a.c.T}
+	a.c.T = log
+	a.add("Later", "after-failed-removal")
+	if err := a.push(); err != nil {
+		t.Fatal(err)
+	}
+	if a.r.RotateOwed || a.r.Epoch != 2 {
+		t.Fatalf("after push: owed %v, epoch %d", a.r.RotateOwed, a.r.Epoch)
+	}
+	if got := strings.Join(log.uploads, " "); got != "epochs:2 changes:2" {
+		t.Fatalf("uploads %q, want the rotation to epoch 2, then the change under it", got)
+	}
+	c.sync()
+	if !strings.Contains(c.list(), "Later:after-failed-removal") || c.r.Epoch != 2 {
+		t.Fatalf("C: %q epoch %d", c.list(), c.r.Epoch)
+	}
+	b.add("Removed", "removed-upload")
+	if err := b.push(); !syncclient.IsCode(err, "sync_device_removed") {
+		t.Fatalf("removed B's upload: %v", err)
+	}
+	w.assertNothingInTheClear()
+}
+
+// uploadLog notes each upload (rotation, change, snapshot) as
+// "route:epoch", in order.
+type uploadLog struct {
+	syncclient.Transport
+	uploads []string
+}
+
+func (l *uploadLog) Do(method, url string, header map[string]string, body []byte) (int, []byte, error) {
+	var b struct {
+		Epoch uint32 `json:"epoch"`
+	}
+	if method != "GET" && json.Unmarshal(body, &b) == nil && b.Epoch != 0 {
+		l.uploads = append(l.uploads, url[strings.LastIndex(url, "/")+1:]+":"+strconv.Itoa(int(b.Epoch)))
+	}
+	return l.Transport.Do(method, url, header, body)
 }
 
 // Every browser lost: a fresh one with the recovery key brings the
@@ -553,18 +690,20 @@ func TestRecovery(t *testing.T) {
 	if err != nil || !st.RotationDue {
 		t.Fatalf("after recovery: %+v %v", st, err)
 	}
+	var lost []string
 	for _, d := range st.Devices {
 		if !d.This {
-			if err := fresh.c.Remove(fresh.r, fresh.state, d.ID); err != nil && !syncclient.IsCode(err, "sync_unknown_device") {
-				t.Fatal(err)
-			}
+			lost = append(lost, d.ID)
 		}
 	}
-	if fresh.r.Epoch < 2 {
+	if err := fresh.remove(lost...); err != nil {
+		t.Fatal(err)
+	}
+	if fresh.r.Epoch != 2 {
 		t.Fatalf("epoch after removing the lost browsers: %d", fresh.r.Epoch)
 	}
 	a.add("Lost", "lost-upload")
-	if err := a.c.Push(a.r); !syncclient.IsCode(err, "sync_device_removed") {
+	if err := a.push(); !syncclient.IsCode(err, "sync_device_removed") {
 		t.Fatalf("lost browser's upload: %v", err)
 	}
 	w.assertNothingInTheClear()
@@ -595,7 +734,7 @@ func TestServerBytesPerAccount(t *testing.T) {
 	const n = 100
 	for i := range n {
 		a.add("Issuer "+strconv.Itoa(i), "account-"+strconv.Itoa(i)+"@example.com")
-		if err := a.c.Push(a.r); err != nil {
+		if err := a.push(); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.Advance(2 * time.Second) // under 60 uploads a minute

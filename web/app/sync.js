@@ -2,7 +2,8 @@
 // "Sync between browsers"): turning sync on (after saying that without the
 // recovery key nobody can restore), the recovery key shown once with an
 // "I saved it" check, the pairing code and its confirmation number, joining
-// by a scanned code, the device list with its last sync, removal, recovery
+// by a scanned code, the device list with its last sync, removal (of the
+// browsers selected, together: one change of key), recovery
 // on a fresh browser, and live updates while the page is open. Everything
 // secret stays in the Go core (twofold.sync); this script draws.
 
@@ -127,22 +128,50 @@ export function createSyncUI({ status, message, refresh }) {
     );
     try {
       const d = await call("devices");
-      if (d.rotationDue) list.before(el("p", { class: "warning", id: "sync-rotation", text: "A browser was removed or this one was recovered: remove the browsers you no longer have so the key is changed." }));
+      if (d.rotationDue) list.before(el("p", { class: "warning", id: "sync-rotation", text: "A browser was removed or this one was recovered: select the browsers you no longer have and remove them together, so the key is changed once." }));
+      const others = d.devices.filter((dev) => !dev.this);
+      const boxes = [];
+      const removeSelected = el("button", { type: "button", id: "sync-remove-selected", text: "Remove selected", disabled: true,
+        onclick: () => removeBrowsers(others.filter((_, i) => boxes[i].checked)) });
       for (const dev of d.devices) {
-        const li = el("li", { "data-device": dev.id },
-          el("span", { text: `${dev.name || dev.id}${dev.this ? " (this browser)" : ""} — last sync ${when(dev.lastSeenAt)}` }));
-        if (!dev.this) {
-          li.append(el("button", { type: "button", class: "ghost", text: "Remove", onclick: async () => {
-            if (!confirm(`Remove ${dev.name || dev.id}? It will get nothing new (the key is changed).`)) return;
-            try { await call("remove", dev.id); status("Browser removed; the key was changed."); } catch (err) { status(message(err), { error: true }); }
-            render();
-          } }));
+        const name = dev.name || dev.id;
+        const text = `${name}${dev.this ? " (this browser)" : ""} — last sync ${when(dev.lastSeenAt)}`;
+        const li = el("li", { "data-device": dev.id });
+        if (dev.this) {
+          li.append(el("span", { text }));
+        } else {
+          const box = el("input", { type: "checkbox", id: `sync-select-${dev.id}`, class: "sync-select" });
+          box.onchange = () => { removeSelected.disabled = !boxes.some((b) => b.checked); };
+          boxes.push(box);
+          li.append(el("span", { class: "check" }, box, el("label", { for: box.id, text })),
+            el("button", { type: "button", class: "ghost", text: "Remove", "aria-label": `Remove ${name}`, onclick: () => removeBrowsers([dev]) }));
         }
         list.append(li);
       }
+      if (others.length) list.after(el("div", { class: "actions" }, removeSelected));
     } catch (err) {
       error(err);
     }
+  }
+
+  // removeBrowsers removes the browsers devs (the list's entries) in one
+  // call, after one confirm naming them: the key is changed once.
+  async function removeBrowsers(devs) {
+    if (!devs.length) return;
+    const names = devs.map((dev) => dev.name || dev.id);
+    const ask = devs.length === 1
+      ? `Remove ${names[0]}? It will get nothing new (the key is changed).`
+      : `Remove ${devs.length} browsers: ${names.join(", ")}? They will get nothing new (the key is changed once).`;
+    if (!confirm(ask)) return;
+    for (const b of body.querySelectorAll("#sync-devices button, #sync-remove-selected")) b.disabled = true;
+    try {
+      await call("remove", devs.map((dev) => dev.id));
+      await refresh(); // the change of key merged what the server had
+      status(devs.length === 1 ? "1 browser removed; the key was changed once." : `${devs.length} browsers removed; the key was changed once.`);
+    } catch (err) {
+      status(message(err), { error: true });
+    }
+    render();
   }
 
   function renderOff() {
@@ -183,8 +212,9 @@ export function createSyncUI({ status, message, refresh }) {
         try {
           await call("recover", rid.value.trim(), rkey.value, browserName());
           rkey.value = "";
-          status("Recovered. Remove the browsers you lost below.");
+          status("Recovered. Select the browsers you lost below and remove them together.");
           await refresh();
+          render();
           start();
         } catch (err) {
           error(err);

@@ -712,6 +712,8 @@ export type ErrorCode =
   | "sync_pairing_code"   // sync: not a Twofold pairing code
   | "sync_pairing_mac"    // sync: the join was not made from this pairing code: do not approve
   | "sync_no_pairing"     // sync: no pairing waiting
+  | "sync_remove_list"    // sync: a removal must name each browser once (none, an empty id or one twice); nothing removed
+  | "sync_rotate_owed"    // sync: a removed browser still holds the key; the next sync changes it before sending
   | "internal";           // a bug; the console has details
 
 /**
@@ -728,9 +730,15 @@ export interface SyncAPI {
   now(waitSeconds: number): Promise<{ changed: boolean; conflicts: { id: string; label: string; atMs: number }[] }>;
   /** Forgets the conflict reports SyncStatus.conflicts lists. */
   dismissConflicts(): Promise<void>;
-  devices(): Promise<{ rotationDue: boolean; devices: SyncDevice[] }>;
-  /** Removes a browser and changes the key (removing this one turns sync off here). */
-  remove(deviceId: string): Promise<void>;
+  /** The browsers, whether the key is due a change, and the current epoch (it rises by one at each change of the key). */
+  devices(): Promise<{ rotationDue: boolean; epoch: number; devices: SyncDevice[] }>;
+  /**
+   * Removes one browser or several and changes the key once (removing this
+   * one too turns sync off here, after the others). A list naming a browser
+   * twice, or none, is refused (sync_remove_list) and nothing is removed; if
+   * a removal fails halfway, the key is changed at the next sync.
+   */
+  remove(deviceIds: string | string[]): Promise<void>;
   /** Opens a pairing slot (5 minutes): the QR code's text and modules (size × size, 1 dark, no quiet zone). */
   pairingOpen(): Promise<{ uri: string; size: number; modules: Uint8Array; expiresAt: string }>;
   /** The open slot: joined with the 6-digit confirmation number and the joiner's name, or not yet. */

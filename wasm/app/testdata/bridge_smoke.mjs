@@ -124,6 +124,12 @@ assert.equal((await t.accounts.list())[0].id, a.id); // pinned first
 assert.equal((await t.accounts.setCounter(h.id, 3)).counter, 3);
 await rejects(t.accounts.setCounter(h.id, 1.5), "bad_argument");
 await rejects(t.accounts.resync(h.id, "000000", "000000"), "resync_failed");
+// sync.remove takes one id or a list of ids; anything else is refused
+// before the vault is read (sync is off here).
+await rejects(t.sync.remove(5), "bad_argument");
+await rejects(t.sync.remove([1]), "bad_argument");
+await rejects(t.sync.remove("sdv_aaaa"), "sync_off");
+await rejects(t.sync.remove(["sdv_aaaa", "sdv_bbbb"]), "sync_off");
 await t.accounts.markUsed(a.id);
 assert.ok((await t.accounts.list())[0].lastUsedMs > 0);
 
