@@ -1,7 +1,6 @@
 package syncclient
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -84,9 +83,4 @@ func FuzzPositionsBetween(f *testing.F) {
 		}
 		checkBetween(t, lo, hi, int(n)+1)
 	})
-}
-
-func examplePositionsBetween() {
-	fmt.Println(positionsBetween("", "", 3), positionsBetween("V", "", 1), positionsBetween("A", "B", 1), positionsBetween("", "1", 1))
-	// Output: x
 }

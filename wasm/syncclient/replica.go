@@ -197,20 +197,7 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 		case rsLastSync:
 			r.LastSyncMs = pbwire.DecodeZigZag(x)
 		case rsMerged:
-			c, err := UnmarshalChange(v)
-			if err != nil {
-				return err
-			}
-			for _, a := range c.Accounts {
-				clear(a.Account) // none since the vault's own trash
-				a.Account = nil
-				if a.Deleted {
-					r.Trash = append(r.Trash, a)
-				} else {
-					r.Versions[a.ID], r.Pos[a.ID] = Version{a.UpdatedMs, a.Author}, a.Pos
-				}
-			}
-			r.Devices = c.Devices
+			return r.adoptMerged(v)
 		case rsPending:
 			c, err := UnmarshalChange(v)
 			if err != nil {
@@ -218,18 +205,8 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 			}
 			r.Pending = *c
 		case rsConflict:
-			var c Conflict
-			if err := walk(v, func(num pbwire.Number, _ pbwire.Type, v []byte, x uint64) error {
-				switch num {
-				case 1:
-					c.ID = string(v)
-				case 2:
-					c.Label = string(v)
-				case 3:
-					c.AtMs = pbwire.DecodeZigZag(x)
-				}
-				return nil
-			}); err != nil {
+			c, err := unmarshalConflict(v)
+			if err != nil {
 				return err
 			}
 			r.Conflicts = append(r.Conflicts, c)
@@ -242,6 +219,41 @@ func UnmarshalReplica(b []byte) (*Replica, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// adoptMerged reads the replica's bookkeeping (field rsMerged).
+func (r *Replica) adoptMerged(v []byte) error {
+	c, err := UnmarshalChange(v)
+	if err != nil {
+		return err
+	}
+	for _, a := range c.Accounts {
+		clear(a.Account) // none since the vault's own trash
+		a.Account = nil
+		if a.Deleted {
+			r.Trash = append(r.Trash, a)
+		} else {
+			r.Versions[a.ID], r.Pos[a.ID] = Version{a.UpdatedMs, a.Author}, a.Pos
+		}
+	}
+	r.Devices = c.Devices
+	return nil
+}
+
+func unmarshalConflict(b []byte) (Conflict, error) {
+	var c Conflict
+	err := walk(b, func(num pbwire.Number, _ pbwire.Type, v []byte, x uint64) error {
+		switch num {
+		case 1:
+			c.ID = string(v)
+		case 2:
+			c.Label = string(v)
+		case 3:
+			c.AtMs = pbwire.DecodeZigZag(x)
+		}
+		return nil
+	})
+	return c, err
 }
 
 // Wipe zeroes the replica's keys and the secrets it holds.
