@@ -82,6 +82,7 @@ func TestManageAccounts(t *testing.T) {
 	if got := issuers(); got != "Alpha Cloud,Bravo,Charlie" {
 		t.Fatalf("after cancelling the delete: %s", got)
 	}
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-delete`, first.ID))
 	if msg := eval[string](tb, `document.querySelector('#delete-msg').textContent`); !strings.Contains(msg, "Recently deleted for 30 days") {
 		t.Errorf("the delete dialog says %q", msg)
 	}

@@ -1820,6 +1820,7 @@ function openSettings() {
   updatePersistStatus();
   renderClock();
   passkeyUI.onSettings();
+  if (syncUI) syncUI.onSettings(); // its conflict reports and devices as they are now
   $("#settings-dialog").showModal();
 }
 

@@ -372,16 +372,24 @@ export function createSyncUI({ status, message, refresh }) {
     const loop = async () => {
       let backoff = 1000;
       let first = true; // catch up at once (pending edits too), then wait
+      let said = ""; // the last error code shown
       while (running && mine === generation) {
         try {
           await syncOnce(first || backoff !== 1000 ? 0 : 25);
           first = false;
           backoff = 1000;
+          said = "";
         } catch (err) {
           if (err.code === "locked" || err.code === "sync_off") break;
           if (err.code === "sync_device_removed") {
             status("This browser was removed from sync on another browser: it gets nothing new. Its accounts stay here.", { error: true, ms: 10000 });
             break;
+          }
+          // What waiting will not mend is said, once per kind: the
+          // network's own failures are retried quietly.
+          if (err.code && err.code.startsWith("sync_") && err.code !== said) {
+            said = err.code;
+            status(message(err), { error: true, ms: 10000 });
           }
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, 60000);
@@ -409,5 +417,10 @@ export function createSyncUI({ status, message, refresh }) {
   function kick() { if (running) call("now", 0).catch(() => {}); }
 
   // isOn: this tab runs sync (or waits to, behind another tab).
-  return { start: () => { render(); start(); }, reset, join, render, kick, announce, isOn: () => running };
+  // onSettings redraws the panel's main view (conflict reports, devices)
+  // when Settings opens; a pairing code, an approval or the recovery key
+  // shown once are left as they are.
+  function onSettings() { if (body && body.querySelector("#sync-state")) render(); }
+
+  return { start: () => { render(); start(); }, reset, join, render, kick, announce, onSettings, isOn: () => running };
 }
