@@ -118,4 +118,28 @@ func TestManageAccounts(t *testing.T) {
 	if again := tb.codeOf(first.ID, 30); again.Code == "" {
 		t.Error("the restored account shows no code")
 	}
+
+	// Delete for good, from the trash: Cancel keeps it, the confirmation
+	// removes it, and it is not in the vault after a reload.
+	bravo := tb.rows()[0]
+	tb.click("#edit-btn") // the row actions, as before the reload
+	tb.click(fmt.Sprintf(`#accounts [data-id=%q] .act-delete`, bravo.ID))
+	tb.click("#delete-confirm")
+	poll[bool](tb, `document.querySelectorAll('#accounts .account').length === 2`, 5*time.Second)
+	tb.click("#settings-btn")
+	purge := fmt.Sprintf(`#trash-list [data-id=%q] .danger-text`, bravo.ID)
+	tb.click(purge)
+	if msg := eval[string](tb, `document.querySelector('#purge-msg').textContent`); !strings.Contains(msg, "cannot restore") {
+		t.Errorf("the purge dialog says %q", msg)
+	}
+	tb.click("#purge-cancel")
+	tb.click(purge)
+	tb.click("#purge-confirm")
+	poll[bool](tb, `document.querySelectorAll('#trash-list li').length === 0 && !document.querySelector('#trash-none').hidden`, 5*time.Second)
+	tb.do(chromedp.Reload())
+	tb.waitView("unlock")
+	tb.unlock(passphrase)
+	if n := eval[float64](tb, `twofold.accounts.trash().then(t => t.length)`); n != 0 {
+		t.Errorf("%v accounts in the trash after Delete for good and a reload", n)
+	}
 }

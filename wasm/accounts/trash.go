@@ -89,6 +89,15 @@ func (s *State) Restore(id string, now time.Time) (*State, error) {
 	return nil, ErrNotFound
 }
 
+// Purge deletes a trashed account for good: it leaves the trash, and the
+// next save of the vault no longer holds its key.
+func (s *State) Purge(id string) (*State, error) {
+	if s.TrashedAccount(id) == nil {
+		return nil, ErrNotFound
+	}
+	return s.WithoutTrashed(id), nil
+}
+
 // TrashedAccount is the trashed account id (nil: none). Do not modify it.
 func (s *State) TrashedAccount(id string) *Account {
 	for _, t := range s.trash {

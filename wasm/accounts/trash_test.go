@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -48,6 +49,18 @@ func TestTrash(t *testing.T) {
 	}
 	if len(again.Trash(now)) != 1 {
 		t.Fatal("a refused restore changed the trash")
+	}
+
+	// Deleted for good: gone from the trash and from the vault's bytes.
+	purged, err := d2.Purge(a.ID)
+	if err != nil || len(purged.Trash(now)) != 0 || bytes.Contains(purged.Marshal(), []byte("0123456789abcdef")) {
+		t.Fatalf("Purge: %v", err)
+	}
+	if _, err := purged.Purge(a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Purge: %v", err)
+	}
+	if len(d2.Trash(now)) != 1 {
+		t.Fatal("Purge changed its receiver")
 	}
 
 	// After TrashDays the entry is not listed, not restorable, and the

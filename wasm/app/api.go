@@ -628,6 +628,12 @@ func (a *App) Trash() ([]TrashView, error) {
 	return out, err
 }
 
+// Purge deletes a trashed account for good (with sync on, from every
+// browser's trash).
+func (a *App) Purge(id string) error {
+	return a.mutate(func(s *accounts.State) (*accounts.State, error) { return s.Purge(id) })
+}
+
 // Restore takes an account out of the trash and puts it at the end of the
 // list (with sync on, as a new version that every browser takes).
 func (a *App) Restore(id string) (AccountView, error) {

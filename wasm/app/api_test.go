@@ -206,6 +206,15 @@ func TestAccountsThroughTheAPI(t *testing.T) {
 	if err := a.Delete(h.ID); err != nil {
 		t.Fatal(err)
 	}
+	wantCode(t, a.Purge("no-such-id"), CodeNotFound)
+	if err := a.Purge(h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err := a.Trash(); err != nil || len(tr) != 0 {
+		t.Fatalf("trash after purge %+v %v", tr, err)
+	}
+	_, err = a.Restore(h.ID)
+	wantCode(t, err, CodeNotFound)
 	if c := a.ValidateKey("JBSW Y3DP EHPK 3PX1"); c.OK || c.Position != 19 || c.Char != "1" ||
 		c.Message != "the key cannot have '1' (character 19): a key has only the letters A to Z and the digits 2 to 7; did you mean I or L?" {
 		t.Fatalf("ValidateKey %+v", c)

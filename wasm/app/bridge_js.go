@@ -160,6 +160,9 @@ func (b *bridge) accountsNS(obj js.Value) {
 	b.async(obj, "twofold.accounts", "restore", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
 		return a.Restore(args[0].String())
 	})
+	b.async(obj, "twofold.accounts", "purge", []jsutil.Param{str("id")}, func(args []js.Value) (any, error) {
+		return nil, a.Purge(args[0].String())
+	})
 	b.async(obj, "twofold.accounts", "reorder", []jsutil.Param{{Name: "ids", Kind: jsutil.Array}}, func(args []js.Value) (any, error) {
 		ids := make([]string, args[0].Length())
 		for i := range ids {

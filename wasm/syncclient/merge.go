@@ -131,6 +131,25 @@ func (r *Replica) record(prev, next *accounts.State, now time.Time, place bool) 
 		entry.Account, entry.BaseMs, entry.BaseAuthor = syncedBytes(a), base.Ms, base.Author
 		r.setPending(entry)
 	}
+	r.recordPurges(prev, next, now)
+}
+
+// recordPurges sends the accounts deleted for good from the trash here
+// (not restored): a deletion without the account, which takes it out of
+// every browser's trash.
+func (r *Replica) recordPurges(prev, next *accounts.State, now time.Time) {
+	for _, t := range prev.Trash(now) {
+		if next.TrashedAccount(t.ID) != nil || indexOf(next.Accounts(), t.ID) >= 0 {
+			continue
+		}
+		base, _ := r.trashVersion(t.ID)
+		v := r.next(now, base)
+		entry := AccountChange{ID: t.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: t.DeletedMs, Author: v.Author}
+		r.removeFromTrash(t.ID)
+		r.Trash = append(r.Trash, entry)
+		entry.BaseMs, entry.BaseAuthor = base.Ms, base.Author
+		r.setPending(entry)
+	}
 }
 
 // placements gives new positions to the accounts of list (in its order)
@@ -278,12 +297,10 @@ func (r *Replica) Apply(state *accounts.State, c *Change, author string, now tim
 		if ac.Deleted {
 			delete(r.Versions, ac.ID)
 			delete(r.Pos, ac.ID)
-			var gone *accounts.Account
 			if i >= 0 {
-				gone = list[i]
 				list = append(list[:i], list[i+1:]...)
 			}
-			st = r.toTrash(st, ac, gone, now)
+			st = r.toTrash(st, ac, now)
 			r.removeFromTrash(ac.ID)
 			r.Trash = append(r.Trash, AccountChange{ID: ac.ID, UpdatedMs: v.Ms, Deleted: true, DeletedMs: ac.DeletedMs, Author: v.Author})
 			continue
@@ -317,24 +334,19 @@ func (r *Replica) Apply(state *accounts.State, c *Change, author string, now tim
 	return st.WithAccounts(list), conflicts, nil
 }
 
-// toTrash puts a deleted account in st's trash: as the change carries it,
-// else as this browser had it (gone); not when its 30 days are over.
-func (r *Replica) toTrash(st *accounts.State, ac AccountChange, gone *accounts.Account, now time.Time) *accounts.State {
-	if now.Sub(time.UnixMilli(ac.DeletedMs)) > accounts.TrashDays*24*time.Hour {
+// toTrash puts a deleted account in st's trash as the change carries it.
+// A deletion without the account (deleted for good from a trash, or past
+// its 30 days in a snapshot) leaves no trace here either.
+func (r *Replica) toTrash(st *accounts.State, ac AccountChange, now time.Time) *accounts.State {
+	if ac.Account == nil || now.Sub(time.UnixMilli(ac.DeletedMs)) > accounts.TrashDays*24*time.Hour {
 		return st.WithoutTrashed(ac.ID)
 	}
-	a := gone
-	if ac.Account != nil {
-		if b, err := accounts.UnmarshalAccount(ac.Account); err == nil && b.ID == ac.ID {
-			a = b
-		}
+	a, err := accounts.UnmarshalAccount(ac.Account)
+	if err != nil || a.ID != ac.ID {
+		return st.WithoutTrashed(ac.ID)
 	}
-	if a == nil {
-		return st
-	}
-	c := *a
-	c.Push = nil
-	return st.WithTrashed(&c, ac.DeletedMs)
+	a.Push = nil
+	return st.WithTrashed(a, ac.DeletedMs)
 }
 
 // sortByPosition sorts list by (position, id); accounts without a

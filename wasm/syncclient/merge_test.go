@@ -261,3 +261,42 @@ func TestConflictReportsKept(t *testing.T) {
 		t.Fatalf("kept %d after 31 days", len(r.Conflicts))
 	}
 }
+
+// Deleting for good from one browser's trash takes the account out of
+// every trash and out of the vault's bytes; a restore made elsewhere
+// before it still wins if it is later.
+func TestPurgeReachesEveryTrash(t *testing.T) {
+	a, b := newSide("sdv_a"), newSide("sdv_b")
+	id := a.add(t, "plum", mt0)
+	a.send(t, mt0, b)
+	deleted, _ := a.state.Delete(id, mt0.Add(time.Second))
+	a.r.Record(a.state, deleted, mt0.Add(time.Second))
+	a.state = deleted
+	a.send(t, mt0.Add(time.Second), b)
+	if len(b.state.Trash(mt0)) != 1 {
+		t.Fatal("the delete did not reach B's trash")
+	}
+	purged, err := a.state.Purge(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.r.Record(a.state, purged, mt0.Add(2*time.Second))
+	a.state = purged
+	if len(a.r.Pending.Accounts) != 1 || a.r.Pending.Accounts[0].Account != nil || !a.r.Pending.Accounts[0].Deleted {
+		t.Fatalf("the purge sent %+v", a.r.Pending.Accounts)
+	}
+	a.send(t, mt0.Add(2*time.Second), b)
+	secret := bytes.Repeat([]byte("p"), 20)
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		if len(s.state.Trash(mt0)) != 0 || bytes.Contains(s.state.Marshal(), secret) || bytes.Contains(s.r.Marshal(), secret) {
+			t.Fatalf("%s still holds the purged account", name)
+		}
+	}
+	// A snapshot from B now carries no bytes for it either.
+	snap := b.r.Snapshot(b.state)
+	for _, ac := range snap.Accounts {
+		if ac.ID == id && ac.Account != nil {
+			t.Fatal("the snapshot carries the purged account")
+		}
+	}
+}

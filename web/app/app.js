@@ -1681,6 +1681,7 @@ function wire() {
   on("#conflict-replace", "click", () => $("#conflict-dialog").close("replace"));
   on("#conflict-keep", "click", () => $("#conflict-dialog").close("keep"));
   on("#delete-confirm", "click", onDelete);
+  on("#purge-confirm", "click", onPurge);
 
   on("#scan-camera", "click", () => startScanner("camera", afterScan));
   on("#scan-screen", "click", () => {
@@ -1805,11 +1806,45 @@ async function renderTrash() {
     b.textContent = "Restore";
     b.setAttribute("aria-label", `Restore ${t.label}`);
     b.onclick = () => restoreAccount(t.id, t.label);
-    li.append(text, b);
+    const gone = document.createElement("button");
+    gone.type = "button";
+    gone.className = "ghost danger-text";
+    gone.textContent = "Delete for good";
+    gone.setAttribute("aria-label", `Delete ${t.label} for good`);
+    gone.onclick = () => openPurge(t);
+    const acts = document.createElement("span");
+    acts.className = "trash-actions";
+    acts.append(b, gone);
+    li.append(text, acts);
     return li;
   }));
   list.hidden = items.length === 0;
   $("#trash-none").hidden = items.length > 0;
+}
+
+// openPurge asks before an account leaves the trash for good.
+let pendingPurge = null;
+function openPurge(t) {
+  pendingPurge = t;
+  $("#purge-msg").textContent = `${t.label} and its key will be deleted from this vault${syncUI && syncUI.isOn() ? " and from every browser you sync with" : ""}. You cannot restore it afterwards.`;
+  $("#purge-dialog").showModal();
+  $("#purge-cancel").focus();
+}
+
+async function onPurge() {
+  const t = pendingPurge;
+  $("#purge-dialog").close();
+  if (!t) return;
+  pendingPurge = null;
+  try {
+    await core.purge(t.id);
+  } catch (err) {
+    status(message(err), { error: true });
+    return;
+  }
+  await renderTrash();
+  status(`${t.label} was deleted for good.`);
+  ($("#trash-list button") || $("#settings-dialog .close")).focus();
 }
 
 function openSettings() {

@@ -194,6 +194,7 @@ export async function createCore() {
     async remove(id) { await call(accounts.delete, id); },
     trash() { return call(accounts.trash); },
     async restore(id) { return viewOf(await call(accounts.restore, id)); },
+    async purge(id) { await call(accounts.purge, id); },
     async reorder(ids) { await call(accounts.reorder, ids); },
     async nextHOTP(id) { return call(accounts.nextHOTP, id); },
 

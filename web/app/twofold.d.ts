@@ -318,6 +318,9 @@ export interface AccountsAPI {
   /** Takes an account out of the trash, at the end of the list. "not_found",
    *  or "duplicate"/"name_conflict" when the key or name is in the list again. */
   restore(id: string): Promise<Account>;
+  /** Deletes a trashed account for good (with sync on, from every browser's
+   *  trash). "not_found". */
+  purge(id: string): Promise<void>;
   /** ids must list every account exactly once ("bad_order"). */
   reorder(ids: string[]): Promise<void>;
   /**
