@@ -61,6 +61,11 @@ type PushRegistration struct {
 	DeviceID   string // the server's id for this device
 	PrivateKey []byte // Ed25519 private key seed (32 bytes)
 	Registered time.Time
+	// PausedMs is when a reported prompt paused this account's prompts
+	// at its server (Unix ms; 0: not paused, or lifted by a new prompt).
+	// The server tells devices nothing of its pause, so the vault keeps
+	// what this browser inferred, across reloads.
+	PausedMs int64
 
 	unknown []byte
 }

@@ -43,6 +43,7 @@ const (
 	pushDeviceID   = 2
 	pushPrivateKey = 3
 	pushRegistered = 4 // sint64 Unix milliseconds
+	pushPaused     = 5 // sint64 Unix milliseconds
 )
 
 // Enumerations as stored; 0 is never written so that a missing field is
@@ -136,6 +137,7 @@ func marshalAccount(a *Account) []byte {
 			pb = pbwire.AppendBytes(pb, p.PrivateKey)
 		}
 		pb = appendTime(pb, pushRegistered, p.Registered)
+		pb = appendVarint(pb, pushPaused, pbwire.EncodeZigZag(p.PausedMs))
 		pb = append(pb, p.unknown...)
 		b = pbwire.AppendTag(b, accountPush, pbwire.BytesType)
 		b = pbwire.AppendBytes(b, pb)
@@ -321,6 +323,8 @@ func unmarshalPush(b []byte) (*PushRegistration, error) {
 			p.PrivateKey = append([]byte(nil), v...)
 		case num == pushRegistered && !str:
 			p.Registered = time.UnixMilli(pbwire.DecodeZigZag(x)).UTC()
+		case num == pushPaused && !str:
+			p.PausedMs = pbwire.DecodeZigZag(x)
 		default:
 			return false, nil
 		}

@@ -35,3 +35,19 @@ func (s *State) WithPush(id string, p *PushRegistration) (*State, *PushRegistrat
 	n.accounts[i] = &a
 	return n, old, nil
 }
+
+// WithPushPaused returns the State with the pause of account id's prompts
+// recorded at ms (0 lifts it); an account without push is left as it is.
+func (s *State) WithPushPaused(id string, ms int64) (*State, error) {
+	i := s.index(id)
+	if i < 0 {
+		return nil, ErrNotFound
+	}
+	if s.accounts[i].Push == nil || s.accounts[i].Push.PausedMs == ms {
+		return s, nil
+	}
+	p := *s.accounts[i].Push
+	p.PausedMs = ms
+	n, _, err := s.WithPush(id, &p)
+	return n, err
+}

@@ -224,6 +224,24 @@ func (p *pushState) markPaused(st *PushStatus) {
 	}
 }
 
+// persistPause keeps the account's pause, as it is in memory when the
+// vault is written, in the vault too, so that a reload still knows (the
+// mark in memory alone stays while the vault is locked). Reading it under
+// the write lock makes the last write the latest state, whatever order
+// the events' goroutines run in.
+func (a *App) persistPause(id string) {
+	_ = a.mutate(func(s *accounts.State) (*accounts.State, error) {
+		a.push.mu.Lock()
+		at, paused := a.push.paused[id]
+		a.push.mu.Unlock()
+		var ms int64
+		if paused {
+			ms = at.UnixMilli()
+		}
+		return s.WithPushPaused(id, ms)
+	})
+}
+
 // setPaused records or lifts the pause of an account and reports whether
 // it changed.
 func (p *pushState) setPaused(id string, at time.Time, paused bool) bool {
@@ -259,6 +277,9 @@ func (a *App) PushStart() error {
 			if p := acct.Push; p != nil && len(p.PrivateKey) > 0 {
 				regs = append(regs, stored{acct.ID, pushclient.Registration{Server: p.Server, DeviceID: p.DeviceID},
 					append([]byte(nil), p.PrivateKey...)})
+				if p.PausedMs != 0 { // inferred before a reload
+					a.push.setPaused(acct.ID, time.UnixMilli(p.PausedMs), true)
+				}
 			}
 		}
 		return nil
@@ -395,6 +416,9 @@ func (a *App) pushEvent(id, server, deviceID string, e pushclient.Event) {
 		changed = a.push.setPaused(id, a.now(), true)
 	case e.Kind == pushclient.EventPrompt:
 		changed = a.push.setPaused(id, time.Time{}, false)
+	}
+	if changed {
+		go a.persistPause(id)
 	}
 	if changed && a.pushCfg.OnEvent != nil {
 		a.push.mu.Lock()

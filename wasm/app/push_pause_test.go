@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/twofold-auth/twofold/shared/pushproto"
+	"github.com/twofold-auth/twofold/wasm/accounts"
+	"github.com/twofold-auth/twofold/wasm/pushclient"
+	"github.com/twofold-auth/twofold/wasm/vault"
 )
 
 // waitStatus reads events until a status event of the account says paused
@@ -49,7 +54,7 @@ func statusFor(t *testing.T, a *App, id string) PushStatus {
 // was made on another device of the account; the next prompt shows the
 // server resumed them, and the pause is lifted. Lock keeps it.
 func TestPushReportPausesAccount(t *testing.T) {
-	a, f, events, _ := pushApp(t)
+	a, f, events, store := pushApp(t)
 	acct, _ := a.AddURI(pushURI)
 	if _, err := a.PushEnable(acct.ID); err != nil {
 		t.Fatal(err)
@@ -89,11 +94,50 @@ func TestPushReportPausesAccount(t *testing.T) {
 		t.Fatalf("PushStatuses after the report: %+v", st)
 	}
 
+	// The pause is kept in the vault: a reload (another App on the same
+	// storage, unlocked, push started) still says it, from the same time.
+	storedPause := func(app *App) int64 {
+		var ms int64
+		_ = app.read(func(s *accounts.State) error {
+			if acc, ok := s.Find(acct.ID); ok && acc.Push != nil {
+				ms = acc.Push.PausedMs
+			}
+			return nil
+		})
+		return ms
+	}
+	for deadline := time.Now().Add(10 * time.Second); storedPause(a) != t0.UnixMilli(); { // a bound, not a measurement
+		if time.Now().After(deadline) {
+			t.Fatal("the pause was not saved in the vault")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	reloaded := NewApp(Config{Storage: store, Params: vault.Params{MemoryKiB: 8, Time: 1, Threads: 1}, Rand: rand.NewChaCha8([32]byte{2}),
+		Now: func() time.Time { return t0 },
+		Push: PushConfig{HTTP: f, Dial: f.dial, Keys: testKeys, OnEvent: func(PushEvent) {},
+			Options: pushclient.Options{Now: func() time.Time { return t0 }, Rand: bytes.NewReader(make([]byte, 1<<10))}}})
+	if err := reloaded.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := reloaded.PushStart(); err != nil {
+		t.Fatal(err)
+	}
+	if st := statusFor(t, reloaded, acct.ID); !st.Paused || st.PausedAtMs != float64(t0.UnixMilli()) {
+		t.Fatalf("after a reload: %+v", st)
+	}
+	reloaded.Lock()
+
 	// The server prompts again only once it resumed: the pause is lifted.
 	c.in <- prompt("pch_2")
 	waitStatus(t, events, acct.ID, false)
 	if st := statusFor(t, a, acct.ID); st.Paused {
 		t.Fatalf("still paused after a new prompt: %+v", st)
+	}
+	for deadline := time.Now().Add(10 * time.Second); storedPause(a) != 0; { // a bound, not a measurement
+		if time.Now().After(deadline) {
+			t.Fatal("the lifted pause was not saved in the vault")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	// A report made on another device of the account reaches this one as
