@@ -279,4 +279,9 @@ func TestPushReportPausesPush(t *testing.T) {
 	if st := eval[string](app, `document.querySelector('.push-row').dataset.state`); st != "paused" {
 		t.Errorf("after Hide the indicator says %q", st)
 	}
+	// A reload still knows (the vault keeps the pause): the banner is back.
+	app.do(chromedp.Reload())
+	app.waitView("unlock")
+	app.unlock(passphrase)
+	poll[bool](app, `(() => { const b = document.querySelector('#push-paused'); return !!b && !b.hidden; })()`, 15*time.Second)
 }
