@@ -131,15 +131,15 @@ func (r *Replica) record(prev, next *accounts.State, now time.Time, place bool) 
 		entry.Account, entry.BaseMs, entry.BaseAuthor = syncedBytes(a), base.Ms, base.Author
 		r.setPending(entry)
 	}
-	r.recordPurges(prev, next, now)
+	r.recordPurges(prev, next, cur, now)
 }
 
 // recordPurges sends the accounts deleted for good from the trash here
 // (not restored): a deletion without the account, which takes it out of
 // every browser's trash.
-func (r *Replica) recordPurges(prev, next *accounts.State, now time.Time) {
+func (r *Replica) recordPurges(prev, next *accounts.State, cur []*accounts.Account, now time.Time) {
 	for _, t := range prev.Trash(now) {
-		if next.TrashedAccount(t.ID) != nil || indexOf(next.Accounts(), t.ID) >= 0 {
+		if next.TrashedAccount(t.ID) != nil || indexOf(cur, t.ID) >= 0 {
 			continue
 		}
 		base, _ := r.trashVersion(t.ID)
@@ -175,9 +175,23 @@ func (r *Replica) placements(list []*accounts.Account) map[string]string {
 			hi = r.Pos[list[j].ID]
 		}
 		for k, p := range positionsBetween(lo, hi, j-i) {
+			if len(p) > maxPosLen {
+				return r.respace(list)
+			}
 			out[list[i+k].ID] = p
 		}
 		i = j
+	}
+	return out
+}
+
+// respace gives every account of list a new, short position: after many
+// moves to one spot the keys there grow, and past maxPosLen (which other
+// browsers refuse) the whole list is placed afresh, once.
+func (r *Replica) respace(list []*accounts.Account) map[string]string {
+	out := make(map[string]string, len(list))
+	for k, p := range positionsBetween("", "", len(list)) {
+		out[list[k].ID] = p
 	}
 	return out
 }

@@ -300,3 +300,29 @@ func TestPurgeReachesEveryTrash(t *testing.T) {
 		}
 	}
 }
+
+// Moving accounts to one spot again and again grows the keys there; past
+// what a browser accepts, the whole list is placed afresh, and the other
+// browser keeps taking every move in the same order.
+func TestManyMovesToOneSpotStayReadable(t *testing.T) {
+	a, b := newSide("sdv_a"), newSide("sdv_b")
+	for _, n := range []string{"a1", "b2", "c3", "d4", "e5"} {
+		a.add(t, n, mt0)
+	}
+	a.send(t, mt0, b)
+	at := mt0
+	for i := range 600 {
+		at = at.Add(time.Second)
+		last := a.state.Views()[4].ID
+		a.move(t, last, 1, at) // between the first two, every time
+		for _, ac := range a.r.Pending.Accounts {
+			if len(ac.Pos) > maxPosLen {
+				t.Fatalf("move %d: a position of %d characters", i, len(ac.Pos))
+			}
+		}
+		a.send(t, at, b)
+		if names(a.state) != names(b.state) {
+			t.Fatalf("move %d: A %q, B %q", i, names(a.state), names(b.state))
+		}
+	}
+}
