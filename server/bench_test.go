@@ -17,6 +17,7 @@ import (
 
 	"github.com/twofold-auth/twofold/server/api/apitest"
 	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/internal/cputime"
 	"github.com/twofold-auth/twofold/server/service"
 	"github.com/twofold-auth/twofold/server/store/postgres/pgtest"
 	"github.com/twofold-auth/twofold/shared/otpcode"
@@ -98,7 +99,7 @@ func (bt *benchTarget) do(method, path, token, body string) int {
 func parallel(n int, fn func(i int)) (wall, cpu float64) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	start, startCPU := time.Now(), processCPU()
+	start, startCPU := time.Now(), cputime.Process()
 	for range benchParallelism * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
@@ -107,7 +108,7 @@ func parallel(n int, fn func(i int)) (wall, cpu float64) {
 		})
 	}
 	wg.Wait()
-	return float64(time.Since(start).Nanoseconds()) / float64(n), float64(processCPU()-startCPU) / float64(n)
+	return float64(time.Since(start).Nanoseconds()) / float64(n), float64(cputime.Process()-startCPU) / float64(n)
 }
 
 // verify is one step-up with the next valid code of account i%benchUsers

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twofold-auth/twofold/server/auth"
+	"github.com/twofold-auth/twofold/server/internal/cputime"
 	"github.com/twofold-auth/twofold/shared/otpcode"
 )
 
@@ -78,7 +79,7 @@ func noopNs(b *testing.B, c *testClient, n int) (wall, cpu float64) {
 	workers := benchParallelism * runtime.GOMAXPROCS(0)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	start, startCPU := time.Now(), processCPU()
+	start, startCPU := time.Now(), cputime.Process()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -92,7 +93,7 @@ func noopNs(b *testing.B, c *testClient, n int) (wall, cpu float64) {
 		}()
 	}
 	wg.Wait()
-	return float64(time.Since(start).Nanoseconds()) / float64(n), float64(processCPU()-startCPU) / float64(n)
+	return float64(time.Since(start).Nanoseconds()) / float64(n), float64(cputime.Process()-startCPU) / float64(n)
 }
 
 // report adds the ratios to the benchmark's figures. The CPU figures (the
@@ -103,7 +104,7 @@ func report(b *testing.B, noop, noopCPU float64, startCPU time.Duration, failure
 	per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	b.ReportMetric(noop/per, "verify/noop")
 	b.ReportMetric(noop, "noop-ns/op")
-	if cpu := float64(processCPU()-startCPU) / float64(b.N); cpu > 0 {
+	if cpu := float64(cputime.Process()-startCPU) / float64(b.N); cpu > 0 {
 		b.ReportMetric(cpu, "cpu-ns/op")
 		b.ReportMetric(noopCPU/cpu, "cpu-verify/noop")
 	}
@@ -138,7 +139,7 @@ func benchVerify(b *testing.B, sync string) {
 	var round atomic.Int64 // highest 30 s step the clock has been moved to
 	start := h.clock.Now()
 	b.ResetTimer()
-	startCPU := processCPU()
+	startCPU := cputime.Process()
 	b.SetParallelism(benchParallelism)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -186,7 +187,7 @@ func BenchmarkWrongCodeStorm(b *testing.B) {
 			noop, noopCPU := noopNs(b, users[0].c, b.N)
 			var next, accepted atomic.Int64
 			b.ResetTimer()
-			startCPU := processCPU()
+			startCPU := cputime.Process()
 			b.SetParallelism(benchParallelism)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

@@ -183,9 +183,16 @@ func (a *App) Create(passphrase string) error {
 // Unlock opens the stored vault. Unlocking an unlocked App replaces the
 // session (after checking the passphrase).
 func (a *App) Unlock(passphrase string) error {
+	return a.open(func() (*vault.Vault, []byte, error) { return vault.Unlock(a.store, []byte(passphrase), a.vcfg) })
+}
+
+// open installs the session that unlock opens (by passphrase or passkey):
+// under opMu, the plaintext read and wiped, the vault locked again if it
+// does not parse.
+func (a *App) open(unlock func() (*vault.Vault, []byte, error)) error {
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
-	v, plain, err := vault.Unlock(a.store, []byte(passphrase), a.vcfg)
+	v, plain, err := unlock()
 	if err != nil {
 		return err
 	}
@@ -341,6 +348,15 @@ func (a *App) ChangePassphrase(oldPassphrase, newPassphrase string) error {
 	if err := checkNewPassphrase(newPassphrase); err != nil {
 		return err
 	}
+	return a.rewrap(func(v *vault.Vault, plain []byte) error {
+		return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain)
+	})
+}
+
+// rewrap saves the session's state again through change, which rewraps
+// the vault's key (a new passphrase, a passkey added or removed); the
+// plaintext it gets is wiped after.
+func (a *App) rewrap(change func(v *vault.Vault, plain []byte) error) error {
 	a.opMu.Lock()
 	defer a.opMu.Unlock()
 	v, state, err := a.session()
@@ -349,7 +365,7 @@ func (a *App) ChangePassphrase(oldPassphrase, newPassphrase string) error {
 	}
 	plain := state.Marshal()
 	defer clear(plain)
-	return a.save(v, func() error { return v.ChangePassphrase([]byte(oldPassphrase), []byte(newPassphrase), plain) })
+	return a.save(v, func() error { return change(v, plain) })
 }
 
 // session returns the unlocked vault and state, or ErrLocked.
@@ -389,6 +405,16 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	if next, err = a.recordSync(state, next); err != nil { // sync.go
 		return err
 	}
+	if err := a.commit(v, next); err != nil {
+		return err
+	}
+	a.syncPushSoon(next) // sync.go
+	return nil
+}
+
+// commit saves next in v and makes it the session's state; the caller
+// holds opMu.
+func (a *App) commit(v *vault.Vault, next *accounts.State) error {
 	plain := next.Marshal()
 	defer clear(plain)
 	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {
@@ -397,7 +423,6 @@ func (a *App) mutate(change func(*accounts.State) (*accounts.State, error)) erro
 	a.mu.Lock()
 	a.state = next
 	a.mu.Unlock()
-	a.syncPushSoon(next) // sync.go
 	return nil
 }
 

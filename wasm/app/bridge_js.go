@@ -834,7 +834,15 @@ func wipeBuffer(v js.Value) {
 // Generate makes the key with WebCrypto's generator (rand is not used) and
 // exports it once, to keep its seed in the vault.
 func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
-	pair, err := subtleCall("generateKey", ed25519Algorithm(), true, js.ValueOf([]any{"sign"}))
+	return generateExported(ed25519Algorithm(), "sign", ed25519PKCS8Prefix, pushclient.PublicKeySize, "Ed25519")
+}
+
+// generateExported makes a key pair with WebCrypto's generator and
+// exports it once: the private key's 32 bytes (PKCS #8 behind prefix) and
+// the raw public key of pubSize bytes. Push's Ed25519 and sync's X25519
+// keys both come from it.
+func generateExported(alg js.Value, usage string, prefix []byte, pubSize int, name string) (priv, pub []byte, err error) {
+	pair, err := subtleCall("generateKey", alg, true, js.ValueOf([]any{usage}))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -849,11 +857,11 @@ func (webCryptoKeys) Generate(io.Reader) (seed, public []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	public = jsutil.BytesOf(raw)
-	if len(der) != len(ed25519PKCS8Prefix)+pushclient.SeedSize || !bytes.HasPrefix(der, ed25519PKCS8Prefix) || len(public) != pushclient.PublicKeySize {
-		return nil, nil, errors.New("the browser exported an Ed25519 key in an unexpected form")
+	pub = jsutil.BytesOf(raw)
+	if len(der) != len(prefix)+32 || !bytes.HasPrefix(der, prefix) || len(pub) != pubSize {
+		return nil, nil, errors.New("the browser exported an " + name + " key in an unexpected form")
 	}
-	return bytes.Clone(der[len(ed25519PKCS8Prefix):]), public, nil
+	return bytes.Clone(der[len(prefix):]), pub, nil
 }
 
 // Load imports seed as a non-extractable CryptoKey that can only sign. The

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 
 	"github.com/twofold-auth/twofold/shared/errcode"
-	"github.com/twofold-auth/twofold/wasm/accounts"
 	"github.com/twofold-auth/twofold/wasm/vault"
 )
 
@@ -90,15 +89,7 @@ func (a *App) editPasskeys(id string, edit func(v *vault.Vault, cred, plain []by
 	if err != nil {
 		return err
 	}
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
-	v, state, err := a.session()
-	if err != nil {
-		return err
-	}
-	plain := state.Marshal()
-	defer clear(plain)
-	return a.save(v, func() error { return edit(v, cred, plain) })
+	return a.rewrap(func(v *vault.Vault, plain []byte) error { return edit(v, cred, plain) })
 }
 
 // UnlockWithPasskey opens the stored vault with the credential's PRF
@@ -111,18 +102,5 @@ func (a *App) UnlockWithPasskey(id string, prf []byte) error {
 	if err != nil {
 		return err
 	}
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
-	v, plain, err := vault.UnlockWithPasskey(a.store, cred, prf, a.vcfg)
-	if err != nil {
-		return err
-	}
-	defer clear(plain)
-	state, err := accounts.Unmarshal(plain)
-	if err != nil {
-		v.Lock()
-		return err
-	}
-	a.publishSession(v, state)
-	return nil
+	return a.open(func() (*vault.Vault, []byte, error) { return vault.UnlockWithPasskey(a.store, cred, prf, a.vcfg) })
 }

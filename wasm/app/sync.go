@@ -131,14 +131,9 @@ func (a *App) syncWork(work func(c *syncclient.Client, r *syncclient.Replica, s 
 	case next == state:
 		return werr
 	}
-	plain := next.Marshal()
-	defer clear(plain)
-	if err := a.save(v, func() error { return v.Save(plain) }); err != nil {
+	if err := a.commit(v, next); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	a.state = next
-	a.mu.Unlock()
 	return werr
 }
 

@@ -154,26 +154,7 @@ func (webCryptoX25519) importPrivate(priv []byte, extractable bool) (js.Value, e
 }
 
 func (x webCryptoX25519) GenerateKey(io.Reader) (priv, pub []byte, err error) {
-	pair, err := subtleCall("generateKey", x25519Algorithm(), true, js.ValueOf([]any{"deriveBits"}))
-	if err != nil {
-		return nil, nil, err
-	}
-	pkcs8, err := subtleCall("exportKey", "pkcs8", pair.Get("privateKey"))
-	if err != nil {
-		return nil, nil, err
-	}
-	der := jsutil.BytesOf(pkcs8)
-	wipeBuffer(pkcs8)
-	defer clear(der)
-	raw, err := subtleCall("exportKey", "raw", pair.Get("publicKey"))
-	if err != nil {
-		return nil, nil, err
-	}
-	pub = jsutil.BytesOf(raw)
-	if len(der) != len(x25519PKCS8Prefix)+32 || !bytes.HasPrefix(der, x25519PKCS8Prefix) || len(pub) != 32 {
-		return nil, nil, errors.New("the browser exported an X25519 key in an unexpected form")
-	}
-	return bytes.Clone(der[len(x25519PKCS8Prefix):]), pub, nil
+	return generateExported(x25519Algorithm(), "deriveBits", x25519PKCS8Prefix, 32, "X25519")
 }
 
 func (x webCryptoX25519) PublicKey(priv []byte) ([]byte, error) {

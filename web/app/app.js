@@ -9,7 +9,7 @@ import { createCore } from "./core.js";
 import { createPushUI } from "./push.js";
 import { createTransferUI } from "./transfer.js";
 import { createPasskeyUI } from "./passkey.js";
-import { createStorageNotice, fitAddMethods, humane, showKeyCheck } from "./notices.js";
+import { createStorageNotice, el, fitAddMethods, humane, showKeyCheck } from "./notices.js";
 import { createSyncUI } from "./sync.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -84,20 +84,16 @@ function message(err) {
 
 let statusTimer = 0;
 function status(text, { error = false, ms = 4000, action = null } = {}) {
-  const el = $("#status");
-  el.textContent = text;
+  const box = $("#status");
+  box.textContent = text;
   if (action) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "toast-action";
-    b.textContent = action.label;
-    b.onclick = () => { el.classList.remove("show"); el.textContent = ""; action.run(); };
-    el.append(" ", b);
+    box.append(" ", el("button", { type: "button", class: "toast-action", text: action.label,
+      onclick: () => { box.classList.remove("show"); box.textContent = ""; action.run(); } }));
   }
-  el.classList.toggle("show", text !== "");
-  el.classList.toggle("error-toast", error);
+  box.classList.toggle("show", text !== "");
+  box.classList.toggle("error-toast", error);
   clearTimeout(statusTimer);
-  if (text !== "") statusTimer = setTimeout(() => { el.classList.remove("show"); el.textContent = ""; }, ms);
+  if (text !== "") statusTimer = setTimeout(() => { box.classList.remove("show"); box.textContent = ""; }, ms);
 }
 
 function showError(el, text) {
@@ -1795,29 +1791,11 @@ async function renderTrash() {
   } catch (err) {
     status(message(err), { error: true });
   }
-  list.replaceChildren(...items.map((t) => {
-    const li = document.createElement("li");
-    li.dataset.id = t.id;
-    const text = document.createElement("span");
-    text.textContent = `${t.label} — deleted ${new Date(t.deletedMs).toLocaleString()}`;
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "ghost";
-    b.textContent = "Restore";
-    b.setAttribute("aria-label", `Restore ${t.label}`);
-    b.onclick = () => restoreAccount(t.id, t.label);
-    const gone = document.createElement("button");
-    gone.type = "button";
-    gone.className = "ghost danger-text";
-    gone.textContent = "Delete for good";
-    gone.setAttribute("aria-label", `Delete ${t.label} for good`);
-    gone.onclick = () => openPurge(t);
-    const acts = document.createElement("span");
-    acts.className = "trash-actions";
-    acts.append(b, gone);
-    li.append(text, acts);
-    return li;
-  }));
+  list.replaceChildren(...items.map((t) => el("li", { "data-id": t.id },
+    el("span", { text: `${t.label} — deleted ${new Date(t.deletedMs).toLocaleString()}` }),
+    el("span", { class: "trash-actions" },
+      el("button", { type: "button", class: "ghost", text: "Restore", "aria-label": `Restore ${t.label}`, onclick: () => restoreAccount(t.id, t.label) }),
+      el("button", { type: "button", class: "ghost danger-text", text: "Delete for good", "aria-label": `Delete ${t.label} for good`, onclick: () => openPurge(t) })))));
   list.hidden = items.length === 0;
   $("#trash-none").hidden = items.length > 0;
 }

@@ -7,6 +7,21 @@
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
+// el makes an element: props "class", "text", aria-*, data-*, role and
+// "for" as attributes, the rest as properties; then the children. The
+// page's scripts (push.js, sync.js, app.js) draw with it.
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("aria-") || k.startsWith("data-") || k === "role" || k === "for") node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  node.append(...children);
+  return node;
+}
+
 // ---------------------------------------------------------------------------
 // What this device can do
 

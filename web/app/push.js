@@ -4,17 +4,7 @@
 // it, Approve / Deny / "Deny, this wasn't me"); a notification when the
 // page is hidden. It talks to the authenticator only through core.js.
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("aria-") || k.startsWith("data-") || k === "role" || k === "for") node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
+import { el } from "./notices.js";
 
 const OUTCOMES = {
   approved: "Sign-in approved.",

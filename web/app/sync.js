@@ -7,19 +7,9 @@
 // on a fresh browser, and live updates while the page is open. Everything
 // secret stays in the Go core (twofold.sync); this script draws.
 
-const $ = (sel, root = document) => root.querySelector(sel);
+import { el } from "./notices.js";
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("aria-") || k.startsWith("data-") || k === "role" || k === "for") node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
+const $ = (sel, root = document) => root.querySelector(sel);
 
 function api() {
   const ns = globalThis.twofold && globalThis.twofold.sync;
