@@ -77,11 +77,7 @@ func (c *Client) AdminUsers(ctx context.Context, q UserQuery) (wire.OrgUserList,
 // AdminUsersCSV writes every user the query matches (its page ignored) to
 // w as CSV.
 func (c *Client) AdminUsersCSV(ctx context.Context, q UserQuery, w io.Writer) error {
-	v := q.values()
-	v.Del("offset")
-	v.Del("limit")
-	v.Set("format", "csv")
-	return c.download(ctx, withQuery("/admin/users", v), w)
+	return c.downloadCSV(ctx, "/admin/users", q.values(), w, "offset", "limit")
 }
 
 // AdminUser is one user of the organisation with their devices.
@@ -186,11 +182,7 @@ func (c *Client) OrgAuditEvents(ctx context.Context, q OrgAuditQuery) (wire.OrgA
 // OrgAuditCSV writes every event the query matches (its page ignored) to
 // w as CSV.
 func (c *Client) OrgAuditCSV(ctx context.Context, q OrgAuditQuery, w io.Writer) error {
-	v := q.values()
-	v.Del("before")
-	v.Del("limit")
-	v.Set("format", "csv")
-	return c.download(ctx, withQuery("/admin/audit-events", v), w)
+	return c.downloadCSV(ctx, "/admin/audit-events", q.values(), w, "before", "limit")
 }
 
 // Outbox is the organisation's mail, newest first, and whether it leaves

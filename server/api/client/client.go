@@ -140,9 +140,15 @@ func (c *Client) signedDo(ctx context.Context, method, path string, body, out an
 	return nil
 }
 
-// download copies a successful GET answer (a CSV file) to w as it comes,
-// without do's bound: an export has no size known in advance.
-func (c *Client) download(ctx context.Context, path string, w io.Writer) error {
+// downloadCSV copies every row a list query matches as CSV to w: q
+// without its paging parameters, and format=csv. The answer is copied as
+// it comes, without do's bound: an export has no size known in advance.
+func (c *Client) downloadCSV(ctx context.Context, path string, q url.Values, w io.Writer, paging ...string) error {
+	for _, p := range paging {
+		q.Del(p)
+	}
+	q.Set("format", "csv")
+	path = withQuery(path, q)
 	resp, err := c.send(ctx, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return err
